@@ -1,0 +1,97 @@
+//! Command-line arguments. Flag names follow `uv pip compile`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Resolve Python requirements into one deterministic PEP 751 pylock.toml.
+#[derive(Parser, Debug)]
+#[command(name = "pylock", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Resolve requirements and write a pylock.toml.
+    Resolve(ResolveArgs),
+}
+
+/// `pylock resolve`.
+#[derive(Args, Debug)]
+pub struct ResolveArgs {
+    /// Requirements (PEP 508), such as `requests>=2` or `black[d]; python_version >= "3.10"`.
+    #[arg(value_name = "REQ")]
+    pub requirements: Vec<String>,
+
+    /// Read requirements from a file (pip requirements syntax, or a pyproject.toml).
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement_files: Vec<PathBuf>,
+
+    /// Constrain versions with a file: limits a package's versions if it is installed.
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint_files: Vec<PathBuf>,
+
+    /// Override requirements with a file: an override replaces every requirement on its package.
+    #[arg(long = "override", alias = "overrides", value_name = "FILE")]
+    pub override_files: Vec<PathBuf>,
+
+    /// The package index: a Simple API root URL or a local directory (`<index>/simple`).
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "URL_OR_PATH",
+        default_value = "https://pypi.org/simple"
+    )]
+    pub index_url: String,
+
+    /// Further indexes. The first index that has a project wins, which protects against
+    /// dependency confusion.
+    #[arg(long, value_name = "URL")]
+    pub extra_index_url: Vec<String>,
+
+    /// Directories or pages of distribution files to consider besides the index.
+    #[arg(long, short = 'f', value_name = "DIR_OR_URL")]
+    pub find_links: Vec<String>,
+
+    /// Lock for this Python version (X.Y or X.Y.Z).
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub python_version: Option<String>,
+
+    /// Lock for this platform: linux, macos, windows, or a triple such as
+    /// x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-manylinux_2_17.
+    #[arg(long, value_name = "PLATFORM")]
+    pub python_platform: Option<String>,
+
+    /// The Pythons the lock must support (default: the target Python's minor version).
+    #[arg(long, value_name = "SPEC")]
+    pub requires_python: Option<String>,
+
+    /// When to choose pre-release versions.
+    #[arg(long, value_name = "MODE", value_parser = ["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"])]
+    pub prerelease: Option<String>,
+
+    /// Which version to prefer.
+    #[arg(long, value_name = "MODE", value_parser = ["highest", "lowest", "lowest-direct"])]
+    pub resolution: Option<String>,
+
+    /// Ignore files uploaded after this instant (RFC 3339, such as 2024-03-25T00:00:00Z).
+    #[arg(long, value_name = "RFC3339")]
+    pub exclude_newer: Option<String>,
+
+    /// Where to write the lock; `-` for standard output.
+    #[arg(
+        short = 'o',
+        long = "output-file",
+        value_name = "FILE",
+        default_value = "pylock.toml"
+    )]
+    pub output: String,
+
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}

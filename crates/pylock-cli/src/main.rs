@@ -1,0 +1,18 @@
+//! `pylock`: resolve Python requirements into a PEP 751 `pylock.toml`.
+//!
+//! Exit codes: 0 lock written, 1 no solution (explanation on stderr), 2 usage, input or I/O
+//! error.
+
+mod args;
+mod resolve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match cli.command {
+        args::Command::Resolve(args) => resolve::run(&args),
+    }
+}

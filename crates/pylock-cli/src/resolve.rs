@@ -1,0 +1,193 @@
+//! `pylock resolve`: read inputs, resolve, write the lock.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use pylock::pep::VersionSpecifiers;
+use pylock::{
+    resolve, write_atomic, LocalIndex, Lock, LockOptions, Manifest, Options, Role, Target,
+};
+
+use crate::args::ResolveArgs;
+
+/// A failure and its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+/// Run `pylock resolve`; print errors and warnings to stderr.
+pub fn run(args: &ResolveArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
+    let manifest = read_manifest(args)?;
+    if manifest.requirements.is_empty() {
+        return Err(usage(
+            "no requirements given: pass REQ arguments or -r FILE",
+        ));
+    }
+    if !args.extra_index_url.is_empty() || !args.find_links.is_empty() {
+        return Err(usage(
+            "--extra-index-url and --find-links are not supported yet (they arrive with the HTTP index client)",
+        ));
+    }
+    let index_root = local_index_root(&args.index_url)?;
+    let index = LocalIndex::new(&index_root).map_err(|e| usage(e.to_string()))?;
+    let target = target(args, &manifest)?;
+    let options = options(args)?;
+
+    let resolution = resolve(&manifest, &target, &options, &index).map_err(|e| match e {
+        pylock::ResolveError::NoSolution { .. } => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+        other => usage(other.to_string()),
+    })?;
+    if !args.quiet {
+        for w in &resolution.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+
+    let to_stdout = args.output == "-";
+    let output = PathBuf::from(&args.output);
+    let lock_dir = if to_stdout {
+        None
+    } else {
+        let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
+        Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+    };
+    let lock = Lock::from_resolution(
+        &resolution,
+        &LockOptions {
+            index_url: None,
+            lock_dir,
+        },
+    );
+    let text = lock.to_toml();
+    if to_stdout {
+        print!("{text}");
+        return Ok(());
+    }
+    if !args.quiet && !is_pep751_name(&output) {
+        eprintln!(
+            "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
+            output.display()
+        );
+    }
+    write_atomic(&output, &text)
+        .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
+    if !args.quiet {
+        eprintln!(
+            "Resolved {} packages into {}",
+            lock.packages.len(),
+            output.display()
+        );
+    }
+    Ok(())
+}
+
+fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
+    let mut manifest = Manifest::default();
+    let err = |e: pylock::ManifestError| usage(e.to_string());
+    for r in &args.requirements {
+        manifest.add_str(r, Role::Requirement).map_err(err)?;
+    }
+    for (files, role) in [
+        (&args.requirement_files, Role::Requirement),
+        (&args.constraint_files, Role::Constraint),
+        (&args.override_files, Role::Override),
+    ] {
+        for f in files {
+            manifest.add_file(f, role).map_err(err)?;
+        }
+    }
+    Ok(manifest)
+}
+
+/// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
+/// or `<index>` when it has a `simple` folder.
+fn local_index_root(location: &str) -> Result<PathBuf, Failure> {
+    if location.starts_with("http://") || location.starts_with("https://") {
+        return Err(usage(format!(
+            "cannot use --index-url {location}: HTTP indexes are not supported yet; pass a local index directory (<index>/simple)"
+        )));
+    }
+    let path = match location.strip_prefix("file://") {
+        Some(rest) => PathBuf::from(rest),
+        None => PathBuf::from(location),
+    };
+    let nested = path.join("simple");
+    if !path.join("index.html").exists() && nested.is_dir() {
+        return Ok(nested);
+    }
+    Ok(path)
+}
+
+fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
+    let requires_python = match &args.requires_python {
+        Some(spec) => Some(
+            VersionSpecifiers::from_str(spec)
+                .map_err(|e| usage(format!("invalid --requires-python `{spec}`: {e}")))?,
+        ),
+        None => manifest.requires_python.clone(),
+    };
+    match (&args.python_version, &args.python_platform) {
+        (Some(python), Some(platform)) => {
+            let platform = platform.parse().map_err(|e: pylock::TargetError| usage(e.to_string()))?;
+            Target::single(python, platform, requires_python).map_err(|e| usage(e.to_string()))
+        }
+        _ => Err(usage(
+            "universal resolution is not implemented yet: pass both --python-version and --python-platform to lock for one environment",
+        )),
+    }
+}
+
+fn options(args: &ResolveArgs) -> Result<Options, Failure> {
+    let mut options = Options::default();
+    if let Some(p) = &args.prerelease {
+        options.prerelease = p
+            .parse()
+            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+    }
+    if let Some(r) = &args.resolution {
+        options.resolution = r
+            .parse()
+            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+    }
+    if let Some(t) = &args.exclude_newer {
+        options.exclude_newer = Some(
+            t.parse()
+                .map_err(|e| usage(format!("invalid --exclude-newer `{t}`: {e}")))?,
+        );
+    }
+    Ok(options)
+}
+
+/// `pylock.toml` or `pylock.<name>.toml`.
+fn is_pep751_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    name == "pylock.toml"
+        || name
+            .strip_prefix("pylock.")
+            .and_then(|rest| rest.strip_suffix(".toml"))
+            .is_some_and(|middle| !middle.is_empty() && !middle.contains('.'))
+}

@@ -1,0 +1,125 @@
+//! Distribution file names: wheels (`name-ver(-build)?-py-abi-plat.whl`) and sdists
+//! (`name-ver.tar.gz`, `name-ver.zip`).
+
+use std::str::FromStr;
+
+use crate::pep::{PackageName, Version};
+
+/// What kind of distribution a file is, as its name tells.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DistKind {
+    /// A built wheel with its compressed tag sets.
+    Wheel(WheelTags),
+    /// A source distribution.
+    Sdist,
+}
+
+/// The tag sets of a wheel file name; each is a `.`-separated list in the name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WheelTags {
+    /// Python tags (`cp312`, `py3`).
+    pub python: Vec<String>,
+    /// ABI tags (`cp312`, `abi3`, `none`).
+    pub abi: Vec<String>,
+    /// Platform tags (`manylinux_2_17_x86_64`, `any`).
+    pub platform: Vec<String>,
+}
+
+/// A distribution file name split into its parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DistFilename {
+    /// The version the file provides.
+    pub version: Version,
+    /// Wheel or sdist.
+    pub kind: DistKind,
+}
+
+/// Parse a distribution file name of project `name`. `None` for names we do not install from
+/// (eggs, installers, other archive formats) or that do not belong to `name`.
+pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename> {
+    if let Some(stem) = filename.strip_suffix(".whl") {
+        let parts: Vec<&str> = stem.split('-').collect();
+        let (dist, version, tags) = match parts.as_slice() {
+            [dist, version, _build, py, abi, plat] => (dist, version, [py, abi, plat]),
+            [dist, version, py, abi, plat] => (dist, version, [py, abi, plat]),
+            _ => return None,
+        };
+        if PackageName::from_str(dist).ok().as_ref() != Some(name) {
+            return None;
+        }
+        let split = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
+        return Some(DistFilename {
+            version: Version::from_str(version).ok()?,
+            kind: DistKind::Wheel(WheelTags {
+                python: split(tags[0]),
+                abi: split(tags[1]),
+                platform: split(tags[2]),
+            }),
+        });
+    }
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".zip"))?;
+    // The name part may itself contain dashes: try every split point, longest name first
+    // that normalizes to the project name.
+    stem.char_indices()
+        .filter(|&(_, c)| c == '-')
+        .find_map(|(i, _)| {
+            let (dist, version) = (&stem[..i], &stem[i + 1..]);
+            (PackageName::from_str(dist).ok().as_ref() == Some(name))
+                .then(|| Version::from_str(version).ok())
+                .flatten()
+        })
+        .map(|version| DistFilename {
+            version,
+            kind: DistKind::Sdist,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> PackageName {
+        PackageName::from_str(s).expect("valid name")
+    }
+
+    #[test]
+    fn wheel_names() {
+        let f = parse_filename(
+            "black-26.10.1-cp312-cp312-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+            &name("black"),
+        )
+        .expect("wheel");
+        assert_eq!(f.version.to_string(), "26.10.1");
+        let DistKind::Wheel(tags) = f.kind else {
+            panic!("not a wheel")
+        };
+        assert_eq!(tags.python, ["cp312"]);
+        assert_eq!(
+            tags.platform,
+            ["manylinux2014_x86_64", "manylinux_2_17_x86_64"]
+        );
+        let f = parse_filename(
+            "typing_extensions-4.0-1-py3-none-any.whl",
+            &name("typing-extensions"),
+        )
+        .expect("wheel with build tag");
+        assert_eq!(f.version.to_string(), "4.0");
+        assert!(parse_filename("other-1.0-py3-none-any.whl", &name("black")).is_none());
+        assert!(parse_filename("black-1.0-py3-none.whl", &name("black")).is_none());
+    }
+
+    #[test]
+    fn sdist_names() {
+        let f = parse_filename("mypy_extensions-1.1.0.tar.gz", &name("mypy-extensions"))
+            .expect("sdist");
+        assert_eq!(f.version.to_string(), "1.1.0");
+        assert_eq!(f.kind, DistKind::Sdist);
+        let f = parse_filename("foo-bar-2.0.zip", &name("foo-bar")).expect("zip sdist");
+        assert_eq!(f.version.to_string(), "2.0");
+        assert!(parse_filename("foo-2.0.tar.bz2", &name("foo")).is_none());
+        assert!(parse_filename("foo-2.0-py3.8.egg", &name("foo")).is_none());
+        assert!(parse_filename("foo-notaversion!.tar.gz", &name("foo")).is_none());
+    }
+}

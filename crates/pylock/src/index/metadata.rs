@@ -1,0 +1,122 @@
+//! Core metadata (the RFC 822-style `METADATA` / `PKG-INFO` file): the fields a resolver needs.
+
+use std::str::FromStr;
+
+use super::IndexError;
+use crate::pep::{ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
+
+/// The parts of a distribution's core metadata that resolution uses.
+#[derive(Clone, Debug)]
+pub struct CoreMetadata {
+    /// `Name`, normalized.
+    pub name: PackageName,
+    /// `Version`.
+    pub version: Version,
+    /// `Requires-Python`, if any.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// Every `Requires-Dist`, markers included.
+    pub requires_dist: Vec<Requirement>,
+    /// Every `Provides-Extra`.
+    pub provides_extra: Vec<ExtraName>,
+}
+
+/// Parse core metadata bytes fetched from `url` (used in error messages).
+pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
+    let malformed = |reason: String| IndexError::Malformed {
+        url: url.to_owned(),
+        reason,
+    };
+    let text = String::from_utf8_lossy(bytes);
+    let mut name = None;
+    let mut version = None;
+    let mut requires_python = None;
+    let mut requires_dist = Vec::new();
+    let mut provides_extra = Vec::new();
+    for (lineno, (key, value)) in headers(&text).enumerate() {
+        let at = |e: String| malformed(format!("header {} (`{key}`): {e}", lineno + 1));
+        match key.to_ascii_lowercase().as_str() {
+            "name" => name = Some(PackageName::from_str(&value).map_err(|e| at(e.to_string()))?),
+            "version" => version = Some(Version::from_str(&value).map_err(|e| at(e.to_string()))?),
+            "requires-python" if !value.trim().is_empty() => {
+                requires_python =
+                    Some(VersionSpecifiers::from_str(&value).map_err(|e| at(e.to_string()))?)
+            }
+            "requires-dist" => {
+                requires_dist.push(Requirement::from_str(&value).map_err(|e| at(e.to_string()))?)
+            }
+            "provides-extra" => {
+                // Metadata before 2.3 did not normalize extras; an unparseable one cannot be
+                // requested by a valid requirement anyway.
+                if let Ok(extra) = ExtraName::from_str(&value) {
+                    provides_extra.push(extra);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(CoreMetadata {
+        name: name.ok_or_else(|| malformed("no `Name` header".into()))?,
+        version: version.ok_or_else(|| malformed("no `Version` header".into()))?,
+        requires_python,
+        requires_dist,
+        provides_extra,
+    })
+}
+
+/// The header fields up to the first blank line, folded continuation lines joined.
+fn headers(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(line.trim());
+            }
+            continue;
+        }
+        if let Some((key, value)) = line.split_once(':') {
+            fields.push((key.trim().to_owned(), value.trim().to_owned()));
+        }
+    }
+    fields.into_iter()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_resolver_fields() {
+        let m = parse_metadata(
+            b"Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0.post1\nRequires-Python: >=3.8\n\
+              Requires-Dist: b>=1; extra == 'x'\nRequires-Dist: c\n  (>=2)\nProvides-Extra: X\n\n\
+              Requires-Dist: ignored-in-body\n",
+            "u",
+        )
+        .expect("parses");
+        assert_eq!(m.name.to_string(), "foo-bar");
+        assert_eq!(m.version.to_string(), "1.0.post1");
+        assert_eq!(m.requires_dist.len(), 2);
+        assert_eq!(m.requires_dist[1].to_string(), "c>=2");
+        assert_eq!(m.provides_extra[0].to_string(), "x");
+        assert!(m.requires_python.is_some());
+    }
+
+    #[test]
+    fn errors_name_the_url_and_header() {
+        let err = parse_metadata(
+            b"Name: a\nVersion: 1\nRequires-Dist: b >>= 1\n",
+            "http://x/a.metadata",
+        )
+        .expect_err("bad requirement");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("http://x/a.metadata") && msg.contains("Requires-Dist"),
+            "{msg}"
+        );
+        assert!(parse_metadata(b"Name: a\n", "u").is_err());
+    }
+}

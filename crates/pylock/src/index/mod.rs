@@ -1,0 +1,114 @@
+//! Package indexes: the only I/O seam of the library.
+//!
+//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Page and
+//! metadata parsers ([`parse_json_page`], [`parse_html_page`], [`parse_metadata`]) take bytes, so
+//! every transport (the local directory here, HTTP later) shares them.
+
+mod filename;
+mod local;
+mod metadata;
+mod page;
+
+use sha2::{Digest, Sha256};
+
+pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
+pub use local::LocalIndex;
+pub use metadata::{parse_metadata, CoreMetadata};
+pub use page::{parse_html_page, parse_json_page, DistFile, ProjectPage};
+
+use crate::pep::PackageName;
+
+/// Why an index could not answer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IndexError {
+    /// Reading a location failed.
+    #[error("cannot read {url}: {source}")]
+    Io {
+        /// What was read.
+        url: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A page or metadata file does not parse.
+    #[error("malformed response from {url}: {reason}")]
+    Malformed {
+        /// What was read.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Downloaded bytes do not match the hash the index advertised.
+    #[error("hash mismatch for {url}: the index lists sha256 {expected}, the file has {actual}")]
+    HashMismatch {
+        /// What was read.
+        url: String,
+        /// The advertised sha256.
+        expected: String,
+        /// The sha256 of what was read.
+        actual: String,
+    },
+    /// The index serves no core metadata for a file, and this transport cannot extract it.
+    #[error(
+        "no core metadata for {filename} (the index serves no PEP 658 `.metadata` file for it)"
+    )]
+    NoMetadata {
+        /// The distribution file.
+        filename: String,
+    },
+    /// An index location that cannot be used.
+    #[error("invalid index location `{location}`: {reason}")]
+    InvalidLocation {
+        /// What was given.
+        location: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+}
+
+/// A source of project pages and core metadata.
+///
+/// Implementations must be safe to share between threads: the resolver fetches in parallel.
+pub trait Index: Send + Sync {
+    /// The page of project `name`, or `None` when the index has no such project.
+    fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError>;
+
+    /// The core metadata of one distribution file listed on a page of this index, verified
+    /// against the hash the page gives.
+    fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError>;
+}
+
+/// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.
+pub fn verify_sha256(bytes: &[u8], expected: Option<&str>, url: &str) -> Result<(), IndexError> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let actual = hex(&Sha256::digest(bytes));
+    if actual.eq_ignore_ascii_case(expected) {
+        Ok(())
+    } else {
+        Err(IndexError::HashMismatch {
+            url: url.to_owned(),
+            expected: expected.to_owned(),
+            actual,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_verification() {
+        let good = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        assert!(verify_sha256(b"hello", Some(good), "u").is_ok());
+        assert!(verify_sha256(b"hello", None, "u").is_ok());
+        let err = verify_sha256(b"hellO", Some(good), "file:///x.metadata").expect_err("mismatch");
+        assert!(err.to_string().contains("file:///x.metadata"));
+    }
+}

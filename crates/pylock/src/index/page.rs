@@ -1,0 +1,366 @@
+//! Project pages of the Simple Repository API: PEP 691 JSON (with PEP 700 fields) and PEP 503
+//! HTML (with PEP 592 yanking and PEP 658/714 metadata attributes). Both parsers produce the
+//! same [`ProjectPage`]; they take bytes and the page URL, so every transport shares them.
+
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use url::Url;
+
+use super::filename::{parse_filename, DistKind};
+use super::IndexError;
+use crate::pep::{PackageName, Version, VersionSpecifiers};
+
+/// One project's files as an index lists them.
+#[derive(Clone, Debug)]
+pub struct ProjectPage {
+    /// The project's normalized name.
+    pub name: PackageName,
+    /// Every installable file (wheels and sdists); other files are left out.
+    pub files: Vec<DistFile>,
+}
+
+/// One file on a project page.
+#[derive(Clone, Debug)]
+pub struct DistFile {
+    /// The file name as listed.
+    pub filename: String,
+    /// The version the file name gives.
+    pub version: Version,
+    /// Wheel (with tags) or sdist.
+    pub kind: DistKind,
+    /// Absolute URL of the file.
+    pub url: Url,
+    /// The sha256 the index gives for the file, lowercase hex.
+    pub sha256: Option<String>,
+    /// `Requires-Python` from the page (`data-requires-python` / `requires-python`).
+    pub requires_python: Option<VersionSpecifiers>,
+    /// Whether the file is yanked (PEP 592).
+    pub yanked: bool,
+    /// Core metadata availability (PEP 658/714): `None` when not served, else its sha256 if given.
+    pub core_metadata: Option<Option<String>>,
+    /// Size in bytes (PEP 700).
+    pub size: Option<u64>,
+    /// Upload time (PEP 700).
+    pub upload_time: Option<Timestamp>,
+}
+
+impl DistFile {
+    /// Whether the file is a wheel.
+    pub fn is_wheel(&self) -> bool {
+        matches!(self.kind, DistKind::Wheel(_))
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonPage {
+    name: String,
+    files: Vec<JsonFile>,
+}
+
+#[derive(Deserialize)]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: std::collections::BTreeMap<String, String>,
+    #[serde(rename = "requires-python")]
+    requires_python: Option<String>,
+    #[serde(default)]
+    yanked: JsonYanked,
+    #[serde(rename = "core-metadata")]
+    core_metadata: Option<JsonMetadata>,
+    #[serde(rename = "dist-info-metadata")]
+    dist_info_metadata: Option<JsonMetadata>,
+    size: Option<u64>,
+    #[serde(rename = "upload-time")]
+    upload_time: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum JsonYanked {
+    #[default]
+    No,
+    Flag(bool),
+    Reason(#[allow(dead_code)] String),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum JsonMetadata {
+    Flag(bool),
+    Hashes(std::collections::BTreeMap<String, String>),
+}
+
+impl JsonMetadata {
+    fn availability(self) -> Option<Option<String>> {
+        match self {
+            JsonMetadata::Flag(false) => None,
+            JsonMetadata::Flag(true) => Some(None),
+            JsonMetadata::Hashes(h) => Some(h.get("sha256").map(|s| s.to_ascii_lowercase())),
+        }
+    }
+}
+
+/// Parse a PEP 691 JSON project page fetched from `page_url`.
+pub fn parse_json_page(
+    bytes: &[u8],
+    page_url: &Url,
+    name: &PackageName,
+) -> Result<ProjectPage, IndexError> {
+    let page: JsonPage = serde_json::from_slice(bytes).map_err(|e| IndexError::Malformed {
+        url: page_url.to_string(),
+        reason: e.to_string(),
+    })?;
+    let listed = PackageName::from_str(&page.name).ok();
+    if listed.as_ref() != Some(name) {
+        return Err(IndexError::Malformed {
+            url: page_url.to_string(),
+            reason: format!("the page is for project `{}`, not `{name}`", page.name),
+        });
+    }
+    let mut files = Vec::with_capacity(page.files.len());
+    for f in page.files {
+        let Some(parsed) = parse_filename(&f.filename, name) else {
+            continue;
+        };
+        let url = join_url(page_url, &f.url)?;
+        let upload_time = f
+            .upload_time
+            .as_deref()
+            .map(|t| parse_timestamp(t, page_url))
+            .transpose()?;
+        files.push(DistFile {
+            filename: f.filename,
+            version: parsed.version,
+            kind: parsed.kind,
+            sha256: f.hashes.get("sha256").map(|s| s.to_ascii_lowercase()),
+            url,
+            requires_python: f.requires_python.as_deref().and_then(parse_requires_python),
+            yanked: !matches!(f.yanked, JsonYanked::No | JsonYanked::Flag(false)),
+            core_metadata: f
+                .core_metadata
+                .or(f.dist_info_metadata)
+                .and_then(JsonMetadata::availability),
+            size: f.size,
+            upload_time,
+        });
+    }
+    Ok(ProjectPage {
+        name: name.clone(),
+        files,
+    })
+}
+
+/// Parse a PEP 503 HTML project page fetched from `page_url`.
+pub fn parse_html_page(
+    bytes: &[u8],
+    page_url: &Url,
+    name: &PackageName,
+) -> Result<ProjectPage, IndexError> {
+    let malformed = |reason: String| IndexError::Malformed {
+        url: page_url.to_string(),
+        reason,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| malformed(e.to_string()))?;
+    let dom =
+        tl::parse(text, tl::ParserOptions::default()).map_err(|e| malformed(e.to_string()))?;
+    let parser = dom.parser();
+    // A <base href> changes what relative links resolve against.
+    let mut base = page_url.clone();
+    if let Some(href) = dom
+        .query_selector("base")
+        .and_then(|mut it| it.next())
+        .and_then(|h| h.get(parser))
+        .and_then(|n| n.as_tag())
+        .and_then(|t| attr(t, "href"))
+    {
+        base = join_url(page_url, &href)?;
+    }
+    let mut files = Vec::new();
+    for handle in dom.query_selector("a").into_iter().flatten() {
+        let Some(tag) = handle.get(parser).and_then(|n| n.as_tag()) else {
+            continue;
+        };
+        let Some(href) = attr(tag, "href") else {
+            continue;
+        };
+        let url = join_url(&base, &href)?;
+        let filename = url
+            .path_segments()
+            .and_then(|mut s| s.next_back())
+            .map(|s| percent_decode(s))
+            .unwrap_or_default();
+        let Some(parsed) = parse_filename(&filename, name) else {
+            continue;
+        };
+        let sha256 = url
+            .fragment()
+            .and_then(|frag| frag.strip_prefix("sha256=").map(|h| h.to_ascii_lowercase()));
+        let mut url = url;
+        url.set_fragment(None);
+        let metadata =
+            attr(tag, "data-core-metadata").or_else(|| attr(tag, "data-dist-info-metadata"));
+        files.push(DistFile {
+            filename,
+            version: parsed.version,
+            kind: parsed.kind,
+            url,
+            sha256,
+            requires_python: attr(tag, "data-requires-python")
+                .as_deref()
+                .and_then(parse_requires_python),
+            yanked: tag.attributes().contains("data-yanked"),
+            core_metadata: metadata.and_then(|m| match m.as_str() {
+                "false" => None,
+                "true" | "" => Some(None),
+                other => Some(
+                    other
+                        .strip_prefix("sha256=")
+                        .map(|h| h.to_ascii_lowercase()),
+                ),
+            }),
+            size: None,
+            upload_time: None,
+        });
+    }
+    Ok(ProjectPage {
+        name: name.clone(),
+        files,
+    })
+}
+
+/// An attribute's value with HTML character references decoded.
+fn attr(tag: &tl::HTMLTag, key: &str) -> Option<String> {
+    let raw = tag.attributes().get(key)??;
+    Some(html_escape::decode_html_entities(&raw.as_utf8_str()).into_owned())
+}
+
+fn percent_decode(s: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| s.to_owned())
+}
+
+fn join_url(base: &Url, href: &str) -> Result<Url, IndexError> {
+    base.join(href).map_err(|e| IndexError::Malformed {
+        url: base.to_string(),
+        reason: format!("bad link `{href}`: {e}"),
+    })
+}
+
+/// An unparseable `Requires-Python` on a page is treated as absent, as pip does: the core
+/// metadata still carries the authoritative value.
+fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    VersionSpecifiers::from_str(s).ok()
+}
+
+/// Parse an RFC 3339 timestamp (PEP 700 `upload-time`).
+fn parse_timestamp(s: &str, url: &Url) -> Result<Timestamp, IndexError> {
+    Timestamp::from_str(s).map_err(|e| IndexError::Malformed {
+        url: url.to_string(),
+        reason: format!("bad upload-time `{s}`: {e}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("https://example.org/simple/foo-bar/").expect("url")
+    }
+    fn name() -> PackageName {
+        PackageName::from_str("foo-bar").expect("name")
+    }
+
+    #[test]
+    fn json_page_with_pep700_fields() {
+        let page = br#"{"meta":{"api-version":"1.1"},"name":"Foo_Bar","versions":["1.0"],
+          "files":[
+            {"filename":"foo_bar-1.0-py3-none-any.whl","url":"../../files/foo_bar-1.0-py3-none-any.whl",
+             "hashes":{"sha256":"ABCD"},"requires-python":">=3.8","yanked":"broken",
+             "core-metadata":{"sha256":"ef01"},"size":12,"upload-time":"2024-03-24T00:00:00.5Z"},
+            {"filename":"foo_bar-1.0.tar.gz","url":"https://files.example/foo_bar-1.0.tar.gz",
+             "hashes":{},"dist-info-metadata":true},
+            {"filename":"foo_bar-1.0.exe","url":"x.exe","hashes":{}}
+          ]}"#;
+        let p = parse_json_page(page, &url(), &name()).expect("parses");
+        assert_eq!(p.files.len(), 2);
+        let w = &p.files[0];
+        assert_eq!(
+            w.url.as_str(),
+            "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
+        );
+        assert_eq!(w.sha256.as_deref(), Some("abcd"));
+        assert!(w.yanked);
+        assert_eq!(w.core_metadata, Some(Some("ef01".into())));
+        assert_eq!(w.size, Some(12));
+        assert_eq!(
+            w.upload_time.map(|t| t.to_string()).as_deref(),
+            Some("2024-03-24T00:00:00.5Z")
+        );
+        assert_eq!(
+            w.requires_python
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(">=3.8")
+        );
+        let s = &p.files[1];
+        assert!(!s.yanked);
+        assert_eq!(s.core_metadata, Some(None));
+        assert_eq!(s.url.as_str(), "https://files.example/foo_bar-1.0.tar.gz");
+    }
+
+    #[test]
+    fn json_page_errors_name_the_url() {
+        let err = parse_json_page(b"{\"name\": 3", &url(), &name()).expect_err("malformed");
+        assert!(
+            err.to_string()
+                .contains("https://example.org/simple/foo-bar/"),
+            "{err}"
+        );
+        let err = parse_json_page(br#"{"name":"other","files":[]}"#, &url(), &name())
+            .expect_err("wrong project");
+        assert!(err.to_string().contains("other"), "{err}");
+    }
+
+    #[test]
+    fn html_page_with_pep503_592_658_attributes() {
+        let page = br#"<!DOCTYPE html><html><body>
+          <a href="../../files/foo_bar-1.0-py3-none-any.whl#sha256=AB12" data-requires-python="&gt;=3.8,&lt;4"
+             data-core-metadata="sha256=cd34" data-dist-info-metadata="sha256=cd34">foo_bar-1.0-py3-none-any.whl</a>
+          <a href="../../files/foo_bar-0.9.tar.gz#sha256=ee" data-yanked="">foo_bar-0.9.tar.gz</a>
+          <a href="../../files/foo_bar-0.8.tar.gz" data-dist-info-metadata="true">foo_bar-0.8.tar.gz</a>
+          <a href="../../files/unrelated-1.0.tar.gz">unrelated</a>
+        </body></html>"#;
+        let p = parse_html_page(page, &url(), &name()).expect("parses");
+        assert_eq!(p.files.len(), 3);
+        let w = &p.files[0];
+        assert_eq!(
+            w.url.as_str(),
+            "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
+        );
+        assert_eq!(w.sha256.as_deref(), Some("ab12"));
+        assert_eq!(
+            w.requires_python
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(">=3.8, <4")
+        );
+        assert_eq!(w.core_metadata, Some(Some("cd34".into())));
+        assert!(!w.yanked);
+        assert!(p.files[1].yanked);
+        assert_eq!(p.files[1].core_metadata, None);
+        assert_eq!(p.files[2].core_metadata, Some(None));
+    }
+}

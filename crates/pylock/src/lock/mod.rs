@@ -1,0 +1,231 @@
+//! PEP 751 locks: the model built from a [`Resolution`], its deterministic TOML writer, and an
+//! atomic file writer.
+
+mod toml_writer;
+
+use std::io::Write as _;
+use std::path::{Component, Path, PathBuf};
+
+use jiff::Timestamp;
+
+use crate::index::DistFile;
+use crate::resolve::Resolution;
+
+/// The PEP 751 lock format version written.
+pub const LOCK_VERSION: &str = "1.0";
+
+/// A PEP 751 lock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lock {
+    /// Markers of the environments the lock is for (empty: every environment).
+    pub environments: Vec<String>,
+    /// The Pythons the lock is for.
+    pub requires_python: String,
+    /// Locked packages, sorted by name then version.
+    pub packages: Vec<LockedPackage>,
+}
+
+/// One `[[packages]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedPackage {
+    /// Normalized name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+    /// Where the package is needed (absent: everywhere the lock applies).
+    pub marker: Option<String>,
+    /// `Requires-Python` of the version.
+    pub requires_python: Option<String>,
+    /// The index the package came from (absent for local directory indexes).
+    pub index: Option<String>,
+    /// The source distribution, if there is one.
+    pub sdist: Option<LockedFile>,
+    /// Wheels, sorted by file name.
+    pub wheels: Vec<LockedFile>,
+}
+
+/// An sdist or wheel entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LockedFile {
+    /// File name, when the location does not end in it.
+    pub name: Option<String>,
+    /// Upload time (PEP 700).
+    pub upload_time: Option<Timestamp>,
+    /// Where to get it.
+    pub location: Location,
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// sha256, lowercase hex.
+    pub sha256: Option<String>,
+}
+
+/// Where a locked file lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A URL.
+    Url(String),
+    /// A path, relative to the lock file's directory where possible (`/`-separated).
+    Path(String),
+}
+
+/// How resolved files are recorded.
+#[derive(Clone, Debug, Default)]
+pub struct LockOptions {
+    /// The index URL to record on each package (`None` for a local directory index).
+    pub index_url: Option<String>,
+    /// The directory the lock is written to: local files are recorded relative to it, so the
+    /// lock holds no absolute local paths. `None`: relative to the current directory.
+    pub lock_dir: Option<PathBuf>,
+}
+
+impl Lock {
+    /// Build the lock of a resolution.
+    pub fn from_resolution(resolution: &Resolution, options: &LockOptions) -> Self {
+        let base = options
+            .lock_dir
+            .clone()
+            .or_else(|| std::env::current_dir().ok())
+            .and_then(|d| std::path::absolute(d).ok());
+        let mut packages: Vec<LockedPackage> = resolution
+            .packages
+            .iter()
+            .map(|p| {
+                let lock_file = |f: &DistFile| locked_file(f, base.as_deref());
+                let mut wheels: Vec<LockedFile> = p
+                    .files
+                    .iter()
+                    .filter(|f| f.is_wheel())
+                    .map(lock_file)
+                    .collect();
+                wheels.sort_by(|a, b| a.location.cmp_key().cmp(b.location.cmp_key()));
+                LockedPackage {
+                    name: p.name.to_string(),
+                    version: p.version.to_string(),
+                    marker: None,
+                    requires_python: p.requires_python.as_ref().map(ToString::to_string),
+                    index: options.index_url.clone(),
+                    sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
+                    wheels,
+                }
+            })
+            .collect();
+        packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+        let mut environments = resolution.environments.clone();
+        environments.sort();
+        Lock {
+            environments,
+            requires_python: resolution.requires_python.to_string(),
+            packages,
+        }
+    }
+
+    /// The lock as PEP 751 TOML: keys in the specification's order, byte-identical for equal
+    /// locks.
+    pub fn to_toml(&self) -> String {
+        toml_writer::write(self)
+    }
+}
+
+impl Location {
+    fn cmp_key(&self) -> &str {
+        match self {
+            Location::Url(s) | Location::Path(s) => s,
+        }
+    }
+}
+
+fn locked_file(file: &DistFile, base: Option<&Path>) -> LockedFile {
+    let location = match (file.url.scheme(), file.url.to_file_path()) {
+        ("file", Ok(path)) => Location::Path(relative_path(&path, base)),
+        _ => Location::Url(file.url.to_string()),
+    };
+    LockedFile {
+        name: None,
+        upload_time: file.upload_time,
+        location,
+        size: file.size,
+        sha256: file.sha256.clone(),
+    }
+}
+
+/// `path` relative to `base` when both are absolute, `/`-separated.
+fn relative_path(path: &Path, base: Option<&Path>) -> String {
+    let rel = match base {
+        Some(base) if path.is_absolute() => {
+            let p: Vec<Component> = path.components().collect();
+            let b: Vec<Component> = base.components().collect();
+            let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            if common == 0 {
+                path.to_path_buf()
+            } else {
+                let mut rel = PathBuf::new();
+                for _ in common..b.len() {
+                    rel.push("..");
+                }
+                rel.extend(&p[common..]);
+                rel
+            }
+        }
+        _ => path.to_path_buf(),
+    };
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Write `contents` to `path` atomically: a temporary file in the same directory, synced, then
+/// renamed over `path`. A failure leaves any previous file untouched.
+pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "pylock.toml".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(
+            relative_path(Path::new("/a/b/files/x.whl"), Some(Path::new("/a/c"))),
+            "../b/files/x.whl"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/b/x.whl"), Some(Path::new("/a/b"))),
+            "x.whl"
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("pylock-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let p = dir.join("pylock.toml");
+        write_atomic(&p, "one").expect("write");
+        write_atomic(&p, "two").expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "two");
+        let entries = std::fs::read_dir(&dir).expect("ls").count();
+        assert_eq!(entries, 1);
+        // Writing into a missing directory fails and creates nothing.
+        assert!(write_atomic(&dir.join("missing/pylock.toml"), "x").is_err());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

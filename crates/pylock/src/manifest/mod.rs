@@ -1,0 +1,223 @@
+//! What to resolve: requirements, constraints and overrides ([`Manifest`]), read from
+//! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
+
+mod requirements_txt;
+mod target;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+pub use target::{Platform, Tags, Target, TargetError};
+
+use crate::pep::{PackageName, Requirement, VersionSpecifiers};
+
+/// The role a requirement plays in a resolve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Must be installed.
+    Requirement,
+    /// Limits the versions of a package if it is installed, never adds it.
+    Constraint,
+    /// Replaces every requirement on its package, wherever it appears.
+    Override,
+}
+
+/// The inputs of a resolve.
+#[derive(Clone, Debug, Default)]
+pub struct Manifest {
+    /// Root requirements.
+    pub requirements: Vec<Requirement>,
+    /// Constraints (`-c`).
+    pub constraints: Vec<Requirement>,
+    /// Overrides (`--override`).
+    pub overrides: Vec<Requirement>,
+    /// `requires-python` declared by an input (`pyproject.toml`), if any.
+    pub requires_python: Option<VersionSpecifiers>,
+}
+
+/// A manifest input that cannot be used, with where it is.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManifestError {
+    /// A file cannot be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A line or value does not parse or is not supported.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Parse {
+        /// The file (`<command line>` for arguments).
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Manifest {
+    /// Add one requirement string (as given on the command line) in `role`.
+    pub fn add_str(&mut self, requirement: &str, role: Role) -> Result<(), ManifestError> {
+        let req = parse_requirement(requirement, Path::new("<command line>"), 1, 0)?;
+        self.push(req, role);
+        Ok(())
+    }
+
+    /// Read a requirements file (or a `pyproject.toml`) and add what it lists in `role`;
+    /// nested `-r` files keep the role, nested `-c` files are constraints.
+    pub fn add_file(&mut self, path: &Path, role: Role) -> Result<(), ManifestError> {
+        if path.file_name().is_some_and(|n| n == "pyproject.toml") {
+            return self.add_pyproject(path, role);
+        }
+        requirements_txt::read(path, role, &mut Vec::new(), &mut |req, role| {
+            self.push(req, role)
+        })
+    }
+
+    fn push(&mut self, req: Requirement, role: Role) {
+        match role {
+            Role::Requirement => self.requirements.push(req),
+            Role::Constraint => self.constraints.push(req),
+            Role::Override => self.overrides.push(req),
+        }
+    }
+
+    /// `[project] dependencies` and `requires-python` of a `pyproject.toml`.
+    fn add_pyproject(&mut self, path: &Path, role: Role) -> Result<(), ManifestError> {
+        #[derive(serde::Deserialize)]
+        struct PyProject {
+            project: Option<Project>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Project {
+            #[serde(default)]
+            dependencies: Vec<toml::Spanned<String>>,
+            #[serde(rename = "requires-python")]
+            requires_python: Option<toml::Spanned<String>>,
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let at = |offset: usize, message: String| {
+            let (line, column) = line_col(&text, offset);
+            ManifestError::Parse {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
+        };
+        let doc: PyProject = toml::from_str(&text)
+            .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
+        let Some(project) = doc.project else {
+            return Err(at(0, "no [project] table".into()));
+        };
+        for dep in project.dependencies {
+            // +1: the span starts at the opening quote.
+            let (line, column) = line_col(&text, dep.span().start + 1);
+            let req = parse_requirement(dep.get_ref(), path, line, column - 1)?;
+            self.push(req, role);
+        }
+        if let Some(rp) = project.requires_python {
+            let spec = VersionSpecifiers::from_str(rp.get_ref())
+                .map_err(|e| at(rp.span().start + 1, format!("invalid requires-python: {e}")))?;
+            self.requires_python = Some(spec);
+        }
+        Ok(())
+    }
+
+    /// The names of the root requirements.
+    pub fn direct_names(&self) -> impl Iterator<Item = &PackageName> {
+        self.requirements.iter().map(|r| &r.name)
+    }
+}
+
+/// Parse one PEP 508 requirement found at `line`, starting at byte `column0` of that line.
+fn parse_requirement(
+    text: &str,
+    path: &Path,
+    line: usize,
+    column0: usize,
+) -> Result<Requirement, ManifestError> {
+    let req = Requirement::from_str(text).map_err(|e| ManifestError::Parse {
+        path: path.to_owned(),
+        line,
+        column: column0 + e.start + 1,
+        message: e.message.to_string(),
+    })?;
+    if req
+        .version_or_url
+        .as_ref()
+        .is_some_and(|v| matches!(v, pep508_rs::VersionOrUrl::Url(_)))
+    {
+        return Err(ManifestError::Parse {
+            path: path.to_owned(),
+            line,
+            column: column0 + 1,
+            message: format!("`{text}`: direct URL requirements are not supported yet"),
+        });
+    }
+    Ok(req)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pyproject_dependencies_and_requires_python() {
+        let dir = std::env::temp_dir().join(format!("pylock-pyproject-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("pyproject.toml");
+        std::fs::write(
+            &path,
+            "[project]\nname = \"app\"\nrequires-python = \">=3.10\"\ndependencies = [\n  \"a>=1\",\n  \"b[x]; python_version < '3.12'\",\n]\n",
+        )
+        .expect("write");
+        let mut m = Manifest::default();
+        m.add_file(&path, Role::Requirement).expect("reads");
+        assert_eq!(m.requirements.len(), 2);
+        assert_eq!(
+            m.requires_python
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some(">=3.10")
+        );
+
+        std::fs::write(
+            &path,
+            "[project]\ndependencies = [\n  \"a>=1\",\n  \"b >>= 2\",\n]\n",
+        )
+        .expect("write");
+        let err = Manifest::default()
+            .add_file(&path, Role::Requirement)
+            .expect_err("bad requirement");
+        let msg = err.to_string();
+        assert!(msg.contains("pyproject.toml:4:"), "{msg}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn command_line_errors_have_a_column() {
+        let err = Manifest::default()
+            .add_str("numpy >>= 1", Role::Requirement)
+            .expect_err("bad");
+        assert!(err.to_string().starts_with("<command line>:1:"), "{err}");
+    }
+}

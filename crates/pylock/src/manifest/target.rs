@@ -1,0 +1,458 @@
+//! Where a lock must install: a Python version and a platform, giving a PEP 508 marker
+//! environment and the compatible wheel tags; or the universal target (every Python in
+//! `requires-python` on every platform).
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::index::WheelTags;
+use crate::pep::{MarkerEnvironment, Version, VersionSpecifiers};
+
+/// A target that cannot be built from what was given.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// An unknown `--python-platform`.
+    #[error("unknown platform `{0}`; expected linux, macos, windows or a target triple such as x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc, x86_64-manylinux_2_17")]
+    UnknownPlatform(String),
+    /// A Python version that is not `X.Y` or `X.Y.Z`.
+    #[error("invalid Python version `{0}`: expected X.Y or X.Y.Z, such as 3.12")]
+    InvalidPython(String),
+}
+
+/// CPU architectures we can target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Arch {
+    /// x86-64 / AMD64.
+    X86_64,
+    /// ARM64 / aarch64.
+    Aarch64,
+    /// 32-bit x86.
+    X86,
+}
+
+/// Operating systems (and their compatibility floor) we can target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Os {
+    /// glibc Linux, accepting `manylinux` wheels up to this glibc version.
+    Manylinux {
+        /// glibc major version.
+        major: u16,
+        /// glibc minor version.
+        minor: u16,
+    },
+    /// musl Linux, accepting `musllinux` wheels up to this musl version.
+    Musllinux {
+        /// musl major version.
+        major: u16,
+        /// musl minor version.
+        minor: u16,
+    },
+    /// macOS, accepting wheels built for this version or older.
+    Macos {
+        /// macOS major version.
+        major: u16,
+        /// macOS minor version.
+        minor: u16,
+    },
+    /// Windows.
+    Windows,
+}
+
+/// One platform: an OS and an architecture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    /// Operating system.
+    pub os: Os,
+    /// Architecture.
+    pub arch: Arch,
+}
+
+impl FromStr for Platform {
+    type Err = TargetError;
+
+    /// `linux`, `macos`, `windows`, uv-style triples and `<arch>-manylinux_X_Y` forms.
+    fn from_str(s: &str) -> Result<Self, TargetError> {
+        use Arch::*;
+        let unknown = || TargetError::UnknownPlatform(s.to_owned());
+        let manylinux = |major, minor| Os::Manylinux { major, minor };
+        let macos = Os::Macos {
+            major: 13,
+            minor: 0,
+        };
+        let (os, arch) = match s {
+            "linux" | "x86_64-unknown-linux-gnu" => (manylinux(2, 28), X86_64),
+            "aarch64-unknown-linux-gnu" => (manylinux(2, 28), Aarch64),
+            "x86_64-unknown-linux-musl" => (Os::Musllinux { major: 1, minor: 2 }, X86_64),
+            "aarch64-unknown-linux-musl" => (Os::Musllinux { major: 1, minor: 2 }, Aarch64),
+            "macos" | "aarch64-apple-darwin" => (macos, Aarch64),
+            "x86_64-apple-darwin" => (macos, X86_64),
+            "windows" | "x86_64-pc-windows-msvc" => (Os::Windows, X86_64),
+            "i686-pc-windows-msvc" => (Os::Windows, X86),
+            "aarch64-pc-windows-msvc" => (Os::Windows, Aarch64),
+            other => {
+                let (arch, rest) = other.split_once('-').ok_or_else(unknown)?;
+                let arch = match arch {
+                    "x86_64" => X86_64,
+                    "aarch64" => Aarch64,
+                    _ => return Err(unknown()),
+                };
+                let os = match rest {
+                    "manylinux1" => manylinux(2, 5),
+                    "manylinux2010" => manylinux(2, 12),
+                    "manylinux2014" => manylinux(2, 17),
+                    _ => {
+                        let (kind, ver) = rest
+                            .strip_prefix("manylinux_")
+                            .map(|v| ("many", v))
+                            .or_else(|| rest.strip_prefix("musllinux_").map(|v| ("musl", v)))
+                            .ok_or_else(unknown)?;
+                        let (major, minor) = ver.split_once('_').ok_or_else(unknown)?;
+                        let major = major.parse().map_err(|_| unknown())?;
+                        let minor = minor.parse().map_err(|_| unknown())?;
+                        if kind == "many" {
+                            manylinux(major, minor)
+                        } else {
+                            Os::Musllinux { major, minor }
+                        }
+                    }
+                };
+                (os, arch)
+            }
+        };
+        Ok(Platform { os, arch })
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let arch = match self.arch {
+            Arch::X86_64 => "x86_64",
+            Arch::Aarch64 => "aarch64",
+            Arch::X86 => "i686",
+        };
+        match self.os {
+            Os::Manylinux { major, minor } => write!(f, "{arch}-manylinux_{major}_{minor}"),
+            Os::Musllinux { major, minor } => write!(f, "{arch}-musllinux_{major}_{minor}"),
+            Os::Macos { major, minor } => write!(f, "{arch}-apple-darwin (macOS {major}.{minor})"),
+            Os::Windows => write!(f, "{arch}-pc-windows-msvc"),
+        }
+    }
+}
+
+impl Platform {
+    /// `sys_platform` of this platform.
+    pub fn sys_platform(&self) -> &'static str {
+        match self.os {
+            Os::Manylinux { .. } | Os::Musllinux { .. } => "linux",
+            Os::Macos { .. } => "darwin",
+            Os::Windows => "win32",
+        }
+    }
+
+    /// `platform_machine` of this platform.
+    pub fn machine(&self) -> &'static str {
+        match (self.os, self.arch) {
+            (Os::Windows, Arch::X86_64) => "AMD64",
+            (Os::Windows, Arch::Aarch64) => "ARM64",
+            (Os::Windows, Arch::X86) => "x86",
+            (Os::Macos { .. }, Arch::Aarch64) => "arm64",
+            (_, Arch::X86_64) => "x86_64",
+            (_, Arch::Aarch64) => "aarch64",
+            (_, Arch::X86) => "i686",
+        }
+    }
+
+    /// A PEP 508 marker that holds exactly on this platform's OS and architecture.
+    pub fn marker(&self) -> String {
+        format!(
+            "sys_platform == '{}' and platform_machine == '{}'",
+            self.sys_platform(),
+            self.machine()
+        )
+    }
+
+    /// The wheel platform tags this platform installs, most specific first.
+    pub fn platform_tags(&self) -> Vec<String> {
+        let arch = match (self.os, self.arch) {
+            (Os::Macos { .. }, Arch::Aarch64) => "arm64",
+            (_, Arch::X86_64) => "x86_64",
+            (_, Arch::Aarch64) => "aarch64",
+            (_, Arch::X86) => "i686",
+        };
+        let mut tags = Vec::new();
+        match self.os {
+            Os::Manylinux { major, minor } => {
+                for m in (0..=minor).rev() {
+                    tags.push(format!("manylinux_{major}_{m}_{arch}"));
+                    let legacy = match (major, m) {
+                        (2, 17) => Some("manylinux2014"),
+                        (2, 12) => Some("manylinux2010"),
+                        (2, 5) => Some("manylinux1"),
+                        _ => None,
+                    };
+                    if let Some(legacy) = legacy {
+                        tags.push(format!("{legacy}_{arch}"));
+                    }
+                }
+                tags.push(format!("linux_{arch}"));
+            }
+            Os::Musllinux { major, minor } => {
+                for m in (0..=minor).rev() {
+                    tags.push(format!("musllinux_{major}_{m}_{arch}"));
+                }
+                tags.push(format!("linux_{arch}"));
+            }
+            Os::Macos { major, minor } => {
+                let mut versions = Vec::new();
+                for maj in (11..=major).rev() {
+                    versions.push((maj, 0));
+                }
+                if major == 10 {
+                    versions.extend((0..=minor).rev().map(|m| (10, m)));
+                } else {
+                    versions.extend((4..=16).rev().map(|m| (10, m)));
+                }
+                for (maj, min) in versions {
+                    // Apple silicon runs arm64 builds, and universal2 ones, which include arm64
+                    // slices even when labelled with a 10.x floor.
+                    let binaries: &[&str] = match (self.arch, maj) {
+                        (Arch::Aarch64, 10) => &["universal2"],
+                        (Arch::Aarch64, _) => &["arm64", "universal2"],
+                        _ => &[
+                            "x86_64",
+                            "intel",
+                            "fat64",
+                            "fat32",
+                            "universal2",
+                            "universal",
+                        ],
+                    };
+                    for b in binaries {
+                        tags.push(format!("macosx_{maj}_{min}_{b}"));
+                    }
+                }
+            }
+            Os::Windows => tags.push(
+                match self.arch {
+                    Arch::X86_64 => "win_amd64",
+                    Arch::Aarch64 => "win_arm64",
+                    Arch::X86 => "win32",
+                }
+                .to_owned(),
+            ),
+        }
+        tags
+    }
+}
+
+/// The wheel tags one CPython version on one platform installs.
+#[derive(Clone, Debug)]
+pub struct Tags {
+    minor: u64,
+    platforms: std::collections::HashSet<String>,
+}
+
+impl Tags {
+    /// Tags of CPython 3.`minor` on `platform`.
+    pub fn new(minor: u64, platform: &Platform) -> Self {
+        Self {
+            minor,
+            platforms: platform.platform_tags().into_iter().collect(),
+        }
+    }
+
+    /// Whether a wheel with these tag sets installs here.
+    pub fn is_compatible(&self, wheel: &WheelTags) -> bool {
+        let platform_ok = wheel
+            .platform
+            .iter()
+            .any(|p| p == "any" || self.platforms.contains(p));
+        platform_ok
+            && wheel
+                .python
+                .iter()
+                .any(|py| wheel.abi.iter().any(|abi| self.python_abi_ok(py, abi)))
+    }
+
+    fn python_abi_ok(&self, py: &str, abi: &str) -> bool {
+        let cp_minor = |tag: &str| tag.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
+        let py_minor = |tag: &str| -> Option<u64> {
+            match tag {
+                "py3" => Some(0),
+                _ => tag.strip_prefix("py3").and_then(|m| m.parse().ok()),
+            }
+        };
+        match abi {
+            "none" => {
+                cp_minor(py) == Some(self.minor) || py_minor(py).is_some_and(|m| m <= self.minor)
+            }
+            "abi3" => cp_minor(py).is_some_and(|m| (2..=self.minor).contains(&m)),
+            _ => cp_minor(abi) == Some(self.minor) && cp_minor(py) == Some(self.minor),
+        }
+    }
+}
+
+/// Where a resolve's lock must install.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The one Python version targeted, if narrowed (`--python-version`).
+    pub python: Option<Version>,
+    /// The one platform targeted, if narrowed (`--python-platform`).
+    pub platform: Option<Platform>,
+    /// The Pythons the lock is for.
+    pub requires_python: VersionSpecifiers,
+}
+
+impl Target {
+    /// One Python version (`3.12` or `3.12.4`) on one platform. `requires_python` defaults to
+    /// exactly that minor version.
+    pub fn single(
+        python: &str,
+        platform: Platform,
+        requires_python: Option<VersionSpecifiers>,
+    ) -> Result<Self, TargetError> {
+        let invalid = || TargetError::InvalidPython(python.to_owned());
+        let version = Version::from_str(python).map_err(|_| invalid())?;
+        let release = version.release();
+        if !(2..=3).contains(&release.len()) || !version.is_stable() || version.is_local() {
+            return Err(invalid());
+        }
+        let full = Version::new([release[0], release[1], release.get(2).copied().unwrap_or(0)]);
+        let requires_python = match requires_python {
+            Some(rp) => rp,
+            None => VersionSpecifiers::from_str(&format!("=={}.{}.*", release[0], release[1]))
+                .map_err(|_| invalid())?,
+        };
+        Ok(Self {
+            python: Some(full),
+            platform: Some(platform),
+            requires_python,
+        })
+    }
+
+    /// Whether the target is one environment (both Python and platform fixed).
+    pub fn is_single(&self) -> bool {
+        self.python.is_some() && self.platform.is_some()
+    }
+
+    /// The PEP 508 marker environment of a single-environment target.
+    pub fn environment(&self) -> Option<MarkerEnvironment> {
+        let (python, platform) = (self.python.as_ref()?, self.platform.as_ref()?);
+        let release = python.release();
+        let full = python.to_string();
+        let short = format!("{}.{}", release[0], release.get(1).copied().unwrap_or(0));
+        let system = match platform.os {
+            Os::Manylinux { .. } | Os::Musllinux { .. } => "Linux",
+            Os::Macos { .. } => "Darwin",
+            Os::Windows => "Windows",
+        };
+        MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+            implementation_name: "cpython",
+            implementation_version: &full,
+            os_name: if platform.os == Os::Windows {
+                "nt"
+            } else {
+                "posix"
+            },
+            platform_machine: platform.machine(),
+            platform_python_implementation: "CPython",
+            platform_release: "",
+            platform_system: system,
+            platform_version: "",
+            python_full_version: &full,
+            python_version: &short,
+            sys_platform: platform.sys_platform(),
+        })
+        .ok()
+    }
+
+    /// The wheel tags of a single-environment target.
+    pub fn tags(&self) -> Option<Tags> {
+        let (python, platform) = (self.python.as_ref()?, self.platform.as_ref()?);
+        Some(Tags::new(
+            python.release().get(1).copied().unwrap_or(0),
+            platform,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wheel(py: &str, abi: &str, plat: &str) -> WheelTags {
+        let s = |x: &str| x.split('.').map(str::to_owned).collect();
+        WheelTags {
+            python: s(py),
+            abi: s(abi),
+            platform: s(plat),
+        }
+    }
+
+    #[test]
+    fn platforms_parse() {
+        for (s, sys, machine) in [
+            ("linux", "linux", "x86_64"),
+            ("aarch64-unknown-linux-gnu", "linux", "aarch64"),
+            ("macos", "darwin", "arm64"),
+            ("x86_64-apple-darwin", "darwin", "x86_64"),
+            ("windows", "win32", "AMD64"),
+            ("x86_64-manylinux2014", "linux", "x86_64"),
+            ("aarch64-manylinux_2_31", "linux", "aarch64"),
+        ] {
+            let p: Platform = s.parse().expect(s);
+            assert_eq!((p.sys_platform(), p.machine()), (sys, machine), "{s}");
+        }
+        assert!("solaris".parse::<Platform>().is_err());
+        assert!("x86_64-manylinux_2".parse::<Platform>().is_err());
+    }
+
+    #[test]
+    fn linux_wheel_tags() {
+        let t = Tags::new(12, &"linux".parse().expect("linux"));
+        assert!(t.is_compatible(&wheel("py3", "none", "any")));
+        assert!(t.is_compatible(&wheel("py2.py3", "none", "any")));
+        assert!(t.is_compatible(&wheel(
+            "cp312",
+            "cp312",
+            "manylinux2014_x86_64.manylinux_2_17_x86_64"
+        )));
+        assert!(t.is_compatible(&wheel("cp38", "abi3", "manylinux_2_28_x86_64")));
+        assert!(!t.is_compatible(&wheel("cp313", "cp313", "manylinux_2_17_x86_64")));
+        assert!(!t.is_compatible(&wheel("cp312", "cp312", "manylinux_2_34_x86_64")));
+        assert!(!t.is_compatible(&wheel("cp312", "cp312", "manylinux_2_17_aarch64")));
+        assert!(!t.is_compatible(&wheel("cp312", "cp312", "win_amd64")));
+        assert!(!t.is_compatible(&wheel("py313", "none", "any")));
+        assert!(!t.is_compatible(&wheel("cp312", "cp312", "musllinux_1_1_x86_64")));
+        let old = Tags::new(12, &"x86_64-manylinux2014".parse().expect("p"));
+        assert!(!old.is_compatible(&wheel("cp312", "cp312", "manylinux_2_28_x86_64")));
+        assert!(old.is_compatible(&wheel("cp312", "cp312", "manylinux1_x86_64")));
+    }
+
+    #[test]
+    fn macos_and_windows_wheel_tags() {
+        let arm = Tags::new(11, &"macos".parse().expect("p"));
+        assert!(arm.is_compatible(&wheel("cp311", "cp311", "macosx_11_0_arm64")));
+        assert!(arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_universal2")));
+        assert!(!arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
+        let intel = Tags::new(11, &"x86_64-apple-darwin".parse().expect("p"));
+        assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
+        assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
+        let win = Tags::new(11, &"windows".parse().expect("p"));
+        assert!(win.is_compatible(&wheel("cp311", "cp311", "win_amd64")));
+        assert!(!win.is_compatible(&wheel("cp311", "cp311", "win32")));
+    }
+
+    #[test]
+    fn single_target_environment() {
+        let t = Target::single("3.9", "linux".parse().expect("p"), None).expect("target");
+        let env = t.environment().expect("env");
+        assert_eq!(env.python_full_version().to_string(), "3.9.0");
+        assert_eq!(env.python_version().to_string(), "3.9");
+        assert_eq!(env.sys_platform(), "linux");
+        assert_eq!(t.requires_python.to_string(), "==3.9.*");
+        assert!(Target::single("3", "linux".parse().expect("p"), None).is_err());
+        assert!(Target::single("three", "linux".parse().expect("p"), None).is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! The versions of a project as one target sees them: which files install there and, for a
+//! version with none, why not. Computed once per project page and cached.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::index::{DistFile, DistKind, ProjectPage};
+use crate::manifest::Tags;
+use crate::pep::{PackageName, Version, VersionSpecifiers};
+
+/// Why a version cannot be installed in the target, ordered from least to most specific:
+/// when files fail for different reasons, the version reports the most specific one.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unusable {
+    /// Every file was uploaded after `--exclude-newer`.
+    TooNew,
+    /// Every file is yanked and no root requirement pins the version.
+    Yanked,
+    /// The files require another Python.
+    RequiresPython(VersionSpecifiers),
+    /// No wheel fits the target and there is no sdist.
+    NoCompatibleFile,
+}
+
+impl fmt::Display for Unusable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooNew => f.write_str("was uploaded after the --exclude-newer cutoff"),
+            Self::Yanked => f.write_str("was yanked"),
+            Self::RequiresPython(spec) => write!(f, "requires Python {spec}"),
+            Self::NoCompatibleFile => f.write_str(
+                "has no wheel for the target platform and Python, and no source distribution",
+            ),
+        }
+    }
+}
+
+/// One version of a project.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// The version.
+    pub version: Version,
+    /// Files that install in the target (sdist first, then wheels, in page order).
+    pub files: Vec<DistFile>,
+    /// Every file listed for the version.
+    pub all_files: Vec<DistFile>,
+    /// Why no file installs, if none does.
+    pub unusable: Option<Unusable>,
+}
+
+/// A project's versions, oldest first.
+#[derive(Clone, Debug)]
+pub struct Candidates {
+    /// Every listed version, ascending.
+    pub versions: Vec<Candidate>,
+}
+
+/// What decides whether a file is usable.
+pub struct FileFilter<'a> {
+    /// The target's Python (single-environment targets).
+    pub python: Option<&'a Version>,
+    /// The target's wheel tags (single-environment targets).
+    pub tags: Option<&'a Tags>,
+    /// `--exclude-newer`.
+    pub exclude_newer: Option<Timestamp>,
+    /// Versions whose yanked files are allowed (pinned by a root requirement).
+    pub allowed_yanks: &'a HashSet<(PackageName, Version)>,
+}
+
+impl FileFilter<'_> {
+    fn check(&self, name: &PackageName, file: &DistFile) -> Result<(), Unusable> {
+        if let Some(cutoff) = self.exclude_newer {
+            if file.upload_time.is_none_or(|t| t > cutoff) {
+                return Err(Unusable::TooNew);
+            }
+        }
+        if file.yanked
+            && !self
+                .allowed_yanks
+                .contains(&(name.clone(), file.version.clone()))
+        {
+            return Err(Unusable::Yanked);
+        }
+        if let (Some(python), Some(spec)) = (self.python, &file.requires_python) {
+            if !spec.contains(python) {
+                return Err(Unusable::RequiresPython(spec.clone()));
+            }
+        }
+        if let (Some(tags), DistKind::Wheel(wheel)) = (self.tags, &file.kind) {
+            if !tags.is_compatible(wheel) {
+                return Err(Unusable::NoCompatibleFile);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Candidates {
+    /// Group a page's files by version and judge each file.
+    pub fn new(page: &ProjectPage, filter: &FileFilter<'_>) -> Self {
+        let mut by_version: BTreeMap<Version, Vec<DistFile>> = BTreeMap::new();
+        for file in &page.files {
+            by_version
+                .entry(file.version.clone())
+                .or_default()
+                .push(file.clone());
+        }
+        let versions = by_version
+            .into_iter()
+            .map(|(version, all_files)| {
+                let mut files = Vec::new();
+                let mut worst: Option<Unusable> = None;
+                for file in &all_files {
+                    match filter.check(&page.name, file) {
+                        Ok(()) => files.push(file.clone()),
+                        Err(why) => worst = worst.max(Some(why)),
+                    }
+                }
+                files.sort_by_key(DistFile::is_wheel);
+                let unusable = if files.is_empty() {
+                    Some(worst.unwrap_or(Unusable::NoCompatibleFile))
+                } else {
+                    None
+                };
+                Candidate {
+                    version,
+                    files,
+                    all_files,
+                    unusable,
+                }
+            })
+            .collect();
+        Self { versions }
+    }
+}
