@@ -191,7 +191,7 @@ pub fn parse_html_page(
         let filename = url
             .path_segments()
             .and_then(|mut s| s.next_back())
-            .map(|s| percent_decode(s))
+            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
             .unwrap_or_default();
         let Some(parsed) = parse_filename(&filename, name) else {
             continue;
@@ -236,13 +236,6 @@ pub fn parse_html_page(
 fn attr(tag: &tl::HTMLTag, key: &str) -> Option<String> {
     let raw = tag.attributes().get(key)??;
     Some(html_escape::decode_html_entities(&raw.as_utf8_str()).into_owned())
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| s.to_owned())
 }
 
 fn join_url(base: &Url, href: &str) -> Result<Url, IndexError> {

@@ -31,7 +31,7 @@ impl fmt::Display for Unusable {
             Self::Yanked => f.write_str("was yanked"),
             Self::RequiresPython(spec) => write!(f, "requires Python {spec}"),
             Self::NoCompatibleFile => f.write_str(
-                "has no wheel for the target platform and Python, and no source distribution",
+                "has no wheel for the target platform and Python and no source distribution",
             ),
         }
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
-use super::candidates::{Candidate, Candidates, FileFilter};
+use super::candidates::{Candidate, Candidates, FileFilter, Unusable};
 use super::options::{Options, PrereleaseMode, ResolutionMode};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Tags, Target};
@@ -28,7 +28,8 @@ pub enum Pkg {
 }
 
 impl Pkg {
-    fn name(&self) -> Option<&PackageName> {
+    /// The project behind a node.
+    pub fn name(&self) -> Option<&PackageName> {
         match self {
             Pkg::Root => None,
             Pkg::Package(n) | Pkg::Extra(n, _) => Some(n),
@@ -236,6 +237,19 @@ impl<'a> Provider<'a> {
         std::mem::take(&mut *lock(&self.missing_extras))
     }
 
+    /// The listed versions of `name` inside `range`, from what was already fetched.
+    pub fn listed_versions(&self, name: &PackageName, range: &Range) -> Vec<Version> {
+        let pages = lock(&self.cache.pages);
+        let Some(Some(c)) = pages.get(name) else {
+            return Vec::new();
+        };
+        c.versions
+            .iter()
+            .filter(|c| range.contains(&c.version))
+            .map(|c| c.version.clone())
+            .collect()
+    }
+
     /// Whether the index has no page for `name` (after it was asked).
     pub fn is_missing(&self, name: &PackageName) -> bool {
         matches!(lock(&self.cache.pages).get(name), Some(None))
@@ -265,8 +279,10 @@ impl<'a> Provider<'a> {
                     .find(has_metadata)
             })
             .or_else(|| candidate.all_files.iter().find(has_metadata))
-            .or_else(|| candidate.files.first())
-            .unwrap_or(&candidate.all_files[0]);
+            .or_else(|| candidate.all_files.first())
+            .ok_or_else(|| IndexError::NoMetadata {
+                filename: format!("{name}=={}", candidate.version),
+            })?;
         let metadata = Arc::new(self.index.metadata(file)?);
         lock(&self.cache.metadata).insert(key, metadata.clone());
         Ok(metadata)
@@ -362,6 +378,9 @@ impl DependencyProvider for Provider<'_> {
             return Ok(None);
         };
         let reason = match &c.unusable {
+            Some(why @ Unusable::RequiresPython(_)) => {
+                format!("{why} (the target is Python {})", self.python)
+            }
             Some(why) => why.to_string(),
             None => format!(
                 "is a pre-release, which --prerelease={} does not allow here",
@@ -396,7 +415,10 @@ impl DependencyProvider for Provider<'_> {
         let metadata = self.metadata(name, &candidate)?;
         if let Some(spec) = &metadata.requires_python {
             if !spec.contains(&self.python) {
-                return Ok(Dependencies::Unavailable(format!("requires Python {spec}")));
+                return Ok(Dependencies::Unavailable(format!(
+                    "requires Python {spec} (the target is Python {})",
+                    self.python
+                )));
             }
         }
         let deps = match extra {

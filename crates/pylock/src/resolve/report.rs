@@ -12,7 +12,47 @@ type Tree = DerivationTree<Pkg, Range, String>;
 
 /// Render the explanation of a failed solve.
 pub fn explain(tree: &Tree, provider: &Provider<'_>) -> String {
-    DefaultStringReporter::report_with_formatter(tree, &Formatter { provider })
+    let mut tree = tree.clone();
+    collapse_gaps(&mut tree);
+    DefaultStringReporter::report_with_formatter(&tree, &Formatter { provider })
+}
+
+/// "There is no version of a in <gap>" only restates what the index lists. Where such a fact
+/// meets a statement about the same package's versions (`a==1.0 depends on b`, `a==1.0 cannot
+/// be used`), widen that statement over the gap and drop the fact. Facts that meet a
+/// requirement (`you require a>2`) stay: there they are the explanation.
+fn collapse_gaps(tree: &mut Tree) {
+    let DerivationTree::Derived(derived) = tree else {
+        return;
+    };
+    collapse_gaps(std::sync::Arc::make_mut(&mut derived.cause1));
+    collapse_gaps(std::sync::Arc::make_mut(&mut derived.cause2));
+    let merged = match (&*derived.cause1, &*derived.cause2) {
+        (DerivationTree::External(External::NoVersions(p, gap)), DerivationTree::External(other))
+        | (DerivationTree::External(other), DerivationTree::External(External::NoVersions(p, gap))) => {
+            widen(other, p, gap)
+        }
+        _ => None,
+    };
+    if let Some(external) = merged {
+        *tree = DerivationTree::External(external);
+    }
+}
+
+fn widen(
+    external: &External<Pkg, Range, String>,
+    pkg: &Pkg,
+    gap: &Range,
+) -> Option<External<Pkg, Range, String>> {
+    match external {
+        External::FromDependencyOf(p, r, dep, dep_range) if p == pkg => Some(
+            External::FromDependencyOf(p.clone(), r.union(gap), dep.clone(), dep_range.clone()),
+        ),
+        External::Custom(p, r, reason) if p == pkg => {
+            Some(External::Custom(p.clone(), r.union(gap), reason.clone()))
+        }
+        _ => None,
+    }
 }
 
 struct Formatter<'p, 'a> {
@@ -20,7 +60,7 @@ struct Formatter<'p, 'a> {
 }
 
 /// `a==1.0`, `a>=1, <2`, `a` (any version).
-fn term(pkg: &Pkg, range: &Range) -> String {
+fn plain_term(pkg: &Pkg, range: &Range) -> String {
     if *range == Range::full() {
         return pkg.to_string();
     }
@@ -33,6 +73,28 @@ fn term(pkg: &Pkg, range: &Range) -> String {
 }
 
 impl Formatter<'_, '_> {
+    /// A term; a range that holds exactly one listed version is shown as that version.
+    fn term(&self, pkg: &Pkg, range: &Range) -> String {
+        if let Some(name) = pkg.name() {
+            if let [only] = self.provider.listed_versions(name, range).as_slice() {
+                return plain_term(pkg, &Range::singleton(only.clone()));
+            }
+        }
+        plain_term(pkg, range)
+    }
+
+    fn depends(&self, pkg: &Pkg, range: &Range, dep: &Pkg, dep_range: &Range) -> String {
+        if *pkg == Pkg::Root {
+            format!("you require {}", plain_term(dep, dep_range))
+        } else {
+            format!(
+                "{} depends on {}",
+                self.term(pkg, range),
+                plain_term(dep, dep_range)
+            )
+        }
+    }
+
     fn external(&self, external: &External<Pkg, Range, String>) -> String {
         match external {
             External::NotRoot(pkg, _) => format!("we are solving {pkg}"),
@@ -41,23 +103,31 @@ impl Formatter<'_, '_> {
                     format!("{name} was not found in the package index")
                 }
                 _ if *range == Range::full() => format!("there is no version of {pkg}"),
-                _ => format!("there is no version of {}", term(pkg, range)),
+                Pkg::Package(name) | Pkg::Extra(name, _) if range.iter().count() > 1 => {
+                    // A gap between listed versions reads better as what is there.
+                    let listed = self.provider.listed_versions(name, &range.complement());
+                    match listed.as_slice() {
+                        [] => format!("there is no version of {pkg}"),
+                        [one] => format!("only {pkg}=={one} is available"),
+                        many if many.len() <= 5 => format!(
+                            "only {} are available",
+                            many.iter()
+                                .map(|v| format!("{pkg}=={v}"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        _ => format!("there is no version of {}", plain_term(pkg, range)),
+                    }
+                }
+                _ => format!("there is no version of {}", plain_term(pkg, range)),
             },
             External::FromDependencyOf(pkg, range, dep, dep_range) => {
-                depends(pkg, range, dep, dep_range)
+                self.depends(pkg, range, dep, dep_range)
             }
             External::Custom(pkg, range, reason) => {
-                format!("{} cannot be used: it {reason}", term(pkg, range))
+                format!("{} {reason}", self.term(pkg, range))
             }
         }
-    }
-}
-
-fn depends(pkg: &Pkg, range: &Range, dep: &Pkg, dep_range: &Range) -> String {
-    if *pkg == Pkg::Root {
-        format!("you require {}", term(dep, dep_range))
-    } else {
-        format!("{} depends on {}", term(pkg, range), term(dep, dep_range))
     }
 }
 
@@ -74,16 +144,16 @@ impl ReportFormatter<Pkg, Range, String> for Formatter<'_, '_> {
         match terms.as_slice() {
             [] => "no versions satisfy your requirements".into(),
             [(Pkg::Root, Term::Positive(_))] => "your requirements cannot be satisfied".into(),
-            [(pkg, Term::Positive(range))] => format!("{} cannot be used", term(pkg, range)),
-            [(pkg, Term::Negative(range))] => format!("{} is required", term(pkg, range)),
+            [(pkg, Term::Positive(range))] => format!("{} cannot be used", self.term(pkg, range)),
+            [(pkg, Term::Negative(range))] => format!("{} is required", plain_term(pkg, range)),
             [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]
-            | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => depends(p1, r1, p2, r2),
+            | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => self.depends(p1, r1, p2, r2),
             many => {
                 let parts: Vec<String> = many
                     .iter()
                     .map(|(p, t)| match t {
-                        Term::Positive(r) => term(p, r),
-                        Term::Negative(r) => format!("not {}", term(p, r)),
+                        Term::Positive(r) => self.term(p, r),
+                        Term::Negative(r) => format!("not {}", plain_term(p, r)),
                     })
                     .collect();
                 format!("{} are incompatible", parts.join(" and "))

@@ -1,0 +1,142 @@
+//! The `pylock` binary as CI jobs and the outside judge call it: exit codes, outputs, errors.
+
+#![allow(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn index(case: &str) -> String {
+    workspace()
+        .join("fixtures/packse")
+        .join(case)
+        .join("index/simple")
+        .display()
+        .to_string()
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn pylock(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("pylock runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const LINUX_312: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
+
+#[test]
+fn writes_a_lock_and_exits_zero() {
+    let dir = tempdir("ok");
+    let idx = index("example-toml");
+    let mut args = vec!["resolve", "a", "--index-url", &idx];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock written");
+    let lock: toml::Value = toml::from_str(&text).expect("valid TOML");
+    assert_eq!(lock["created-by"].as_str(), Some("pylock"));
+    assert_eq!(lock["packages"].as_array().map(Vec::len), Some(2));
+    // Files are recorded relative to the lock, never as absolute local paths.
+    assert!(!text.contains("path = \"/"), "{text}");
+    assert!(text.contains("path = \"../"), "{text}");
+    // A second run gives the same bytes.
+    assert_eq!(pylock(&dir, &args).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(dir.join("pylock.toml")).expect("lock"), text);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn dash_writes_to_stdout() {
+    let dir = tempdir("stdout");
+    let idx = index("example-toml");
+    let mut args = vec!["resolve", "a", "--index-url", &idx, "-o", "-"];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(text.starts_with("lock-version = \"1.0\""), "{text}");
+    assert!(!dir.join("pylock.toml").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn no_solution_exits_one_with_explanation_and_keeps_old_lock() {
+    let dir = tempdir("nosolution");
+    std::fs::write(dir.join("pylock.toml"), "old").expect("write");
+    let idx = index("transitive-incompatible-with-root-version");
+    let mut args = vec!["resolve", "a", "b==1.0.0", "--index-url", &idx];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("a==1.0.0 depends on b==2.0.0"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("pylock.toml")).expect("read"), "old");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn input_errors_exit_two_and_say_where() {
+    let dir = tempdir("input");
+    std::fs::write(dir.join("req.in"), "a\nb >== 2\n").expect("write");
+    let idx = index("example-toml");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["resolve", "-r", "req.in", "--index-url", &idx], "req.in:2:"),
+        (vec!["resolve", "a", "--index-url", "/nonexistent/simple"], "/nonexistent/simple"),
+        (vec!["resolve", "a", "--index-url", &idx, "--python-version", "3.12", "--python-platform", "beos"], "unknown platform `beos`"),
+        (vec!["resolve", "a", "--index-url", &idx, "--python-version", "three", "--python-platform", "linux"], "invalid Python version"),
+        (vec!["resolve", "a", "--index-url", &idx, "--exclude-newer", "yesterday", "--python-version", "3.12", "--python-platform", "linux"], "--exclude-newer"),
+        (vec!["resolve", "a", "--index-url", &idx], "universal resolution is not implemented yet"),
+        (vec!["resolve", "a", "--python-version", "3.12", "--python-platform", "linux"], "HTTP indexes are not supported yet"),
+    ];
+    for (args, needle) in cases {
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!dir.join("pylock.toml").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn warns_about_non_pep751_file_names() {
+    let dir = tempdir("name");
+    let idx = index("example-toml");
+    for (name, warned) in [("lock.toml", true), ("pylock.dev.toml", false), ("pylock.toml", false)] {
+        let mut args = vec!["resolve", "a", "--index-url", &idx, "-o", name];
+        args.extend(LINUX_312);
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(stderr(&out).contains("PEP 751"), warned, "{name}: {}", stderr(&out));
+        assert!(dir.join(name).exists());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn missing_extra_is_a_warning() {
+    let dir = tempdir("extra");
+    let idx = index("missing-extra");
+    let mut args = vec!["resolve", "a[extra]", "--index-url", &idx];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("does not provide the extra `extra`"), "{}", stderr(&out));
+    let quiet = pylock(&dir, &[args.as_slice(), &["--quiet"]].concat());
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+    std::fs::remove_dir_all(&dir).ok();
+}

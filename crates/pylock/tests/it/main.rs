@@ -1,0 +1,10 @@
+//! The integration-test binary: every fixture scenario, lock interoperability with Python's
+//! `packaging.pylock`, determinism, and conflict explanations.
+
+#![allow(missing_docs)]
+
+mod determinism;
+mod explanations;
+mod interop;
+mod scenarios;
+mod support;

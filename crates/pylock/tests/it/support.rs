@@ -1,0 +1,136 @@
+//! Shared helpers: fixture scenarios (the `contract.md` format) and running them.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use pylock::pep::{PackageName, Version, VersionSpecifiers};
+use pylock::{resolve, LocalIndex, Manifest, Options, Resolution, ResolveError, Role, Target};
+use serde::Deserialize;
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub requirements: Vec<String>,
+    #[serde(default)]
+    pub constraints: Vec<String>,
+    #[serde(default)]
+    pub overrides: Vec<String>,
+    pub python_version: Option<String>,
+    pub python_platform: Option<String>,
+    pub requires_python: Option<String>,
+    pub universal: bool,
+    pub prerelease: Option<String>,
+    pub resolution: Option<String>,
+    pub expected: Expected,
+    pub skip: Option<String>,
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+pub struct Expected {
+    pub satisfiable: bool,
+    pub packages: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Every scenario under `fixtures/<group>`, sorted by name.
+pub fn scenarios(group: &str) -> Vec<Scenario> {
+    let root = workspace().join("fixtures").join(group);
+    let mut out: Vec<Scenario> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("scenario.json").is_file())
+        .map(|dir| {
+            let text = std::fs::read_to_string(dir.join("scenario.json")).expect("read scenario");
+            let mut s: Scenario = serde_json::from_str(&text).expect("scenario.json parses");
+            s.dir = dir;
+            s
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+impl Scenario {
+    pub fn index_root(&self) -> PathBuf {
+        self.dir.join("index/simple")
+    }
+
+    pub fn manifest(&self) -> Manifest {
+        let mut m = Manifest::default();
+        for (list, role) in [
+            (&self.requirements, Role::Requirement),
+            (&self.constraints, Role::Constraint),
+            (&self.overrides, Role::Override),
+        ] {
+            for r in list {
+                m.add_str(r, role).expect("scenario requirement parses");
+            }
+        }
+        m
+    }
+
+    pub fn target(&self) -> Result<Target, String> {
+        let rp = self
+            .requires_python
+            .as_deref()
+            .map(|s| VersionSpecifiers::from_str(s).expect("requires_python parses"));
+        match (&self.python_version, &self.python_platform) {
+            (Some(py), Some(platform)) if !self.universal => Target::single(
+                py,
+                platform.parse().map_err(|e: pylock::TargetError| e.to_string())?,
+                rp,
+            )
+            .map_err(|e| e.to_string()),
+            _ => Err("universal".into()),
+        }
+    }
+
+    pub fn options(&self) -> Options {
+        let mut o = Options::default();
+        if let Some(p) = &self.prerelease {
+            o.prerelease = p.parse().expect("prerelease mode");
+        }
+        if let Some(r) = &self.resolution {
+            o.resolution = r.parse().expect("resolution mode");
+        }
+        o
+    }
+
+    pub fn run(&self) -> Result<Resolution, ResolveError> {
+        let target = self.target().map_err(ResolveError::Unsupported)?;
+        let index = LocalIndex::new(self.index_root()).expect("index opens");
+        resolve(&self.manifest(), &target, &self.options(), &index)
+    }
+
+    pub fn expected_pairs(&self) -> Option<BTreeSet<(PackageName, Version)>> {
+        let packages = self.expected.packages.as_ref()?;
+        let mut out = BTreeSet::new();
+        for (name, v) in packages {
+            let name = PackageName::from_str(name).expect("name");
+            let versions: Vec<&str> = match v {
+                serde_json::Value::String(s) => vec![s.as_str()],
+                serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                other => panic!("bad expected version {other}"),
+            };
+            for v in versions {
+                out.insert((name.clone(), Version::from_str(v).expect("version")));
+            }
+        }
+        Some(out)
+    }
+}
+
+pub fn pairs(resolution: &Resolution) -> BTreeSet<(PackageName, Version)> {
+    resolution
+        .packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect()
+}
