@@ -153,8 +153,9 @@ fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
             let platform = platform.parse().map_err(|e: pylock::TargetError| usage(e.to_string()))?;
             Target::single(python, platform, requires_python).map_err(|e| usage(e.to_string()))
         }
+        (None, None) => Ok(Target::universal(requires_python)),
         _ => Err(usage(
-            "universal resolution is not implemented yet: pass both --python-version and --python-platform to lock for one environment",
+            "narrowing to one Python or one platform alone is not implemented yet: pass both --python-version and --python-platform, or neither for a universal lock",
         )),
     }
 }

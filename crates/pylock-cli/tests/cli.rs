@@ -55,7 +55,10 @@ fn writes_a_lock_and_exits_zero() {
     assert!(text.contains("path = \"../"), "{text}");
     // A second run gives the same bytes.
     assert_eq!(pylock(&dir, &args).status.code(), Some(0));
-    assert_eq!(std::fs::read_to_string(dir.join("pylock.toml")).expect("lock"), text);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pylock.toml")).expect("lock"),
+        text
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -85,7 +88,10 @@ fn no_solution_exits_one_with_explanation_and_keeps_old_lock() {
     let err = stderr(&out);
     assert!(err.contains("a==1.0.0 depends on b==2.0.0"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(std::fs::read_to_string(dir.join("pylock.toml")).expect("read"), "old");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pylock.toml")).expect("read"),
+        "old"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -95,13 +101,77 @@ fn input_errors_exit_two_and_say_where() {
     std::fs::write(dir.join("req.in"), "a\nb >== 2\n").expect("write");
     let idx = index("example-toml");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["resolve", "-r", "req.in", "--index-url", &idx], "req.in:2:"),
-        (vec!["resolve", "a", "--index-url", "/nonexistent/simple"], "/nonexistent/simple"),
-        (vec!["resolve", "a", "--index-url", &idx, "--python-version", "3.12", "--python-platform", "beos"], "unknown platform `beos`"),
-        (vec!["resolve", "a", "--index-url", &idx, "--python-version", "three", "--python-platform", "linux"], "invalid Python version"),
-        (vec!["resolve", "a", "--index-url", &idx, "--exclude-newer", "yesterday", "--python-version", "3.12", "--python-platform", "linux"], "--exclude-newer"),
-        (vec!["resolve", "a", "--index-url", &idx], "universal resolution is not implemented yet"),
-        (vec!["resolve", "a", "--python-version", "3.12", "--python-platform", "linux"], "HTTP indexes are not supported yet"),
+        (
+            vec!["resolve", "-r", "req.in", "--index-url", &idx],
+            "req.in:2:",
+        ),
+        (
+            vec!["resolve", "a", "--index-url", "/nonexistent/simple"],
+            "/nonexistent/simple",
+        ),
+        (
+            vec![
+                "resolve",
+                "a",
+                "--index-url",
+                &idx,
+                "--python-version",
+                "3.12",
+                "--python-platform",
+                "beos",
+            ],
+            "unknown platform `beos`",
+        ),
+        (
+            vec![
+                "resolve",
+                "a",
+                "--index-url",
+                &idx,
+                "--python-version",
+                "three",
+                "--python-platform",
+                "linux",
+            ],
+            "invalid Python version",
+        ),
+        (
+            vec![
+                "resolve",
+                "a",
+                "--index-url",
+                &idx,
+                "--exclude-newer",
+                "yesterday",
+                "--python-version",
+                "3.12",
+                "--python-platform",
+                "linux",
+            ],
+            "--exclude-newer",
+        ),
+        (
+            vec![
+                "resolve",
+                "a",
+                "--index-url",
+                &idx,
+                "--python-version",
+                "3.12",
+            ],
+            "pass both --python-version and --python-platform, or neither",
+        ),
+        (
+            vec![
+                "resolve",
+                "a",
+                "--python-version",
+                "3.12",
+                "--python-platform",
+                "linux",
+            ],
+            "HTTP indexes are not supported yet",
+        ),
     ];
     for (args, needle) in cases {
         let out = pylock(&dir, &args);
@@ -116,12 +186,21 @@ fn input_errors_exit_two_and_say_where() {
 fn warns_about_non_pep751_file_names() {
     let dir = tempdir("name");
     let idx = index("example-toml");
-    for (name, warned) in [("lock.toml", true), ("pylock.dev.toml", false), ("pylock.toml", false)] {
+    for (name, warned) in [
+        ("lock.toml", true),
+        ("pylock.dev.toml", false),
+        ("pylock.toml", false),
+    ] {
         let mut args = vec!["resolve", "a", "--index-url", &idx, "-o", name];
         args.extend(LINUX_312);
         let out = pylock(&dir, &args);
         assert_eq!(out.status.code(), Some(0));
-        assert_eq!(stderr(&out).contains("PEP 751"), warned, "{name}: {}", stderr(&out));
+        assert_eq!(
+            stderr(&out).contains("PEP 751"),
+            warned,
+            "{name}: {}",
+            stderr(&out)
+        );
         assert!(dir.join(name).exists());
     }
     std::fs::remove_dir_all(&dir).ok();
@@ -135,7 +214,11 @@ fn missing_extra_is_a_warning() {
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("does not provide the extra `extra`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("does not provide the extra `extra`"),
+        "{}",
+        stderr(&out)
+    );
     let quiet = pylock(&dir, &[args.as_slice(), &["--quiet"]].concat());
     assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
     std::fs::remove_dir_all(&dir).ok();

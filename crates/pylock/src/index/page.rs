@@ -191,7 +191,11 @@ pub fn parse_html_page(
         let filename = url
             .path_segments()
             .and_then(|mut s| s.next_back())
-            .map(|s| percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned())
+            .map(|s| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
             .unwrap_or_default();
         let Some(parsed) = parse_filename(&filename, name) else {
             continue;

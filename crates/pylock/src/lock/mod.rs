@@ -101,7 +101,7 @@ impl Lock {
                 LockedPackage {
                     name: p.name.to_string(),
                     version: p.version.to_string(),
-                    marker: None,
+                    marker: p.marker.clone(),
                     requires_python: p.requires_python.as_ref().map(ToString::to_string),
                     index: options.index_url.clone(),
                     sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),

@@ -293,6 +293,10 @@ impl Tags {
     }
 }
 
+/// The default `requires-python` of a universal target: CPython 3.10 is the oldest release
+/// still supported upstream (3.9 reached its end of life in October 2025).
+pub const DEFAULT_REQUIRES_PYTHON: &str = ">=3.10";
+
 /// Where a resolve's lock must install.
 #[derive(Clone, Debug)]
 pub struct Target {
@@ -329,6 +333,20 @@ impl Target {
             platform: Some(platform),
             requires_python,
         })
+    }
+
+    /// Every Python `requires_python` admits on every platform. Without one, the oldest
+    /// CPython still supported upstream ([`DEFAULT_REQUIRES_PYTHON`]).
+    pub fn universal(requires_python: Option<VersionSpecifiers>) -> Self {
+        let requires_python = requires_python.unwrap_or_else(|| {
+            VersionSpecifiers::from_str(DEFAULT_REQUIRES_PYTHON)
+                .unwrap_or_else(|_| VersionSpecifiers::empty())
+        });
+        Self {
+            python: None,
+            platform: None,
+            requires_python,
+        }
     }
 
     /// Whether the target is one environment (both Python and platform fixed).

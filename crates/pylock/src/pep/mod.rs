@@ -6,9 +6,14 @@
 //! although PEP 440 says a specifier without a local label ignores the candidate's local label
 //! (`torch==2.4.0` must match `2.4.0+cpu`).
 
+mod markers;
+
 use std::fmt::Write as _;
 use std::ops::Bound;
 
+pub use markers::{
+    and, is_possible, lock_marker, or, python_bounds, python_marker, python_range, restrict_extras,
+};
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{
     ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl,

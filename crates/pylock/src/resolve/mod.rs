@@ -1,9 +1,13 @@
 //! Resolution: from a [`Manifest`] and a [`Target`] to a [`Resolution`], asking an [`Index`].
 
 mod candidates;
+mod inputs;
 mod options;
 mod provider;
 mod report;
+mod scope;
+mod solve;
+mod universal;
 
 pub use candidates::Unusable;
 pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
@@ -11,7 +15,9 @@ pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
 use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
-use provider::{Cache, Pkg, Provider, ProviderError};
+use inputs::Inputs;
+use provider::{Cache, Pkg, Preferences};
+use scope::Scope;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -33,6 +39,9 @@ pub struct ResolvedPackage {
     pub name: PackageName,
     /// Chosen version.
     pub version: Version,
+    /// Where the package is needed, in canonical PEP 508 form (`None`: everywhere the
+    /// resolution applies).
+    pub marker: Option<String>,
     /// `Requires-Python` of the version, from its metadata.
     pub requires_python: Option<VersionSpecifiers>,
     /// The files to lock: the sdist, if any, then the wheels that install in the target.
@@ -64,38 +73,43 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    let inputs = Inputs::new(manifest);
+    let (Some(env), Some(tags), Some(python)) =
+        (target.environment(), target.tags(), target.python.clone())
+    else {
+        if target.python.is_some() || target.platform.is_some() {
+            return Err(ResolveError::Unsupported(
+                "narrowing a universal resolve to one Python or one platform alone is not \
+                 implemented yet; pass both --python-version and --python-platform, or neither"
+                    .into(),
+            ));
+        }
+        return universal::resolve_universal(&inputs, target, options, index);
+    };
     let cache = Cache::default();
-    let Some(provider) = Provider::new(manifest, target, options, index, &cache) else {
-        return Err(ResolveError::Unsupported(
-            "universal resolution (without both --python-version and --python-platform) is not \
-             implemented yet; pass --python-version and --python-platform to lock for one \
-             environment"
-                .into(),
-        ));
-    };
-    let solution = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
-        Ok(solution) => solution,
-        Err(pubgrub::PubGrubError::NoSolution(tree)) => {
-            return Err(ResolveError::NoSolution {
-                explanation: report::explain(&tree, &provider),
-            })
-        }
-        Err(pubgrub::PubGrubError::ErrorChoosingVersion { source, .. })
-        | Err(pubgrub::PubGrubError::ErrorRetrievingDependencies { source, .. })
-        | Err(pubgrub::PubGrubError::ErrorInShouldCancel(source)) => {
-            let ProviderError::Index(e) = source;
-            return Err(ResolveError::Index(e));
-        }
-    };
+    let preferences = Preferences::default();
+    let scope = Scope::Single { env, python, tags };
+    let (provider, solution) =
+        match solve::solve(&scope, &inputs, options, index, &cache, &preferences)? {
+            solve::Outcome::Solved(provider, solution) => (provider, solution),
+            solve::Outcome::Fork(_) => {
+                return Err(ResolveError::Unsupported(
+                    "a single-environment solve cannot fork".into(),
+                ))
+            }
+        };
     let mut packages = Vec::new();
     for (pkg, version) in solution {
         let Pkg::Package(name) = pkg else { continue };
-        let candidate = provider.candidate(&name, &version);
-        let files = candidate.map(|c| c.files).unwrap_or_default();
+        let files = provider
+            .candidate(&name, &version)
+            .map(|c| c.files)
+            .unwrap_or_default();
         let requires_python = provider.requires_python(&name, &version);
         packages.push(ResolvedPackage {
             name,
             version,
+            marker: None,
             requires_python,
             files,
         });

@@ -1,19 +1,20 @@
-//! The PubGrub dependency provider for one target environment.
+//! The PubGrub dependency provider: one solve over one [`Scope`].
 
 use std::cmp::Reverse;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
 use super::candidates::{Candidate, Candidates, FileFilter, Unusable};
+use super::inputs::{Edge, Inputs};
 use super::options::{Options, PrereleaseMode, ResolutionMode};
+use super::scope::{PythonFit, Scope};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
-use crate::manifest::{Manifest, Tags, Target};
 use crate::pep::{
-    names_prerelease, pinned_version, requirement_range, ExtraName, MarkerEnvironment, PackageName,
-    Range, Requirement, Version,
+    and, is_possible, python_marker, ExtraName, MarkerTree, PackageName, Range, Requirement,
+    Version, VersionSpecifiers,
 };
 
 /// A node of the solver's graph.
@@ -53,6 +54,12 @@ pub enum ProviderError {
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// The fork must split into these regions and each be solved on its own.
+    #[error("the solve must fork")]
+    Fork(Vec<MarkerTree>),
+    /// The package keeps conflicting: restart deciding it earlier.
+    #[error("restart with {0} first")]
+    Boost(PackageName),
 }
 
 /// Pages and metadata already fetched, shared by every solve over one index.
@@ -62,139 +69,65 @@ pub struct Cache {
     metadata: Mutex<HashMap<(PackageName, Version), Arc<CoreMetadata>>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+/// Lock a mutex, recovering the data if another thread panicked while holding it.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Priority: pinned packages first, then those that keep conflicting, then discovery order
-/// (breadth-first).
-pub type Priority = (bool, u32, Reverse<usize>);
+/// Versions chosen by forks solved earlier, newest choice first: later forks prefer them, so a
+/// universal lock keeps one version of a package wherever it can.
+pub type Preferences = Mutex<HashMap<PackageName, Vec<Version>>>;
 
-/// The provider for one single-environment solve.
+/// Priority: pinned packages first, then packages moved ahead after repeated conflicts (the
+/// latest move first), then those that keep conflicting, then discovery order (breadth-first).
+pub type Priority = (bool, usize, u32, Reverse<usize>);
+
+/// Conflicts after which a package not yet moved ahead triggers a restart.
+const CONFLICT_THRESHOLD: u32 = 5;
+
+/// The provider for one solve.
 pub struct Provider<'a> {
     index: &'a dyn Index,
     cache: &'a Cache,
     options: &'a Options,
-    env: MarkerEnvironment,
-    python: Version,
-    tags: Tags,
-    root: Vec<(Pkg, Range)>,
-    overrides: HashMap<PackageName, Vec<Requirement>>,
-    constraints: HashMap<PackageName, Range>,
-    allowed_yanks: HashSet<(PackageName, Version)>,
-    explicit_prereleases: HashSet<PackageName>,
-    direct: HashSet<PackageName>,
+    inputs: &'a Inputs,
+    preferences: &'a Preferences,
+    /// The environments the solve covers.
+    pub scope: Scope,
+    root: Vec<Edge>,
     discovery: Mutex<HashMap<Pkg, usize>>,
     rejected: Mutex<HashMap<(PackageName, Version), String>>,
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
+    boosted: Vec<PackageName>,
+    restart: Mutex<Option<PackageName>>,
 }
 
 impl<'a> Provider<'a> {
-    /// A provider for a single-environment `target`.
+    /// A provider for `scope`.
     pub fn new(
-        manifest: &Manifest,
-        target: &Target,
+        scope: Scope,
+        inputs: &'a Inputs,
         options: &'a Options,
         index: &'a dyn Index,
         cache: &'a Cache,
-    ) -> Option<Self> {
-        let env = target.environment()?;
-        let tags = target.tags()?;
-        let python = target.python.clone()?;
-        let mut overrides: HashMap<PackageName, Vec<Requirement>> = HashMap::new();
-        for r in &manifest.overrides {
-            overrides.entry(r.name.clone()).or_default().push(r.clone());
-        }
-        let mut constraints: HashMap<PackageName, Range> = HashMap::new();
-        for c in manifest
-            .constraints
-            .iter()
-            .filter(|c| c.evaluate_markers(&env, &[]))
-        {
-            let range = constraints
-                .entry(c.name.clone())
-                .or_insert_with(Range::full);
-            *range = range.intersection(&requirement_range(c));
-        }
-        let all = || {
-            manifest
-                .requirements
-                .iter()
-                .chain(&manifest.constraints)
-                .chain(&manifest.overrides)
-        };
-        let allowed_yanks = all()
-            .filter_map(|r| pinned_version(r).map(|v| (r.name.clone(), v.clone())))
-            .collect();
-        let explicit_prereleases = all()
-            .filter(|r| names_prerelease(r))
-            .map(|r| r.name.clone())
-            .collect();
-        let mut provider = Self {
+        preferences: &'a Preferences,
+        boosted: Vec<PackageName>,
+    ) -> Self {
+        let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
+        Self {
             index,
             cache,
             options,
-            env,
-            python,
-            tags,
-            root: Vec::new(),
-            overrides,
-            constraints,
-            allowed_yanks,
-            explicit_prereleases,
-            direct: manifest.direct_names().cloned().collect(),
+            inputs,
+            preferences,
+            scope,
+            root,
             discovery: Mutex::new(HashMap::new()),
             rejected: Mutex::new(HashMap::new()),
             missing_extras: Mutex::new(Vec::new()),
-        };
-        provider.root = provider.edges(&manifest.requirements, None, &[]);
-        Some(provider)
-    }
-
-    /// Solver edges for `requirements` as seen from `parent` (to skip self-references), with
-    /// markers evaluated for `extras`, overrides and constraints applied.
-    fn edges(
-        &self,
-        requirements: &[Requirement],
-        parent: Option<&PackageName>,
-        extras: &[ExtraName],
-    ) -> Vec<(Pkg, Range)> {
-        let mut out: Vec<(Pkg, Range)> = Vec::new();
-        let mut add = |pkg: Pkg, range: Range| match out.iter_mut().find(|(p, _)| *p == pkg) {
-            Some((_, r)) => *r = r.intersection(&range),
-            None => out.push((pkg, range)),
-        };
-        let mut seen_overrides = HashSet::new();
-        for req in requirements {
-            let replaced: Vec<&Requirement> = match self.overrides.get(&req.name) {
-                Some(overrides) => {
-                    if !req.evaluate_markers(&self.env, extras)
-                        || !seen_overrides.insert(req.name.clone())
-                    {
-                        continue;
-                    }
-                    overrides
-                        .iter()
-                        .filter(|o| o.evaluate_markers(&self.env, &[]))
-                        .collect()
-                }
-                None if req.evaluate_markers(&self.env, extras) => vec![req],
-                None => continue,
-            };
-            for req in replaced {
-                let mut range = requirement_range(req);
-                if let Some(c) = self.constraints.get(&req.name) {
-                    range = range.intersection(c);
-                }
-                if parent != Some(&req.name) {
-                    add(Pkg::Package(req.name.clone()), range.clone());
-                }
-                for extra in &req.extras {
-                    add(Pkg::Extra(req.name.clone(), extra.clone()), range.clone());
-                }
-            }
+            boosted,
+            restart: Mutex::new(None),
         }
-        out
     }
 
     /// The candidates of a project, `None` when the index does not have it.
@@ -203,18 +136,22 @@ impl<'a> Provider<'a> {
             return Ok(c.clone());
         }
         let page = self.index.project(name)?;
+        let (python, tags) = match &self.scope {
+            Scope::Single { python, tags, .. } => (Some(python), Some(tags)),
+            Scope::Fork { .. } => (None, None),
+        };
         let filter = FileFilter {
-            python: Some(&self.python),
-            tags: Some(&self.tags),
+            python,
+            tags,
             exclude_newer: self.options.exclude_newer,
-            allowed_yanks: &self.allowed_yanks,
+            allowed_yanks: &self.inputs.allowed_yanks,
         };
         let candidates = page.map(|p| Arc::new(Candidates::new(&p, &filter)));
         lock(&self.cache.pages).insert(name.clone(), candidates.clone());
         Ok(candidates)
     }
 
-    /// The chosen candidate of a resolved package.
+    /// The candidate of a resolved package.
     pub fn candidate(&self, name: &PackageName, version: &Version) -> Option<Candidate> {
         let pages = lock(&self.cache.pages);
         let c = pages.get(name)?.as_ref()?;
@@ -226,7 +163,7 @@ impl<'a> Provider<'a> {
         &self,
         name: &PackageName,
         version: &Version,
-    ) -> Option<crate::pep::VersionSpecifiers> {
+    ) -> Option<VersionSpecifiers> {
         lock(&self.cache.metadata)
             .get(&(name.clone(), version.clone()))
             .and_then(|m| m.requires_python.clone())
@@ -288,9 +225,57 @@ impl<'a> Provider<'a> {
         Ok(metadata)
     }
 
+    /// The solver edges leaving `pkg` at `version` (metadata must have been read).
+    pub fn edges_of(&self, pkg: &Pkg, version: &Version) -> Vec<Edge> {
+        let (name, extra) = match pkg {
+            Pkg::Root => return self.root.clone(),
+            Pkg::Package(name) => (name, None),
+            Pkg::Extra(name, extra) => (name, Some(extra)),
+        };
+        let Some(metadata) = lock(&self.cache.metadata)
+            .get(&(name.clone(), version.clone()))
+            .cloned()
+        else {
+            return Vec::new();
+        };
+        match extra {
+            None => self
+                .inputs
+                .edges(&self.scope, &metadata.requires_dist, Some(name), &[]),
+            Some(extra) => {
+                let extras = std::slice::from_ref(extra);
+                // The requirements the extra adds: those that apply with it and not without.
+                let added: Vec<Requirement> = metadata
+                    .requires_dist
+                    .iter()
+                    .filter(
+                        |r| match (self.scope.applies(r, extras), self.scope.applies(r, &[])) {
+                            (Some(_), None) => true,
+                            (Some(with), Some(without)) => with != without,
+                            _ => false,
+                        },
+                    )
+                    .cloned()
+                    .collect();
+                let mut edges = vec![Edge {
+                    pkg: Pkg::Package(name.clone()),
+                    range: Range::singleton(version.clone()),
+                    marker: MarkerTree::TRUE,
+                }];
+                edges.extend(
+                    self.inputs
+                        .edges(&self.scope, &added, None, extras)
+                        .into_iter()
+                        .filter(|e| e.pkg != *pkg),
+                );
+                edges
+            }
+        }
+    }
+
     fn prerelease_allowed(&self, name: &PackageName) -> (bool, bool) {
         // (take pre-releases freely, take them when no stable version fits)
-        let explicit = self.explicit_prereleases.contains(name);
+        let explicit = self.inputs.explicit_prereleases.contains(name);
         match self.options.prerelease {
             PrereleaseMode::Allow => (true, true),
             PrereleaseMode::Disallow => (false, false),
@@ -304,8 +289,119 @@ impl<'a> Provider<'a> {
         match self.options.resolution {
             ResolutionMode::Highest => false,
             ResolutionMode::Lowest => true,
-            ResolutionMode::LowestDirect => self.direct.contains(name),
+            ResolutionMode::LowestDirect => self.inputs.direct.contains(name),
         }
+    }
+
+    /// How a candidate's page-level Requires-Python fits the scope.
+    fn page_python_fit(&self, candidate: &Candidate) -> (PythonFit, Option<VersionSpecifiers>) {
+        if matches!(self.scope, Scope::Single { .. }) {
+            // Single environments judged each file already.
+            return (PythonFit::All, None);
+        }
+        let mut best = (PythonFit::None, None);
+        let mut any = false;
+        for f in &candidate.files {
+            let Some(rp) = &f.requires_python else {
+                return (PythonFit::All, None);
+            };
+            any = true;
+            match self.scope.python_fit(rp) {
+                PythonFit::All => return (PythonFit::All, None),
+                PythonFit::Part => best = (PythonFit::Part, Some(rp.clone())),
+                PythonFit::None if best.1.is_none() => best = (PythonFit::None, Some(rp.clone())),
+                PythonFit::None => {}
+            }
+        }
+        if any {
+            best
+        } else {
+            (PythonFit::All, None)
+        }
+    }
+
+    /// Split the fork where `requires_python` starts or stops holding; higher Pythons first.
+    fn python_fork(&self, requires_python: &VersionSpecifiers) -> ProviderError {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        let inside = python_marker(requires_python);
+        let universe = super::scope::python_universe();
+        let mut parts: Vec<MarkerTree> = [and(region, &inside), and(region, &inside.negate())]
+            .into_iter()
+            .filter(|p| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe))
+            .collect();
+        parts.sort_by_key(|m| {
+            let range = crate::pep::python_range(m);
+            let low = match range.bounding_range() {
+                Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => {
+                    Some(v.clone())
+                }
+                _ => None,
+            };
+            Reverse(low)
+        });
+        ProviderError::Fork(parts)
+    }
+
+    /// In a fork, sibling requirements on one package with different markers and different
+    /// version ranges or extras split the fork by those markers.
+    fn sibling_fork(&self, edges: &[Edge]) -> Option<ProviderError> {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return None;
+        };
+        let mut by_name: Vec<(&PackageName, Vec<&Edge>)> = Vec::new();
+        for e in edges {
+            let Some(name) = e.pkg.name() else { continue };
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, list)) => list.push(e),
+                None => by_name.push((name, vec![e])),
+            }
+        }
+        for (_, group) in by_name {
+            let mut markers: Vec<&MarkerTree> = Vec::new();
+            for e in &group {
+                if e.marker != *region && !markers.contains(&&e.marker) {
+                    markers.push(&e.marker);
+                }
+            }
+            if markers.is_empty() {
+                continue;
+            }
+            // Same requirement under different markers needs no fork.
+            let differs = group.iter().any(|a| {
+                group
+                    .iter()
+                    .any(|b| a.marker != b.marker && (a.range != b.range || a.pkg != b.pkg))
+            });
+            if !differs {
+                continue;
+            }
+            let mut parts = vec![region.clone()];
+            for m in &markers {
+                parts = parts
+                    .into_iter()
+                    .flat_map(|p| [and(&p, m), and(&p, &m.negate())])
+                    .filter(is_possible)
+                    .collect();
+            }
+            if parts.len() > 1 {
+                // Solve order (later forks prefer earlier forks' versions), as uv does: the
+                // parts inside the markers, last marker first, then the part outside them all
+                // (built last above, when there is one).
+                let remainder = parts
+                    .last()
+                    .filter(|p| markers.iter().all(|m| p.is_disjoint(m)))
+                    .cloned();
+                if remainder.is_some() {
+                    parts.pop();
+                }
+                parts.reverse();
+                parts.extend(remainder);
+                return Some(ProviderError::Fork(parts));
+            }
+        }
+        None
     }
 }
 
@@ -327,7 +423,16 @@ impl DependencyProvider for Provider<'_> {
         let next = discovery.len();
         let order = *discovery.entry(package.clone()).or_insert(next);
         let pinned = *package == Pkg::Root || range.as_singleton().is_some();
-        (pinned, stats.conflict_count(), Reverse(order))
+        let boost = package
+            .name()
+            .and_then(|n| self.boosted.iter().position(|b| b == n))
+            .map_or(0, |i| i + 1);
+        if boost == 0 && stats.conflict_count() >= CONFLICT_THRESHOLD {
+            if let Some(name) = package.name() {
+                lock(&self.restart).get_or_insert_with(|| name.clone());
+            }
+        }
+        (pinned, boost, stats.conflict_count(), Reverse(order))
     }
 
     fn choose_version(
@@ -335,60 +440,89 @@ impl DependencyProvider for Provider<'_> {
         package: &Pkg,
         range: &Range,
     ) -> Result<Option<Version>, ProviderError> {
+        if let Some(restart) = lock(&self.restart).take() {
+            return Err(ProviderError::Boost(restart));
+        }
         let Some(name) = package.name() else {
             return Ok(Some(Version::new([0])));
         };
         let Some(candidates) = self.candidates(name)? else {
             return Ok(None);
         };
-        let in_range = || {
-            let iter = candidates
-                .versions
-                .iter()
-                .filter(|c| range.contains(&c.version));
-            let boxed: Box<dyn Iterator<Item = &Candidate>> = if self.lowest_first(name) {
-                Box::new(iter)
-            } else {
-                Box::new(iter.rev())
-            };
-            boxed
-        };
         let (free, if_necessary) = self.prerelease_allowed(name);
-        let usable = |c: &&Candidate| c.unusable.is_none();
-        let chosen = if free {
-            in_range().find(usable)
+        let allowed = |c: &Candidate, stable_only: bool| {
+            range.contains(&c.version)
+                && c.unusable.is_none()
+                && (!stable_only || !c.version.any_prerelease())
+        };
+        // Versions earlier forks chose come first, then the resolution order.
+        let preferred: Vec<Version> = lock(self.preferences)
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        let ordered: Vec<&Candidate> = {
+            let by_pref = preferred
+                .iter()
+                .filter_map(|v| candidates.versions.iter().find(|c| &c.version == v));
+            let rest: Box<dyn Iterator<Item = &Candidate>> = if self.lowest_first(name) {
+                Box::new(candidates.versions.iter())
+            } else {
+                Box::new(candidates.versions.iter().rev())
+            };
+            by_pref.chain(rest).collect()
+        };
+        let mut passes: Vec<bool> = Vec::new();
+        if free {
+            passes.push(false);
         } else {
-            in_range()
-                .filter(|c| !c.version.any_prerelease())
-                .find(usable)
-                .or_else(|| {
-                    if if_necessary {
-                        in_range().find(usable)
-                    } else {
-                        None
-                    }
-                })
-        };
-        if let Some(c) = chosen {
-            return Ok(Some(c.version.clone()));
-        }
-        // Nothing usable: offer the best version anyway so that `get_dependencies` can say why
-        // it cannot be used; the explanation then names each rejected version.
-        let Some(c) = in_range().next() else {
-            return Ok(None);
-        };
-        let reason = match &c.unusable {
-            Some(why @ Unusable::RequiresPython(_)) => {
-                format!("{why} (the target is Python {})", self.python)
+            passes.push(true);
+            if if_necessary {
+                passes.push(false);
             }
-            Some(why) => why.to_string(),
-            None => format!(
-                "is a pre-release, which --prerelease={} does not allow here",
-                self.options.prerelease
+        }
+        let mut python_misfit: Option<(Version, VersionSpecifiers)> = None;
+        for stable_only in passes {
+            for c in ordered.iter().filter(|c| allowed(c, stable_only)) {
+                match self.page_python_fit(c) {
+                    (PythonFit::All, _) => return Ok(Some(c.version.clone())),
+                    (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
+                    (_, rp) => {
+                        if python_misfit.is_none() {
+                            python_misfit = rp.map(|rp| (c.version.clone(), rp));
+                        }
+                    }
+                }
+            }
+        }
+        // Nothing usable: offer a version anyway so that `get_dependencies` can say why it
+        // cannot be used; the explanation then names each rejected version.
+        let (version, reason) = match python_misfit {
+            Some((v, rp)) => (
+                v,
+                format!(
+                    "requires Python {rp} (the target is {})",
+                    self.scope.python_description()
+                ),
             ),
+            None => {
+                let Some(c) = ordered.iter().find(|c| range.contains(&c.version)) else {
+                    return Ok(None);
+                };
+                let reason = match &c.unusable {
+                    Some(why @ Unusable::RequiresPython(_)) => {
+                        format!("{why} (the target is {})", self.scope.python_description())
+                    }
+                    Some(why) => why.to_string(),
+                    None => format!(
+                        "is a pre-release, which --prerelease={} does not allow here",
+                        self.options.prerelease
+                    ),
+                };
+                (c.version.clone(), reason)
+            }
         };
-        lock(&self.rejected).insert((name.clone(), c.version.clone()), reason);
-        Ok(Some(c.version.clone()))
+        lock(&self.rejected).insert((name.clone(), version.clone()), reason);
+        Ok(Some(version))
     }
 
     fn get_dependencies(
@@ -396,10 +530,16 @@ impl DependencyProvider for Provider<'_> {
         package: &Pkg,
         version: &Version,
     ) -> Result<Dependencies<Pkg, Range, String>, ProviderError> {
-        let (name, extra) = match package {
-            Pkg::Root => return Ok(Dependencies::Available(self.root.iter().cloned().collect())),
-            Pkg::Package(name) => (name, None),
-            Pkg::Extra(name, extra) => (name, Some(extra)),
+        let name = match package {
+            Pkg::Root => {
+                if let Some(fork) = self.sibling_fork(&self.root) {
+                    return Err(fork);
+                }
+                return Ok(Dependencies::Available(
+                    merge(&self.root).into_iter().collect(),
+                ));
+            }
+            Pkg::Package(name) | Pkg::Extra(name, _) => name,
         };
         if let Some(reason) = lock(&self.rejected).get(&(name.clone(), version.clone())) {
             return Ok(Dependencies::Unavailable(reason.clone()));
@@ -413,41 +553,43 @@ impl DependencyProvider for Provider<'_> {
             ));
         };
         let metadata = self.metadata(name, &candidate)?;
-        if let Some(spec) = &metadata.requires_python {
-            if !spec.contains(&self.python) {
-                return Ok(Dependencies::Unavailable(format!(
-                    "requires Python {spec} (the target is Python {})",
-                    self.python
-                )));
+        if let Some(rp) = &metadata.requires_python {
+            match self.scope.python_fit(rp) {
+                PythonFit::All => {}
+                PythonFit::Part => return Err(self.python_fork(rp)),
+                PythonFit::None => {
+                    return Ok(Dependencies::Unavailable(format!(
+                        "requires Python {rp} (the target is {})",
+                        self.scope.python_description()
+                    )))
+                }
             }
         }
-        let deps = match extra {
-            None => self.edges(&metadata.requires_dist, Some(name), &[]),
-            Some(extra) => {
-                if !metadata.provides_extra.contains(extra) {
-                    lock(&self.missing_extras).push((name.clone(), version.clone(), extra.clone()));
-                }
-                let with_extra: Vec<Requirement> = metadata
-                    .requires_dist
-                    .iter()
-                    .filter(|r| {
-                        r.evaluate_markers(&self.env, std::slice::from_ref(extra))
-                            && !r.evaluate_markers(&self.env, &[])
-                    })
-                    .cloned()
-                    .collect();
-                let mut deps = vec![(
-                    Pkg::Package(name.clone()),
-                    Range::singleton(version.clone()),
-                )];
-                deps.extend(
-                    self.edges(&with_extra, None, std::slice::from_ref(extra))
-                        .into_iter()
-                        .filter(|(p, _)| *p != Pkg::Extra(name.clone(), extra.clone())),
-                );
-                deps
+        if let Pkg::Extra(_, extra) = package {
+            if !metadata.provides_extra.contains(extra) {
+                lock(&self.missing_extras).push((name.clone(), version.clone(), extra.clone()));
             }
-        };
-        Ok(Dependencies::Available(deps.into_iter().collect()))
+        }
+        let edges = self.edges_of(package, version);
+        if let Some(fork) = self.sibling_fork(&edges) {
+            return Err(fork);
+        }
+        Ok(Dependencies::Available(merge(&edges).into_iter().collect()))
     }
+}
+
+/// One solver constraint per node: ranges of repeated edges intersect. Edges whose ranges
+/// exclude each other stay apart, so the explanation can name both.
+fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
+    let mut out: Vec<(Pkg, Range)> = Vec::new();
+    for e in edges {
+        match out
+            .iter_mut()
+            .find(|(p, r)| *p == e.pkg && !r.is_disjoint(&e.range))
+        {
+            Some((_, r)) => *r = r.intersection(&e.range),
+            None => out.push((e.pkg.clone(), e.range.clone())),
+        }
+    }
+    out
 }

@@ -28,10 +28,14 @@ fn collapse_gaps(tree: &mut Tree) {
     collapse_gaps(std::sync::Arc::make_mut(&mut derived.cause1));
     collapse_gaps(std::sync::Arc::make_mut(&mut derived.cause2));
     let merged = match (&*derived.cause1, &*derived.cause2) {
-        (DerivationTree::External(External::NoVersions(p, gap)), DerivationTree::External(other))
-        | (DerivationTree::External(other), DerivationTree::External(External::NoVersions(p, gap))) => {
-            widen(other, p, gap)
-        }
+        (
+            DerivationTree::External(External::NoVersions(p, gap)),
+            DerivationTree::External(other),
+        )
+        | (
+            DerivationTree::External(other),
+            DerivationTree::External(External::NoVersions(p, gap)),
+        ) => widen(other, p, gap),
         _ => None,
     };
     if let Some(external) = merged {
@@ -72,6 +76,19 @@ fn plain_term(pkg: &Pkg, range: &Range) -> String {
     }
 }
 
+/// The version `v` when `range` is exactly its local variants (`v+anything`).
+fn local_gap(range: &Range) -> Option<&crate::pep::Version> {
+    let mut segments = range.iter();
+    match (segments.next(), segments.next()) {
+        (Some((std::ops::Bound::Excluded(v), std::ops::Bound::Excluded(h))), None)
+            if *h == crate::pep::after_locals(v) =>
+        {
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
 impl Formatter<'_, '_> {
     /// A term; a range that holds exactly one listed version is shown as that version.
     fn term(&self, pkg: &Pkg, range: &Range) -> String {
@@ -103,6 +120,15 @@ impl Formatter<'_, '_> {
                     format!("{name} was not found in the package index")
                 }
                 _ if *range == Range::full() => format!("there is no version of {pkg}"),
+                _ if local_gap(range).is_some() => format!(
+                    "there is no local variant of {pkg}=={} (such as {}+local)",
+                    local_gap(range)
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                    local_gap(range)
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
                 Pkg::Package(name) | Pkg::Extra(name, _) if range.iter().count() > 1 => {
                     // A gap between listed versions reads better as what is there.
                     let listed = self.provider.listed_versions(name, &range.complement());
@@ -149,14 +175,31 @@ impl ReportFormatter<Pkg, Range, String> for Formatter<'_, '_> {
             [(p1, Term::Positive(r1)), (p2, Term::Negative(r2))]
             | [(p2, Term::Negative(r2)), (p1, Term::Positive(r1))] => self.depends(p1, r1, p2, r2),
             many => {
-                let parts: Vec<String> = many
+                // {p1, p2, not n1, not n2}: p1 and p2 together need n1 or n2.
+                let positives: Vec<String> = many
                     .iter()
-                    .map(|(p, t)| match t {
-                        Term::Positive(r) => self.term(p, r),
-                        Term::Negative(r) => format!("not {}", plain_term(p, r)),
+                    .filter_map(|(p, t)| match t {
+                        Term::Positive(r) => Some(self.term(p, r)),
+                        Term::Negative(_) => None,
                     })
                     .collect();
-                format!("{} are incompatible", parts.join(" and "))
+                let negatives: Vec<String> = many
+                    .iter()
+                    .filter_map(|(p, t)| match t {
+                        Term::Negative(r) => Some(plain_term(p, r)),
+                        Term::Positive(_) => None,
+                    })
+                    .collect();
+                match (positives.as_slice(), negatives.is_empty()) {
+                    (_, true) => format!("{} are incompatible", positives.join(" and ")),
+                    ([], false) => format!("one of {} is required", negatives.join(", ")),
+                    ([one], false) => format!("{one} requires {}", negatives.join(" or ")),
+                    (many, false) => format!(
+                        "{} together require {}",
+                        many.join(" and "),
+                        negatives.join(" or ")
+                    ),
+                }
             }
         }
     }

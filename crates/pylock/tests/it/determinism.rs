@@ -40,12 +40,19 @@ fn lock_text(index: &dyn Index, set: &str) -> String {
 #[test]
 fn byte_identical_across_runs_and_listing_order() {
     for set in ["trio", "jupyter"] {
-        let root = workspace().join("fixtures/realworld").join(set).join("index/simple");
+        let root = workspace()
+            .join("fixtures/realworld")
+            .join(set)
+            .join("index/simple");
         let index = LocalIndex::new(&root).expect("index");
         let first = lock_text(&index, set);
         assert_eq!(first, lock_text(&index, set), "{set}: second run differs");
         let reversed = Reversed(LocalIndex::new(&root).expect("index"));
-        assert_eq!(first, lock_text(&reversed, set), "{set}: file order changes the lock");
+        assert_eq!(
+            first,
+            lock_text(&reversed, set),
+            "{set}: file order changes the lock"
+        );
         // No absolute local paths: files are recorded relative to the lock directory.
         assert!(!first.contains(&*workspace().canonicalize().expect("abs").to_string_lossy()));
         assert!(first.contains("path = \"fixtures/realworld/"), "{set}");

@@ -34,7 +34,13 @@ struct Job {
 fn job_json(job: &Job) -> serde_json::Value {
     let env = job.target.environment().expect("single environment");
     let platform = job.target.platform.expect("platform");
-    let python = job.target.python.as_ref().expect("python").release().to_vec();
+    let python = job
+        .target
+        .python
+        .as_ref()
+        .expect("python")
+        .release()
+        .to_vec();
     serde_json::json!({
         "lock": job.lock,
         "python": [python[0], python[1]],
@@ -131,13 +137,21 @@ fn locks_load_and_select_with_packaging() {
         let selected = result["selected"].as_array().expect("selected");
         let mut got: Vec<(String, String)> = selected
             .iter()
-            .map(|s| (s[0].as_str().expect("n").to_owned(), s[1].as_str().expect("v").to_owned()))
+            .map(|s| {
+                (
+                    s[0].as_str().expect("n").to_owned(),
+                    s[1].as_str().expect("v").to_owned(),
+                )
+            })
             .collect();
         got.sort();
         let mut want = job.names.clone();
         want.sort();
         if got != want {
-            problems.push(format!("{}: selected {got:?}, locked {want:?}", job.lock.display()));
+            problems.push(format!(
+                "{}: selected {got:?}, locked {want:?}",
+                job.lock.display()
+            ));
         }
         for s in selected {
             if s[2].is_null() {

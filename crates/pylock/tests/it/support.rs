@@ -84,11 +84,14 @@ impl Scenario {
         match (&self.python_version, &self.python_platform) {
             (Some(py), Some(platform)) if !self.universal => Target::single(
                 py,
-                platform.parse().map_err(|e: pylock::TargetError| e.to_string())?,
+                platform
+                    .parse()
+                    .map_err(|e: pylock::TargetError| e.to_string())?,
                 rp,
             )
             .map_err(|e| e.to_string()),
-            _ => Err("universal".into()),
+            (None, None) if self.universal => Ok(Target::universal(rp)),
+            _ => Err("a target narrowed to only a Python or only a platform".into()),
         }
     }
 

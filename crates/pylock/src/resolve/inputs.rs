@@ -1,0 +1,134 @@
+//! What a resolve knows before it starts, shared by every fork: overrides, constraints, the
+//! versions root requirements pin (which may be yanked) or name as pre-releases.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::manifest::Manifest;
+use crate::pep::{
+    names_prerelease, pinned_version, requirement_range, ExtraName, MarkerTree, PackageName, Range,
+    Requirement, Version,
+};
+
+use super::provider::Pkg;
+use super::scope::Scope;
+
+/// One solver edge: a dependency on `pkg` in `range`, where `marker` holds.
+#[derive(Clone, Debug)]
+pub struct Edge {
+    /// The node depended on.
+    pub pkg: Pkg,
+    /// The versions allowed.
+    pub range: Range,
+    /// Where the edge applies within the scope (`TRUE` for single environments).
+    pub marker: MarkerTree,
+}
+
+/// The manifest digested for solving.
+pub struct Inputs {
+    /// Root requirements.
+    pub requirements: Vec<Requirement>,
+    overrides: HashMap<PackageName, Vec<Requirement>>,
+    constraints: HashMap<PackageName, Vec<Requirement>>,
+    /// Versions pinned by root requirements (`==`/`===`): their yanked files are allowed.
+    pub allowed_yanks: HashSet<(PackageName, Version)>,
+    /// Packages whose root requirements name a pre-release.
+    pub explicit_prereleases: HashSet<PackageName>,
+    /// Names of root requirements.
+    pub direct: HashSet<PackageName>,
+}
+
+impl Inputs {
+    /// Digest a manifest.
+    pub fn new(manifest: &Manifest) -> Self {
+        let group = |reqs: &[Requirement]| {
+            let mut map: HashMap<PackageName, Vec<Requirement>> = HashMap::new();
+            for r in reqs {
+                map.entry(r.name.clone()).or_default().push(r.clone());
+            }
+            map
+        };
+        let all = || {
+            manifest
+                .requirements
+                .iter()
+                .chain(&manifest.constraints)
+                .chain(&manifest.overrides)
+        };
+        Self {
+            requirements: manifest.requirements.clone(),
+            overrides: group(&manifest.overrides),
+            constraints: group(&manifest.constraints),
+            allowed_yanks: all()
+                .filter_map(|r| pinned_version(r).map(|v| (r.name.clone(), v.clone())))
+                .collect(),
+            explicit_prereleases: all()
+                .filter(|r| names_prerelease(r))
+                .map(|r| r.name.clone())
+                .collect(),
+            direct: manifest.direct_names().cloned().collect(),
+        }
+    }
+
+    /// Solver edges for `requirements` declared by `parent` with `extras` enabled, within
+    /// `scope`: requirements that cannot apply are dropped, overrides replace requirements on
+    /// their package, constraints narrow ranges.
+    pub fn edges(
+        &self,
+        scope: &Scope,
+        requirements: &[Requirement],
+        parent: Option<&PackageName>,
+        extras: &[ExtraName],
+    ) -> Vec<Edge> {
+        let mut out = Vec::new();
+        for req in requirements {
+            let Some(marker) = scope.applies(req, extras) else {
+                continue;
+            };
+            match self.overrides.get(&req.name) {
+                Some(overrides) => {
+                    for o in overrides {
+                        let Some(o_marker) = scope.applies(o, &[]) else {
+                            continue;
+                        };
+                        let marker = crate::pep::and(&marker, &o_marker);
+                        if crate::pep::is_possible(&marker) {
+                            self.push_edges(&mut out, scope, o, parent, marker);
+                        }
+                    }
+                }
+                None => self.push_edges(&mut out, scope, req, parent, marker),
+            }
+        }
+        out
+    }
+
+    fn push_edges(
+        &self,
+        out: &mut Vec<Edge>,
+        scope: &Scope,
+        req: &Requirement,
+        parent: Option<&PackageName>,
+        marker: MarkerTree,
+    ) {
+        let mut range = requirement_range(req);
+        for c in self.constraints.get(&req.name).into_iter().flatten() {
+            if scope.applies(c, &[]).is_some() {
+                range = range.intersection(&requirement_range(c));
+            }
+        }
+        if parent != Some(&req.name) {
+            out.push(Edge {
+                pkg: Pkg::Package(req.name.clone()),
+                range: range.clone(),
+                marker: marker.clone(),
+            });
+        }
+        for extra in &req.extras {
+            out.push(Edge {
+                pkg: Pkg::Extra(req.name.clone(), extra.clone()),
+                range: range.clone(),
+                marker: marker.clone(),
+            });
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! Where one solve applies: a single marker environment, or one fork (a marker region) of a
+//! universal resolve. Requirements are judged against it: dropped where they cannot apply,
+//! kept (with the marker where they apply) otherwise.
+
+use crate::manifest::Tags;
+use crate::pep::{
+    and, is_possible, python_range, restrict_extras, ExtraName, MarkerEnvironment, MarkerTree,
+    Range, Requirement, Version, VersionSpecifiers,
+};
+
+/// The environments one solve covers.
+#[derive(Clone, Debug)]
+pub enum Scope {
+    /// One environment (Python version and platform fixed).
+    Single {
+        /// Its marker values.
+        env: MarkerEnvironment,
+        /// Its Python.
+        python: Version,
+        /// Its wheel tags.
+        tags: Tags,
+    },
+    /// A fork of a universal resolve.
+    Fork {
+        /// The marker region the fork covers.
+        region: MarkerTree,
+        /// The Pythons the region admits (below 4, the universe of Pythons we lock for).
+        python: Range,
+    },
+}
+
+/// The Pythons a universal lock is for: every release below 4 (`<4` in PEP 440 terms, so no
+/// 4.0 pre-release either). Requires-Python caps at 4 are common and say nothing about the
+/// Pythons that exist.
+pub fn python_universe() -> Range {
+    Range::strictly_lower_than(Version::new([4]).with_min(Some(0)))
+}
+
+/// How a Requires-Python relates to a scope.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PythonFit {
+    /// Every Python of the scope is admitted.
+    All,
+    /// None is.
+    None,
+    /// Some are: the scope must split where the requirement's range ends.
+    Part,
+}
+
+impl Scope {
+    /// A fork over `region`.
+    pub fn fork(region: MarkerTree) -> Self {
+        let python = python_range(&region).intersection(&python_universe());
+        Scope::Fork { region, python }
+    }
+
+    /// Where `requirement` applies within the scope, given the enabled `extras` of the package
+    /// that declares it: `None` if nowhere, else the marker (always `TRUE` for a single
+    /// environment).
+    pub fn applies(&self, requirement: &Requirement, extras: &[ExtraName]) -> Option<MarkerTree> {
+        match self {
+            Scope::Single { env, .. } => requirement
+                .evaluate_markers(env, extras)
+                .then_some(MarkerTree::TRUE),
+            Scope::Fork { region, .. } => {
+                let marker = and(&restrict_extras(&requirement.marker, extras), region);
+                is_possible(&marker).then_some(marker)
+            }
+        }
+    }
+
+    /// How `requires_python` fits the scope's Pythons.
+    pub fn python_fit(&self, requires_python: &VersionSpecifiers) -> PythonFit {
+        match self {
+            Scope::Single { python, .. } => {
+                if requires_python.contains(python) {
+                    PythonFit::All
+                } else {
+                    PythonFit::None
+                }
+            }
+            Scope::Fork { python, .. } => {
+                let admitted = crate::pep::specifiers_range(requires_python);
+                if python.subset_of(&admitted) {
+                    PythonFit::All
+                } else if python.is_disjoint(&admitted) {
+                    PythonFit::None
+                } else {
+                    PythonFit::Part
+                }
+            }
+        }
+    }
+
+    /// A short description of the Pythons of the scope, for explanations.
+    pub fn python_description(&self) -> String {
+        match self {
+            Scope::Single { python, .. } => format!("Python {python}"),
+            Scope::Fork { python, .. } => {
+                format!("Python {}", crate::pep::display_range(python))
+            }
+        }
+    }
+}

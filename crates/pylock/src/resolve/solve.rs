@@ -1,0 +1,71 @@
+//! One PubGrub solve over one scope, restarted with a new package priority when the solver
+//! keeps backtracking over the same package.
+
+use pubgrub::SelectedDependencies;
+
+use super::inputs::Inputs;
+use super::provider::{Cache, Pkg, Preferences, Provider, ProviderError};
+use super::scope::Scope;
+use super::{report, Options, ResolveError};
+use crate::index::Index;
+use crate::pep::{MarkerTree, PackageName, Version};
+
+/// How many times one scope may restart with new priorities.
+const MAX_RESTARTS: usize = 64;
+
+/// What one solve ended with.
+pub enum Outcome<'a> {
+    /// A solution, with the provider that holds its metadata.
+    Solved(Box<Provider<'a>>, SelectedDependencies<Pkg, Version>),
+    /// The scope must split into these regions.
+    Fork(Vec<MarkerTree>),
+}
+
+/// Solve `scope`. A package that conflicts again and again is moved ahead of the others and
+/// the solve restarts (pubgrub 0.4 cannot reorder a running solve): deciding it first avoids
+/// walking down all its versions after a bad early decision (uv does the same).
+pub fn solve<'a>(
+    scope: &Scope,
+    inputs: &'a Inputs,
+    options: &'a Options,
+    index: &'a dyn Index,
+    cache: &'a Cache,
+    preferences: &'a Preferences,
+) -> Result<Outcome<'a>, ResolveError> {
+    let mut boosted: Vec<PackageName> = Vec::new();
+    loop {
+        let provider = Provider::new(
+            scope.clone(),
+            inputs,
+            options,
+            index,
+            cache,
+            preferences,
+            boosted.clone(),
+        );
+        let failure = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
+            Ok(solution) => return Ok(Outcome::Solved(Box::new(provider), solution)),
+            Err(pubgrub::PubGrubError::NoSolution(tree)) => {
+                return Err(ResolveError::NoSolution {
+                    explanation: report::explain(&tree, &provider),
+                })
+            }
+            Err(pubgrub::PubGrubError::ErrorChoosingVersion { source, .. })
+            | Err(pubgrub::PubGrubError::ErrorRetrievingDependencies { source, .. })
+            | Err(pubgrub::PubGrubError::ErrorInShouldCancel(source)) => source,
+        };
+        match failure {
+            ProviderError::Index(e) => return Err(ResolveError::Index(e)),
+            ProviderError::Fork(parts) => return Ok(Outcome::Fork(parts)),
+            ProviderError::Boost(name) => {
+                if boosted.len() >= MAX_RESTARTS || boosted.contains(&name) {
+                    return Err(ResolveError::Unsupported(format!(
+                        "the solver kept backtracking over {name} after {} restarts",
+                        boosted.len()
+                    )));
+                }
+                boosted.push(name);
+            }
+        }
+    }
+}
