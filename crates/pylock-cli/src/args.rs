@@ -82,6 +82,12 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "RFC3339")]
     pub exclude_newer: Option<String>,
 
+    /// Fail when a universal lock would leave out environments where no version installs
+    /// (above a package's Requires-Python cap, or without a file for a platform) instead of
+    /// leaving them out with a warning.
+    #[arg(long)]
+    pub strict: bool,
+
     /// Where to write the lock; `-` for standard output.
     #[arg(
         short = 'o',

@@ -161,7 +161,10 @@ fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
 }
 
 fn options(args: &ResolveArgs) -> Result<Options, Failure> {
-    let mut options = Options::default();
+    let mut options = Options {
+        strict: args.strict,
+        ..Options::default()
+    };
     if let Some(p) = &args.prerelease {
         options.prerelease = p
             .parse()

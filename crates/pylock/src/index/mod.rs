@@ -6,6 +6,7 @@
 
 mod filename;
 mod local;
+mod memory;
 mod metadata;
 mod page;
 
@@ -13,6 +14,7 @@ use sha2::{Digest, Sha256};
 
 pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
 pub use local::LocalIndex;
+pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};
 pub use page::{parse_html_page, parse_json_page, DistFile, ProjectPage};
 

@@ -14,6 +14,10 @@ pub(super) fn write(lock: &Lock) -> String {
     }
     let _ = writeln!(out, "requires-python = {}", string(&lock.requires_python));
     let _ = writeln!(out, "created-by = {}", string("pylock"));
+    if lock.packages.is_empty() {
+        // PEP 751 requires the key even when nothing is locked.
+        out.push_str("packages = []\n");
+    }
     for p in &lock.packages {
         out.push_str("\n[[packages]]\n");
         let _ = writeln!(out, "name = {}", string(&p.name));
@@ -128,6 +132,17 @@ mod tests {
     #[test]
     fn layout() {
         insta::assert_snapshot!(write(&sample()));
+    }
+
+    #[test]
+    fn empty_lock_still_has_packages() {
+        let lock = Lock {
+            environments: Vec::new(),
+            requires_python: ">=3.10".into(),
+            packages: Vec::new(),
+        };
+        let value: toml::Value = toml::from_str(&write(&lock)).expect("valid TOML");
+        assert_eq!(value["packages"].as_array().map(Vec::len), Some(0));
     }
 
     #[test]

@@ -19,7 +19,8 @@ pub struct Edge {
     pub pkg: Pkg,
     /// The versions allowed.
     pub range: Range,
-    /// Where the edge applies within the scope (`TRUE` for single environments).
+    /// Where the edge applies, extras decided (`TRUE` for single environments); not narrowed
+    /// to the scope.
     pub marker: MarkerTree,
 }
 
@@ -91,7 +92,7 @@ impl Inputs {
                             continue;
                         };
                         let marker = crate::pep::and(&marker, &o_marker);
-                        if crate::pep::is_possible(&marker) {
+                        if scope.applies_marker(&marker) {
                             self.push_edges(&mut out, scope, o, parent, marker);
                         }
                     }

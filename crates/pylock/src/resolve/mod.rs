@@ -1,6 +1,7 @@
 //! Resolution: from a [`Manifest`] and a [`Target`] to a [`Resolution`], asking an [`Index`].
 
 mod candidates;
+mod coverage;
 mod inputs;
 mod options;
 mod provider;

@@ -43,6 +43,9 @@ pub struct Options {
     /// Ignore files uploaded after this instant (PEP 700 `upload-time`); a file without an
     /// upload time is ignored when this is set.
     pub exclude_newer: Option<Timestamp>,
+    /// Fail instead of leaving out of a universal lock the environments where no version
+    /// installs (above a Requires-Python cap, or without a file for the platform).
+    pub strict: bool,
 }
 
 /// An option value that does not parse.

@@ -54,12 +54,31 @@ pub enum ProviderError {
     /// The index failed.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// The fork must split into these regions and each be solved on its own.
+    /// The fork must split into these parts and each be solved on its own, in this order.
     #[error("the solve must fork")]
-    Fork(Vec<MarkerTree>),
+    Fork(Vec<ForkPart>),
     /// The package keeps conflicting: restart deciding it earlier.
     #[error("restart with {0} first")]
     Boost(PackageName),
+}
+
+/// One part of a split fork.
+#[derive(Clone, Debug)]
+pub struct ForkPart {
+    /// Its region.
+    pub region: MarkerTree,
+    /// Whether the part may be left out of the lock when nothing installs there: the part
+    /// above a Requires-Python cap, or the environments a version has no file for.
+    pub excludable: bool,
+}
+
+impl ForkPart {
+    fn plain(region: MarkerTree) -> Self {
+        Self {
+            region,
+            excludable: false,
+        }
+    }
 }
 
 /// Pages and metadata already fetched, shared by every solve over one index.
@@ -320,28 +339,61 @@ impl<'a> Provider<'a> {
         }
     }
 
-    /// Split the fork where `requires_python` starts or stops holding; higher Pythons first.
+    /// Split the fork where `requires_python` starts or stops holding.
+    /// The part outside the requirement may be excluded from the lock when it lies above (a
+    /// cap such as `<3.12`); below the range, older versions are expected to serve it.
     fn python_fork(&self, requires_python: &VersionSpecifiers) -> ProviderError {
         let Scope::Fork { region, .. } = &self.scope else {
             return ProviderError::Fork(Vec::new());
         };
-        let inside = python_marker(requires_python);
+        let inside_marker = python_marker(requires_python);
         let universe = super::scope::python_universe();
-        let mut parts: Vec<MarkerTree> = [and(region, &inside), and(region, &inside.negate())]
-            .into_iter()
-            .filter(|p| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe))
-            .collect();
-        parts.sort_by_key(|m| {
-            let range = crate::pep::python_range(m);
-            let low = match range.bounding_range() {
-                Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => {
-                    Some(v.clone())
-                }
-                _ => None,
-            };
-            Reverse(low)
-        });
+        let usable =
+            |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
+        let inside = and(region, &inside_marker);
+        let outside = and(region, &inside_marker.negate());
+        let low = |m: &MarkerTree| match crate::pep::python_range(m).bounding_range() {
+            Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => {
+                Some(v.clone())
+            }
+            _ => None,
+        };
+        let outside_above = low(&outside) > low(&inside);
+        // The part where the version fits is solved first; the other part then prefers its
+        // versions where they fit and looks further where they do not.
+        let mut parts: Vec<ForkPart> = Vec::new();
+        if usable(&inside) {
+            parts.push(ForkPart::plain(inside));
+        }
+        if usable(&outside) {
+            parts.push(ForkPart {
+                region: outside,
+                excludable: outside_above,
+            });
+        }
         ProviderError::Fork(parts)
+    }
+
+    /// Split the fork between the known environments `missing` (where the candidate has no
+    /// file) and the rest; the first part is solved first, the second may be excluded.
+    fn coverage_fork(&self, missing: &[usize]) -> ProviderError {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        let uncovered = super::coverage::envs_marker(missing);
+        let parts = [
+            ForkPart::plain(and(region, &uncovered.negate())),
+            ForkPart {
+                region: and(region, &uncovered),
+                excludable: true,
+            },
+        ];
+        ProviderError::Fork(
+            parts
+                .into_iter()
+                .filter(|p| is_possible(&p.region))
+                .collect(),
+        )
     }
 
     /// In a fork, sibling requirements on one package with different markers and different
@@ -359,10 +411,12 @@ impl<'a> Provider<'a> {
             }
         }
         for (_, group) in by_name {
+            // Markers as they hold within the fork.
+            let effective: Vec<MarkerTree> = group.iter().map(|e| and(&e.marker, region)).collect();
             let mut markers: Vec<&MarkerTree> = Vec::new();
-            for e in &group {
-                if e.marker != *region && !markers.contains(&&e.marker) {
-                    markers.push(&e.marker);
+            for m in &effective {
+                if m != region && !markers.contains(&m) {
+                    markers.push(m);
                 }
             }
             if markers.is_empty() {
@@ -398,7 +452,9 @@ impl<'a> Provider<'a> {
                 }
                 parts.reverse();
                 parts.extend(remainder);
-                return Some(ProviderError::Fork(parts));
+                return Some(ProviderError::Fork(
+                    parts.into_iter().map(ForkPart::plain).collect(),
+                ));
             }
         }
         None
@@ -480,30 +536,53 @@ impl DependencyProvider for Provider<'_> {
                 passes.push(false);
             }
         }
-        let mut python_misfit: Option<(Version, VersionSpecifiers)> = None;
+        // The first version that fits the resolution policy but not the fork, and why.
+        let mut misfit: Option<(Version, String)> = None;
         for stable_only in passes {
             for c in ordered.iter().filter(|c| allowed(c, stable_only)) {
                 match self.page_python_fit(c) {
-                    (PythonFit::All, _) => return Ok(Some(c.version.clone())),
+                    (PythonFit::All, _) => {}
                     (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
                     (_, rp) => {
-                        if python_misfit.is_none() {
-                            python_misfit = rp.map(|rp| (c.version.clone(), rp));
+                        if misfit.is_none() {
+                            misfit = rp.map(|rp| {
+                                (
+                                    c.version.clone(),
+                                    format!(
+                                        "requires Python {rp} (the target is {})",
+                                        self.scope.python_description()
+                                    ),
+                                )
+                            });
                         }
+                        continue;
                     }
+                }
+                let Scope::Fork { envs, .. } = &self.scope else {
+                    return Ok(Some(c.version.clone()));
+                };
+                let missing = super::coverage::uncovered(&c.files, envs);
+                if missing.is_empty() {
+                    return Ok(Some(c.version.clone()));
+                }
+                if missing.len() < envs.len() {
+                    return Err(self.coverage_fork(&missing));
+                }
+                if misfit.is_none() {
+                    misfit = Some((
+                        c.version.clone(),
+                        format!(
+                            "has no wheel for {} and no source distribution",
+                            super::coverage::describe(&missing)
+                        ),
+                    ));
                 }
             }
         }
         // Nothing usable: offer a version anyway so that `get_dependencies` can say why it
         // cannot be used; the explanation then names each rejected version.
-        let (version, reason) = match python_misfit {
-            Some((v, rp)) => (
-                v,
-                format!(
-                    "requires Python {rp} (the target is {})",
-                    self.scope.python_description()
-                ),
-            ),
+        let (version, reason) = match misfit {
+            Some(misfit) => misfit,
             None => {
                 let Some(c) = ordered.iter().find(|c| range.contains(&c.version)) else {
                     return Ok(None);

@@ -26,6 +26,8 @@ pub enum Scope {
         region: MarkerTree,
         /// The Pythons the region admits (below 4, the universe of Pythons we lock for).
         python: Range,
+        /// The known environments (see [`super::coverage`]) inside the region.
+        envs: Vec<usize>,
     },
 }
 
@@ -51,21 +53,35 @@ impl Scope {
     /// A fork over `region`.
     pub fn fork(region: MarkerTree) -> Self {
         let python = python_range(&region).intersection(&python_universe());
-        Scope::Fork { region, python }
+        let envs = super::coverage::envs_in(&region);
+        Scope::Fork {
+            region,
+            python,
+            envs,
+        }
     }
 
-    /// Where `requirement` applies within the scope, given the enabled `extras` of the package
-    /// that declares it: `None` if nowhere, else the marker (always `TRUE` for a single
-    /// environment).
+    /// Where `requirement` applies, given the enabled `extras` of the package that declares
+    /// it: `None` if nowhere in the scope, else its marker with extras decided (always `TRUE`
+    /// for a single environment). The marker is not narrowed to the scope, so that locks can
+    /// say where a package is needed in the requirements' own terms.
     pub fn applies(&self, requirement: &Requirement, extras: &[ExtraName]) -> Option<MarkerTree> {
         match self {
             Scope::Single { env, .. } => requirement
                 .evaluate_markers(env, extras)
                 .then_some(MarkerTree::TRUE),
             Scope::Fork { region, .. } => {
-                let marker = and(&restrict_extras(&requirement.marker, extras), region);
-                is_possible(&marker).then_some(marker)
+                let marker = restrict_extras(&requirement.marker, extras);
+                is_possible(&and(&marker, region)).then_some(marker)
             }
+        }
+    }
+
+    /// Whether `marker` can hold somewhere in the scope.
+    pub fn applies_marker(&self, marker: &MarkerTree) -> bool {
+        match self {
+            Scope::Single { env, .. } => marker.evaluate(env, &[]),
+            Scope::Fork { region, .. } => is_possible(&and(marker, region)),
         }
     }
 
@@ -80,7 +96,8 @@ impl Scope {
                 }
             }
             Scope::Fork { python, .. } => {
-                let admitted = crate::pep::specifiers_range(requires_python);
+                // Requires-Python compares releases: `<3.12` says nothing of 3.12.0rc1.
+                let admitted = pep440_rs::release_specifiers_to_ranges(requires_python.clone());
                 if python.subset_of(&admitted) {
                     PythonFit::All
                 } else if python.is_disjoint(&admitted) {

@@ -4,11 +4,11 @@
 use pubgrub::SelectedDependencies;
 
 use super::inputs::Inputs;
-use super::provider::{Cache, Pkg, Preferences, Provider, ProviderError};
+use super::provider::{Cache, ForkPart, Pkg, Preferences, Provider, ProviderError};
 use super::scope::Scope;
 use super::{report, Options, ResolveError};
 use crate::index::Index;
-use crate::pep::{MarkerTree, PackageName, Version};
+use crate::pep::{PackageName, Version};
 
 /// How many times one scope may restart with new priorities.
 const MAX_RESTARTS: usize = 64;
@@ -17,8 +17,8 @@ const MAX_RESTARTS: usize = 64;
 pub enum Outcome<'a> {
     /// A solution, with the provider that holds its metadata.
     Solved(Box<Provider<'a>>, SelectedDependencies<Pkg, Version>),
-    /// The scope must split into these regions.
-    Fork(Vec<MarkerTree>),
+    /// The scope must split into these parts.
+    Fork(Vec<ForkPart>),
 }
 
 /// Solve `scope`. A package that conflicts again and again is moved ahead of the others and

@@ -11,21 +11,28 @@ use std::collections::{BTreeMap, HashMap};
 
 use pubgrub::SelectedDependencies;
 
+use super::coverage::wheel_marker;
 use super::inputs::Inputs;
-use super::provider::{lock, Cache, Pkg, Preferences, Provider};
+use super::provider::{lock, Cache, ForkPart, Pkg, Preferences, Provider};
 use super::scope::Scope;
 use super::solve::{solve, Outcome};
 use super::{Options, Resolution, ResolveError, ResolvedPackage};
-use crate::index::{DistFile, Index};
+use crate::index::{DistFile, DistKind, Index};
 use crate::manifest::Target;
-use crate::pep::{and, lock_marker, or, python_marker, MarkerTree, PackageName, Version};
+use crate::pep::{
+    and, is_possible, lock_marker, or, python_marker, MarkerTree, PackageName, Version,
+};
 
 /// The most forks one resolve may create before it gives up.
 const MAX_FORKS: usize = 10_000;
 
 /// One locked (name, version) gathered over forks.
 struct Entry {
+    /// Where it is needed: over forks, the fork's region and the requirements' markers.
     marker: MarkerTree,
+    /// The requirements' markers alone, over forks: often the same within the lock's
+    /// environments, and much shorter.
+    plain: MarkerTree,
     files: Vec<DistFile>,
     requires_python: Option<crate::pep::VersionSpecifiers>,
 }
@@ -39,11 +46,15 @@ pub fn resolve_universal(
 ) -> Result<Resolution, ResolveError> {
     let cache = Cache::default();
     let preferences = Preferences::default();
-    let mut pending = vec![python_marker(&target.requires_python)];
+    let mut pending = vec![ForkPart {
+        region: python_marker(&target.requires_python),
+        excludable: false,
+    }];
+    let mut excluded = MarkerTree::FALSE;
     let mut entries: BTreeMap<(PackageName, Version), Entry> = BTreeMap::new();
     let mut warnings = Vec::new();
     let mut forks = 0;
-    while let Some(region) = pending.pop() {
+    while let Some(ForkPart { region, excludable }) = pending.pop() {
         forks += 1;
         if forks > MAX_FORKS {
             return Err(ResolveError::Unsupported(format!(
@@ -54,7 +65,9 @@ pub fn resolve_universal(
         let (provider, solution) = match solve(&scope, inputs, options, index, &cache, &preferences)
         {
             Ok(Outcome::Solved(provider, solution)) => (provider, solution),
-            Ok(Outcome::Fork(parts)) if parts.len() < 2 || parts.contains(&region) => {
+            Ok(Outcome::Fork(parts))
+                if parts.len() < 2 || parts.iter().any(|p| p.region == region) =>
+            {
                 return Err(ResolveError::Unsupported(format!(
                     "cannot split the environments `{}` further",
                     region.try_to_string().unwrap_or_default()
@@ -62,15 +75,30 @@ pub fn resolve_universal(
             }
             Ok(Outcome::Fork(parts)) => {
                 // Solve the parts in the order given: push in reverse onto the stack.
-                pending.extend(parts.into_iter().rev());
+                // Parts of an excludable fork stay excludable.
+                pending.extend(parts.into_iter().rev().map(|p| ForkPart {
+                    excludable: p.excludable || excludable,
+                    region: p.region,
+                }));
                 continue;
             }
             Err(ResolveError::NoSolution { explanation }) => {
-                let explanation = match lock_marker(&region, &target.requires_python) {
-                    Some(m) => format!("In the environments where `{m}`:\n{explanation}"),
-                    None => explanation,
-                };
-                return Err(ResolveError::NoSolution { explanation });
+                let place = lock_marker(&region, &target.requires_python);
+                if let (true, false, Some(place)) = (excludable, options.strict, &place) {
+                    warnings.push(format!(
+                        "no versions install where `{place}`; the lock leaves those environments out (use --strict to fail instead):\n{explanation}"
+                    ));
+                    excluded = or(&excluded, &region);
+                    continue;
+                }
+                return Err(ResolveError::NoSolution {
+                    explanation: match place {
+                        Some(place) => {
+                            format!("In the environments where `{place}`:\n{explanation}")
+                        }
+                        None => explanation,
+                    },
+                });
             }
             Err(e) => return Err(e),
         };
@@ -84,7 +112,7 @@ pub fn resolve_universal(
                 }
             }
         }
-        let reach = reachability(&provider, &solution, &region);
+        let reach = reachability(&provider, &solution);
         for (pkg, version) in solution.iter() {
             let Pkg::Package(name) = pkg else { continue };
             let Some(marker) = reach.get(pkg) else {
@@ -97,13 +125,15 @@ pub fn resolve_universal(
                 .entry((name.clone(), version.clone()))
                 .or_insert_with(|| Entry {
                     marker: MarkerTree::FALSE,
+                    plain: MarkerTree::FALSE,
                     files: provider
                         .candidate(name, version)
                         .map(|c| c.files)
                         .unwrap_or_default(),
                     requires_python: provider.requires_python(name, version),
                 });
-            entry.marker = or(&entry.marker, marker);
+            entry.marker = or(&entry.marker, &and(marker, &region));
+            entry.plain = or(&entry.plain, marker);
         }
         warnings.extend(provider.take_missing_extras().into_iter().map(
             |(name, version, extra)| {
@@ -113,33 +143,55 @@ pub fn resolve_universal(
     }
     warnings.sort();
     warnings.dedup();
+    let within = and(&python_marker(&target.requires_python), &excluded.negate());
     let packages = entries
         .into_iter()
-        .map(|((name, version), entry)| ResolvedPackage {
-            marker: lock_marker(&entry.marker, &target.requires_python),
-            name,
-            version,
-            requires_python: entry.requires_python,
-            files: entry.files,
+        .map(|((name, version), entry)| {
+            // Only the wheels some environment of the package's marker can install.
+            let needed = and(&entry.marker, &within);
+            let files = entry
+                .files
+                .into_iter()
+                .filter(|f| match &f.kind {
+                    DistKind::Wheel(tags) => is_possible(&and(&needed, &wheel_marker(tags))),
+                    DistKind::Sdist => true,
+                })
+                .collect();
+            let marker = if and(&entry.plain, &within) == and(&entry.marker, &within) {
+                &entry.plain
+            } else {
+                &entry.marker
+            };
+            ResolvedPackage {
+                marker: lock_marker(marker, &target.requires_python),
+                name,
+                version,
+                requires_python: entry.requires_python,
+                files,
+            }
         })
         .collect();
+    let environments = if excluded.is_false() {
+        Vec::new()
+    } else {
+        vec![lock_marker(&excluded.negate(), &target.requires_python).unwrap_or_default()]
+    };
     Ok(Resolution {
         requires_python: target.requires_python.clone(),
-        environments: Vec::new(),
+        environments,
         packages,
         warnings,
     })
 }
 
-/// Where each selected node is needed within `region`: the least fixpoint of
+/// Where each selected node is needed by the requirements' markers: the least fixpoint of
 /// `reach(dep) ⊇ reach(parent) ∧ marker(edge)` from the root.
 fn reachability(
     provider: &Provider<'_>,
     solution: &SelectedDependencies<Pkg, Version>,
-    region: &MarkerTree,
 ) -> HashMap<Pkg, MarkerTree> {
     let mut reach: HashMap<Pkg, MarkerTree> = HashMap::new();
-    reach.insert(Pkg::Root, region.clone());
+    reach.insert(Pkg::Root, MarkerTree::TRUE);
     let mut work = vec![Pkg::Root];
     let version_of = |p: &Pkg| -> Option<Version> {
         match p {

@@ -5,25 +5,11 @@
 //! Needs a Python with packaging >= 26: `$PYLOCK_TEST_PYTHON`, else `<workspace>/.venv`
 //! (which `.ci/run` creates).
 
-use std::io::Write as _;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 use pylock::{Lock, LockOptions, Target};
 
-use crate::support::{scenarios, workspace};
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("PYLOCK_TEST_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = workspace().join(".venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with packaging>=26: set PYLOCK_TEST_PYTHON or run `bash .ci/run` (creates .venv)"
-    );
-    venv
-}
+use crate::support::{environment_json, run_checker, scenarios, workspace};
 
 struct Job {
     lock: PathBuf,
@@ -32,33 +18,9 @@ struct Job {
 }
 
 fn job_json(job: &Job) -> serde_json::Value {
-    let env = job.target.environment().expect("single environment");
-    let platform = job.target.platform.expect("platform");
-    let python = job
-        .target
-        .python
-        .as_ref()
-        .expect("python")
-        .release()
-        .to_vec();
-    serde_json::json!({
-        "lock": job.lock,
-        "python": [python[0], python[1]],
-        "platforms": platform.platform_tags(),
-        "environment": {
-            "implementation_name": env.implementation_name(),
-            "implementation_version": env.implementation_version().to_string(),
-            "os_name": env.os_name(),
-            "platform_machine": env.platform_machine(),
-            "platform_python_implementation": env.platform_python_implementation(),
-            "platform_release": env.platform_release(),
-            "platform_system": env.platform_system(),
-            "platform_version": env.platform_version(),
-            "python_full_version": env.python_full_version().to_string(),
-            "python_version": env.python_version().to_string(),
-            "sys_platform": env.sys_platform(),
-        }
-    })
+    let mut value = environment_json(&job.target);
+    value["lock"] = serde_json::json!(job.lock);
+    value
 }
 
 #[test]
@@ -110,26 +72,11 @@ fn locks_load_and_select_with_packaging() {
         }
     }
     let input = serde_json::Value::Array(jobs.iter().map(job_json).collect());
-    let script = workspace().join("crates/pylock/tests/support/check_lock.py");
-    let mut child = Command::new(python())
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("send jobs");
-    let output = child.wait_with_output().expect("python runs");
-    assert!(output.status.success(), "check_lock.py failed");
-    let results: Vec<serde_json::Value> =
-        serde_json::from_slice(&output.stdout).expect("check_lock.py output");
+    let results = run_checker("check_lock.py", &input);
+    let results = results.as_array().expect("list");
     assert_eq!(results.len(), jobs.len());
     let mut problems = Vec::new();
-    for (job, result) in jobs.iter().zip(&results) {
+    for (job, result) in jobs.iter().zip(results) {
         if let Some(err) = result.get("error") {
             problems.push(format!("{}: {err}", job.lock.display()));
             continue;

@@ -5,6 +5,8 @@
 
 mod determinism;
 mod explanations;
+mod honest;
 mod interop;
 mod scenarios;
 mod support;
+mod validity;

@@ -137,3 +137,65 @@ pub fn pairs(resolution: &Resolution) -> BTreeSet<(PackageName, Version)> {
         .map(|p| (p.name.clone(), p.version.clone()))
         .collect()
 }
+
+/// A Python with packaging >= 26: `$PYLOCK_TEST_PYTHON`, else `<workspace>/.venv` (which
+/// `.ci/run` creates).
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("PYLOCK_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = workspace().join(".venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with packaging>=26: set PYLOCK_TEST_PYTHON or run `bash .ci/run` (creates .venv)"
+    );
+    venv
+}
+
+/// A single-environment target as the Python checkers take it: marker values, the Python
+/// version and the platform tags.
+pub fn environment_json(target: &Target) -> serde_json::Value {
+    let env = target.environment().expect("single environment");
+    let platform = target.platform.expect("platform");
+    let python = target.python.as_ref().expect("python").release().to_vec();
+    serde_json::json!({
+        "name": format!("CPython {}.{} on {platform}", python[0], python[1]),
+        "python": [python[0], python[1]],
+        "platforms": platform.platform_tags(),
+        "environment": {
+            "implementation_name": env.implementation_name(),
+            "implementation_version": env.implementation_version().to_string(),
+            "os_name": env.os_name(),
+            "platform_machine": env.platform_machine(),
+            "platform_python_implementation": env.platform_python_implementation(),
+            "platform_release": env.platform_release(),
+            "platform_system": env.platform_system(),
+            "platform_version": env.platform_version(),
+            "python_full_version": env.python_full_version().to_string(),
+            "python_version": env.python_version().to_string(),
+            "sys_platform": env.sys_platform(),
+        }
+    })
+}
+
+/// Run a checker script from `tests/support` with `input` on stdin; its JSON output.
+pub fn run_checker(script: &str, input: &serde_json::Value) -> serde_json::Value {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let script = workspace().join("crates/pylock/tests/support").join(script);
+    let mut child = Command::new(python())
+        .arg(&script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("send input");
+    let output = child.wait_with_output().expect("python runs");
+    assert!(output.status.success(), "{} failed", script.display());
+    serde_json::from_slice(&output.stdout).expect("checker output is JSON")
+}

@@ -1,0 +1,234 @@
+//! Whether a version can be installed everywhere a fork claims: the known environments
+//! (CPython 3.8–3.14 on Linux x86-64 and aarch64, macOS arm64 and x86-64, Windows x86-64) in
+//! the fork's region each need a wheel that fits or an sdist. uv does not check this, and its
+//! universal locks then fail to install on some of those machines.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use crate::index::{DistFile, DistKind, WheelTags};
+use crate::manifest::{Platform, Tags};
+use crate::pep::{and, is_possible, or, MarkerTree};
+
+/// The platforms a universal lock is checked against.
+pub const PLATFORMS: [&str; 5] = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-apple-darwin",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+];
+
+/// The CPython minor versions a universal lock is checked against.
+pub const PYTHON_MINORS: std::ops::RangeInclusive<u64> = 8..=14;
+
+/// One environment a universal lock is checked against.
+pub struct KnownEnv {
+    /// `3.minor`.
+    pub minor: u64,
+    /// The platform.
+    pub platform: Platform,
+    /// Its wheel tags.
+    pub tags: Tags,
+    /// Where it is, as a marker (Python minor, OS, architecture).
+    pub marker: MarkerTree,
+    /// The same with the interpreter named, to test region membership.
+    full_marker: MarkerTree,
+}
+
+/// Every known environment.
+pub fn known_envs() -> &'static [KnownEnv] {
+    static ENVS: OnceLock<Vec<KnownEnv>> = OnceLock::new();
+    ENVS.get_or_init(|| {
+        let mut out = Vec::new();
+        for minor in PYTHON_MINORS {
+            for p in PLATFORMS {
+                let Ok(platform) = Platform::from_str(p) else { continue };
+                let text = format!(
+                    "python_full_version >= '3.{minor}' and python_full_version < '3.{}' and {}",
+                    minor + 1,
+                    platform.marker()
+                );
+                let (Ok(marker), Ok(interpreter)) = (
+                    MarkerTree::from_str(&text),
+                    MarkerTree::from_str(
+                        "implementation_name == 'cpython' and platform_python_implementation == 'CPython'",
+                    ),
+                ) else {
+                    continue;
+                };
+                out.push(KnownEnv {
+                    minor,
+                    tags: Tags::new(minor, &platform),
+                    full_marker: and(&marker, &interpreter),
+                    marker,
+                    platform,
+                });
+            }
+        }
+        out
+    })
+}
+
+/// The known environments inside `region`.
+pub fn envs_in(region: &MarkerTree) -> Vec<usize> {
+    known_envs()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_possible(&and(region, &e.full_marker)))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Of `envs`, those where none of `files` installs.
+pub fn uncovered(files: &[DistFile], envs: &[usize]) -> Vec<usize> {
+    if files.iter().any(|f| f.kind == DistKind::Sdist) {
+        return Vec::new();
+    }
+    let all = known_envs();
+    envs.iter()
+        .copied()
+        .filter(|&i| {
+            !files.iter().any(|f| match &f.kind {
+                DistKind::Wheel(w) => all[i].tags.is_compatible(w),
+                DistKind::Sdist => true,
+            })
+        })
+        .collect()
+}
+
+/// The marker that holds exactly in `envs` (of the known environments).
+pub fn envs_marker(envs: &[usize]) -> MarkerTree {
+    let all = known_envs();
+    envs.iter()
+        .fold(MarkerTree::FALSE, |acc, &i| or(&acc, &all[i].marker))
+}
+
+/// `CPython 3.12, 3.14 on x86_64-manylinux_2_28; CPython 3.12 on ...`, for messages.
+pub fn describe(envs: &[usize]) -> String {
+    let all = known_envs();
+    let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
+    for &i in envs {
+        let e = &all[i];
+        match by_platform.iter_mut().find(|(p, _)| *p == e.platform) {
+            Some((_, minors)) => minors.push(e.minor),
+            None => by_platform.push((e.platform, vec![e.minor])),
+        }
+    }
+    by_platform
+        .iter()
+        .map(|(p, minors)| {
+            let minors: Vec<String> = minors.iter().map(|m| format!("3.{m}")).collect();
+            format!("CPython {} on {p}", minors.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where a wheel can be installed at most, from its tags: the Pythons its Python and ABI tags
+/// allow and the OS and architecture its platform tags name. Tags we do not know stay open.
+pub fn wheel_marker(tags: &WheelTags) -> MarkerTree {
+    let parse = |s: &str| MarkerTree::from_str(s).unwrap_or(MarkerTree::TRUE);
+    let mut python = MarkerTree::FALSE;
+    for py in &tags.python {
+        for abi in &tags.abi {
+            let minor = py.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
+            let m = match (minor, abi.as_str()) {
+                (Some(m), "abi3") => parse(&format!("python_full_version >= '3.{m}'")),
+                (Some(m), _) if abi.starts_with("cp3") || abi == "none" => parse(&format!(
+                    "python_full_version >= '3.{m}' and python_full_version < '3.{}'",
+                    m + 1
+                )),
+                _ => MarkerTree::TRUE,
+            };
+            python = or(&python, &m);
+        }
+    }
+    let mut platform = MarkerTree::FALSE;
+    for tag in &tags.platform {
+        platform = or(&platform, &parse(&platform_tag_marker(tag)));
+    }
+    and(&python, &platform)
+}
+
+fn platform_tag_marker(tag: &str) -> String {
+    let linux = |arch: &str| format!("sys_platform == 'linux' and platform_machine == '{arch}'");
+    if tag == "any" {
+        return String::new();
+    }
+    for prefix in ["manylinux", "musllinux", "linux"] {
+        if tag.starts_with(prefix) {
+            for arch in [
+                "x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64",
+            ] {
+                if tag.ends_with(&format!("_{arch}")) {
+                    return linux(arch);
+                }
+            }
+            return "sys_platform == 'linux'".into();
+        }
+    }
+    if tag.starts_with("macosx") {
+        return if tag.ends_with("_arm64") {
+            "sys_platform == 'darwin' and platform_machine == 'arm64'".into()
+        } else if tag.ends_with("_x86_64") {
+            "sys_platform == 'darwin' and platform_machine == 'x86_64'".into()
+        } else {
+            "sys_platform == 'darwin'".into()
+        };
+    }
+    match tag {
+        "win_amd64" => "sys_platform == 'win32' and platform_machine == 'AMD64'".into(),
+        "win32" => "sys_platform == 'win32' and platform_machine == 'x86'".into(),
+        "win_arm64" => "sys_platform == 'win32' and platform_machine == 'ARM64'".into(),
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wheel(py: &str, abi: &str, plat: &str) -> WheelTags {
+        let s = |x: &str| x.split('.').map(str::to_owned).collect();
+        WheelTags {
+            python: s(py),
+            abi: s(abi),
+            platform: s(plat),
+        }
+    }
+    fn m(s: &str) -> MarkerTree {
+        MarkerTree::from_str(s).expect("marker")
+    }
+
+    #[test]
+    fn wheel_markers() {
+        let w = wheel_marker(&wheel("cp313", "cp313", "manylinux2010_x86_64"));
+        assert!(is_possible(&and(
+            &w,
+            &m("python_version == '3.13' and platform_machine == 'x86_64'")
+        )));
+        assert!(!is_possible(&and(&w, &m("platform_machine == 'aarch64'"))));
+        assert!(!is_possible(&and(&w, &m("python_version == '3.12'"))));
+        assert!(wheel_marker(&wheel("py3", "none", "any")).is_true());
+        let abi3 = wheel_marker(&wheel("cp39", "abi3", "win_amd64"));
+        assert!(is_possible(&and(
+            &abi3,
+            &m("python_version == '3.14' and sys_platform == 'win32'")
+        )));
+        assert!(!is_possible(&and(&abi3, &m("sys_platform == 'darwin'"))));
+    }
+
+    #[test]
+    fn known_environment_membership() {
+        let all = envs_in(&MarkerTree::TRUE);
+        assert_eq!(all.len(), 35);
+        let linux312 = envs_in(&m("sys_platform == 'linux' and python_full_version >= '3.12.4' and python_full_version < '3.13'"));
+        assert_eq!(linux312.len(), 2);
+        assert!(envs_in(&m("implementation_name == 'pypy'")).is_empty());
+        assert_eq!(
+            describe(&linux312),
+            "CPython 3.12 on x86_64-manylinux_2_28; CPython 3.12 on aarch64-manylinux_2_28"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! Honest universal locks: where uv locks versions that cannot install on some of the
+//! environments it claims, pylock forks to find versions that do, and leaves out (with a
+//! warning) the environments where none does.
+
+use pylock::index::MemoryIndex;
+use pylock::{resolve, Manifest, Options, Resolution, ResolveError, Role, Target};
+
+fn manifest(reqs: &[&str]) -> Manifest {
+    let mut m = Manifest::default();
+    for r in reqs {
+        m.add_str(r, Role::Requirement).expect("requirement");
+    }
+    m
+}
+
+fn universal(index: &MemoryIndex, reqs: &[&str], strict: bool) -> Result<Resolution, ResolveError> {
+    let options = Options {
+        strict,
+        ..Options::default()
+    };
+    resolve(
+        &manifest(reqs),
+        &Target::universal(Some(">=3.10".parse().expect("spec"))),
+        &options,
+        index,
+    )
+}
+
+fn locked(r: &Resolution) -> Vec<(String, String, Option<String>)> {
+    r.packages
+        .iter()
+        .map(|p| (p.name.to_string(), p.version.to_string(), p.marker.clone()))
+        .collect()
+}
+
+#[test]
+fn a_requires_python_cap_forks_to_an_older_version_above_it() {
+    let mut index = MemoryIndex::new();
+    index
+        .add("numpy", "1.26.0", ">=3.9", &[], &["numpy-1.26.0.tar.gz"])
+        .expect("release")
+        .add(
+            "numpy",
+            "2.0.0",
+            ">=3.10,<3.13",
+            &[],
+            &["numpy-2.0.0.tar.gz"],
+        )
+        .expect("release");
+    let r = universal(&index, &["numpy"], false).expect("resolves");
+    assert_eq!(
+        locked(&r),
+        [
+            (
+                "numpy".into(),
+                "1.26.0".into(),
+                Some("python_full_version >= '3.13'".into())
+            ),
+            (
+                "numpy".into(),
+                "2.0.0".into(),
+                Some("python_full_version < '3.13'".into())
+            ),
+        ]
+    );
+    assert!(r.environments.is_empty() && r.warnings.is_empty());
+}
+
+#[test]
+fn a_newer_version_for_newer_pythons() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "platformdirs",
+            "4.1.0",
+            ">=3.8",
+            &[],
+            &["platformdirs-4.1.0.tar.gz"],
+        )
+        .expect("release")
+        .add(
+            "platformdirs",
+            "4.5.0",
+            ">=3.11",
+            &[],
+            &["platformdirs-4.5.0.tar.gz"],
+        )
+        .expect("release");
+    let r = universal(&index, &["platformdirs"], false).expect("resolves");
+    assert_eq!(
+        locked(&r),
+        [
+            (
+                "platformdirs".into(),
+                "4.1.0".into(),
+                Some("python_full_version < '3.11'".into())
+            ),
+            (
+                "platformdirs".into(),
+                "4.5.0".into(),
+                Some("python_full_version >= '3.11'".into())
+            ),
+        ]
+    );
+}
+
+#[test]
+fn pythons_above_a_cap_with_no_version_are_left_out_with_a_warning() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "scipy",
+            "1.10.1",
+            ">=3.8,<3.12",
+            &[],
+            &["scipy-1.10.1.tar.gz"],
+        )
+        .expect("release")
+        .add("scipy", "1.11.0", ">=3.9", &[], &["scipy-1.11.0.tar.gz"])
+        .expect("release");
+    let r = universal(&index, &["scipy<1.11"], false).expect("resolves");
+    assert_eq!(locked(&r), [("scipy".into(), "1.10.1".into(), None)]);
+    assert_eq!(r.environments, ["python_full_version < '3.12'"]);
+    let warning = r.warnings.join("\n");
+    assert!(
+        warning.contains("python_full_version >= '3.12'"),
+        "{warning}"
+    );
+    assert!(
+        warning.contains("scipy==1.10.1 requires Python >=3.8, <3.12"),
+        "{warning}"
+    );
+
+    let Err(ResolveError::NoSolution { explanation }) = universal(&index, &["scipy<1.11"], true)
+    else {
+        panic!("--strict must fail");
+    };
+    assert!(
+        explanation.contains("python_full_version >= '3.12'"),
+        "{explanation}"
+    );
+}
+
+#[test]
+fn platforms_without_a_file_are_left_out_with_a_warning() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "app",
+            "1.0",
+            "",
+            &["linuxonly"],
+            &["app-1.0-py3-none-any.whl"],
+        )
+        .expect("release")
+        .add(
+            "linuxonly",
+            "1.0",
+            ">=3.10",
+            &[],
+            &[
+                "linuxonly-1.0-cp310-abi3-manylinux_2_17_x86_64.whl",
+                "linuxonly-1.0-cp310-abi3-manylinux_2_17_aarch64.whl",
+            ],
+        )
+        .expect("release");
+    let r = universal(&index, &["app"], false).expect("resolves");
+    assert_eq!(r.packages.len(), 2);
+    let env = r.environments.join(" ");
+    assert!(env.contains("sys_platform"), "{env}");
+    let warning = r.warnings.join("\n");
+    assert!(
+        warning.contains("linuxonly==1.0 has no wheel for"),
+        "{warning}"
+    );
+    assert!(warning.contains("x86_64-pc-windows-msvc"), "{warning}");
+    assert!(!warning.contains("manylinux_2_28"), "{warning}");
+    assert!(universal(&index, &["app"], true).is_err());
+}
+
+#[test]
+fn an_older_version_with_a_file_serves_the_platforms_the_newest_lacks() {
+    let mut index = MemoryIndex::new();
+    index
+        .add("fast", "1.0", "", &[], &["fast-1.0.tar.gz"])
+        .expect("release")
+        .add(
+            "fast",
+            "2.0",
+            "",
+            &[],
+            &[
+                "fast-2.0-cp310-abi3-manylinux_2_17_x86_64.whl",
+                "fast-2.0-cp310-abi3-win_amd64.whl",
+            ],
+        )
+        .expect("release");
+    let r = universal(&index, &["fast"], false).expect("resolves");
+    let versions: Vec<String> = r.packages.iter().map(|p| p.version.to_string()).collect();
+    assert_eq!(versions, ["1.0", "2.0"]);
+    assert!(r.environments.is_empty(), "{:?}", r.environments);
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+}
+
+#[test]
+fn wheels_only_for_where_the_package_is_needed() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "app",
+            "1.0",
+            "",
+            &["winonly; sys_platform == 'win32'"],
+            &["app-1.0.tar.gz"],
+        )
+        .expect("release")
+        .add(
+            "winonly",
+            "1.0",
+            "",
+            &[],
+            &[
+                "winonly-1.0.tar.gz",
+                "winonly-1.0-cp312-cp312-win_amd64.whl",
+                "winonly-1.0-cp312-cp312-manylinux_2_17_x86_64.whl",
+                "winonly-1.0-cp39-cp39-win_amd64.whl",
+            ],
+        )
+        .expect("release");
+    let r = universal(&index, &["app"], false).expect("resolves");
+    let winonly = &r.packages[1];
+    assert_eq!(winonly.marker.as_deref(), Some("sys_platform == 'win32'"));
+    let files: Vec<&str> = winonly.files.iter().map(|f| f.filename.as_str()).collect();
+    assert_eq!(
+        files,
+        [
+            "winonly-1.0.tar.gz",
+            "winonly-1.0-cp312-cp312-win_amd64.whl"
+        ]
+    );
+}

@@ -1,0 +1,124 @@
+//! Universal locks, checked the way installers see them: for each claimed environment
+//! (CPython 3.8–3.14 that requires-python admits × Linux x86-64 and aarch64, macOS arm64 and
+//! x86-64, Windows x86-64), `packaging.pylock` selects a set in which every applicable root
+//! requirement and every dependency is present at a satisfying version, each with a file that
+//! fits. See `tests/support/verify_lock.py`.
+
+use pylock::{Lock, LockOptions, Manifest, Role, Target};
+
+use crate::support::{environment_json, run_checker, scenarios, workspace};
+
+const PLATFORMS: [&str; 5] = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-apple-darwin",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-msvc",
+];
+
+fn environments() -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for minor in 8..=14 {
+        for platform in PLATFORMS {
+            let target = Target::single(
+                &format!("3.{minor}"),
+                platform.parse().expect("platform"),
+                None,
+            )
+            .expect("target");
+            out.push(environment_json(&target));
+        }
+    }
+    out
+}
+
+struct Written {
+    lock: std::path::PathBuf,
+    requirements: Vec<String>,
+}
+
+fn write_lock(
+    dir: &std::path::Path,
+    name: &str,
+    resolution: &pylock::Resolution,
+) -> std::path::PathBuf {
+    let dir = dir.join(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let lock = Lock::from_resolution(
+        resolution,
+        &LockOptions {
+            index_url: None,
+            lock_dir: Some(dir.clone()),
+        },
+    );
+    let path = dir.join("pylock.toml");
+    pylock::write_atomic(&path, &lock.to_toml()).expect("write");
+    path
+}
+
+#[test]
+fn universal_locks_install_everywhere_they_claim() {
+    let out = std::env::temp_dir().join(format!("pylock-validity-{}", std::process::id()));
+    let mut written = Vec::new();
+    for s in scenarios("packse") {
+        if !s.universal || s.skip.is_some() || !s.expected.satisfiable {
+            continue;
+        }
+        let resolution = s.run().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        written.push(Written {
+            lock: write_lock(&out, &s.name, &resolution),
+            requirements: s.requirements.clone(),
+        });
+    }
+    for set in ["black", "trio", "jupyter"] {
+        let dir = workspace().join("fixtures/realworld").join(set);
+        let mut manifest = Manifest::default();
+        manifest
+            .add_file(&dir.join("requirements.in"), Role::Requirement)
+            .expect("requirements");
+        let index = pylock::LocalIndex::new(dir.join("index/simple")).expect("index");
+        let resolution = pylock::resolve(
+            &manifest,
+            &Target::universal(Some(">=3.10".parse().expect("spec"))),
+            &Default::default(),
+            &index,
+        )
+        .unwrap_or_else(|e| panic!("{set}: {e}"));
+        written.push(Written {
+            lock: write_lock(&out, set, &resolution),
+            requirements: manifest
+                .requirements
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        });
+    }
+    let envs = environments();
+    let jobs: Vec<serde_json::Value> = written
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "lock": w.lock,
+                "requirements": w.requirements,
+                "environments": envs,
+            })
+        })
+        .collect();
+    let results = run_checker("verify_lock.py", &serde_json::json!({ "jobs": jobs }));
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for r in results.as_array().expect("list") {
+        checked += r["checked"].as_u64().expect("checked");
+        for p in r["problems"].as_array().expect("problems") {
+            problems.push(format!("{}: {}", r["lock"], p.as_str().unwrap_or_default()));
+        }
+    }
+    std::fs::remove_dir_all(&out).ok();
+    assert!(checked >= 100, "only {checked} environments checked");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}

@@ -1,0 +1,107 @@
+"""Check that a pylock.toml installs correctly in every environment it claims, the way an
+installer sees it (the core of a future `pylock verify`).
+
+For each environment: if the lock's requires-python / environments admit it, `Pylock.select()`
+(packaging >= 26, the reference PEP 751 reader) picks the packages and files; then
+  * every root requirement that applies there is selected at a satisfying version;
+  * every dependency of a selected package (from the core metadata next to the selected file,
+    markers evaluated there, with the extras requested of it) is selected at a satisfying version;
+  * select() found a file that fits that Python and platform for every package.
+
+Input (stdin, JSON): {"jobs": [{"lock": path, "requirements": [PEP 508...],
+    "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}]}]}
+Output (stdout, JSON): [{"lock": path, "checked": n, "skipped": n, "problems": [str...]}]
+"""
+
+import json
+import os
+import sys
+import tomllib
+
+from packaging.markers import Marker
+from packaging.pylock import Pylock, PylockSelectError
+from packaging.requirements import Requirement
+from packaging.tags import compatible_tags, cpython_tags
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+
+def read_requires_dist(path: str) -> list[Requirement]:
+    out = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if not line.strip():
+                break
+            if line.lower().startswith("requires-dist:"):
+                out.append(Requirement(line.split(":", 1)[1].strip()))
+    return out
+
+
+def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
+    if marker is None:
+        return True
+    return any(marker.evaluate({**env, "extra": e}) for e in ({""} | extras))
+
+
+def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags) -> list[str]:
+    problems = []
+    try:
+        chosen = {canonicalize_name(p.name): (p, d) for p, d in lock.select(environment=env, tags=tags)}
+    except PylockSelectError as e:
+        return [f"select() fails: {e}"]
+    extras_of: dict[str, set[str]] = {}
+    queue = [(None, r) for r in roots if applies(r.marker, env, set())]
+    while queue:
+        parent, req = queue.pop()
+        name = canonicalize_name(req.name)
+        where = f"{parent} needs {req}" if parent else f"root requirement {req}"
+        if name not in chosen:
+            problems.append(f"{where}, but {name} is not selected")
+            continue
+        package, dist = chosen[name]
+        if not req.specifier.contains(Version(str(package.version)), prereleases=True):
+            problems.append(f"{where}, but {name}=={package.version} is selected")
+        new = set(req.extras) - extras_of.get(name, set())
+        if name in extras_of and not new:
+            continue
+        extras_of.setdefault(name, set()).update(req.extras)
+        location = dist.path or (dist.url or "")
+        if location.startswith("file://"):
+            location = location[len("file://"):]
+        metadata = os.path.join(lock_dir, location) + ".metadata"
+        for dep in read_requires_dist(metadata):
+            if applies(dep.marker, env, extras_of[name]):
+                queue.append((f"{name}=={package.version}", dep))
+    return problems
+
+
+def main() -> None:
+    data = json.load(sys.stdin)
+    results = []
+    for job in data["jobs"]:
+        path = job["lock"]
+        with open(path, "rb") as f:
+            lock = Pylock.from_dict(tomllib.load(f))
+        roots = [Requirement(r) for r in job["requirements"]]
+        result = {"lock": path, "checked": 0, "skipped": 0, "problems": []}
+        for e in job["environments"]:
+            env = e["environment"]
+            python = tuple(e["python"])
+            if lock.requires_python and not lock.requires_python.contains(env["python_full_version"]):
+                result["skipped"] += 1
+                continue
+            if lock.environments and not any(m.evaluate(env) for m in lock.environments):
+                result["skipped"] += 1
+                continue
+            tags = list(cpython_tags(python_version=python, platforms=e["platforms"])) + list(
+                compatible_tags(python_version=python, platforms=e["platforms"])
+            )
+            result["checked"] += 1
+            for p in check_env(lock, os.path.dirname(path), roots, env, tags):
+                result["problems"].append(f"{e['name']}: {p}")
+        results.append(result)
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
