@@ -11,17 +11,17 @@ use pep508_rs::MarkerValueVersion;
 
 use super::{ExtraName, MarkerTree, Range, Version, VersionSpecifiers};
 
-/// Platform facts `pep508_rs` does not know: `sys_platform`, `platform_system` and `os_name`
-/// go together on the major operating systems, so `sys_platform == 'win32' and
-/// platform_system == 'Linux'` holds nowhere.
+/// Platform facts `pep508_rs` does not know: `sys_platform` and `platform_system` name the
+/// same operating system, so `sys_platform == 'win32' and platform_system == 'Linux'` holds
+/// nowhere. (`os_name` is left free, as uv leaves it: locks then agree with uv's where
+/// requirements mix `os_name` with `sys_platform`.)
 const PLATFORM_FACTS: &[&str] = &[
-    "sys_platform != 'win32' or (platform_system == 'Windows' and os_name == 'nt')",
-    "sys_platform != 'linux' or (platform_system == 'Linux' and os_name == 'posix')",
-    "sys_platform != 'darwin' or (platform_system == 'Darwin' and os_name == 'posix')",
+    "sys_platform != 'win32' or platform_system == 'Windows'",
+    "sys_platform != 'linux' or platform_system == 'Linux'",
+    "sys_platform != 'darwin' or platform_system == 'Darwin'",
     "platform_system != 'Windows' or sys_platform == 'win32'",
     "platform_system != 'Linux' or sys_platform == 'linux'",
     "platform_system != 'Darwin' or sys_platform == 'darwin'",
-    "os_name != 'nt' or sys_platform == 'win32'",
 ];
 
 fn platform_facts() -> &'static MarkerTree {
@@ -170,6 +170,10 @@ mod tests {
             "sys_platform == 'win32' and platform_system == 'Linux'"
         )));
         assert!(!is_possible(&m(
+            "platform_system == 'Darwin' and sys_platform == 'linux'"
+        )));
+        // os_name is left free, as uv leaves it.
+        assert!(is_possible(&m(
             "os_name == 'nt' and sys_platform == 'linux'"
         )));
         assert!(!is_possible(&m(

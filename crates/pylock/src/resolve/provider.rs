@@ -440,18 +440,23 @@ impl<'a> Provider<'a> {
                     .collect();
             }
             if parts.len() > 1 {
-                // Solve order (later forks prefer earlier forks' versions), as uv does: the
-                // parts inside the markers, last marker first, then the part outside them all
-                // (built last above, when there is one).
-                let remainder = parts
-                    .last()
-                    .filter(|p| markers.iter().all(|m| p.is_disjoint(m)))
-                    .cloned();
-                if remainder.is_some() {
-                    parts.pop();
-                }
-                parts.reverse();
-                parts.extend(remainder);
+                // Solve order (later forks prefer earlier forks' versions), as uv does: forks
+                // for higher Pythons first, then forks whose requirements carry more upper
+                // bounds (`numpy<2` before `numpy>=1`: the older choice may serve both); ties
+                // in the order of the markers, the part outside them all last.
+                let key = |part: &MarkerTree| {
+                    let bounded = edges
+                        .iter()
+                        .filter(|e| {
+                            is_possible(&and(&e.marker, part))
+                                && e.range.bounding_range().is_some_and(|(_, high)| {
+                                    !matches!(high, std::ops::Bound::Unbounded)
+                                })
+                        })
+                        .count();
+                    (Reverse(python_low(part)), Reverse(bounded))
+                };
+                parts.sort_by_cached_key(key);
                 return Some(ProviderError::Fork(
                     parts.into_iter().map(ForkPart::plain).collect(),
                 ));
@@ -654,6 +659,14 @@ impl DependencyProvider for Provider<'_> {
             return Err(fork);
         }
         Ok(Dependencies::Available(merge(&edges).into_iter().collect()))
+    }
+}
+
+/// The lowest Python a region admits, `None` if unbounded below.
+fn python_low(region: &MarkerTree) -> Option<Version> {
+    match crate::pep::python_range(region).bounding_range() {
+        Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => Some(v.clone()),
+        _ => None,
     }
 }
 

@@ -60,7 +60,10 @@ fn write_lock(
 fn universal_locks_install_everywhere_they_claim() {
     let out = std::env::temp_dir().join(format!("pylock-validity-{}", std::process::id()));
     let mut written = Vec::new();
-    for s in scenarios("packse") {
+    for s in scenarios("packse")
+        .into_iter()
+        .chain(scenarios("packse-uv"))
+    {
         if !s.universal || s.skip.is_some() || !s.expected.satisfiable {
             continue;
         }
