@@ -82,8 +82,16 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     );
     let text = lock.to_toml();
     if to_stdout {
-        print!("{text}");
-        return Ok(());
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            // The reader went away (`pylock ... -o - | head`): nothing left to tell it.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => Err(usage(format!(
+                "cannot write the lock to standard output: {e}"
+            ))),
+            Ok(()) => Ok(()),
+        };
     }
     if !args.quiet && !is_pep751_name(&output) {
         eprintln!(
@@ -148,16 +156,14 @@ fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
         ),
         None => manifest.requires_python.clone(),
     };
-    match (&args.python_version, &args.python_platform) {
-        (Some(python), Some(platform)) => {
-            let platform = platform.parse().map_err(|e: pylock::TargetError| usage(e.to_string()))?;
-            Target::single(python, platform, requires_python).map_err(|e| usage(e.to_string()))
-        }
-        (None, None) => Ok(Target::universal(requires_python)),
-        _ => Err(usage(
-            "narrowing to one Python or one platform alone is not implemented yet: pass both --python-version and --python-platform, or neither for a universal lock",
-        )),
-    }
+    let platform = args
+        .python_platform
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|e: pylock::TargetError| usage(e.to_string()))?;
+    Target::new(args.python_version.as_deref(), platform, requires_python)
+        .map_err(|e| usage(e.to_string()))
 }
 
 fn options(args: &ResolveArgs) -> Result<Options, Failure> {

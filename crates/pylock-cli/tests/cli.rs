@@ -154,17 +154,6 @@ fn input_errors_exit_two_and_say_where() {
             vec![
                 "resolve",
                 "a",
-                "--index-url",
-                &idx,
-                "--python-version",
-                "3.12",
-            ],
-            "pass both --python-version and --python-platform, or neither",
-        ),
-        (
-            vec![
-                "resolve",
-                "a",
                 "--python-version",
                 "3.12",
                 "--python-platform",
@@ -221,5 +210,39 @@ fn missing_extra_is_a_warning() {
     );
     let quiet = pylock(&dir, &[args.as_slice(), &["--quiet"]].concat());
     assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn narrowed_targets_say_where_they_apply() {
+    let dir = tempdir("narrow");
+    let idx = index("example-toml");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--python-version", "3.12"],
+            "requires-python = \"==3.12.*\"",
+        ),
+        (
+            &[
+                "--python-platform",
+                "windows",
+                "--requires-python",
+                ">=3.12",
+            ],
+            "environments = [\"platform_machine == 'AMD64' and sys_platform == 'win32'\"]",
+        ),
+        (
+            &["--requires-python", ">=3.12"],
+            "requires-python = \">=3.12\"",
+        ),
+    ];
+    for (extra, needle) in cases {
+        let mut args = vec!["resolve", "a", "--index-url", &idx, "-o", "-"];
+        args.extend(extra);
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).expect("utf8");
+        assert!(text.contains(needle), "{extra:?}: {text}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

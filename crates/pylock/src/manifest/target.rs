@@ -316,6 +316,23 @@ impl Target {
         platform: Platform,
         requires_python: Option<VersionSpecifiers>,
     ) -> Result<Self, TargetError> {
+        Self::new(Some(python), Some(platform), requires_python)
+    }
+
+    /// A target narrowed to one Python version (every platform), one platform (every Python
+    /// in `requires_python`), both (one environment) or neither (universal). With a Python,
+    /// `requires_python` defaults to that minor version; without, to
+    /// [`DEFAULT_REQUIRES_PYTHON`].
+    pub fn new(
+        python: Option<&str>,
+        platform: Option<Platform>,
+        requires_python: Option<VersionSpecifiers>,
+    ) -> Result<Self, TargetError> {
+        let Some(python) = python else {
+            let mut target = Self::universal(requires_python);
+            target.platform = platform;
+            return Ok(target);
+        };
         let invalid = || TargetError::InvalidPython(python.to_owned());
         let version = Version::from_str(python).map_err(|_| invalid())?;
         let release = version.release();
@@ -330,7 +347,7 @@ impl Target {
         };
         Ok(Self {
             python: Some(full),
-            platform: Some(platform),
+            platform,
             requires_python,
         })
     }

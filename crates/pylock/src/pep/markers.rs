@@ -136,7 +136,9 @@ pub fn python_marker(specifiers: &VersionSpecifiers) -> MarkerTree {
 
 /// The lower and upper bounds of a specifier set's Python range.
 pub fn python_bounds(specifiers: &VersionSpecifiers) -> (Bound<Version>, Bound<Version>) {
-    let range = super::specifiers_range(specifiers);
+    // Requires-Python compares releases: `==3.12.*` is [3.12, 3.13), not a range of dev
+    // releases.
+    let range = pep440_rs::release_specifiers_to_ranges(specifiers.clone());
     range
         .bounding_range()
         .map(|(l, h)| (l.cloned(), h.cloned()))
@@ -234,6 +236,11 @@ mod tests {
         assert_eq!(
             lock_marker(&m("python_version < '3.11'"), &rp).as_deref(),
             Some("python_full_version < '3.11'")
+        );
+        let series = VersionSpecifiers::from_str("==3.12.*").expect("spec");
+        assert_eq!(
+            lock_marker(&m("python_full_version == '3.12.*'"), &series),
+            None
         );
     }
 }

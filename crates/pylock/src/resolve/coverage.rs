@@ -4,7 +4,6 @@
 //! universal locks then fail to install on some of those machines.
 
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use crate::index::{DistFile, DistKind, WheelTags};
 use crate::manifest::{Platform, Tags};
@@ -36,93 +35,108 @@ pub struct KnownEnv {
     full_marker: MarkerTree,
 }
 
-/// Every known environment.
-pub fn known_envs() -> &'static [KnownEnv] {
-    static ENVS: OnceLock<Vec<KnownEnv>> = OnceLock::new();
-    ENVS.get_or_init(|| {
-        let mut out = Vec::new();
-        for minor in PYTHON_MINORS {
-            for p in PLATFORMS {
-                let Ok(platform) = Platform::from_str(p) else { continue };
+/// The environments one resolve checks: by default every CPython minor in
+/// [`PYTHON_MINORS`] on every platform in [`PLATFORMS`]; a target narrowed to one Python or one
+/// platform checks only those.
+pub struct EnvSet {
+    envs: Vec<KnownEnv>,
+}
+
+impl EnvSet {
+    /// The environments for a target narrowed to `minor` and/or `platform`.
+    pub fn new(minor: Option<u64>, platform: Option<Platform>) -> Self {
+        let minors: Vec<u64> = match minor {
+            Some(m) => vec![m],
+            None => PYTHON_MINORS.collect(),
+        };
+        let platforms: Vec<Platform> = match platform {
+            Some(p) => vec![p],
+            None => PLATFORMS
+                .iter()
+                .filter_map(|p| Platform::from_str(p).ok())
+                .collect(),
+        };
+        let interpreter = MarkerTree::from_str(
+            "implementation_name == 'cpython' and platform_python_implementation == 'CPython'",
+        )
+        .unwrap_or(MarkerTree::TRUE);
+        let mut envs = Vec::new();
+        for &minor in &minors {
+            for platform in &platforms {
                 let text = format!(
                     "python_full_version >= '3.{minor}' and python_full_version < '3.{}' and {}",
                     minor + 1,
                     platform.marker()
                 );
-                let (Ok(marker), Ok(interpreter)) = (
-                    MarkerTree::from_str(&text),
-                    MarkerTree::from_str(
-                        "implementation_name == 'cpython' and platform_python_implementation == 'CPython'",
-                    ),
-                ) else {
+                let Ok(marker) = MarkerTree::from_str(&text) else {
                     continue;
                 };
-                out.push(KnownEnv {
+                envs.push(KnownEnv {
                     minor,
-                    tags: Tags::new(minor, &platform),
+                    tags: Tags::new(minor, platform),
                     full_marker: and(&marker, &interpreter),
                     marker,
-                    platform,
+                    platform: *platform,
                 });
             }
         }
-        out
-    })
-}
-
-/// The known environments inside `region`.
-pub fn envs_in(region: &MarkerTree) -> Vec<usize> {
-    known_envs()
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| is_possible(&and(region, &e.full_marker)))
-        .map(|(i, _)| i)
-        .collect()
-}
-
-/// Of `envs`, those where none of `files` installs.
-pub fn uncovered(files: &[DistFile], envs: &[usize]) -> Vec<usize> {
-    if files.iter().any(|f| f.kind == DistKind::Sdist) {
-        return Vec::new();
+        Self { envs }
     }
-    let all = known_envs();
-    envs.iter()
-        .copied()
-        .filter(|&i| {
-            !files.iter().any(|f| match &f.kind {
-                DistKind::Wheel(w) => all[i].tags.is_compatible(w),
-                DistKind::Sdist => true,
-            })
-        })
-        .collect()
-}
 
-/// The marker that holds exactly in `envs` (of the known environments).
-pub fn envs_marker(envs: &[usize]) -> MarkerTree {
-    let all = known_envs();
-    envs.iter()
-        .fold(MarkerTree::FALSE, |acc, &i| or(&acc, &all[i].marker))
-}
+    /// The environments inside `region`.
+    pub fn envs_in(&self, region: &MarkerTree) -> Vec<usize> {
+        self.envs
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| is_possible(&and(region, &e.full_marker)))
+            .map(|(i, _)| i)
+            .collect()
+    }
 
-/// `CPython 3.12, 3.14 on x86_64-manylinux_2_28; CPython 3.12 on ...`, for messages.
-pub fn describe(envs: &[usize]) -> String {
-    let all = known_envs();
-    let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
-    for &i in envs {
-        let e = &all[i];
-        match by_platform.iter_mut().find(|(p, _)| *p == e.platform) {
-            Some((_, minors)) => minors.push(e.minor),
-            None => by_platform.push((e.platform, vec![e.minor])),
+    /// Of `envs`, those where none of `files` installs.
+    pub fn uncovered(&self, files: &[DistFile], envs: &[usize]) -> Vec<usize> {
+        if files.iter().any(|f| f.kind == DistKind::Sdist) {
+            return Vec::new();
         }
+        let all = &self.envs;
+        envs.iter()
+            .copied()
+            .filter(|&i| {
+                !files.iter().any(|f| match &f.kind {
+                    DistKind::Wheel(w) => all[i].tags.is_compatible(w),
+                    DistKind::Sdist => true,
+                })
+            })
+            .collect()
     }
-    by_platform
-        .iter()
-        .map(|(p, minors)| {
-            let minors: Vec<String> = minors.iter().map(|m| format!("3.{m}")).collect();
-            format!("CPython {} on {p}", minors.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+
+    /// The marker that holds exactly in `envs`.
+    pub fn envs_marker(&self, envs: &[usize]) -> MarkerTree {
+        let all = &self.envs;
+        envs.iter()
+            .fold(MarkerTree::FALSE, |acc, &i| or(&acc, &all[i].marker))
+    }
+
+    /// `CPython 3.12, 3.14 on x86_64-manylinux_2_28; CPython 3.12 on ...`, for messages.
+    pub fn describe(&self, envs: &[usize]) -> String {
+        let all = &self.envs;
+        let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
+        for &i in envs {
+            let e = &all[i];
+            match by_platform.iter_mut().find(|(p, _)| *p == e.platform) {
+                Some((_, minors)) => minors.push(e.minor),
+                None => by_platform.push((e.platform, vec![e.minor])),
+            }
+        }
+        by_platform
+            .iter()
+            .map(|(p, minors)| {
+                let minors: Vec<String> = minors.iter().map(|m| format!("3.{m}")).collect();
+                format!("CPython {} on {p}", minors.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// Where a wheel can be installed at most, from its tags: the Pythons its Python and ABI tags
@@ -221,13 +235,14 @@ mod tests {
 
     #[test]
     fn known_environment_membership() {
-        let all = envs_in(&MarkerTree::TRUE);
+        let set = EnvSet::new(None, None);
+        let all = set.envs_in(&MarkerTree::TRUE);
         assert_eq!(all.len(), 35);
-        let linux312 = envs_in(&m("sys_platform == 'linux' and python_full_version >= '3.12.4' and python_full_version < '3.13'"));
+        let linux312 = set.envs_in(&m("sys_platform == 'linux' and python_full_version >= '3.12.4' and python_full_version < '3.13'"));
         assert_eq!(linux312.len(), 2);
-        assert!(envs_in(&m("implementation_name == 'pypy'")).is_empty());
+        assert!(set.envs_in(&m("implementation_name == 'pypy'")).is_empty());
         assert_eq!(
-            describe(&linux312),
+            set.describe(&linux312),
             "CPython 3.12 on x86_64-manylinux_2_28; CPython 3.12 on aarch64-manylinux_2_28"
         );
     }

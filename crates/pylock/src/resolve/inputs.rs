@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::manifest::Manifest;
+use super::coverage::EnvSet;
+use crate::manifest::{Manifest, Target};
 use crate::pep::{
     names_prerelease, pinned_version, requirement_range, ExtraName, MarkerTree, PackageName, Range,
     Requirement, Version,
@@ -36,11 +37,13 @@ pub struct Inputs {
     pub explicit_prereleases: HashSet<PackageName>,
     /// Names of root requirements.
     pub direct: HashSet<PackageName>,
+    /// The environments universal locks are checked against.
+    pub env_set: EnvSet,
 }
 
 impl Inputs {
-    /// Digest a manifest.
-    pub fn new(manifest: &Manifest) -> Self {
+    /// Digest a manifest for `target`.
+    pub fn new(manifest: &Manifest, target: &Target) -> Self {
         let group = |reqs: &[Requirement]| {
             let mut map: HashMap<PackageName, Vec<Requirement>> = HashMap::new();
             for r in reqs {
@@ -67,6 +70,13 @@ impl Inputs {
                 .map(|r| r.name.clone())
                 .collect(),
             direct: manifest.direct_names().cloned().collect(),
+            env_set: EnvSet::new(
+                target
+                    .python
+                    .as_ref()
+                    .and_then(|p| p.release().get(1).copied()),
+                target.platform,
+            ),
         }
     }
 

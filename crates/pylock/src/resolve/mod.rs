@@ -74,17 +74,12 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
-    let inputs = Inputs::new(manifest);
+    let inputs = Inputs::new(manifest, target);
     let (Some(env), Some(tags), Some(python)) =
         (target.environment(), target.tags(), target.python.clone())
     else {
-        if target.python.is_some() || target.platform.is_some() {
-            return Err(ResolveError::Unsupported(
-                "narrowing a universal resolve to one Python or one platform alone is not \
-                 implemented yet; pass both --python-version and --python-platform, or neither"
-                    .into(),
-            ));
-        }
+        // Universal, or narrowed to one Python on every platform or one platform on every
+        // Python: both are forks of the universal resolve over a smaller region.
         return universal::resolve_universal(&inputs, target, options, index);
     };
     let cache = Cache::default();

@@ -380,7 +380,7 @@ impl<'a> Provider<'a> {
         let Scope::Fork { region, .. } = &self.scope else {
             return ProviderError::Fork(Vec::new());
         };
-        let uncovered = super::coverage::envs_marker(missing);
+        let uncovered = self.inputs.env_set.envs_marker(missing);
         let parts = [
             ForkPart::plain(and(region, &uncovered.negate())),
             ForkPart {
@@ -566,7 +566,7 @@ impl DependencyProvider for Provider<'_> {
                 let Scope::Fork { envs, .. } = &self.scope else {
                     return Ok(Some(c.version.clone()));
                 };
-                let missing = super::coverage::uncovered(&c.files, envs);
+                let missing = self.inputs.env_set.uncovered(&c.files, envs);
                 if missing.is_empty() {
                     return Ok(Some(c.version.clone()));
                 }
@@ -578,7 +578,7 @@ impl DependencyProvider for Provider<'_> {
                         c.version.clone(),
                         format!(
                             "has no wheel for {} and no source distribution",
-                            super::coverage::describe(&missing)
+                            self.inputs.env_set.describe(&missing)
                         ),
                     ));
                 }

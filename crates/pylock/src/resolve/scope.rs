@@ -26,7 +26,7 @@ pub enum Scope {
         region: MarkerTree,
         /// The Pythons the region admits (below 4, the universe of Pythons we lock for).
         python: Range,
-        /// The known environments (see [`super::coverage`]) inside the region.
+        /// The checked environments (see [`super::coverage`]) inside the region.
         envs: Vec<usize>,
     },
 }
@@ -50,10 +50,10 @@ pub enum PythonFit {
 }
 
 impl Scope {
-    /// A fork over `region`.
-    pub fn fork(region: MarkerTree) -> Self {
+    /// A fork over `region`, checking files against `env_set`.
+    pub fn fork(region: MarkerTree, env_set: &super::coverage::EnvSet) -> Self {
         let python = python_range(&region).intersection(&python_universe());
-        let envs = super::coverage::envs_in(&region);
+        let envs = env_set.envs_in(&region);
         Scope::Fork {
             region,
             python,

@@ -47,7 +47,7 @@ pub fn resolve_universal(
     let cache = Cache::default();
     let preferences = Preferences::default();
     let mut pending = vec![ForkPart {
-        region: python_marker(&target.requires_python),
+        region: target_region(target),
         excludable: false,
     }];
     let mut excluded = MarkerTree::FALSE;
@@ -61,7 +61,7 @@ pub fn resolve_universal(
                 "the universal resolve split into more than {MAX_FORKS} forks; narrow the target with --python-version or --python-platform"
             )));
         }
-        let scope = Scope::fork(region.clone());
+        let scope = Scope::fork(region.clone(), &inputs.env_set);
         let (provider, solution) = match solve(&scope, inputs, options, index, &cache, &preferences)
         {
             Ok(Outcome::Solved(provider, solution)) => (provider, solution),
@@ -171,17 +171,40 @@ pub fn resolve_universal(
             }
         })
         .collect();
-    let environments = if excluded.is_false() {
-        Vec::new()
-    } else {
-        vec![lock_marker(&excluded.negate(), &target.requires_python).unwrap_or_default()]
-    };
+    let mut claimed = target_region(target);
+    claimed = and(&claimed, &excluded.negate());
+    let environments = lock_marker(&claimed, &target.requires_python)
+        .into_iter()
+        .collect();
     Ok(Resolution {
         requires_python: target.requires_python.clone(),
         environments,
         packages,
         warnings,
     })
+}
+
+/// The environments a universal target covers: its Pythons, narrowed to one Python series
+/// and/or one platform when the target says so.
+fn target_region(target: &Target) -> MarkerTree {
+    let mut region = python_marker(&target.requires_python);
+    if let Some(python) = &target.python {
+        let release = python.release();
+        let series = format!(
+            "python_full_version == '{}.{}.*'",
+            release[0],
+            release.get(1).copied().unwrap_or(0)
+        );
+        if let Ok(m) = series.parse::<MarkerTree>() {
+            region = and(&region, &m);
+        }
+    }
+    if let Some(platform) = &target.platform {
+        if let Ok(m) = platform.marker().parse::<MarkerTree>() {
+            region = and(&region, &m);
+        }
+    }
+    region
 }
 
 /// Where each selected node is needed by the requirements' markers: the least fixpoint of
