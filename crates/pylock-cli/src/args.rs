@@ -48,14 +48,32 @@ pub struct ResolveArgs {
     )]
     pub index_url: String,
 
-    /// Further indexes. The first index that has a project wins, which protects against
-    /// dependency confusion.
+    /// Further indexes, after --index-url. The first index that has a project supplies all
+    /// of its versions; later indexes are not consulted for it, so a public index cannot
+    /// shadow a private package of the same name (dependency confusion).
     #[arg(long, value_name = "URL")]
     pub extra_index_url: Vec<String>,
 
-    /// Directories or pages of distribution files to consider besides the index.
+    /// Directories or pages of distribution files to consider besides the indexes.
     #[arg(long, short = 'f', value_name = "DIR_OR_URL")]
     pub find_links: Vec<String>,
+
+    /// Where to cache HTTP responses (default: the platform cache directory, e.g.
+    /// ~/.cache/pylock).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
+    /// Do not read or write the HTTP cache.
+    #[arg(long, conflicts_with_all = ["offline", "cache_dir"])]
+    pub no_cache: bool,
+
+    /// Revalidate every cached response with the server.
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Use no network at all: everything must come from the cache.
+    #[arg(long)]
+    pub offline: bool,
 
     /// Lock for this Python version (X.Y or X.Y.Z).
     #[arg(long, value_name = "X.Y[.Z]")]

@@ -4,6 +4,7 @@
 //! error.
 
 mod args;
+mod progress;
 mod resolve;
 
 use std::process::ExitCode;

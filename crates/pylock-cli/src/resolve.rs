@@ -4,9 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
+use pylock::index::{HttpIndex, HttpOptions};
 use pylock::pep::VersionSpecifiers;
 use pylock::{
-    resolve, write_atomic, LocalIndex, Lock, LockOptions, Manifest, Options, Role, Target,
+    resolve, write_atomic, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role, Target,
 };
 
 use crate::args::ResolveArgs;
@@ -42,17 +43,15 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             "no requirements given: pass REQ arguments or -r FILE",
         ));
     }
-    if !args.extra_index_url.is_empty() || !args.find_links.is_empty() {
-        return Err(usage(
-            "--extra-index-url and --find-links are not supported yet (they arrive with the HTTP index client)",
-        ));
-    }
-    let index_root = local_index_root(&args.index_url)?;
-    let index = LocalIndex::new(&index_root).map_err(|e| usage(e.to_string()))?;
+    let (index, index_url) = open_index(args)?;
     let target = target(args, &manifest)?;
     let options = options(args)?;
 
-    let resolution = resolve(&manifest, &target, &options, &index).map_err(|e| match e {
+    let progress = crate::progress::Progress::new(args.quiet);
+    let index = crate::progress::Observed::new(index.as_ref(), &progress);
+    let result = resolve(&manifest, &target, &options, &index);
+    progress.finish();
+    let resolution = result.map_err(|e| match e {
         pylock::ResolveError::NoSolution { .. } => Failure {
             code: 1,
             message: e.to_string(),
@@ -76,7 +75,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
-            index_url: None,
+            index_url,
             lock_dir,
         },
     );
@@ -129,14 +128,50 @@ fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
     Ok(manifest)
 }
 
+/// The index to read: a local directory (`--index-url PATH`), or HTTP(S) indexes with
+/// extra indexes and find-links. Also the index URL to record in the lock (remote only).
+fn open_index(args: &ResolveArgs) -> Result<(Box<dyn Index>, Option<String>), Failure> {
+    let remote = |s: &str| s.starts_with("http://") || s.starts_with("https://");
+    if !remote(&args.index_url) {
+        if !args.extra_index_url.is_empty() || !args.find_links.is_empty() {
+            return Err(usage(
+                "--extra-index-url and --find-links need an HTTP(S) --index-url; a local index directory stands alone",
+            ));
+        }
+        let root = local_index_root(&args.index_url)?;
+        let index = LocalIndex::new(&root).map_err(|e| usage(e.to_string()))?;
+        return Ok((Box::new(index), None));
+    }
+    let mut index_urls = Vec::new();
+    for u in std::iter::once(&args.index_url).chain(&args.extra_index_url) {
+        let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
+        index_urls.push(url);
+    }
+    let recorded = pylock::index::redact(&index_urls[0]);
+    let cache_dir = if args.no_cache {
+        None
+    } else {
+        args.cache_dir
+            .clone()
+            .or_else(HttpOptions::default_cache_dir)
+    };
+    let index = HttpIndex::new(HttpOptions {
+        index_urls,
+        find_links: args.find_links.clone(),
+        cache_dir,
+        refresh: args.refresh,
+        offline: args.offline,
+    })
+    .map_err(|e| usage(e.to_string()))?;
+    Ok((
+        Box::new(index),
+        Some(recorded.trim_end_matches('/').to_owned()),
+    ))
+}
+
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
 /// or `<index>` when it has a `simple` folder.
 fn local_index_root(location: &str) -> Result<PathBuf, Failure> {
-    if location.starts_with("http://") || location.starts_with("https://") {
-        return Err(usage(format!(
-            "cannot use --index-url {location}: HTTP indexes are not supported yet; pass a local index directory (<index>/simple)"
-        )));
-    }
     let path = match location.strip_prefix("file://") {
         Some(rest) => PathBuf::from(rest),
         None => PathBuf::from(location),

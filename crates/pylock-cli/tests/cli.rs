@@ -100,7 +100,8 @@ fn input_errors_exit_two_and_say_where() {
     let dir = tempdir("input");
     std::fs::write(dir.join("req.in"), "a\nb >== 2\n").expect("write");
     let idx = index("example-toml");
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, &str)> =
+        vec![
         (
             vec!["resolve", "-r", "req.in", "--index-url", &idx],
             "req.in:2:",
@@ -154,12 +155,17 @@ fn input_errors_exit_two_and_say_where() {
             vec![
                 "resolve",
                 "a",
-                "--python-version",
-                "3.12",
-                "--python-platform",
-                "linux",
+                "--index-url",
+                "http://127.0.0.1:9/simple",
+                "--offline",
+                "--cache-dir",
+                "empty-cache",
             ],
-            "HTTP indexes are not supported yet",
+            "http://127.0.0.1:9/simple/a/ is not in the cache, and --offline forbids the network",
+        ),
+        (
+            vec!["resolve", "a", "--index-url", &idx, "--extra-index-url", "http://x/simple"],
+            "need an HTTP(S) --index-url",
         ),
     ];
     for (args, needle) in cases {

@@ -34,6 +34,7 @@ pub mod lock;
 pub mod manifest;
 pub mod pep;
 pub mod resolve;
+mod util;
 
 pub use index::{Index, IndexError, LocalIndex};
 pub use lock::{write_atomic, Lock, LockOptions};

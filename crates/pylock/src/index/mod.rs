@@ -4,7 +4,9 @@
 //! metadata parsers ([`parse_json_page`], [`parse_html_page`], [`parse_metadata`]) take bytes, so
 //! every transport (the local directory here, HTTP later) shares them.
 
+mod archive;
 mod filename;
+mod http;
 mod local;
 mod memory;
 mod metadata;
@@ -13,6 +15,7 @@ mod page;
 use sha2::{Digest, Sha256};
 
 pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
+pub use http::{redact, HttpIndex, HttpOptions};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};
@@ -57,6 +60,30 @@ pub enum IndexError {
     NoMetadata {
         /// The distribution file.
         filename: String,
+    },
+    /// A request failed (after retries), or the server answered with an error status.
+    #[error("{url}: {reason}")]
+    Http {
+        /// The URL, credentials removed.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// `--offline` and the cache does not hold what the resolve needs.
+    #[error("{url} is not in the cache, and --offline forbids the network")]
+    NotCached {
+        /// The URL, credentials removed.
+        url: String,
+    },
+    /// An sdist-only version whose dependencies are only known after a build.
+    #[error(
+        "cannot read the dependencies of {project}: {reason} (building sdists is not supported)"
+    )]
+    DynamicMetadata {
+        /// The project.
+        project: String,
+        /// Why its metadata cannot be trusted.
+        reason: String,
     },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]

@@ -3,7 +3,6 @@
 
 mod toml_writer;
 
-use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
 
 use jiff::Timestamp;
@@ -177,25 +176,7 @@ fn relative_path(path: &Path, base: Option<&Path>) -> String {
 /// Write `contents` to `path` atomically: a temporary file in the same directory, synced, then
 /// renamed over `path`. A failure leaves any previous file untouched.
 pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "pylock.toml".into());
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::util::write_atomic(path, contents.as_bytes())
 }
 
 #[cfg(test)]

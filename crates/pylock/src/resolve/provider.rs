@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
@@ -88,10 +88,7 @@ pub struct Cache {
     metadata: Mutex<HashMap<(PackageName, Version), Arc<CoreMetadata>>>,
 }
 
-/// Lock a mutex, recovering the data if another thread panicked while holding it.
-pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
+pub use crate::util::lock;
 
 /// Versions chosen by forks solved earlier, newest choice first: later forks prefer them, so a
 /// universal lock keeps one version of a package wherever it can.

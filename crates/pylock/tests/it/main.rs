@@ -6,7 +6,9 @@
 mod determinism;
 mod explanations;
 mod honest;
+mod http;
 mod interop;
 mod scenarios;
+mod server;
 mod support;
 mod validity;

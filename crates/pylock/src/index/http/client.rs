@@ -1,0 +1,419 @@
+//! The HTTP client: retries with backoff, credentials (URL userinfo and netrc, never shown),
+//! and an on-disk cache that revalidates with ETag / Last-Modified as Cache-Control says.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use http_cache_semantics::{AfterResponse, BeforeRequest, CachePolicy};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use crate::index::IndexError;
+
+/// A response body with what the caller needs to interpret it.
+#[derive(Debug)]
+pub struct Fetched {
+    /// HTTP status (200 or 404 reach callers; other errors become [`IndexError`]s).
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// The URL after redirects.
+    pub url: Url,
+}
+
+/// How the client may use the network and the cache.
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// Where to keep cached responses; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// Revalidate everything, even fresh entries.
+    pub refresh: bool,
+    /// Never use the network.
+    pub offline: bool,
+    /// Attempts per request on timeouts, resets and 5xx.
+    pub retries: u32,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// A blocking HTTP client shared by every request of a resolve.
+pub struct Client {
+    http: reqwest::blocking::Client,
+    options: ClientOptions,
+    credentials: HashMap<String, (String, Option<String>)>,
+}
+
+/// `url` without user name and password, for messages and locks.
+pub fn redact(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+impl Client {
+    /// A client; `indexes` are the configured index URLs, whose credentials apply to every
+    /// request to their hosts.
+    pub fn new(options: ClientOptions, indexes: &[Url]) -> Result<Self, IndexError> {
+        let http = reqwest::blocking::Client::builder()
+            .user_agent(concat!("pylock/", env!("CARGO_PKG_VERSION")))
+            .timeout(options.timeout.unwrap_or(Duration::from_secs(30)))
+            .connect_timeout(Duration::from_secs(10))
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| IndexError::Http {
+                url: String::new(),
+                reason: format!("cannot start the HTTP client: {e}"),
+            })?;
+        let mut credentials = netrc_credentials();
+        for url in indexes {
+            if !url.username().is_empty() {
+                if let Some(host) = url.host_str() {
+                    credentials.insert(
+                        host.to_owned(),
+                        (
+                            percent_decode(url.username()),
+                            url.password().map(percent_decode),
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(Self {
+            http,
+            options,
+            credentials,
+        })
+    }
+
+    /// GET `url` with `accept`, through the cache. 404 is returned as such; other failures
+    /// are errors naming the URL.
+    pub fn get(&self, url: &Url, accept: &str) -> Result<Fetched, IndexError> {
+        let entry = self
+            .options
+            .cache_dir
+            .as_deref()
+            .map(|d| CacheEntry::new(d, url, accept));
+        let request = http::Request::get(redact(url))
+            .header(http::header::ACCEPT, accept)
+            .body(())
+            .map_err(|e| http_error(url, e.to_string()))?;
+        let cached = entry.as_ref().and_then(CacheEntry::load);
+        if self.options.offline {
+            return cached
+                .map(|(_, fetched)| fetched)
+                .ok_or_else(|| IndexError::NotCached { url: redact(url) });
+        }
+        let mut conditional = None;
+        if let Some((policy, fetched)) = &cached {
+            match policy.before_request(&request, SystemTime::now()) {
+                BeforeRequest::Fresh(_) if !self.options.refresh => {
+                    return Ok(clone_fetched(fetched))
+                }
+                BeforeRequest::Fresh(_) => {}
+                BeforeRequest::Stale { request, .. } => conditional = Some(request.headers),
+            }
+        }
+        let response = self.send(url, accept, conditional.as_ref())?;
+        let status = response.status().as_u16();
+        let response_parts = response_parts(&response);
+        if status == 304 {
+            if let Some((policy, fetched)) = cached {
+                let parts = response_parts.map_err(|e| http_error(url, e))?;
+                let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
+                    policy.after_response(&request, &parts, SystemTime::now());
+                if let Some(entry) = &entry {
+                    entry.store(&policy, &fetched);
+                }
+                return Ok(fetched);
+            }
+            return Err(http_error(
+                url,
+                "304 Not Modified without a cached copy".into(),
+            ));
+        }
+        let final_url = response.url().clone();
+        let content_type = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if status != 200 && status != 404 {
+            return Err(http_error(
+                url,
+                format!("the server answered {}", response.status()),
+            ));
+        }
+        let body = response
+            .bytes()
+            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?
+            .to_vec();
+        let fetched = Fetched {
+            status,
+            content_type,
+            body,
+            url: final_url,
+        };
+        if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
+            let policy = CachePolicy::new(&request, &parts);
+            if policy.is_storable() && status == 200 {
+                entry.store(&policy, &fetched);
+            }
+        }
+        Ok(fetched)
+    }
+
+    /// GET a byte range of `url` (`bytes=start-end`, inclusive). `Ok(None)` when the server
+    /// ignores ranges (answers 200): the caller should download the whole file instead.
+    pub fn get_range(
+        &self,
+        url: &Url,
+        start: u64,
+        end: u64,
+    ) -> Result<Option<(Vec<u8>, u64)>, IndexError> {
+        if self.options.offline {
+            return Err(IndexError::NotCached { url: redact(url) });
+        }
+        let mut headers = http::HeaderMap::new();
+        if let Ok(v) = http::HeaderValue::from_str(&format!("bytes={start}-{end}")) {
+            headers.insert(http::header::RANGE, v);
+        }
+        let response = self.send(url, "*/*", Some(&headers))?;
+        if response.status().as_u16() != 206 {
+            return Ok(None);
+        }
+        let total = response
+            .headers()
+            .get(http::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit('/').next())
+            .and_then(|t| t.parse::<u64>().ok())
+            .ok_or_else(|| http_error(url, "a ranged answer without its total size".into()))?;
+        let body = response
+            .bytes()
+            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?;
+        Ok(Some((body.to_vec(), total)))
+    }
+
+    /// Send with retries on connection failures, timeouts and 5xx.
+    fn send(
+        &self,
+        url: &Url,
+        accept: &str,
+        extra: Option<&http::HeaderMap>,
+    ) -> Result<reqwest::blocking::Response, IndexError> {
+        let attempts = self.options.retries.max(1);
+        let mut last = String::new();
+        for attempt in 0..attempts {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1)));
+            }
+            let mut clean = url.clone();
+            let _ = clean.set_username("");
+            let _ = clean.set_password(None);
+            let mut req = self.http.get(clean).header(http::header::ACCEPT, accept);
+            if let Some(headers) = extra {
+                for (k, v) in headers {
+                    if k != http::header::ACCEPT {
+                        req = req.header(k, v);
+                    }
+                }
+            }
+            if let Some((user, pass)) = url.host_str().and_then(|h| self.credentials.get(h)) {
+                req = req.basic_auth(user, pass.as_deref());
+            }
+            match req.send() {
+                Ok(r) if r.status().is_server_error() => {
+                    last = format!("the server answered {}", r.status());
+                }
+                Ok(r) => return Ok(r),
+                Err(e) => last = describe_error(&e),
+            }
+        }
+        Err(http_error(
+            url,
+            format!("{last} (after {attempts} attempts)"),
+        ))
+    }
+}
+
+fn describe_error(e: &reqwest::Error) -> String {
+    let mut out = if e.is_timeout() {
+        "the request timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+fn http_error(url: &Url, reason: String) -> IndexError {
+    IndexError::Http {
+        url: redact(url),
+        reason,
+    }
+}
+
+fn clone_fetched(f: &Fetched) -> Fetched {
+    Fetched {
+        status: f.status,
+        content_type: f.content_type.clone(),
+        body: f.body.clone(),
+        url: f.url.clone(),
+    }
+}
+
+fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Parts, String> {
+    let mut builder = http::Response::builder().status(r.status().as_u16());
+    for (k, v) in r.headers() {
+        builder = builder.header(k, v);
+    }
+    builder
+        .body(())
+        .map(|r| r.into_parts().0)
+        .map_err(|e| e.to_string())
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// `machine HOST login USER password PASS` entries of `$NETRC` or `~/.netrc`.
+fn netrc_credentials() -> HashMap<String, (String, Option<String>)> {
+    let path = std::env::var_os("NETRC")
+        .map(PathBuf::from)
+        .or_else(|| dirs::home_dir().map(|h| h.join(".netrc")));
+    let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+        return HashMap::new();
+    };
+    parse_netrc(&text)
+}
+
+/// Parse netrc text (`default` entries are ignored: credentials go only to named hosts).
+pub fn parse_netrc(text: &str) -> HashMap<String, (String, Option<String>)> {
+    let mut out = HashMap::new();
+    let mut tokens = text.split_whitespace();
+    let mut machine: Option<String> = None;
+    let mut login: Option<String> = None;
+    let mut password: Option<String> = None;
+    let mut flush = |m: &mut Option<String>, l: &mut Option<String>, p: &mut Option<String>| {
+        if let (Some(m), Some(l)) = (m.take(), l.take()) {
+            out.insert(m, (l, p.take()));
+        }
+        *p = None;
+    };
+    while let Some(tok) = tokens.next() {
+        match tok {
+            "machine" => {
+                flush(&mut machine, &mut login, &mut password);
+                machine = tokens.next().map(str::to_owned);
+            }
+            "default" => {
+                flush(&mut machine, &mut login, &mut password);
+            }
+            "login" => login = tokens.next().map(str::to_owned),
+            "password" => password = tokens.next().map(str::to_owned),
+            "account" | "macdef" => {
+                tokens.next();
+            }
+            _ => {}
+        }
+    }
+    flush(&mut machine, &mut login, &mut password);
+    out
+}
+
+/// One cached response on disk: `<key>.json` (policy and headers) and `<key>.body`.
+struct CacheEntry {
+    meta: PathBuf,
+    body: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    policy: CachePolicy,
+    content_type: Option<String>,
+    url: String,
+}
+
+impl CacheEntry {
+    fn new(dir: &Path, url: &Url, accept: &str) -> Self {
+        let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
+        let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let dir = dir.join("http-v1").join(&key[..2]);
+        Self {
+            meta: dir.join(format!("{key}.json")),
+            body: dir.join(format!("{key}.body")),
+        }
+    }
+
+    fn load(&self) -> Option<(CachePolicy, Fetched)> {
+        let stored: Stored = serde_json::from_slice(&std::fs::read(&self.meta).ok()?).ok()?;
+        let body = std::fs::read(&self.body).ok()?;
+        Some((
+            stored.policy,
+            Fetched {
+                status: 200,
+                content_type: stored.content_type,
+                body,
+                url: Url::parse(&stored.url).ok()?,
+            },
+        ))
+    }
+
+    /// Body first, then metadata, each written atomically: a reader never sees a policy
+    /// without its body, and concurrent writers leave one complete entry.
+    fn store(&self, policy: &CachePolicy, fetched: &Fetched) {
+        let stored = Stored {
+            policy: policy.clone(),
+            content_type: fetched.content_type.clone(),
+            url: fetched.url.to_string(),
+        };
+        let Ok(meta) = serde_json::to_vec(&stored) else {
+            return;
+        };
+        if let Some(dir) = self.meta.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        // A cache that cannot be written only costs speed.
+        if crate::util::write_atomic(&self.body, &fetched.body).is_ok() {
+            let _ = crate::util::write_atomic(&self.meta, &meta);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn netrc_entries() {
+        let creds = parse_netrc(
+            "machine pypi.example.com login alice password s3cret\ndefault login x password y\nmachine other login bob",
+        );
+        assert_eq!(
+            creds.get("pypi.example.com"),
+            Some(&("alice".to_owned(), Some("s3cret".to_owned())))
+        );
+        assert_eq!(creds.get("other"), Some(&("bob".to_owned(), None)));
+        assert_eq!(creds.len(), 2);
+    }
+
+    #[test]
+    fn redaction() {
+        let u = Url::parse("https://user:pa%40ss@host/simple/").expect("url");
+        assert_eq!(redact(&u), "https://host/simple/");
+    }
+}

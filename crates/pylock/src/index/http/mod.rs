@@ -1,0 +1,313 @@
+//! Indexes over HTTP(S): PEP 691 JSON with PEP 503 HTML fallback by content negotiation, several
+//! indexes (the first that has a project wins), `--find-links` sources, and metadata from
+//! PEP 658 files, else from the wheel's zip directory read with range requests, else from the
+//! whole file; sdist-only versions from a static PKG-INFO.
+
+mod client;
+mod range;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Mutex;
+
+use url::Url;
+
+pub use client::redact;
+use client::{Client, ClientOptions};
+
+use super::archive::{sdist_metadata, wheel_metadata};
+use super::{
+    parse_filename, parse_html_page, parse_json_page, parse_metadata, verify_sha256, CoreMetadata,
+    DistFile, DistKind, Index, IndexError, ProjectPage,
+};
+use crate::pep::PackageName;
+
+/// What a project page request accepts, best first (PEP 691).
+const ACCEPT_PAGE: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+
+/// How to reach the indexes.
+#[derive(Clone, Debug, Default)]
+pub struct HttpOptions {
+    /// Simple API roots, in order of precedence (`--index-url`, then `--extra-index-url`s).
+    pub index_urls: Vec<Url>,
+    /// `--find-links`: directories or URLs of HTML pages listing distribution files.
+    pub find_links: Vec<String>,
+    /// The cache directory (`None`: no cache).
+    pub cache_dir: Option<PathBuf>,
+    /// Revalidate cached responses even when fresh.
+    pub refresh: bool,
+    /// Never use the network; everything must come from the cache.
+    pub offline: bool,
+}
+
+impl HttpOptions {
+    /// The platform's cache directory for pylock (`$XDG_CACHE_HOME/pylock` on Linux).
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        dirs::cache_dir().map(|d| d.join("pylock"))
+    }
+}
+
+/// Indexes reached over HTTP(S) (and `file://` find-links).
+pub struct HttpIndex {
+    client: Client,
+    indexes: Vec<Url>,
+    find_links: Vec<String>,
+    flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
+}
+
+impl HttpIndex {
+    /// An index set reached with `options`.
+    pub fn new(options: HttpOptions) -> Result<Self, IndexError> {
+        let indexes: Vec<Url> = options
+            .index_urls
+            .iter()
+            .map(|u| {
+                let mut u = u.clone();
+                if !u.path().ends_with('/') {
+                    u.set_path(&format!("{}/", u.path()));
+                }
+                u
+            })
+            .collect();
+        let client = Client::new(
+            ClientOptions {
+                cache_dir: options.cache_dir.clone(),
+                refresh: options.refresh,
+                offline: options.offline,
+                retries: 3,
+                timeout: None,
+            },
+            &indexes,
+        )?;
+        Ok(Self {
+            client,
+            indexes,
+            find_links: options.find_links,
+            flat_pages: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn index_page(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+        for base in &self.indexes {
+            let url = base
+                .join(&format!("{name}/"))
+                .map_err(|e| IndexError::InvalidLocation {
+                    location: redact(base),
+                    reason: e.to_string(),
+                })?;
+            let fetched = self.client.get(&url, ACCEPT_PAGE)?;
+            if fetched.status == 404 {
+                continue;
+            }
+            let json = fetched
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.contains("application/vnd.pypi.simple.v1+json"));
+            let page = if json {
+                parse_json_page(&fetched.body, &fetched.url, name)
+            } else {
+                parse_html_page(&fetched.body, &fetched.url, name)
+            }
+            .map_err(|e| redact_error(e, &url))?;
+            return Ok(Some(page));
+        }
+        Ok(None)
+    }
+
+    /// Files for `name` from the `--find-links` sources.
+    fn flat_files(&self, name: &PackageName) -> Result<Vec<DistFile>, IndexError> {
+        let mut files = Vec::new();
+        for source in &self.find_links {
+            let dir = PathBuf::from(source.strip_prefix("file://").unwrap_or(source));
+            if dir.is_dir() {
+                files.extend(local_flat_files(&dir, name)?);
+                continue;
+            }
+            let url = Url::parse(source).map_err(|e| IndexError::InvalidLocation {
+                location: source.clone(),
+                reason: e.to_string(),
+            })?;
+            let (body, page_url) = {
+                let cached = crate::util::lock(&self.flat_pages)
+                    .iter()
+                    .find(|(s, _, _)| s == source)
+                    .map(|(_, b, u)| (b.clone(), u.clone()));
+                match cached {
+                    Some(c) => c,
+                    None => {
+                        let fetched = self.client.get(&url, "text/html")?;
+                        if fetched.status == 404 {
+                            return Err(IndexError::Http {
+                                url: redact(&url),
+                                reason: "not found".into(),
+                            });
+                        }
+                        crate::util::lock(&self.flat_pages).push((
+                            source.clone(),
+                            fetched.body.clone(),
+                            fetched.url.clone(),
+                        ));
+                        (fetched.body, fetched.url)
+                    }
+                }
+            };
+            files.extend(parse_html_page(&body, &page_url, name)?.files);
+        }
+        Ok(files)
+    }
+
+    fn download(&self, file: &DistFile) -> Result<Vec<u8>, IndexError> {
+        let bytes = if file.url.scheme() == "file" {
+            read_file_url(&file.url)?
+        } else {
+            let fetched = self.client.get(&file.url, "*/*")?;
+            if fetched.status != 200 {
+                return Err(IndexError::Http {
+                    url: redact(&file.url),
+                    reason: "not found".into(),
+                });
+            }
+            fetched.body
+        };
+        verify_sha256(&bytes, file.sha256.as_deref(), &redact(&file.url))?;
+        Ok(bytes)
+    }
+}
+
+impl Index for HttpIndex {
+    fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+        let page = self.index_page(name)?;
+        let flat = if self.find_links.is_empty() {
+            Vec::new()
+        } else {
+            self.flat_files(name)?
+        };
+        Ok(match (page, flat.is_empty()) {
+            (None, true) => None,
+            (None, false) => Some(ProjectPage {
+                name: name.clone(),
+                files: flat,
+            }),
+            (Some(mut page), _) => {
+                page.files.extend(flat);
+                Some(page)
+            }
+        })
+    }
+
+    fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+        let shown = redact(&file.url);
+        if let Some(expected) = &file.core_metadata {
+            let mut url = file.url.clone();
+            url.set_path(&format!("{}.metadata", file.url.path()));
+            let fetched = if url.scheme() == "file" {
+                Some(read_file_url(&url)?)
+            } else {
+                let f = self.client.get(&url, "*/*")?;
+                (f.status == 200).then_some(f.body)
+            };
+            if let Some(bytes) = fetched {
+                verify_sha256(&bytes, expected.as_deref(), &redact(&url))?;
+                return parse_metadata(&bytes, &redact(&url));
+            }
+        }
+        let bytes = match &file.kind {
+            DistKind::Wheel(_) if file.url.scheme() == "file" => {
+                let path = file_path(&file.url)?;
+                let f = std::fs::File::open(&path).map_err(|source| IndexError::Io {
+                    url: shown.clone(),
+                    source,
+                })?;
+                wheel_metadata(std::io::BufReader::new(f), &shown)?
+            }
+            DistKind::Wheel(_) => {
+                match range::RangeReader::open(&self.client, &file.url, file.size)? {
+                    Some(reader) => wheel_metadata(reader, &shown)?,
+                    None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
+                }
+            }
+            DistKind::Sdist => {
+                let project = file.filename.clone();
+                if !file.filename.ends_with(".tar.gz") {
+                    return Err(IndexError::DynamicMetadata {
+                        project,
+                        reason: "only .tar.gz sources can be read without a build".into(),
+                    });
+                }
+                sdist_metadata(&self.download(file)?, &shown, &project)?
+            }
+        };
+        parse_metadata(&bytes, &shown)
+    }
+}
+
+/// Errors from parsing carry the URL they came from, without credentials.
+fn redact_error(e: IndexError, url: &Url) -> IndexError {
+    match e {
+        IndexError::Malformed { reason, .. } => IndexError::Malformed {
+            url: redact(url),
+            reason,
+        },
+        other => other,
+    }
+}
+
+fn file_path(url: &Url) -> Result<PathBuf, IndexError> {
+    url.to_file_path()
+        .map_err(|()| IndexError::InvalidLocation {
+            location: url.to_string(),
+            reason: "not a local file".into(),
+        })
+}
+
+fn read_file_url(url: &Url) -> Result<Vec<u8>, IndexError> {
+    std::fs::read(file_path(url)?).map_err(|source| IndexError::Io {
+        url: url.to_string(),
+        source,
+    })
+}
+
+/// The distribution files of `name` in a local `--find-links` directory, with their sha256.
+fn local_flat_files(
+    dir: &std::path::Path,
+    name: &PackageName,
+) -> Result<Vec<DistFile>, IndexError> {
+    let io = |source| IndexError::Io {
+        url: dir.display().to_string(),
+        source,
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    let mut files = Vec::new();
+    for filename in names {
+        let Some(parsed) = parse_filename(&filename, name) else {
+            continue;
+        };
+        let path = dir.join(&filename);
+        let absolute = std::path::absolute(&path).map_err(io)?;
+        let url = Url::from_file_path(&absolute).map_err(|()| IndexError::InvalidLocation {
+            location: path.display().to_string(),
+            reason: "cannot be expressed as a file URL".into(),
+        })?;
+        let bytes = std::fs::read(&path).map_err(io)?;
+        let sha = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes));
+        files.push(DistFile {
+            filename,
+            version: parsed.version,
+            kind: parsed.kind,
+            url,
+            sha256: Some(sha.iter().map(|b| format!("{b:02x}")).collect()),
+            requires_python: None,
+            yanked: false,
+            core_metadata: None,
+            size: Some(bytes.len() as u64),
+            upload_time: None,
+        });
+    }
+    let _ = PackageName::from_str(name.as_ref());
+    Ok(files)
+}

@@ -1,0 +1,93 @@
+//! `Read + Seek` over an HTTP resource with range requests, so a zip reader fetches only the
+//! central directory and the member it reads (PEP 658's fallback, as pip and uv do).
+
+use std::collections::BTreeMap;
+use std::io::{Read, Seek, SeekFrom};
+
+use url::Url;
+
+use super::client::Client;
+use crate::index::IndexError;
+
+/// Bytes fetched per request: enough for a typical wheel's zip directory in one go.
+const CHUNK: u64 = 64 * 1024;
+
+/// A lazily fetched remote file.
+pub struct RangeReader<'a> {
+    client: &'a Client,
+    url: Url,
+    len: u64,
+    pos: u64,
+    chunks: BTreeMap<u64, Vec<u8>>,
+}
+
+impl<'a> RangeReader<'a> {
+    /// Open `url`, fetching its tail. `Ok(None)` when the server does not serve ranges.
+    pub fn open(
+        client: &'a Client,
+        url: &Url,
+        size: Option<u64>,
+    ) -> Result<Option<Self>, IndexError> {
+        let (start, end) = match size {
+            Some(len) if len > 0 => (len.saturating_sub(CHUNK), len - 1),
+            _ => (0, 0),
+        };
+        let Some((bytes, len)) = client.get_range(url, start, end)? else {
+            return Ok(None);
+        };
+        let mut reader = Self {
+            client,
+            url: url.clone(),
+            len,
+            pos: 0,
+            chunks: BTreeMap::new(),
+        };
+        reader.chunks.insert(start, bytes);
+        Ok(Some(reader))
+    }
+
+    /// The cached chunk holding `pos`, if any: (chunk start, bytes).
+    fn cached(&self, pos: u64) -> Option<(u64, &[u8])> {
+        let (&start, bytes) = self.chunks.range(..=pos).next_back()?;
+        (pos < start + bytes.len() as u64).then_some((start, bytes.as_slice()))
+    }
+}
+
+impl Read for RangeReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.len || buf.is_empty() {
+            return Ok(0);
+        }
+        if self.cached(self.pos).is_none() {
+            let end = (self.pos + CHUNK.max(buf.len() as u64)).min(self.len) - 1;
+            let fetched = self
+                .client
+                .get_range(&self.url, self.pos, end)
+                .map_err(std::io::Error::other)?
+                .ok_or_else(|| std::io::Error::other("the server stopped serving ranges"))?;
+            self.chunks.insert(self.pos, fetched.0);
+        }
+        let (start, bytes) = self
+            .cached(self.pos)
+            .ok_or_else(|| std::io::Error::other("short range answer"))?;
+        let offset = usize::try_from(self.pos - start).map_err(std::io::Error::other)?;
+        let n = buf.len().min(bytes.len() - offset);
+        buf[..n].copy_from_slice(&bytes[offset..offset + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for RangeReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(p) => i128::from(p),
+            SeekFrom::End(d) => i128::from(self.len) + i128::from(d),
+            SeekFrom::Current(d) => i128::from(self.pos) + i128::from(d),
+        };
+        self.pos = u64::try_from(target).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before start")
+        })?;
+        Ok(self.pos)
+    }
+}

@@ -1,0 +1,410 @@
+//! The HTTP index against a loopback server: the same lock as from disk, a cache that makes
+//! warm runs cheap and `--offline` possible, and clear errors or retries for every fault.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pylock::index::{HttpIndex, HttpOptions};
+use pylock::{resolve, IndexError, LocalIndex, Manifest, ResolveError, Role, Target};
+use sha2::Digest as _;
+
+use crate::server::{Faults, Server};
+use crate::support::workspace;
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-http-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn http_index(urls: &[String], cache: Option<&Path>, offline: bool) -> HttpIndex {
+    HttpIndex::new(HttpOptions {
+        index_urls: urls.iter().map(|u| u.parse().expect("url")).collect(),
+        find_links: Vec::new(),
+        cache_dir: cache.map(Path::to_path_buf),
+        refresh: false,
+        offline,
+    })
+    .expect("client")
+}
+
+fn trio() -> (Manifest, PathBuf) {
+    let dir = workspace().join("fixtures/realworld/trio");
+    let mut m = Manifest::default();
+    m.add_file(&dir.join("requirements.in"), Role::Requirement)
+        .expect("requirements");
+    (m, dir.join("index"))
+}
+
+fn linux() -> Target {
+    Target::single("3.12", "linux".parse().expect("p"), None).expect("target")
+}
+
+type Summary = Vec<(String, String, Vec<(String, Option<String>)>)>;
+
+fn summary(r: &pylock::Resolution) -> Summary {
+    r.packages
+        .iter()
+        .map(|p| {
+            (
+                p.name.to_string(),
+                p.version.to_string(),
+                p.files
+                    .iter()
+                    .map(|f| (f.filename.clone(), f.sha256.clone()))
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn same_resolution_over_http_as_from_disk_json_and_html() {
+    let (manifest, root) = trio();
+    let disk = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &LocalIndex::new(root.join("simple")).expect("index"),
+    )
+    .expect("disk");
+    for html_only in [false, true] {
+        let server = Server::start(
+            root.clone(),
+            Faults {
+                html_only,
+                ..Faults::default()
+            },
+        );
+        let index = http_index(&[format!("{}/simple", server.base)], None, false);
+        let http = resolve(&manifest, &linux(), &Default::default(), &index).expect("http");
+        assert_eq!(summary(&http), summary(&disk), "html_only={html_only}");
+        let universal = Target::universal(Some(">=3.10".parse().expect("spec")));
+        let a = resolve(&manifest, &universal, &Default::default(), &index).expect("universal");
+        let b = resolve(
+            &manifest,
+            &universal,
+            &Default::default(),
+            &LocalIndex::new(root.join("simple")).expect("index"),
+        )
+        .expect("universal disk");
+        assert_eq!(summary(&a), summary(&b));
+    }
+}
+
+#[test]
+fn warm_cache_makes_no_requests_and_offline_works() {
+    let (manifest, root) = trio();
+    let cache = tempdir("cache");
+    let server = Server::start(
+        root,
+        Faults {
+            delay: Some(Duration::from_millis(5)),
+            ..Faults::default()
+        },
+    );
+    let url = format!("{}/simple", server.base);
+    let t0 = std::time::Instant::now();
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let cold_time = t0.elapsed();
+    let cold_requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(cold_requests > 40, "{cold_requests}");
+    let t1 = std::time::Instant::now();
+    let warm = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("warm");
+    let warm_time = t1.elapsed();
+    assert_eq!(summary(&cold), summary(&warm));
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::Relaxed),
+        cold_requests,
+        "fresh cache entries need no request"
+    );
+    assert!(
+        warm_time * 3 < cold_time,
+        "warm {warm_time:?} vs cold {cold_time:?}"
+    );
+    drop(server);
+    let offline = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[url], Some(&cache), true),
+    )
+    .expect("offline after a warm run");
+    assert_eq!(summary(&offline), summary(&cold));
+
+    let empty = tempdir("empty-cache");
+    let err = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&["http://127.0.0.1:9/simple".into()], Some(&empty), true),
+    )
+    .expect_err("nothing cached");
+    assert!(
+        err.to_string().contains("not in the cache") && err.to_string().contains("127.0.0.1:9"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&cache).ok();
+}
+
+fn small_case() -> (Manifest, PathBuf) {
+    let mut m = Manifest::default();
+    m.add_str("a", Role::Requirement).expect("req");
+    (m, workspace().join("fixtures/packse/example-toml/index"))
+}
+
+fn http_error(faults: Faults) -> Result<pylock::Resolution, ResolveError> {
+    let (manifest, root) = small_case();
+    let server = Server::start(root, faults);
+    let index = http_index(&[format!("{}/simple", server.base)], None, false);
+    resolve(&manifest, &linux(), &Default::default(), &index)
+}
+
+#[test]
+fn transient_failures_are_retried() {
+    for faults in [
+        Faults {
+            fail_first: 2,
+            ..Faults::default()
+        },
+        Faults {
+            reset_first: 1,
+            ..Faults::default()
+        },
+    ] {
+        let r = http_error(faults).expect("retried");
+        assert_eq!(r.packages.len(), 2);
+    }
+}
+
+#[test]
+fn persistent_faults_are_errors_naming_the_url() {
+    let err = http_error(Faults {
+        fail_first: 100,
+        ..Faults::default()
+    })
+    .expect_err("500s");
+    let msg = err.to_string();
+    assert!(msg.contains("/simple/a/") && msg.contains("500"), "{msg}");
+
+    let err = http_error(Faults {
+        truncate: true,
+        ..Faults::default()
+    })
+    .expect_err("truncated");
+    assert!(err.to_string().contains("/simple/a/"), "{err}");
+
+    let err = http_error(Faults {
+        hide: vec!["/b/".into()],
+        ..Faults::default()
+    })
+    .expect_err("missing b");
+    assert!(matches!(err, ResolveError::NoSolution { .. }), "{err}");
+    assert!(err.to_string().contains("b was not found"), "{err}");
+}
+
+#[test]
+fn wrong_metadata_hash_is_an_error() {
+    let dir = tempdir("badhash");
+    copy_dir(
+        &workspace().join("fixtures/packse/example-toml/index"),
+        &dir,
+    );
+    let meta = dir.join("files/b-2.0.0-py3-none-any.whl.metadata");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&meta)
+        .expect("open");
+    f.write_all(b"Requires-Dist: evil\n").expect("tamper");
+    let (manifest, _) = small_case();
+    let server = Server::start(dir.clone(), Faults::default());
+    let err = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[format!("{}/simple", server.base)], None, false),
+    )
+    .expect_err("tampered");
+    assert!(
+        matches!(err, ResolveError::Index(IndexError::HashMismatch { .. })),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("b-2.0.0-py3-none-any.whl.metadata"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A one-project index whose wheel has no `.metadata` file: metadata must come from the wheel.
+fn wheel_only_index(dir: &Path) {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("big/data.bin", opts).expect("file");
+    zip.write_all(&vec![7u8; 300_000]).expect("padding");
+    zip.start_file("big-1.0.dist-info/METADATA", opts)
+        .expect("file");
+    zip.write_all(b"Metadata-Version: 2.1\nName: big\nVersion: 1.0\nRequires-Dist: six\n")
+        .expect("metadata");
+    let wheel = zip.finish().expect("zip").into_inner();
+    let sha = hex(&sha2::Sha256::digest(&wheel));
+    std::fs::create_dir_all(dir.join("files")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("simple/big")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("simple/six")).expect("mkdir");
+    std::fs::write(dir.join("files/big-1.0-py3-none-any.whl"), &wheel).expect("wheel");
+    std::fs::write(
+        dir.join("simple/big/index.html"),
+        format!("<a href=\"../../files/big-1.0-py3-none-any.whl#sha256={sha}\">big</a>"),
+    )
+    .expect("page");
+    std::fs::write(
+        dir.join("files/six-1.0-py3-none-any.whl.metadata"),
+        "Metadata-Version: 2.1\nName: six\nVersion: 1.0\n",
+    )
+    .expect("meta");
+    std::fs::write(
+        dir.join("simple/six/index.html"),
+        "<a href=\"../../files/six-1.0-py3-none-any.whl\" data-core-metadata=\"true\">six</a>",
+    )
+    .expect("page");
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+#[test]
+fn wheel_metadata_by_range_requests_or_whole_download() {
+    let dir = tempdir("ranges");
+    wheel_only_index(&dir);
+    let mut manifest = Manifest::default();
+    manifest.add_str("big", Role::Requirement).expect("req");
+    for no_ranges in [false, true] {
+        let server = Server::start(
+            dir.clone(),
+            Faults {
+                no_ranges,
+                ..Faults::default()
+            },
+        );
+        let r = resolve(
+            &manifest,
+            &linux(),
+            &Default::default(),
+            &http_index(&[format!("{}/simple", server.base)], None, false),
+        )
+        .expect("resolves");
+        let names: Vec<String> = r.packages.iter().map(|p| p.name.to_string()).collect();
+        assert_eq!(names, ["big", "six"]);
+        let sent = server.bytes.load(std::sync::atomic::Ordering::Relaxed);
+        if no_ranges {
+            assert!(sent > 300_000, "whole wheel expected, sent {sent}");
+        } else {
+            assert!(sent < 100_000, "ranges should fetch little, sent {sent}");
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn credentials_are_sent_but_never_shown() {
+    let (manifest, root) = small_case();
+    let server = Server::start(
+        root,
+        Faults {
+            auth: Some("Basic dXNlcjpzM2NyZXQ=".into()),
+            ..Faults::default()
+        },
+    );
+    let with = format!(
+        "http://user:s3cret@{}/simple",
+        server.base.trim_start_matches("http://")
+    );
+    let r = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[with], None, false),
+    )
+    .expect("authenticated");
+    let lock = pylock::Lock::from_resolution(
+        &r,
+        &pylock::LockOptions {
+            index_url: None,
+            lock_dir: None,
+        },
+    )
+    .to_toml();
+    assert!(
+        !lock.contains("s3cret") && !lock.contains("user@"),
+        "{lock}"
+    );
+    let wrong = format!(
+        "http://user:wrong@{}/simple",
+        server.base.trim_start_matches("http://")
+    );
+    let err = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[wrong], None, false),
+    )
+    .expect_err("401");
+    assert!(!err.to_string().contains("wrong"), "{err}");
+}
+
+#[test]
+fn first_index_with_a_project_wins() {
+    // The second index has `a` too, with other versions; only the first one's count.
+    let (manifest, root) = small_case();
+    let first = Server::start(root, Faults::default());
+    let second = Server::start(
+        workspace().join("fixtures/packse/transitive-incompatible-with-root-version/index"),
+        Faults::default(),
+    );
+    let index = http_index(
+        &[
+            format!("{}/simple", first.base),
+            format!("{}/simple", second.base),
+        ],
+        None,
+        false,
+    );
+    let r = resolve(&manifest, &linux(), &Default::default(), &index).expect("resolves");
+    let got: Vec<String> = r
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["a==1.0.0", "b==2.0.0"]);
+    assert_eq!(second.hits_ending("/a/"), 0);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
