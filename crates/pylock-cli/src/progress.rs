@@ -91,4 +91,8 @@ impl Index for Observed<'_> {
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         self.track(&self.progress.metadata, || self.inner.metadata(file))
     }
+
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency()
+    }
 }

@@ -105,6 +105,12 @@ pub trait Index: Send + Sync {
     /// The core metadata of one distribution file listed on a page of this index, verified
     /// against the hash the page gives.
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError>;
+
+    /// How many requests are worth running at once (the resolver prefetches with this many
+    /// threads). Network indexes want many; a local directory, about one per core.
+    fn concurrency(&self) -> usize {
+        std::thread::available_parallelism().map_or(2, usize::from)
+    }
 }
 
 /// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.

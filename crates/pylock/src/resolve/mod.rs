@@ -2,6 +2,7 @@
 
 mod candidates;
 mod coverage;
+mod fetch;
 mod inputs;
 mod options;
 mod provider;
@@ -16,8 +17,9 @@ pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
 use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
+use fetch::{Fetcher, FilterSpec};
 use inputs::Inputs;
-use provider::{Cache, Pkg, Preferences};
+use provider::{Pkg, Preferences};
 use scope::Scope;
 
 /// A successful resolve: one version per package, with the files that install in the target.
@@ -75,25 +77,50 @@ pub fn resolve(
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
     let inputs = Inputs::new(manifest, target);
-    let (Some(env), Some(tags), Some(python)) =
-        (target.environment(), target.tags(), target.python.clone())
-    else {
+    let single = match (target.environment(), target.tags(), target.python.clone()) {
+        (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
+        _ => None,
+    };
+    let filter = match &single {
+        Some(Scope::Single { python, tags, .. }) => FilterSpec {
+            python: Some(python.clone()),
+            tags: Some(tags.clone()),
+            exclude_newer: options.exclude_newer,
+            allowed_yanks: inputs.allowed_yanks.clone(),
+        },
+        _ => FilterSpec {
+            python: None,
+            tags: None,
+            exclude_newer: options.exclude_newer,
+            allowed_yanks: inputs.allowed_yanks.clone(),
+        },
+    };
+    let fetcher = Fetcher::new(index, filter);
+    fetcher.with_workers(index.concurrency(), || match single {
+        Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
-        return universal::resolve_universal(&inputs, target, options, index);
-    };
-    let cache = Cache::default();
+        None => universal::resolve_universal(&inputs, target, options, &fetcher),
+    })
+}
+
+/// Resolve for one environment.
+fn resolve_single(
+    scope: &Scope,
+    inputs: &Inputs,
+    target: &Target,
+    options: &Options,
+    fetcher: &Fetcher<'_>,
+) -> Result<Resolution, ResolveError> {
     let preferences = Preferences::default();
-    let scope = Scope::Single { env, python, tags };
-    let (provider, solution) =
-        match solve::solve(&scope, &inputs, options, index, &cache, &preferences)? {
-            solve::Outcome::Solved(provider, solution) => (provider, solution),
-            solve::Outcome::Fork(_) => {
-                return Err(ResolveError::Unsupported(
-                    "a single-environment solve cannot fork".into(),
-                ))
-            }
-        };
+    let (provider, solution) = match solve::solve(scope, inputs, options, fetcher, &preferences)? {
+        solve::Outcome::Solved(provider, solution) => (provider, solution),
+        solve::Outcome::Fork(_) => {
+            return Err(ResolveError::Unsupported(
+                "a single-environment solve cannot fork".into(),
+            ))
+        }
+    };
     let mut packages = Vec::new();
     for (pkg, version) in solution {
         let Pkg::Package(name) = pkg else { continue };

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
-use super::candidates::{Candidate, Candidates, FileFilter, Unusable};
+use super::candidates::{Candidate, Candidates, Unusable};
+use super::fetch::Fetcher;
 use super::inputs::{Edge, Inputs};
 use super::options::{Options, PrereleaseMode, ResolutionMode};
 use super::scope::{PythonFit, Scope};
-use crate::index::{CoreMetadata, DistFile, Index, IndexError};
+use crate::index::IndexError;
 use crate::pep::{
     and, is_possible, python_marker, ExtraName, MarkerTree, PackageName, Range, Requirement,
     Version, VersionSpecifiers,
@@ -81,13 +82,6 @@ impl ForkPart {
     }
 }
 
-/// Pages and metadata already fetched, shared by every solve over one index.
-#[derive(Default)]
-pub struct Cache {
-    pages: Mutex<HashMap<PackageName, Option<Arc<Candidates>>>>,
-    metadata: Mutex<HashMap<(PackageName, Version), Arc<CoreMetadata>>>,
-}
-
 pub use crate::util::lock;
 
 /// Versions chosen by forks solved earlier, newest choice first: later forks prefer them, so a
@@ -103,8 +97,7 @@ const CONFLICT_THRESHOLD: u32 = 5;
 
 /// The provider for one solve.
 pub struct Provider<'a> {
-    index: &'a dyn Index,
-    cache: &'a Cache,
+    fetcher: &'a Fetcher<'a>,
     options: &'a Options,
     inputs: &'a Inputs,
     preferences: &'a Preferences,
@@ -124,15 +117,14 @@ impl<'a> Provider<'a> {
         scope: Scope,
         inputs: &'a Inputs,
         options: &'a Options,
-        index: &'a dyn Index,
-        cache: &'a Cache,
+        fetcher: &'a Fetcher<'a>,
         preferences: &'a Preferences,
         boosted: Vec<PackageName>,
     ) -> Self {
         let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
+        fetcher.prefetch(root.iter().filter_map(|e| e.pkg.name()));
         Self {
-            index,
-            cache,
+            fetcher,
             options,
             inputs,
             preferences,
@@ -148,30 +140,16 @@ impl<'a> Provider<'a> {
 
     /// The candidates of a project, `None` when the index does not have it.
     pub fn candidates(&self, name: &PackageName) -> Result<Option<Arc<Candidates>>, IndexError> {
-        if let Some(c) = lock(&self.cache.pages).get(name) {
-            return Ok(c.clone());
-        }
-        let page = self.index.project(name)?;
-        let (python, tags) = match &self.scope {
-            Scope::Single { python, tags, .. } => (Some(python), Some(tags)),
-            Scope::Fork { .. } => (None, None),
-        };
-        let filter = FileFilter {
-            python,
-            tags,
-            exclude_newer: self.options.exclude_newer,
-            allowed_yanks: &self.inputs.allowed_yanks,
-        };
-        let candidates = page.map(|p| Arc::new(Candidates::new(&p, &filter)));
-        lock(&self.cache.pages).insert(name.clone(), candidates.clone());
-        Ok(candidates)
+        self.fetcher.page(name)
     }
 
     /// The candidate of a resolved package.
     pub fn candidate(&self, name: &PackageName, version: &Version) -> Option<Candidate> {
-        let pages = lock(&self.cache.pages);
-        let c = pages.get(name)?.as_ref()?;
-        c.versions.iter().find(|c| &c.version == version).cloned()
+        let page = self.fetcher.page_if_ready(name)??;
+        page.versions
+            .iter()
+            .find(|c| &c.version == version)
+            .cloned()
     }
 
     /// `Requires-Python` of a version, from its metadata if it was read.
@@ -180,8 +158,8 @@ impl<'a> Provider<'a> {
         name: &PackageName,
         version: &Version,
     ) -> Option<VersionSpecifiers> {
-        lock(&self.cache.metadata)
-            .get(&(name.clone(), version.clone()))
+        self.fetcher
+            .metadata_if_ready(name, version)
             .and_then(|m| m.requires_python.clone())
     }
 
@@ -192,11 +170,10 @@ impl<'a> Provider<'a> {
 
     /// The listed versions of `name` inside `range`, from what was already fetched.
     pub fn listed_versions(&self, name: &PackageName, range: &Range) -> Vec<Version> {
-        let pages = lock(&self.cache.pages);
-        let Some(Some(c)) = pages.get(name) else {
+        let Some(Some(page)) = self.fetcher.page_if_ready(name) else {
             return Vec::new();
         };
-        c.versions
+        page.versions
             .iter()
             .filter(|c| range.contains(&c.version))
             .map(|c| c.version.clone())
@@ -205,40 +182,7 @@ impl<'a> Provider<'a> {
 
     /// Whether the index has no page for `name` (after it was asked).
     pub fn is_missing(&self, name: &PackageName) -> bool {
-        matches!(lock(&self.cache.pages).get(name), Some(None))
-    }
-
-    fn metadata(
-        &self,
-        name: &PackageName,
-        candidate: &Candidate,
-    ) -> Result<Arc<CoreMetadata>, IndexError> {
-        let key = (name.clone(), candidate.version.clone());
-        if let Some(m) = lock(&self.cache.metadata).get(&key) {
-            return Ok(m.clone());
-        }
-        // All wheels of a version share metadata: read one, preferring an installable wheel.
-        let has_metadata = |f: &&DistFile| f.core_metadata.is_some();
-        let file = candidate
-            .files
-            .iter()
-            .rev()
-            .find(has_metadata)
-            .or_else(|| {
-                candidate
-                    .all_files
-                    .iter()
-                    .filter(|f| f.is_wheel())
-                    .find(has_metadata)
-            })
-            .or_else(|| candidate.all_files.iter().find(has_metadata))
-            .or_else(|| candidate.all_files.first())
-            .ok_or_else(|| IndexError::NoMetadata {
-                filename: format!("{name}=={}", candidate.version),
-            })?;
-        let metadata = Arc::new(self.index.metadata(file)?);
-        lock(&self.cache.metadata).insert(key, metadata.clone());
-        Ok(metadata)
+        matches!(self.fetcher.page_if_ready(name), Some(None))
     }
 
     /// The solver edges leaving `pkg` at `version` (metadata must have been read).
@@ -248,10 +192,7 @@ impl<'a> Provider<'a> {
             Pkg::Package(name) => (name, None),
             Pkg::Extra(name, extra) => (name, Some(extra)),
         };
-        let Some(metadata) = lock(&self.cache.metadata)
-            .get(&(name.clone(), version.clone()))
-            .cloned()
-        else {
+        let Some(metadata) = self.fetcher.metadata_if_ready(name, version) else {
             return Vec::new();
         };
         match extra {
@@ -633,7 +574,7 @@ impl DependencyProvider for Provider<'_> {
                 "is not listed by the index".into(),
             ));
         };
-        let metadata = self.metadata(name, &candidate)?;
+        let metadata = self.fetcher.metadata(name, &candidate)?;
         if let Some(rp) = &metadata.requires_python {
             match self.scope.python_fit(rp) {
                 PythonFit::All => {}
@@ -652,6 +593,8 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         let edges = self.edges_of(package, version);
+        self.fetcher
+            .prefetch(edges.iter().filter_map(|e| e.pkg.name()));
         if let Some(fork) = self.sibling_fork(&edges) {
             return Err(fork);
         }

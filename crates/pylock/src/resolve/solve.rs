@@ -3,11 +3,11 @@
 
 use pubgrub::SelectedDependencies;
 
+use super::fetch::Fetcher;
 use super::inputs::Inputs;
-use super::provider::{Cache, ForkPart, Pkg, Preferences, Provider, ProviderError};
+use super::provider::{ForkPart, Pkg, Preferences, Provider, ProviderError};
 use super::scope::Scope;
 use super::{report, Options, ResolveError};
-use crate::index::Index;
 use crate::pep::{PackageName, Version};
 
 /// How many times one scope may restart with new priorities.
@@ -28,8 +28,7 @@ pub fn solve<'a>(
     scope: &Scope,
     inputs: &'a Inputs,
     options: &'a Options,
-    index: &'a dyn Index,
-    cache: &'a Cache,
+    fetcher: &'a Fetcher<'a>,
     preferences: &'a Preferences,
 ) -> Result<Outcome<'a>, ResolveError> {
     let mut boosted: Vec<PackageName> = Vec::new();
@@ -38,8 +37,7 @@ pub fn solve<'a>(
             scope.clone(),
             inputs,
             options,
-            index,
-            cache,
+            fetcher,
             preferences,
             boosted.clone(),
         );

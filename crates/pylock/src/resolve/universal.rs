@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, HashMap};
 use pubgrub::SelectedDependencies;
 
 use super::coverage::wheel_marker;
+use super::fetch::Fetcher;
 use super::inputs::Inputs;
-use super::provider::{lock, Cache, ForkPart, Pkg, Preferences, Provider};
+use super::provider::{lock, ForkPart, Pkg, Preferences, Provider};
 use super::scope::Scope;
 use super::solve::{solve, Outcome};
 use super::{Options, Resolution, ResolveError, ResolvedPackage};
-use crate::index::{DistFile, DistKind, Index};
+use crate::index::{DistFile, DistKind};
 use crate::manifest::Target;
 use crate::pep::{
     and, is_possible, lock_marker, or, python_marker, MarkerTree, PackageName, Version,
@@ -42,9 +43,8 @@ pub fn resolve_universal(
     inputs: &Inputs,
     target: &Target,
     options: &Options,
-    index: &dyn Index,
+    fetcher: &Fetcher<'_>,
 ) -> Result<Resolution, ResolveError> {
-    let cache = Cache::default();
     let preferences = Preferences::default();
     let mut pending = vec![ForkPart {
         region: target_region(target),
@@ -62,8 +62,7 @@ pub fn resolve_universal(
             )));
         }
         let scope = Scope::fork(region.clone(), &inputs.env_set);
-        let (provider, solution) = match solve(&scope, inputs, options, index, &cache, &preferences)
-        {
+        let (provider, solution) = match solve(&scope, inputs, options, fetcher, &preferences) {
             Ok(Outcome::Solved(provider, solution)) => (provider, solution),
             Ok(Outcome::Fork(parts))
                 if parts.len() < 2 || parts.iter().any(|p| p.region == region) =>

@@ -175,6 +175,11 @@ impl HttpIndex {
 }
 
 impl Index for HttpIndex {
+    fn concurrency(&self) -> usize {
+        // Requests mostly wait on the network; uv keeps up to 50 in flight.
+        32
+    }
+
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
         let page = self.index_page(name)?;
         let flat = if self.find_links.is_empty() {

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Serve a fixture index (the contract.md layout) over HTTP/1.1 with keep-alive and
+TCP_NODELAY, so timings measure the resolvers and not the server. `python3 -m http.server`
+answers HTTP/1.0 and stalls ~40 ms per sequential request (Nagle + delayed ACK).
+
+    serve.py DIR [--port N] [--delay-ms MS]
+
+Project pages are negotiated: PEP 691 JSON when the client accepts it (and index.json exists),
+else PEP 503 HTML. --delay-ms adds latency to every response, to imitate a remote index.
+Prints the base URL on stdout once listening.
+"""
+
+import argparse
+import http.server
+import os
+import socket
+import socketserver
+import sys
+import time
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    delay = 0.0
+
+    def log_message(self, *args):
+        pass
+
+    def setup(self):
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def send_head(self):
+        if self.delay:
+            time.sleep(self.delay)
+        path = self.translate_path(self.path)
+        if os.path.isdir(path):
+            accept = self.headers.get("Accept", "")
+            if "application/vnd.pypi.simple.v1+json" in accept and os.path.exists(os.path.join(path, "index.json")):
+                body = open(os.path.join(path, "index.json"), "rb").read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Cache-Control", "max-age=600")
+                self.end_headers()
+                import io
+                return io.BytesIO(body)
+        return super().send_head()
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "max-age=600")
+        super().end_headers()
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dir")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--delay-ms", type=float, default=0.0)
+    args = ap.parse_args()
+    Handler.delay = args.delay_ms / 1000.0
+    handler = lambda *a, **k: Handler(*a, directory=args.dir, **k)  # noqa: E731
+    with Server(("127.0.0.1", args.port), handler) as srv:
+        print(f"http://127.0.0.1:{srv.server_address[1]}/simple", flush=True)
+        srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,314 @@
+//! Pages and metadata for one resolve, shared by all its forks, fetched in parallel ahead of
+//! the solver: when a version's dependencies become known, their project pages (and the
+//! metadata of the version each is likely to get) are queued for worker threads, so the solver
+//! rarely waits on a request it could have started earlier.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Condvar, Mutex};
+
+use jiff::Timestamp;
+
+use super::candidates::{Candidate, Candidates, FileFilter};
+use crate::index::{CoreMetadata, DistFile, Index, IndexError};
+use crate::manifest::Tags;
+use crate::pep::{PackageName, Version};
+use crate::util::lock;
+
+/// What decides which files of a page are usable, owned so workers can apply it.
+pub struct FilterSpec {
+    /// The target Python (single-environment targets).
+    pub python: Option<Version>,
+    /// The target wheel tags (single-environment targets).
+    pub tags: Option<Tags>,
+    /// `--exclude-newer`.
+    pub exclude_newer: Option<Timestamp>,
+    /// Versions whose yanked files are allowed.
+    pub allowed_yanks: HashSet<(PackageName, Version)>,
+}
+
+enum Slot<T> {
+    /// A worker is fetching it.
+    Pending,
+    Ready(T),
+    /// A worker failed; whoever needs it fetches again and gets the error itself.
+    Failed,
+}
+
+enum Job {
+    Page(PackageName),
+}
+
+struct Queue {
+    jobs: VecDeque<Job>,
+    closed: bool,
+}
+
+type Page = Option<Arc<Candidates>>;
+
+/// The shared store of fetched pages and metadata, with its prefetch queue.
+pub struct Fetcher<'a> {
+    index: &'a dyn Index,
+    filter: FilterSpec,
+    pages: Mutex<HashMap<PackageName, Slot<Page>>>,
+    pages_ready: Condvar,
+    metadata: Mutex<HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>>,
+    metadata_ready: Condvar,
+    queue: Mutex<Queue>,
+    work: Condvar,
+}
+
+impl<'a> Fetcher<'a> {
+    /// A store over `index`, judging files with `filter`.
+    pub fn new(index: &'a dyn Index, filter: FilterSpec) -> Self {
+        Self {
+            index,
+            filter,
+            pages: Mutex::new(HashMap::new()),
+            pages_ready: Condvar::new(),
+            metadata: Mutex::new(HashMap::new()),
+            metadata_ready: Condvar::new(),
+            queue: Mutex::new(Queue {
+                jobs: VecDeque::new(),
+                closed: false,
+            }),
+            work: Condvar::new(),
+        }
+    }
+
+    fn build(&self, name: &PackageName) -> Result<Page, IndexError> {
+        let page = self.index.project(name)?;
+        let filter = FileFilter {
+            python: self.filter.python.as_ref(),
+            tags: self.filter.tags.as_ref(),
+            exclude_newer: self.filter.exclude_newer,
+            allowed_yanks: &self.filter.allowed_yanks,
+        };
+        Ok(page.map(|p| Arc::new(Candidates::new(&p, &filter))))
+    }
+
+    /// The candidates of `name` (`None`: the index has no such project), waiting for a
+    /// worker that is fetching them, or fetching them here.
+    pub fn page(&self, name: &PackageName) -> Result<Page, IndexError> {
+        let mut pages = lock(&self.pages);
+        loop {
+            match pages.get(name) {
+                Some(Slot::Ready(p)) => return Ok(p.clone()),
+                Some(Slot::Pending) => {
+                    pages = self
+                        .pages_ready
+                        .wait(pages)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+                Some(Slot::Failed) | None => break,
+            }
+        }
+        pages.insert(name.clone(), Slot::Pending);
+        drop(pages);
+        let result = self.build(name);
+        let mut pages = lock(&self.pages);
+        match &result {
+            Ok(p) => pages.insert(name.clone(), Slot::Ready(p.clone())),
+            Err(_) => pages.remove(name),
+        };
+        self.pages_ready.notify_all();
+        result
+    }
+
+    /// The candidates of `name` if already fetched (`Some(None)`: the index has no such
+    /// project).
+    pub fn page_if_ready(&self, name: &PackageName) -> Option<Page> {
+        match lock(&self.pages).get(name) {
+            Some(Slot::Ready(p)) => Some(p.clone()),
+            _ => None,
+        }
+    }
+
+    /// The core metadata of `candidate` of `name`, read from one of its files.
+    pub fn metadata(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<Arc<CoreMetadata>, IndexError> {
+        let key = (name.clone(), candidate.version.clone());
+        let mut map = lock(&self.metadata);
+        loop {
+            match map.get(&key) {
+                Some(Slot::Ready(m)) => return Ok(m.clone()),
+                Some(Slot::Pending) => {
+                    map = self
+                        .metadata_ready
+                        .wait(map)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+                Some(Slot::Failed) | None => break,
+            }
+        }
+        map.insert(key.clone(), Slot::Pending);
+        drop(map);
+        let result = self.read_metadata(name, candidate);
+        let mut map = lock(&self.metadata);
+        match &result {
+            Ok(m) => map.insert(key, Slot::Ready(m.clone())),
+            Err(_) => map.remove(&key),
+        };
+        self.metadata_ready.notify_all();
+        result
+    }
+
+    /// Metadata already read for `name` at `version`.
+    pub fn metadata_if_ready(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Option<Arc<CoreMetadata>> {
+        match lock(&self.metadata).get(&(name.clone(), version.clone())) {
+            Some(Slot::Ready(m)) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    fn read_metadata(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<Arc<CoreMetadata>, IndexError> {
+        // All wheels of a version share metadata: read one, preferring an installable wheel.
+        let has_metadata = |f: &&DistFile| f.core_metadata.is_some();
+        let file = candidate
+            .files
+            .iter()
+            .rev()
+            .find(has_metadata)
+            .or_else(|| {
+                candidate
+                    .all_files
+                    .iter()
+                    .filter(|f| f.is_wheel())
+                    .find(has_metadata)
+            })
+            .or_else(|| candidate.all_files.iter().find(has_metadata))
+            .or_else(|| candidate.files.iter().rev().find(|f| f.is_wheel()))
+            .or_else(|| candidate.all_files.iter().find(|f| f.is_wheel()))
+            .or_else(|| candidate.all_files.first())
+            .ok_or_else(|| IndexError::NoMetadata {
+                filename: format!("{name}=={}", candidate.version),
+            })?;
+        Ok(Arc::new(self.index.metadata(file)?))
+    }
+
+    /// Queue the pages of `names` not yet fetched or queued.
+    pub fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n PackageName>) {
+        let mut fresh = Vec::new();
+        {
+            let mut pages = lock(&self.pages);
+            for name in names {
+                if !pages.contains_key(name) {
+                    pages.insert(name.clone(), Slot::Pending);
+                    fresh.push(name.clone());
+                }
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        let mut queue = lock(&self.queue);
+        queue.jobs.extend(fresh.into_iter().map(Job::Page));
+        self.work.notify_all();
+    }
+
+    /// Work the queue until [`Fetcher::close`]; run on worker threads.
+    pub fn work(&self) {
+        loop {
+            let job = {
+                let mut queue = lock(&self.queue);
+                loop {
+                    if let Some(job) = queue.jobs.pop_front() {
+                        break job;
+                    }
+                    if queue.closed {
+                        return;
+                    }
+                    queue = self
+                        .work
+                        .wait(queue)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            match job {
+                Job::Page(name) => self.run_page_job(&name),
+            }
+        }
+    }
+
+    fn run_page_job(&self, name: &PackageName) {
+        let result = self.build(name);
+        let likely = result.as_ref().ok().and_then(|p| p.as_ref()).and_then(|c| {
+            // The newest usable stable version is the usual choice; read its metadata too.
+            c.versions
+                .iter()
+                .rev()
+                .find(|c| c.unusable.is_none() && !c.version.any_prerelease())
+                .cloned()
+        });
+        {
+            let mut pages = lock(&self.pages);
+            match result {
+                Ok(p) => pages.insert(name.clone(), Slot::Ready(p)),
+                Err(_) => pages.insert(name.clone(), Slot::Failed),
+            };
+            self.pages_ready.notify_all();
+        }
+        if let Some(candidate) = likely {
+            let key = (name.clone(), candidate.version.clone());
+            {
+                let mut map = lock(&self.metadata);
+                if map.contains_key(&key) {
+                    return;
+                }
+                map.insert(key.clone(), Slot::Pending);
+            }
+            let result = self.read_metadata(name, &candidate);
+            // Its dependencies are probably next: queue their pages (not those of extras,
+            // which few resolves need).
+            if let Ok(m) = &result {
+                let deps: Vec<PackageName> = m
+                    .requires_dist
+                    .iter()
+                    .filter(|r| {
+                        !r.marker
+                            .try_to_string()
+                            .is_some_and(|s| s.contains("extra"))
+                    })
+                    .map(|r| r.name.clone())
+                    .collect();
+                self.prefetch(&deps);
+            }
+            let mut map = lock(&self.metadata);
+            match result {
+                Ok(m) => map.insert(key, Slot::Ready(m)),
+                Err(_) => map.insert(key, Slot::Failed),
+            };
+            self.metadata_ready.notify_all();
+        }
+    }
+
+    /// Stop the workers: queued jobs are dropped (the solve no longer needs them).
+    pub fn close(&self) {
+        let mut queue = lock(&self.queue);
+        queue.closed = true;
+        queue.jobs.clear();
+        self.work.notify_all();
+    }
+
+    /// Run `solve` with `workers` prefetching threads, stopping them when it returns.
+    pub fn with_workers<T>(&self, workers: usize, solve: impl FnOnce() -> T) -> T {
+        std::thread::scope(|s| {
+            for _ in 0..workers.max(1) {
+                s.spawn(|| self.work());
+            }
+            let out = solve();
+            self.close();
+            out
+        })
+    }
+}
