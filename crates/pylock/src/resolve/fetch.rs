@@ -268,21 +268,6 @@ impl<'a> Fetcher<'a> {
                 map.insert(key.clone(), Slot::Pending);
             }
             let result = self.read_metadata(name, &candidate);
-            // Its dependencies are probably next: queue their pages (not those of extras,
-            // which few resolves need).
-            if let Ok(m) = &result {
-                let deps: Vec<PackageName> = m
-                    .requires_dist
-                    .iter()
-                    .filter(|r| {
-                        !r.marker
-                            .try_to_string()
-                            .is_some_and(|s| s.contains("extra"))
-                    })
-                    .map(|r| r.name.clone())
-                    .collect();
-                self.prefetch(&deps);
-            }
             let mut map = lock(&self.metadata);
             match result {
                 Ok(m) => map.insert(key, Slot::Ready(m)),
@@ -292,11 +277,11 @@ impl<'a> Fetcher<'a> {
         }
     }
 
-    /// Stop the workers: queued jobs are dropped (the solve no longer needs them).
+    /// Stop the workers once the queue is empty. Queued pages are still fetched: they are
+    /// dependencies of versions the solve considered, and having them cached keeps the next
+    /// run's requests the same as this one's (a warm cache then needs no network at all).
     pub fn close(&self) {
-        let mut queue = lock(&self.queue);
-        queue.closed = true;
-        queue.jobs.clear();
+        lock(&self.queue).closed = true;
         self.work.notify_all();
     }
 

@@ -101,7 +101,7 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let server = Server::start(
         root,
         Faults {
-            delay: Some(Duration::from_millis(5)),
+            delay: Some(Duration::from_millis(20)),
             ..Faults::default()
         },
     );
@@ -117,6 +117,7 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let cold_time = t0.elapsed();
     let cold_requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     assert!(cold_requests > 40, "{cold_requests}");
+    let before = server.hits.lock().expect("hits").clone();
     let t1 = std::time::Instant::now();
     let warm = resolve(
         &manifest,
@@ -127,10 +128,15 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     .expect("warm");
     let warm_time = t1.elapsed();
     assert_eq!(summary(&cold), summary(&warm));
+    let after = server.hits.lock().expect("hits").clone();
+    let extra: Vec<_> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .collect();
     assert_eq!(
         server.requests.load(std::sync::atomic::Ordering::Relaxed),
         cold_requests,
-        "fresh cache entries need no request"
+        "fresh cache entries need no request: {extra:?}"
     );
     assert!(
         warm_time * 3 < cold_time,

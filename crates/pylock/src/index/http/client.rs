@@ -159,7 +159,8 @@ impl Client {
         };
         if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
-            if policy.is_storable() && status == 200 {
+            // A 404 is an answer too ("no such project"): cached like any other.
+            if policy.is_storable() && (status == 200 || status == 404) {
                 entry.store(&policy, &fetched);
             }
         }
@@ -335,6 +336,10 @@ pub fn parse_netrc(text: &str) -> HashMap<String, (String, Option<String>)> {
     out
 }
 
+fn ok_status() -> u16 {
+    200
+}
+
 /// One cached response on disk: `<key>.json` (policy and headers) and `<key>.body`.
 struct CacheEntry {
     meta: PathBuf,
@@ -343,6 +348,8 @@ struct CacheEntry {
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Stored {
+    #[serde(default = "ok_status")]
+    status: u16,
     policy: CachePolicy,
     content_type: Option<String>,
     url: String,
@@ -365,7 +372,7 @@ impl CacheEntry {
         Some((
             stored.policy,
             Fetched {
-                status: 200,
+                status: stored.status,
                 content_type: stored.content_type,
                 body,
                 url: Url::parse(&stored.url).ok()?,
@@ -377,6 +384,7 @@ impl CacheEntry {
     /// without its body, and concurrent writers leave one complete entry.
     fn store(&self, policy: &CachePolicy, fetched: &Fetched) {
         let stored = Stored {
+            status: fetched.status,
             policy: policy.clone(),
             content_type: fetched.content_type.clone(),
             url: fetched.url.to_string(),
