@@ -44,6 +44,7 @@ struct Queue {
 }
 
 type Page = Option<Arc<Candidates>>;
+type MetadataSlots = HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>;
 
 /// The shared store of fetched pages and metadata, with its prefetch queue.
 pub struct Fetcher<'a> {
@@ -51,7 +52,7 @@ pub struct Fetcher<'a> {
     filter: FilterSpec,
     pages: Mutex<HashMap<PackageName, Slot<Page>>>,
     pages_ready: Condvar,
-    metadata: Mutex<HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>>,
+    metadata: Mutex<MetadataSlots>,
     metadata_ready: Condvar,
     queue: Mutex<Queue>,
     work: Condvar,
