@@ -68,7 +68,7 @@ fn check_static(pkg_info: Vec<u8>, project: &str) -> Result<Vec<u8>, IndexError>
     let text = String::from_utf8_lossy(&pkg_info);
     let mut version = None;
     for line in text.lines() {
-        if line.trim().is_empty() {
+        if line.is_empty() || line == "\r" {
             break;
         }
         let Some((key, value)) = line.split_once(':') else {

@@ -67,7 +67,9 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
 fn headers(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
     let mut fields: Vec<(String, String)> = Vec::new();
     for line in text.lines() {
-        if line.trim().is_empty() {
+        // Only an empty line ends the headers: a folded value (a long License) may hold lines
+        // of nothing but indentation.
+        if line.is_empty() || line == "\r" {
             break;
         }
         if line.starts_with([' ', '\t']) {
@@ -103,6 +105,16 @@ mod tests {
         assert_eq!(m.requires_dist[1].to_string(), "c>=2");
         assert_eq!(m.provides_extra[0].to_string(), "x");
         assert!(m.requires_python.is_some());
+    }
+
+    #[test]
+    fn folded_values_with_blank_looking_lines_do_not_end_the_headers() {
+        let m = parse_metadata(
+            b"Metadata-Version: 2.1\nName: pandas\nVersion: 2.3.3\nLicense: BSD\n        \n        Copyright\nRequires-Dist: numpy>=1.22\n\nbody\n",
+            "u",
+        )
+        .expect("parses");
+        assert_eq!(m.requires_dist.len(), 1);
     }
 
     #[test]

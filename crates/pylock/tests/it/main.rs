@@ -8,6 +8,7 @@ mod explanations;
 mod honest;
 mod http;
 mod interop;
+mod live;
 mod scenarios;
 mod server;
 mod support;

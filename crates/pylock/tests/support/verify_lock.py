@@ -30,7 +30,7 @@ def read_requires_dist(path: str) -> list[Requirement]:
     out = []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            if not line.strip():
+            if line in ("\n", "\r\n"):
                 break
             if line.lower().startswith("requires-dist:"):
                 out.append(Requirement(line.split(":", 1)[1].strip()))

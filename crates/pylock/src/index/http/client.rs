@@ -167,6 +167,30 @@ impl Client {
         Ok(fetched)
     }
 
+    /// Something derived from the file at `url` (such as a wheel's METADATA read with range
+    /// requests), from the cache. Files on an index do not change under their URL, so this
+    /// needs no revalidation; it is what makes `--offline` possible after such reads.
+    pub fn derived(&self, url: &Url, what: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.derived_path(url, what)?).ok()
+    }
+
+    /// Keep something derived from the file at `url` in the cache (best effort).
+    pub fn store_derived(&self, url: &Url, what: &str, bytes: &[u8]) {
+        if let Some(path) = self.derived_path(url, what) {
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::create_dir_all(dir);
+            }
+            let _ = crate::util::write_atomic(&path, bytes);
+        }
+    }
+
+    fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
+        let dir = self.options.cache_dir.as_deref()?;
+        let key = Sha256::digest(format!("{}\n{what}", redact(url)).as_bytes());
+        let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        Some(dir.join("derived-v1").join(&key[..2]).join(key))
+    }
+
     /// GET a byte range of `url` (`bytes=start-end`, inclusive). `Ok(None)` when the server
     /// ignores ranges (answers 200): the caller should download the whole file instead.
     pub fn get_range(

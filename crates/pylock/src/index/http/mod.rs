@@ -225,12 +225,18 @@ impl Index for HttpIndex {
                 })?;
                 wheel_metadata(std::io::BufReader::new(f), &shown)?
             }
-            DistKind::Wheel(_) => {
-                match range::RangeReader::open(&self.client, &file.url, file.size)? {
-                    Some(reader) => wheel_metadata(reader, &shown)?,
-                    None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
+            DistKind::Wheel(_) => match self.client.derived(&file.url, "METADATA") {
+                Some(bytes) => bytes,
+                None => {
+                    let bytes = match range::RangeReader::open(&self.client, &file.url, file.size)?
+                    {
+                        Some(reader) => wheel_metadata(reader, &shown)?,
+                        None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
+                    };
+                    self.client.store_derived(&file.url, "METADATA", &bytes);
+                    bytes
                 }
-            }
+            },
             DistKind::Sdist => {
                 let project = file.filename.clone();
                 if !file.filename.ends_with(".tar.gz") {
