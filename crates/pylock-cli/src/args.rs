@@ -18,6 +18,30 @@ pub struct Cli {
 pub enum Command {
     /// Resolve requirements and write a pylock.toml.
     Resolve(ResolveArgs),
+    /// Work with package indexes.
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+/// `pylock index ...`.
+#[derive(Subcommand, Debug)]
+pub enum IndexCommand {
+    /// Resolve requirements against a live index (universal, and for CPython 3.12 on Linux)
+    /// and write what the resolves read as a closed static index (the contract.md layout),
+    /// for offline tests and benchmarks. Pass --exclude-newer to make it reproducible.
+    Snapshot(SnapshotArgs),
+}
+
+/// `pylock index snapshot`.
+#[derive(Args, Debug)]
+pub struct SnapshotArgs {
+    /// The directory to write (`<out>/simple`, `<out>/files`, `<out>/snapshot.json`).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// What to resolve and where from (the flags of `pylock resolve`).
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 /// `pylock resolve`.

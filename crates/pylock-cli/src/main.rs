@@ -15,5 +15,6 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match cli.command {
         args::Command::Resolve(args) => resolve::run(&args),
+        args::Command::Index(args::IndexCommand::Snapshot(args)) => resolve::snapshot(&args),
     }
 }

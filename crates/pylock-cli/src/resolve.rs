@@ -110,6 +110,97 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Run `pylock index snapshot`.
+pub fn snapshot(args: &crate::args::SnapshotArgs) -> ExitCode {
+    match snapshot_inner(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
+    let r = &args.resolve;
+    let manifest = read_manifest(r)?;
+    if manifest.requirements.is_empty() {
+        return Err(usage(
+            "no requirements given: pass REQ arguments or -r FILE",
+        ));
+    }
+    let (index, source) = open_index(r)?;
+    let options = options(r)?;
+    let recorder = pylock::index::RecordingIndex::new(index.as_ref());
+    let requires_python = match &r.requires_python {
+        Some(spec) => Some(
+            VersionSpecifiers::from_str(spec)
+                .map_err(|e| usage(format!("invalid --requires-python `{spec}`: {e}")))?,
+        ),
+        None => manifest.requires_python.clone(),
+    };
+    let targets = [
+        Target::universal(requires_python.clone()),
+        Target::single(
+            "3.12",
+            "linux"
+                .parse()
+                .map_err(|e: pylock::TargetError| usage(e.to_string()))?,
+            None,
+        )
+        .map_err(|e| usage(e.to_string()))?,
+    ];
+    for target in &targets {
+        resolve(&manifest, target, &options, &recorder).map_err(|e| match e {
+            pylock::ResolveError::NoSolution { .. } => Failure {
+                code: 1,
+                message: e.to_string(),
+            },
+            other => usage(other.to_string()),
+        })?;
+    }
+    let (projects, versions) = recorder
+        .write(&args.out)
+        .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
+    let requirements: Vec<String> = manifest
+        .requirements
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let record = serde_json::json!({
+        "requirements": requirements,
+        "constraints": manifest.constraints.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "overrides": manifest.overrides.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "requires_python": requires_python.map(|r| r.to_string()),
+        "exclude_newer": r.exclude_newer,
+        "source": source,
+        "targets": ["universal", "cpython-3.12-linux"],
+    });
+    pylock::write_atomic(
+        &args.out.join("snapshot.json"),
+        &format!(
+            "{}\n",
+            serde_json::to_string_pretty(&record).unwrap_or_default()
+        ),
+    )
+    .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
+    pylock::write_atomic(
+        &args.out.join("requirements.in"),
+        &requirements
+            .iter()
+            .map(|r| format!("{r}\n"))
+            .collect::<String>(),
+    )
+    .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
+    if !r.quiet {
+        eprintln!(
+            "Wrote {projects} projects ({versions} versions) to {}",
+            args.out.display()
+        );
+    }
+    Ok(())
+}
+
 fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
     let mut manifest = Manifest::default();
     let err = |e: pylock::ManifestError| usage(e.to_string());

@@ -11,6 +11,7 @@ mod local;
 mod memory;
 mod metadata;
 mod page;
+mod snapshot;
 
 use sha2::{Digest, Sha256};
 
@@ -20,6 +21,7 @@ pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};
 pub use page::{parse_html_page, parse_json_page, DistFile, ProjectPage};
+pub use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;
 

@@ -414,3 +414,45 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_snapshot_resolves_offline_to_the_live_result() {
+    let (manifest, root) = trio();
+    let server = Server::start(root, Faults::default());
+    let live = http_index(&[format!("{}/simple", server.base)], None, false);
+    let recorder = pylock::index::RecordingIndex::new(&live);
+    let targets = [
+        Target::universal(Some(">=3.10".parse().expect("spec"))),
+        linux(),
+    ];
+    let from_live: Vec<Summary> = targets
+        .iter()
+        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &recorder).expect("live")))
+        .collect();
+    let out = tempdir("snapshot");
+    let (projects, _) = recorder.write(&out).expect("write snapshot");
+    assert!(projects >= 37, "{projects}");
+    drop(server);
+    let offline = LocalIndex::new(out.join("simple")).expect("snapshot index");
+    for (target, expected) in targets.iter().zip(&from_live) {
+        let got = resolve(&manifest, target, &Default::default(), &offline).expect("offline");
+        assert_eq!(&summary(&got), expected);
+    }
+    // Closed: every listed file has its metadata.
+    for entry in std::fs::read_dir(out.join("simple")).expect("ls") {
+        let page = entry.expect("entry").path().join("index.json");
+        if !page.exists() {
+            continue;
+        }
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&page).expect("page")).expect("json");
+        for f in json["files"].as_array().expect("files") {
+            let name = f["filename"].as_str().expect("filename");
+            assert!(
+                out.join("files").join(format!("{name}.metadata")).exists(),
+                "{name}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&out).ok();
+}
