@@ -38,9 +38,23 @@ fn platform_facts() -> &'static MarkerTree {
 }
 
 /// Whether some real environment satisfies `marker` (it is not false, nor false once the
-/// platform facts are taken into account).
+/// platform facts are taken into account). Memoized per marker.
 pub fn is_possible(marker: &MarkerTree) -> bool {
-    !marker.is_false() && !marker.is_disjoint(platform_facts())
+    if marker.is_false() {
+        return false;
+    }
+    if marker.is_true() {
+        return true;
+    }
+    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<MarkerTree, bool>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(&b) = crate::util::lock(cache).get(marker) {
+        return b;
+    }
+    let possible = !marker.is_disjoint(platform_facts());
+    crate::util::lock(cache).insert(marker.clone(), possible);
+    possible
 }
 
 /// `a and b`.
@@ -58,8 +72,26 @@ pub fn or(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
 }
 
 /// The marker with every `extra` expression decided: true for `extras`, false for any other.
+/// Memoized: resolves ask this for the same few hundred markers again and again.
 pub fn restrict_extras(marker: &MarkerTree, extras: &[ExtraName]) -> MarkerTree {
-    if marker.is_true() || marker.is_false() || !mentions_extra(marker) {
+    if marker.is_true() || marker.is_false() {
+        return marker.clone();
+    }
+    type Key = (MarkerTree, Vec<ExtraName>);
+    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<Key, MarkerTree>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (marker.clone(), extras.to_vec());
+    if let Some(m) = crate::util::lock(cache).get(&key) {
+        return m.clone();
+    }
+    let out = restrict_extras_uncached(marker, extras);
+    crate::util::lock(cache).insert(key, out.clone());
+    out
+}
+
+fn restrict_extras_uncached(marker: &MarkerTree, extras: &[ExtraName]) -> MarkerTree {
+    if !mentions_extra(marker) {
         return marker.clone();
     }
     let mut out = MarkerTree::FALSE;

@@ -53,8 +53,8 @@ pub struct Candidate {
 /// A project's versions, oldest first.
 #[derive(Clone, Debug)]
 pub struct Candidates {
-    /// Every listed version, ascending.
-    pub versions: Vec<Candidate>,
+    /// Every listed version, ascending (shared: solves hand them around without copying).
+    pub versions: Vec<std::sync::Arc<Candidate>>,
 }
 
 /// What decides whether a file is usable.
@@ -124,12 +124,12 @@ impl Candidates {
                 } else {
                     None
                 };
-                Candidate {
+                std::sync::Arc::new(Candidate {
                     version,
                     files,
                     all_files,
                     unusable,
-                }
+                })
             })
             .collect();
         Self { versions }

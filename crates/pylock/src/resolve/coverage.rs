@@ -142,27 +142,47 @@ impl EnvSet {
 /// Where a wheel can be installed at most, from its tags: the Pythons its Python and ABI tags
 /// allow and the OS and architecture its platform tags name. Tags we do not know stay open.
 pub fn wheel_marker(tags: &WheelTags) -> MarkerTree {
-    let parse = |s: &str| MarkerTree::from_str(s).unwrap_or(MarkerTree::TRUE);
     let mut python = MarkerTree::FALSE;
     for py in &tags.python {
         for abi in &tags.abi {
-            let minor = py.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
-            let m = match (minor, abi.as_str()) {
-                (Some(m), "abi3") => parse(&format!("python_full_version >= '3.{m}'")),
-                (Some(m), _) if abi.starts_with("cp3") || abi == "none" => parse(&format!(
-                    "python_full_version >= '3.{m}' and python_full_version < '3.{}'",
-                    m + 1
-                )),
-                _ => MarkerTree::TRUE,
-            };
-            python = or(&python, &m);
+            python = or(
+                &python,
+                &cached_marker(&format!("{py}-{abi}"), || python_tag_marker(py, abi)),
+            );
         }
     }
     let mut platform = MarkerTree::FALSE;
     for tag in &tags.platform {
-        platform = or(&platform, &parse(&platform_tag_marker(tag)));
+        platform = or(&platform, &cached_marker(tag, || platform_tag_marker(tag)));
     }
     and(&python, &platform)
+}
+
+/// Markers of tags, parsed once per process: locks list thousands of wheels with a few dozen
+/// distinct tags.
+fn cached_marker(key: &str, text: impl FnOnce() -> String) -> MarkerTree {
+    static CACHE: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, MarkerTree>>,
+    > = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(m) = crate::util::lock(cache).get(key) {
+        return m.clone();
+    }
+    let marker = MarkerTree::from_str(&text()).unwrap_or(MarkerTree::TRUE);
+    crate::util::lock(cache).insert(key.to_owned(), marker.clone());
+    marker
+}
+
+fn python_tag_marker(py: &str, abi: &str) -> String {
+    let minor = py.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
+    match (minor, abi) {
+        (Some(m), "abi3") => format!("python_full_version >= '3.{m}'"),
+        (Some(m), _) if abi.starts_with("cp3") || abi == "none" => format!(
+            "python_full_version >= '3.{m}' and python_full_version < '3.{}'",
+            m + 1
+        ),
+        _ => String::new(),
+    }
 }
 
 fn platform_tag_marker(tag: &str) -> String {

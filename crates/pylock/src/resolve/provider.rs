@@ -144,7 +144,7 @@ impl<'a> Provider<'a> {
     }
 
     /// The candidate of a resolved package.
-    pub fn candidate(&self, name: &PackageName, version: &Version) -> Option<Candidate> {
+    pub fn candidate(&self, name: &PackageName, version: &Version) -> Option<Arc<Candidate>> {
         let page = self.fetcher.page_if_ready(name)??;
         page.versions
             .iter()
@@ -460,13 +460,18 @@ impl DependencyProvider for Provider<'_> {
             .cloned()
             .unwrap_or_default();
         let ordered: Vec<&Candidate> = {
-            let by_pref = preferred
-                .iter()
-                .filter_map(|v| candidates.versions.iter().find(|c| &c.version == v));
+            let by_pref = preferred.iter().filter_map(|v| {
+                candidates
+                    .versions
+                    .iter()
+                    .find(|c| &c.version == v)
+                    .map(AsRef::as_ref)
+            });
+            let all = candidates.versions.iter().map(AsRef::as_ref);
             let rest: Box<dyn Iterator<Item = &Candidate>> = if self.lowest_first(name) {
-                Box::new(candidates.versions.iter())
+                Box::new(all)
             } else {
-                Box::new(candidates.versions.iter().rev())
+                Box::new(all.rev())
             };
             by_pref.chain(rest).collect()
         };

@@ -127,7 +127,7 @@ pub fn resolve_universal(
                     plain: MarkerTree::FALSE,
                     files: provider
                         .candidate(name, version)
-                        .map(|c| c.files)
+                        .map(|c| c.files.clone())
                         .unwrap_or_default(),
                     requires_python: provider.requires_python(name, version),
                 });
