@@ -73,7 +73,7 @@ fn universal_locks_install_everywhere_they_claim() {
             requirements: s.requirements.clone(),
         });
     }
-    for set in ["black", "trio", "jupyter"] {
+    for set in ["black", "trio", "jupyter", "boto", "large"] {
         let dir = workspace().join("fixtures/realworld").join(set);
         let mut manifest = Manifest::default();
         manifest
