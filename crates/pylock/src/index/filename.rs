@@ -44,7 +44,7 @@ pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename
             [dist, version, py, abi, plat] => (dist, version, [py, abi, plat]),
             _ => return None,
         };
-        if PackageName::from_str(dist).ok().as_ref() != Some(name) {
+        if !same_name(dist, name) {
             return None;
         }
         let split = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
@@ -66,7 +66,7 @@ pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename
         .filter(|&(_, c)| c == '-')
         .find_map(|(i, _)| {
             let (dist, version) = (&stem[..i], &stem[i + 1..]);
-            (PackageName::from_str(dist).ok().as_ref() == Some(name))
+            same_name(dist, name)
                 .then(|| Version::from_str(version).ok())
                 .flatten()
         })
@@ -74,6 +74,32 @@ pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename
             version,
             kind: DistKind::Sdist,
         })
+}
+
+/// Whether `dist` normalizes (PEP 503: case-folded, runs of `-_.` as one `-`) to `name`,
+/// without allocating: pages list thousands of files.
+fn same_name(dist: &str, name: &PackageName) -> bool {
+    let want = name.as_ref().as_bytes();
+    let mut i = 0;
+    let mut separator = false;
+    for &b in dist.as_bytes() {
+        if matches!(b, b'-' | b'_' | b'.') {
+            separator = true;
+            continue;
+        }
+        if separator {
+            if want.get(i) != Some(&b'-') {
+                return false;
+            }
+            i += 1;
+            separator = false;
+        }
+        if want.get(i) != Some(&b.to_ascii_lowercase()) {
+            return false;
+        }
+        i += 1;
+    }
+    !separator && i == want.len()
 }
 
 #[cfg(test)]
@@ -108,6 +134,15 @@ mod tests {
         assert_eq!(f.version.to_string(), "4.0");
         assert!(parse_filename("other-1.0-py3-none-any.whl", &name("black")).is_none());
         assert!(parse_filename("black-1.0-py3-none.whl", &name("black")).is_none());
+    }
+
+    #[test]
+    fn name_normalization() {
+        assert!(same_name("Foo__Bar.baz", &name("foo-bar-baz")));
+        assert!(same_name("typing_extensions", &name("typing-extensions")));
+        assert!(!same_name("foo", &name("foo-bar")));
+        assert!(!same_name("foo-bar-", &name("foo-bar")));
+        assert!(!same_name("foobar", &name("foo-bar")));
     }
 
     #[test]

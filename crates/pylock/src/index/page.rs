@@ -2,6 +2,8 @@
 //! HTML (with PEP 592 yanking and PEP 658/714 metadata attributes). Both parsers produce the
 //! same [`ProjectPage`]; they take bytes and the page URL, so every transport shares them.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use jiff::Timestamp;
@@ -53,53 +55,112 @@ impl DistFile {
     }
 }
 
+// Pages of big projects list thousands of files: the JSON is read borrowing from the bytes
+// (strings with escapes excepted), and per-page repeats (Requires-Python) are parsed once.
+
 #[derive(Deserialize)]
-struct JsonPage {
-    name: String,
-    files: Vec<JsonFile>,
+struct JsonPage<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    files: Vec<JsonFile<'a>>,
 }
 
 #[derive(Deserialize)]
-struct JsonFile {
-    filename: String,
-    url: String,
-    #[serde(default)]
-    hashes: std::collections::BTreeMap<String, String>,
-    #[serde(rename = "requires-python")]
-    requires_python: Option<String>,
+struct JsonFile<'a> {
+    #[serde(borrow)]
+    filename: Cow<'a, str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    #[serde(default, borrow)]
+    hashes: JsonHashes<'a>,
+    #[serde(rename = "requires-python", borrow)]
+    requires_python: Option<Cow<'a, str>>,
     #[serde(default)]
     yanked: JsonYanked,
     #[serde(rename = "core-metadata")]
-    core_metadata: Option<JsonMetadata>,
+    core_metadata: Option<JsonMetadata<'a>>,
     #[serde(rename = "dist-info-metadata")]
-    dist_info_metadata: Option<JsonMetadata>,
+    dist_info_metadata: Option<JsonMetadata<'a>>,
     size: Option<u64>,
-    #[serde(rename = "upload-time")]
-    upload_time: Option<String>,
+    #[serde(rename = "upload-time", borrow)]
+    upload_time: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
-#[serde(untagged)]
-enum JsonYanked {
-    #[default]
-    No,
-    Flag(bool),
-    Reason(#[allow(dead_code)] String),
+struct JsonHashes<'a> {
+    #[serde(borrow)]
+    sha256: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum JsonMetadata {
-    Flag(bool),
-    Hashes(std::collections::BTreeMap<String, String>),
+/// PEP 592 `yanked`: `false`, `true` or a reason string (any string means yanked).
+#[derive(Default)]
+struct JsonYanked(bool);
+
+impl<'de> Deserialize<'de> for JsonYanked {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = JsonYanked;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a boolean or a reason string")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<JsonYanked, E> {
+                Ok(JsonYanked(v))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<JsonYanked, E> {
+                Ok(JsonYanked(true))
+            }
+            fn visit_unit<E>(self) -> Result<JsonYanked, E> {
+                Ok(JsonYanked(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
-impl JsonMetadata {
+/// PEP 658/714 metadata availability: `false`, `true` or `{"sha256": ...}`.
+enum JsonMetadata<'a> {
+    Flag(bool),
+    Hashes(JsonHashes<'a>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JsonMetadata<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = JsonMetadata<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a boolean or a map of hashes")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<JsonMetadata<'a>, E> {
+                Ok(JsonMetadata::Flag(v))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<JsonMetadata<'a>, M::Error> {
+                let mut hashes = JsonHashes::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "sha256" {
+                        hashes.sha256 = Some(map.next_value::<Cow<'de, str>>()?);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(JsonMetadata::Hashes(hashes))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+impl JsonMetadata<'_> {
     fn availability(self) -> Option<Option<String>> {
         match self {
             JsonMetadata::Flag(false) => None,
             JsonMetadata::Flag(true) => Some(None),
-            JsonMetadata::Hashes(h) => Some(h.get("sha256").map(|s| s.to_ascii_lowercase())),
+            JsonMetadata::Hashes(h) => Some(h.sha256.map(|s| s.to_ascii_lowercase())),
         }
     }
 }
@@ -121,6 +182,7 @@ pub fn parse_json_page(
             reason: format!("the page is for project `{}`, not `{name}`", page.name),
         });
     }
+    let mut requires_python: HashMap<Cow<'_, str>, Option<VersionSpecifiers>> = HashMap::new();
     let mut files = Vec::with_capacity(page.files.len());
     for f in page.files {
         let Some(parsed) = parse_filename(&f.filename, name) else {
@@ -132,14 +194,20 @@ pub fn parse_json_page(
             .as_deref()
             .map(|t| parse_timestamp(t, page_url))
             .transpose()?;
+        let requires_python = f.requires_python.and_then(|rp| {
+            requires_python
+                .entry(rp)
+                .or_insert_with_key(|rp| parse_requires_python(rp))
+                .clone()
+        });
         files.push(DistFile {
-            filename: f.filename,
+            filename: f.filename.into_owned(),
             version: parsed.version,
             kind: parsed.kind,
-            sha256: f.hashes.get("sha256").map(|s| s.to_ascii_lowercase()),
+            sha256: f.hashes.sha256.map(|s| s.to_ascii_lowercase()),
             url,
-            requires_python: f.requires_python.as_deref().and_then(parse_requires_python),
-            yanked: !matches!(f.yanked, JsonYanked::No | JsonYanked::Flag(false)),
+            requires_python,
+            yanked: f.yanked.0,
             core_metadata: f
                 .core_metadata
                 .or(f.dist_info_metadata)
