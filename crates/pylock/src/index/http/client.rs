@@ -41,7 +41,9 @@ pub struct ClientOptions {
 
 /// A blocking HTTP client shared by every request of a resolve.
 pub struct Client {
-    http: reqwest::blocking::Client,
+    /// Built on first use: loading the system's CA certificates costs milliseconds that a run
+    /// served from a fresh cache need not pay.
+    http: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
     options: ClientOptions,
     credentials: HashMap<String, (String, Option<String>)>,
 }
@@ -58,16 +60,7 @@ impl Client {
     /// A client; `indexes` are the configured index URLs, whose credentials apply to every
     /// request to their hosts.
     pub fn new(options: ClientOptions, indexes: &[Url]) -> Result<Self, IndexError> {
-        let http = reqwest::blocking::Client::builder()
-            .user_agent(concat!("pylock/", env!("CARGO_PKG_VERSION")))
-            .timeout(options.timeout.unwrap_or(Duration::from_secs(30)))
-            .connect_timeout(Duration::from_secs(10))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| IndexError::Http {
-                url: String::new(),
-                reason: format!("cannot start the HTTP client: {e}"),
-            })?;
+        let http = std::sync::OnceLock::new();
         let mut credentials = netrc_credentials();
         for url in indexes {
             if !url.username().is_empty() {
@@ -223,6 +216,21 @@ impl Client {
         Ok(Some((body.to_vec(), total)))
     }
 
+    fn http(&self, url: &Url) -> Result<&reqwest::blocking::Client, IndexError> {
+        self.http
+            .get_or_init(|| {
+                reqwest::blocking::Client::builder()
+                    .user_agent(concat!("pylock/", env!("CARGO_PKG_VERSION")))
+                    .timeout(self.options.timeout.unwrap_or(Duration::from_secs(30)))
+                    .connect_timeout(Duration::from_secs(10))
+                    .tcp_nodelay(true)
+                    .build()
+                    .map_err(|e| format!("cannot start the HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(|e| http_error(url, e.clone()))
+    }
+
     /// Send with retries on connection failures, timeouts and 5xx.
     fn send(
         &self,
@@ -239,7 +247,7 @@ impl Client {
             let mut clean = url.clone();
             let _ = clean.set_username("");
             let _ = clean.set_password(None);
-            let mut req = self.http.get(clean).header(http::header::ACCEPT, accept);
+            let mut req = self.http(url)?.get(clean).header(http::header::ACCEPT, accept);
             if let Some(headers) = extra {
                 for (k, v) in headers {
                     if k != http::header::ACCEPT {
