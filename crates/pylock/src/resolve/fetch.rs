@@ -36,6 +36,7 @@ enum Slot<T> {
 
 enum Job {
     Page(PackageName),
+    Metadata(PackageName, Arc<Candidate>),
 }
 
 struct Queue {
@@ -217,6 +218,38 @@ impl<'a> Fetcher<'a> {
         self.work.notify_all();
     }
 
+    /// Queue the metadata of `candidates` of `name` not yet read or queued (older versions
+    /// a backtracking solve is about to try).
+    pub fn prefetch_metadata(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
+        let mut fresh = Vec::new();
+        {
+            let mut map = lock(&self.metadata);
+            for c in candidates {
+                let key = (name.clone(), c.version.clone());
+                if !map.contains_key(&key) {
+                    map.insert(key, Slot::Pending);
+                    fresh.push(Job::Metadata(name.clone(), c.clone()));
+                }
+            }
+        }
+        if fresh.is_empty() {
+            return;
+        }
+        lock(&self.queue).jobs.extend(fresh);
+        self.work.notify_all();
+    }
+
+    fn fill_metadata(&self, name: &PackageName, candidate: &Candidate) {
+        let result = self.read_metadata(name, candidate);
+        let key = (name.clone(), candidate.version.clone());
+        let mut map = lock(&self.metadata);
+        match result {
+            Ok(m) => map.insert(key, Slot::Ready(m)),
+            Err(_) => map.insert(key, Slot::Failed),
+        };
+        self.metadata_ready.notify_all();
+    }
+
     /// Work the queue until [`Fetcher::close`]; run on worker threads.
     pub fn work(&self) {
         loop {
@@ -237,6 +270,7 @@ impl<'a> Fetcher<'a> {
             };
             match job {
                 Job::Page(name) => self.run_page_job(&name),
+                Job::Metadata(name, candidate) => self.fill_metadata(&name, &candidate),
             }
         }
     }
@@ -268,13 +302,7 @@ impl<'a> Fetcher<'a> {
                 }
                 map.insert(key.clone(), Slot::Pending);
             }
-            let result = self.read_metadata(name, &candidate);
-            let mut map = lock(&self.metadata);
-            match result {
-                Ok(m) => map.insert(key, Slot::Ready(m)),
-                Err(_) => map.insert(key, Slot::Failed),
-            };
-            self.metadata_ready.notify_all();
+            self.fill_metadata(name, &candidate);
         }
     }
 

@@ -109,6 +109,8 @@ pub struct Provider<'a> {
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
     boosted: Vec<PackageName>,
     restart: Mutex<Option<PackageName>>,
+    /// How often each package's version was chosen in this solve (backtracking shows here).
+    choices: Mutex<HashMap<PackageName, usize>>,
 }
 
 impl<'a> Provider<'a> {
@@ -135,6 +137,7 @@ impl<'a> Provider<'a> {
             missing_extras: Mutex::new(Vec::new()),
             boosted,
             restart: Mutex::new(None),
+            choices: Mutex::new(HashMap::new()),
         }
     }
 
@@ -248,6 +251,49 @@ impl<'a> Provider<'a> {
             ResolutionMode::Lowest => true,
             ResolutionMode::LowestDirect => self.inputs.direct.contains(name),
         }
+    }
+
+    /// When the solver keeps coming back to a package (backtracking), fetch the metadata of
+    /// the next versions it will try, in parallel, instead of one round trip per version.
+    fn prefetch_older(
+        &self,
+        name: &PackageName,
+        candidates: &Candidates,
+        chosen: &Candidate,
+        range: &Range,
+    ) {
+        const AFTER: usize = 2;
+        const BATCH: usize = 16;
+        let count = {
+            let mut choices = lock(&self.choices);
+            let n = choices.entry(name.clone()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if count < AFTER {
+            return;
+        }
+        let lowest_first = self.lowest_first(name);
+        let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
+        let next: Vec<Arc<Candidate>> = if lowest_first {
+            candidates
+                .versions
+                .iter()
+                .filter(|c| usable(c) && c.version > chosen.version)
+                .take(BATCH)
+                .cloned()
+                .collect()
+        } else {
+            candidates
+                .versions
+                .iter()
+                .rev()
+                .filter(|c| usable(c) && c.version < chosen.version)
+                .take(BATCH)
+                .cloned()
+                .collect()
+        };
+        self.fetcher.prefetch_metadata(name, &next);
     }
 
     /// How a candidate's page-level Requires-Python fits the scope.
@@ -506,6 +552,7 @@ impl DependencyProvider for Provider<'_> {
                         continue;
                     }
                 }
+                self.prefetch_older(name, &candidates, c, range);
                 let Scope::Fork { envs, .. } = &self.scope else {
                     return Ok(Some(c.version.clone()));
                 };

@@ -247,7 +247,10 @@ impl Client {
             let mut clean = url.clone();
             let _ = clean.set_username("");
             let _ = clean.set_password(None);
-            let mut req = self.http(url)?.get(clean).header(http::header::ACCEPT, accept);
+            let mut req = self
+                .http(url)?
+                .get(clean)
+                .header(http::header::ACCEPT, accept);
             if let Some(headers) = extra {
                 for (k, v) in headers {
                     if k != http::header::ACCEPT {
