@@ -225,9 +225,10 @@ impl<'a> Fetcher<'a> {
         {
             let mut map = lock(&self.metadata);
             for c in candidates {
-                let key = (name.clone(), c.version.clone());
-                if !map.contains_key(&key) {
-                    map.insert(key, Slot::Pending);
+                if let std::collections::hash_map::Entry::Vacant(e) =
+                    map.entry((name.clone(), c.version.clone()))
+                {
+                    e.insert(Slot::Pending);
                     fresh.push(Job::Metadata(name.clone(), c.clone()));
                 }
             }
