@@ -101,7 +101,7 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let server = Server::start(
         root,
         Faults {
-            delay: Some(Duration::from_millis(20)),
+            delay: Some(Duration::from_millis(50)),
             ..Faults::default()
         },
     );
@@ -138,8 +138,11 @@ fn warm_cache_makes_no_requests_and_offline_works() {
         cold_requests,
         "fresh cache entries need no request: {extra:?}"
     );
+    // No request at all is the guarantee; with 50 ms per response the cold run pays for its
+    // chains of requests and the warm one does not. (Exact ratios: benches/README.md; this
+    // test runs beside others in a debug build.)
     assert!(
-        warm_time * 3 < cold_time,
+        warm_time * 2 < cold_time,
         "warm {warm_time:?} vs cold {cold_time:?}"
     );
     drop(server);
