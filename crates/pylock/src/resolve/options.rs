@@ -15,9 +15,11 @@ pub enum PrereleaseMode {
     /// Only for a package where no stable version fits (the default, as uv does since 0.12).
     #[default]
     IfNecessary,
-    /// Only for packages whose root requirements name a pre-release.
+    /// Only for packages whose root requirements name a pre-release, and only when no stable
+    /// version fits.
     Explicit,
-    /// Where necessary, and freely for packages whose root requirements name a pre-release.
+    /// Where no stable version fits (pre-releases named by root requirements are allowed,
+    /// but stable versions are still preferred, as uv does since 0.12).
     IfNecessaryOrExplicit,
 }
 

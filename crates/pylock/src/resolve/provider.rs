@@ -233,15 +233,17 @@ impl<'a> Provider<'a> {
         }
     }
 
+    /// (take pre-releases freely, take them when no stable version fits). As uv (0.12 and
+    /// later) does, stable versions are preferred in every mode but `allow`, even for packages
+    /// whose requirements name a pre-release: being explicit makes pre-releases possible (in
+    /// `explicit` mode), not preferred.
     fn prerelease_allowed(&self, name: &PackageName) -> (bool, bool) {
-        // (take pre-releases freely, take them when no stable version fits)
         let explicit = self.inputs.explicit_prereleases.contains(name);
         match self.options.prerelease {
             PrereleaseMode::Allow => (true, true),
             PrereleaseMode::Disallow => (false, false),
-            PrereleaseMode::IfNecessary => (false, true),
-            PrereleaseMode::Explicit => (explicit, explicit),
-            PrereleaseMode::IfNecessaryOrExplicit => (explicit, true),
+            PrereleaseMode::IfNecessary | PrereleaseMode::IfNecessaryOrExplicit => (false, true),
+            PrereleaseMode::Explicit => (false, explicit),
         }
     }
 
