@@ -459,3 +459,64 @@ fn a_snapshot_resolves_offline_to_the_live_result() {
     }
     std::fs::remove_dir_all(&out).ok();
 }
+
+#[test]
+fn find_links_directory_adds_files() {
+    // A local directory of wheels beside an index that lacks the project.
+    let dir = tempdir("findlinks");
+    wheel_only_index(&dir);
+    let (mut manifest, root) = small_case();
+    manifest.add_str("big", Role::Requirement).expect("req");
+    let server = Server::start(root, Faults::default());
+    let index = HttpIndex::new(HttpOptions {
+        index_urls: vec![format!("{}/simple", server.base).parse().expect("url")],
+        find_links: vec![dir.join("files").display().to_string()],
+        ..HttpOptions::default()
+    })
+    .expect("client");
+    // `big` depends on `six`, which neither source has: the explanation says so.
+    let err = resolve(&manifest, &linux(), &Default::default(), &index).expect_err("six missing");
+    assert!(err.to_string().contains("six was not found"), "{err}");
+    let mut manifest = Manifest::default();
+    manifest.add_str("big", Role::Requirement).expect("req");
+    manifest.add_str("six", Role::Requirement).expect("req");
+    let err = resolve(&manifest, &linux(), &Default::default(), &index).expect_err("six missing");
+    assert!(!err.to_string().contains("big was not found"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn concurrent_runs_share_one_cache() {
+    let (manifest, root) = trio();
+    let cache = tempdir("shared-cache");
+    let server = Server::start(root, Faults::default());
+    let url = format!("{}/simple", server.base);
+    let results: Vec<Summary> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                s.spawn(|| {
+                    let index = http_index(std::slice::from_ref(&url), Some(&cache), false);
+                    summary(
+                        &resolve(&manifest, &linux(), &Default::default(), &index)
+                            .expect("resolves"),
+                    )
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(results.windows(2).all(|w| w[0] == w[1]));
+    drop(server);
+    let offline = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[url], Some(&cache), true),
+    )
+    .expect("the shared cache is complete and readable");
+    assert_eq!(summary(&offline), results[0]);
+    std::fs::remove_dir_all(&cache).ok();
+}
