@@ -1,0 +1,76 @@
+//! In-process benches: page and metadata parsing, and whole resolves of the real snapshots
+//! against a preloaded in-memory index (solver cost alone), universal and single-environment.
+//!
+//!     cargo bench -p pylock-benches
+
+#![allow(missing_docs)]
+
+use pylock::index::{parse_html_page, parse_json_page, parse_metadata};
+use pylock::pep::PackageName;
+use pylock::{resolve, Manifest, Role, Target};
+use pylock_benches::{workspace, PreloadedIndex};
+
+fn main() {
+    divan::main();
+}
+
+fn page_url(name: &str) -> url::Url {
+    url::Url::parse(&format!("https://example.org/simple/{name}/")).expect("url")
+}
+
+#[divan::bench(args = ["multidict", "websockets", "rpds-py"])]
+fn parse_json(bencher: divan::Bencher, project: &str) {
+    let path = workspace().join(format!("fixtures/realworld/large/index/simple/{project}/index.json"));
+    let bytes = std::fs::read(path).expect("page");
+    let name: PackageName = project.parse().expect("name");
+    let url = page_url(project);
+    bencher.bench(|| parse_json_page(divan::black_box(&bytes), &url, &name).expect("parses"));
+}
+
+#[divan::bench(args = ["rpds-py", "charset-normalizer"])]
+fn parse_html(bencher: divan::Bencher, project: &str) {
+    let path = workspace().join(format!("fixtures/realworld/jupyter/index/simple/{project}/index.html"));
+    let bytes = std::fs::read(path).expect("page");
+    let name: PackageName = project.parse().expect("name");
+    let url = page_url(project);
+    bencher.bench(|| parse_html_page(divan::black_box(&bytes), &url, &name).expect("parses"));
+}
+
+#[divan::bench]
+fn parse_core_metadata(bencher: divan::Bencher) {
+    let path = workspace()
+        .join("fixtures/realworld/large/index/files/apache_airflow-3.3.0-py3-none-any.whl.metadata");
+    let bytes = std::fs::read(path).expect("metadata");
+    bencher.bench(|| parse_metadata(divan::black_box(&bytes), "m").expect("parses"));
+}
+
+fn manifest(set: &str) -> Manifest {
+    let mut m = Manifest::default();
+    m.add_file(
+        &workspace().join(format!("fixtures/realworld/{set}/requirements.in")),
+        Role::Requirement,
+    )
+    .expect("requirements");
+    m
+}
+
+fn bench_resolve(bencher: divan::Bencher, set: &str, target: Target) {
+    let index = PreloadedIndex::load(&workspace().join(format!("fixtures/realworld/{set}/index/simple")))
+        .expect("index");
+    let manifest = manifest(set);
+    bencher.bench(|| resolve(&manifest, &target, &Default::default(), &index).expect("resolves"));
+}
+
+#[divan::bench(args = ["black", "trio", "jupyter", "boto", "large"], sample_count = 10)]
+fn resolve_universal(bencher: divan::Bencher, set: &str) {
+    bench_resolve(bencher, set, Target::universal(Some(">=3.10".parse().expect("spec"))));
+}
+
+#[divan::bench(args = ["black", "trio", "jupyter", "boto", "large"], sample_count = 10)]
+fn resolve_linux_312(bencher: divan::Bencher, set: &str) {
+    bench_resolve(
+        bencher,
+        set,
+        Target::single("3.12", "linux".parse().expect("linux"), None).expect("target"),
+    );
+}
