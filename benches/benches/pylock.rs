@@ -20,7 +20,9 @@ fn page_url(name: &str) -> url::Url {
 
 #[divan::bench(args = ["multidict", "websockets", "rpds-py"])]
 fn parse_json(bencher: divan::Bencher, project: &str) {
-    let path = workspace().join(format!("fixtures/realworld/large/index/simple/{project}/index.json"));
+    let path = workspace().join(format!(
+        "fixtures/realworld/large/index/simple/{project}/index.json"
+    ));
     let bytes = std::fs::read(path).expect("page");
     let name: PackageName = project.parse().expect("name");
     let url = page_url(project);
@@ -29,7 +31,9 @@ fn parse_json(bencher: divan::Bencher, project: &str) {
 
 #[divan::bench(args = ["rpds-py", "charset-normalizer"])]
 fn parse_html(bencher: divan::Bencher, project: &str) {
-    let path = workspace().join(format!("fixtures/realworld/jupyter/index/simple/{project}/index.html"));
+    let path = workspace().join(format!(
+        "fixtures/realworld/jupyter/index/simple/{project}/index.html"
+    ));
     let bytes = std::fs::read(path).expect("page");
     let name: PackageName = project.parse().expect("name");
     let url = page_url(project);
@@ -38,8 +42,9 @@ fn parse_html(bencher: divan::Bencher, project: &str) {
 
 #[divan::bench]
 fn parse_core_metadata(bencher: divan::Bencher) {
-    let path = workspace()
-        .join("fixtures/realworld/large/index/files/apache_airflow-3.3.0-py3-none-any.whl.metadata");
+    let path = workspace().join(
+        "fixtures/realworld/large/index/files/apache_airflow-3.3.0-py3-none-any.whl.metadata",
+    );
     let bytes = std::fs::read(path).expect("metadata");
     bencher.bench(|| parse_metadata(divan::black_box(&bytes), "m").expect("parses"));
 }
@@ -55,15 +60,20 @@ fn manifest(set: &str) -> Manifest {
 }
 
 fn bench_resolve(bencher: divan::Bencher, set: &str, target: Target) {
-    let index = PreloadedIndex::load(&workspace().join(format!("fixtures/realworld/{set}/index/simple")))
-        .expect("index");
+    let index =
+        PreloadedIndex::load(&workspace().join(format!("fixtures/realworld/{set}/index/simple")))
+            .expect("index");
     let manifest = manifest(set);
     bencher.bench(|| resolve(&manifest, &target, &Default::default(), &index).expect("resolves"));
 }
 
 #[divan::bench(args = ["black", "trio", "jupyter", "boto", "large"], sample_count = 10)]
 fn resolve_universal(bencher: divan::Bencher, set: &str) {
-    bench_resolve(bencher, set, Target::universal(Some(">=3.10".parse().expect("spec"))));
+    bench_resolve(
+        bencher,
+        set,
+        Target::universal(Some(">=3.10".parse().expect("spec"))),
+    );
 }
 
 #[divan::bench(args = ["black", "trio", "jupyter", "boto", "large"], sample_count = 10)]

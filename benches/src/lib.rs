@@ -31,7 +31,10 @@ impl PreloadedIndex {
             source,
         })?;
         for entry in entries.flatten() {
-            let Some(name) = entry.file_name().to_str().and_then(|n| n.parse::<PackageName>().ok())
+            let Some(name) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<PackageName>().ok())
             else {
                 continue;
             };
