@@ -25,6 +25,22 @@ pub struct WheelTags {
     pub platform: Vec<String>,
 }
 
+impl WheelTags {
+    /// Tag sets from their `py-abi-platform` form (`cp312-cp312-manylinux_2_17_x86_64`,
+    /// compressed sets such as `py2.py3-none-any` allowed).
+    pub fn parse(tags: &str) -> Option<Self> {
+        let mut parts = tags.splitn(3, '-');
+        let mut next = || -> Option<Vec<String>> {
+            Some(parts.next()?.split('.').map(str::to_owned).collect())
+        };
+        Some(Self {
+            python: next()?,
+            abi: next()?,
+            platform: next()?,
+        })
+    }
+}
+
 /// A distribution file name split into its parts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DistFilename {

@@ -417,12 +417,7 @@ mod tests {
     use super::*;
 
     fn wheel(py: &str, abi: &str, plat: &str) -> WheelTags {
-        let s = |x: &str| x.split('.').map(str::to_owned).collect();
-        WheelTags {
-            python: s(py),
-            abi: s(abi),
-            platform: s(plat),
-        }
+        WheelTags::parse(&format!("{py}-{abi}-{plat}")).expect("tags")
     }
 
     #[test]

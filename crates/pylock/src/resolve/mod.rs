@@ -16,7 +16,7 @@ pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
-use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
+use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{Fetcher, FilterSpec};
 use inputs::Inputs;
 use provider::{Pkg, Preferences};
@@ -138,15 +138,7 @@ fn resolve_single(
         });
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
-    let mut warnings: Vec<String> = provider
-        .take_missing_extras()
-        .into_iter()
-        .map(
-            |(name, version, extra): (PackageName, Version, ExtraName)| {
-                format!("{name}=={version} does not provide the extra `{extra}`")
-            },
-        )
-        .collect();
+    let mut warnings = provider.missing_extra_warnings();
     warnings.sort();
     warnings.dedup();
     Ok(Resolution {

@@ -166,9 +166,14 @@ impl<'a> Provider<'a> {
             .and_then(|m| m.requires_python.clone())
     }
 
-    /// The extras requested of versions that do not provide them.
-    pub fn take_missing_extras(&self) -> Vec<(PackageName, Version, ExtraName)> {
+    /// Warnings for the extras requested of versions that do not provide them.
+    pub fn missing_extra_warnings(&self) -> Vec<String> {
         std::mem::take(&mut *lock(&self.missing_extras))
+            .into_iter()
+            .map(|(name, version, extra)| {
+                format!("{name}=={version} does not provide the extra `{extra}`")
+            })
+            .collect()
     }
 
     /// The listed versions of `name` inside `range`, from what was already fetched.

@@ -134,11 +134,7 @@ pub fn resolve_universal(
             entry.marker = or(&entry.marker, &and(marker, &region));
             entry.plain = or(&entry.plain, marker);
         }
-        warnings.extend(provider.take_missing_extras().into_iter().map(
-            |(name, version, extra)| {
-                format!("{name}=={version} does not provide the extra `{extra}`")
-            },
-        ));
+        warnings.extend(provider.missing_extra_warnings());
     }
     warnings.sort();
     warnings.dedup();

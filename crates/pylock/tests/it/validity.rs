@@ -35,6 +35,8 @@ fn environments() -> Vec<serde_json::Value> {
 struct Written {
     lock: std::path::PathBuf,
     requirements: Vec<String>,
+    constraints: Vec<String>,
+    overrides: Vec<String>,
 }
 
 fn write_lock(
@@ -71,6 +73,8 @@ fn universal_locks_install_everywhere_they_claim() {
         written.push(Written {
             lock: write_lock(&out, &s.name, &resolution),
             requirements: s.requirements.clone(),
+            constraints: s.constraints.clone(),
+            overrides: s.overrides.clone(),
         });
     }
     for set in ["black", "trio", "jupyter", "boto", "large"] {
@@ -94,6 +98,8 @@ fn universal_locks_install_everywhere_they_claim() {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            constraints: Vec::new(),
+            overrides: Vec::new(),
         });
     }
     let envs = environments();
@@ -103,6 +109,8 @@ fn universal_locks_install_everywhere_they_claim() {
             serde_json::json!({
                 "lock": w.lock,
                 "requirements": w.requirements,
+                "constraints": w.constraints,
+                "overrides": w.overrides,
                 "environments": envs,
             })
         })

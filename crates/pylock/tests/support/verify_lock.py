@@ -8,7 +8,11 @@ For each environment: if the lock's requires-python / environments admit it, `Py
     markers evaluated there, with the extras requested of it) is selected at a satisfying version;
   * select() found a file that fits that Python and platform for every package.
 
+Overrides replace every requirement on their package; constraints must hold for selected
+packages.
+
 Input (stdin, JSON): {"jobs": [{"lock": path, "requirements": [PEP 508...],
+    "constraints": [...], "overrides": [...],
     "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}]}]}
 Output (stdout, JSON): [{"lock": path, "checked": n, "skipped": n, "problems": [str...]}]
 """
@@ -43,14 +47,32 @@ def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
     return any(marker.evaluate({**env, "extra": e}) for e in ({""} | extras))
 
 
-def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags) -> list[str]:
+def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags,
+              constraints: list[Requirement], overrides: list[Requirement]) -> list[str]:
     problems = []
     try:
         chosen = {canonicalize_name(p.name): (p, d) for p, d in lock.select(environment=env, tags=tags)}
     except PylockSelectError as e:
         return [f"select() fails: {e}"]
+    overridden = {canonicalize_name(o.name) for o in overrides}
+
+    def effective(reqs):
+        out = []
+        for r in reqs:
+            if canonicalize_name(r.name) in overridden:
+                out.extend(o for o in overrides if canonicalize_name(o.name) == canonicalize_name(r.name))
+            else:
+                out.append(r)
+        return out
+
+    for c in constraints:
+        name = canonicalize_name(c.name)
+        if name in chosen and applies(c.marker, env, set()):
+            version = Version(str(chosen[name][0].version))
+            if not c.specifier.contains(version, prereleases=True):
+                problems.append(f"constraint {c} does not hold: {name}=={version} is selected")
     extras_of: dict[str, set[str]] = {}
-    queue = [(None, r) for r in roots if applies(r.marker, env, set())]
+    queue = [(None, r) for r in effective(roots) if applies(r.marker, env, set())]
     while queue:
         parent, req = queue.pop()
         name = canonicalize_name(req.name)
@@ -70,8 +92,11 @@ def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, 
             location = location[len("file://"):]
         metadata = os.path.join(lock_dir, location) + ".metadata"
         for dep in read_requires_dist(metadata):
-            if applies(dep.marker, env, extras_of[name]):
-                queue.append((f"{name}=={package.version}", dep))
+            if not applies(dep.marker, env, extras_of[name]):
+                continue
+            for eff in effective([dep]):
+                if eff is dep or applies(eff.marker, env, set()):
+                    queue.append((f"{name}=={package.version}", eff))
     return problems
 
 
@@ -83,6 +108,8 @@ def main() -> None:
         with open(path, "rb") as f:
             lock = Pylock.from_dict(tomllib.load(f))
         roots = [Requirement(r) for r in job["requirements"]]
+        constraints = [Requirement(r) for r in job.get("constraints", [])]
+        overrides = [Requirement(r) for r in job.get("overrides", [])]
         result = {"lock": path, "checked": 0, "skipped": 0, "problems": []}
         for e in job["environments"]:
             env = e["environment"]
@@ -97,7 +124,7 @@ def main() -> None:
                 compatible_tags(python_version=python, platforms=e["platforms"])
             )
             result["checked"] += 1
-            for p in check_env(lock, os.path.dirname(path), roots, env, tags):
+            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides):
                 result["problems"].append(f"{e['name']}: {p}")
         results.append(result)
     json.dump(results, sys.stdout)
