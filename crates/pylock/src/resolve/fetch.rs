@@ -242,6 +242,17 @@ impl<'a> Fetcher<'a> {
 
     fn fill_metadata(&self, name: &PackageName, candidate: &Candidate) {
         let result = self.read_metadata(name, candidate);
+        // Unconditional dependencies of a version we read are very likely needed next: queue
+        // their pages now rather than when the solver asks (one round trip less per level).
+        if let Ok(m) = &result {
+            let deps: Vec<PackageName> = m
+                .requires_dist
+                .iter()
+                .filter(|r| r.marker.is_true())
+                .map(|r| r.name.clone())
+                .collect();
+            self.prefetch(&deps);
+        }
         let key = (name.clone(), candidate.version.clone());
         let mut map = lock(&self.metadata);
         match result {
