@@ -132,9 +132,7 @@ pub fn verify_sha256(bytes: &[u8], expected: Option<&str>, url: &str) -> Result<
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::util::hex;
 
 #[cfg(test)]
 mod tests {

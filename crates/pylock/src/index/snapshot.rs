@@ -191,6 +191,4 @@ fn write_pages(
     crate::util::write_atomic(&dir.join("index.html"), html.as_bytes())
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use crate::util::hex;

@@ -101,13 +101,16 @@ impl Client {
                 .ok_or_else(|| IndexError::NotCached { url: redact(url) });
         }
         let mut conditional = None;
-        if let Some((policy, fetched)) = &cached {
+        let mut fresh = false;
+        if let Some((policy, _)) = &cached {
             match policy.before_request(&request, SystemTime::now()) {
-                BeforeRequest::Fresh(_) if !self.options.refresh => {
-                    return Ok(clone_fetched(fetched))
-                }
-                BeforeRequest::Fresh(_) => {}
+                BeforeRequest::Fresh(_) => fresh = !self.options.refresh,
                 BeforeRequest::Stale { request, .. } => conditional = Some(request.headers),
+            }
+        }
+        if fresh {
+            if let Some((_, fetched)) = cached {
+                return Ok(fetched);
             }
         }
         let response = self.send(url, accept, conditional.as_ref())?;
@@ -180,7 +183,7 @@ impl Client {
     fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
         let dir = self.options.cache_dir.as_deref()?;
         let key = Sha256::digest(format!("{}\n{what}", redact(url)).as_bytes());
-        let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let key = crate::util::hex(&key);
         Some(dir.join("derived-v1").join(&key[..2]).join(key))
     }
 
@@ -300,15 +303,6 @@ fn http_error(url: &Url, reason: String) -> IndexError {
     }
 }
 
-fn clone_fetched(f: &Fetched) -> Fetched {
-    Fetched {
-        status: f.status,
-        content_type: f.content_type.clone(),
-        body: f.body.clone(),
-        url: f.url.clone(),
-    }
-}
-
 fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Parts, String> {
     let mut builder = http::Response::builder().status(r.status().as_u16());
     for (k, v) in r.headers() {
@@ -393,7 +387,7 @@ struct Stored {
 impl CacheEntry {
     fn new(dir: &Path, url: &Url, accept: &str) -> Self {
         let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
-        let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let key = crate::util::hex(&key);
         let dir = dir.join("http-v1").join(&key[..2]);
         Self {
             meta: dir.join(format!("{key}.json")),

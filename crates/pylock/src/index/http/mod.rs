@@ -311,7 +311,7 @@ fn local_flat_files(
             version: parsed.version,
             kind: parsed.kind,
             url,
-            sha256: Some(sha.iter().map(|b| format!("{b:02x}")).collect()),
+            sha256: Some(crate::util::hex(&sha)),
             requires_python: None,
             yanked: false,
             core_metadata: None,
