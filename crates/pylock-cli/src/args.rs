@@ -99,6 +99,11 @@ pub struct ResolveArgs {
     #[arg(long)]
     pub offline: bool,
 
+    /// How many index requests may run at once (default: 32 over HTTP, one per core for a
+    /// local directory).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: Option<u16>,
+
     /// Lock for this Python version (X.Y or X.Y.Z).
     #[arg(long, value_name = "X.Y[.Z]")]
     pub python_version: Option<String>,

@@ -64,12 +64,17 @@ impl Progress {
 pub struct Observed<'a> {
     inner: &'a dyn Index,
     progress: &'a Progress,
+    concurrency: Option<usize>,
 }
 
 impl<'a> Observed<'a> {
-    /// Observe `inner`.
-    pub fn new(inner: &'a dyn Index, progress: &'a Progress) -> Self {
-        Self { inner, progress }
+    /// Observe `inner`; `concurrency` overrides how many requests it runs at once.
+    pub fn new(inner: &'a dyn Index, progress: &'a Progress, concurrency: Option<usize>) -> Self {
+        Self {
+            inner,
+            progress,
+            concurrency,
+        }
     }
 
     fn track<T>(&self, counter: &AtomicUsize, f: impl FnOnce() -> T) -> T {
@@ -93,6 +98,6 @@ impl Index for Observed<'_> {
     }
 
     fn concurrency(&self) -> usize {
-        self.inner.concurrency()
+        self.concurrency.unwrap_or_else(|| self.inner.concurrency())
     }
 }

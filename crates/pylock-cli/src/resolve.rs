@@ -48,7 +48,11 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let options = options(args)?;
 
     let progress = crate::progress::Progress::new(args.quiet);
-    let index = crate::progress::Observed::new(index.as_ref(), &progress);
+    let index = crate::progress::Observed::new(
+        index.as_ref(),
+        &progress,
+        args.concurrency.map(usize::from),
+    );
     let result = resolve(&manifest, &target, &options, &index);
     progress.finish();
     let resolution = result.map_err(|e| match e {

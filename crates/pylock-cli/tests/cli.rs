@@ -164,6 +164,10 @@ fn input_errors_exit_two_and_say_where() {
             "http://127.0.0.1:9/simple/a/ is not in the cache, and --offline forbids the network",
         ),
         (
+            vec!["resolve", "a", "--index-url", &idx, "--concurrency", "0"],
+            "--concurrency",
+        ),
+        (
             vec!["resolve", "a", "--index-url", &idx, "--extra-index-url", "http://x/simple"],
             "need an HTTP(S) --index-url",
         ),
