@@ -539,6 +539,7 @@ impl DependencyProvider for Provider<'_> {
         }
         // The first version that fits the resolution policy but not the fork, and why.
         let mut misfit: Option<(Version, String)> = None;
+        let mut uncovered_everywhere = false;
         for stable_only in passes {
             for c in ordered.iter().filter(|c| allowed(c, stable_only)) {
                 match self.page_python_fit(c) {
@@ -570,6 +571,7 @@ impl DependencyProvider for Provider<'_> {
                 if missing.len() < envs.len() {
                     return Err(self.coverage_fork(&missing));
                 }
+                uncovered_everywhere = true;
                 if misfit.is_none() {
                     misfit = Some((
                         c.version.clone(),
@@ -579,6 +581,15 @@ impl DependencyProvider for Provider<'_> {
                         ),
                     ));
                 }
+            }
+        }
+        // Versions exist, but only with wheels for environments outside the checked ones
+        // (another architecture, another interpreter): lock them for those environments and
+        // leave the checked ones out, rather than fail the whole lock.
+        if let (true, Scope::Fork { envs, region, .. }) = (uncovered_everywhere, &self.scope) {
+            let outside = and(region, &self.inputs.env_set.envs_marker(envs).negate());
+            if !envs.is_empty() && is_possible(&outside) {
+                return Err(self.coverage_fork(envs));
             }
         }
         // Nothing usable: offer a version anyway so that `get_dependencies` can say why it

@@ -239,3 +239,52 @@ fn wheels_only_for_where_the_package_is_needed() {
         ]
     );
 }
+
+#[test]
+fn a_version_installable_nowhere_checked_gives_way_to_one_that_is() {
+    // uv would lock 2.0 (its only wheel is for PowerPC macOS); pylock takes 1.0, which
+    // installs everywhere the lock claims.
+    let mut index = MemoryIndex::new();
+    index
+        .add("a", "1.0", "", &[], &["a-1.0.tar.gz"])
+        .expect("release")
+        .add(
+            "a",
+            "2.0",
+            "",
+            &[],
+            &["a-2.0-py3-none-macosx_10_0_ppc64.whl"],
+        )
+        .expect("release");
+    let r = universal(&index, &["a"], false).expect("resolves");
+    assert_eq!(locked(&r), [("a".into(), "1.0".into(), None)]);
+    assert!(r.environments.is_empty() && r.warnings.is_empty());
+}
+
+#[test]
+fn only_foreign_wheels_lock_for_the_environments_they_fit() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "a",
+            "1.0",
+            "",
+            &[],
+            &["a-1.0-py3-none-macosx_10_0_ppc64.whl"],
+        )
+        .expect("release");
+    let r = universal(&index, &["a"], false).expect("resolves");
+    assert_eq!(r.packages.len(), 1);
+    // The checked environments are left out, with a warning naming the version.
+    let env: pylock::pep::MarkerTree = r.environments[0].parse().expect("marker");
+    let linux = "sys_platform == 'linux' and platform_machine == 'x86_64' and python_full_version == '3.12.1' and implementation_name == 'cpython' and platform_python_implementation == 'CPython'"
+        .parse::<pylock::pep::MarkerTree>()
+        .expect("marker");
+    assert!(env.is_disjoint(&linux), "{}", r.environments[0]);
+    assert!(
+        r.warnings.join("\n").contains("a==1.0 has no wheel for"),
+        "{:?}",
+        r.warnings
+    );
+    assert!(universal(&index, &["a"], true).is_err());
+}
