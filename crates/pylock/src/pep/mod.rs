@@ -45,6 +45,11 @@ pub fn specifier_range(specifier: &VersionSpecifier) -> Range {
             Range::between(version.clone(), after_locals(version)).complement()
         }
         Operator::LessThanEqual if local_blind => Range::strictly_lower_than(after_locals(version)),
+        // `>1.0.post1` admits later post-releases and their dev releases (`1.0.post2.dev1`);
+        // `pep440_rs` starts the range at `1.0.post2`.
+        Operator::GreaterThan if local_blind && version.is_post() && !version.is_dev() => {
+            Range::higher_than(after_locals(version))
+        }
         Operator::ExactEqual => Range::singleton(version.clone()),
         _ => Range::from(specifier.clone()),
     }
@@ -103,13 +108,19 @@ pub fn display_range(range: &Range) -> String {
             (low, high) => {
                 let mut parts = Vec::new();
                 match low {
-                    Bound::Included(l) => parts.push(format!(">={l}")),
+                    Bound::Included(l) => match before_locals(l) {
+                        Some(v) => parts.push(format!(">{v}")),
+                        None => parts.push(format!(">={l}")),
+                    },
                     Bound::Excluded(l) => parts.push(format!(">{}", strip_internal(l))),
                     Bound::Unbounded => {}
                 }
                 match high {
                     Bound::Included(h) => parts.push(format!("<={h}")),
-                    Bound::Excluded(h) => parts.push(format!("<{}", strip_internal(h))),
+                    Bound::Excluded(h) => match before_locals(h) {
+                        Some(v) => parts.push(format!("<={v}")),
+                        None => parts.push(format!("<{}", strip_internal(h))),
+                    },
                     Bound::Unbounded => {}
                 }
                 out.push_str(&parts.join(", "));
@@ -120,6 +131,21 @@ pub fn display_range(range: &Range) -> String {
         out.push_str("no version");
     }
     out
+}
+
+/// The version whose local variants end just below `bound`, when `bound` is of the form
+/// [`after_locals`] makes for a release or post-release (`1.0.post2.dev0` → `1.0.post1`).
+fn before_locals(bound: &Version) -> Option<Version> {
+    let post = bound.post()?;
+    if bound.dev() != Some(0) || bound.is_local() {
+        return None;
+    }
+    let base = bound.clone().with_dev(None);
+    Some(if post == 0 {
+        base.with_post(None)
+    } else {
+        base.with_post(Some(post - 1))
+    })
 }
 
 /// `pep440_rs` marks bounds with internal `min`/`max` segments that PEP 440 cannot spell; show
@@ -177,6 +203,7 @@ mod tests {
     fn post_and_dev_and_pre_ordering() {
         assert!(r(">=1.2.3.post0").contains(&v("1.2.3.post1")));
         assert!(!r(">1.2.3.post1").contains(&v("1.2.3.post1+local")));
+        assert!(r(">1.2.3.post1").contains(&v("1.2.3.post2.dev1")));
         assert!(!r("<1.2.3").contains(&v("1.2.3.post0")));
         assert!(!r("<1.2.3").contains(&v("1.2.3a1")));
         assert!(r("<1.2.3a2").contains(&v("1.2.3a1")));
@@ -199,5 +226,8 @@ mod tests {
         assert_eq!(display_range(&Range::empty()), "no version");
         assert_eq!(display_range(&r(">1.0")), ">1.0");
         assert_eq!(display_range(&r("<1.0")), "<1.0");
+        assert_eq!(display_range(&r(">1.2.3.post1")), ">1.2.3.post1");
+        assert_eq!(display_range(&r("<=2.0")), "<=2.0");
+        assert_eq!(display_range(&r("!=1.0")), "<1.0 or >1.0");
     }
 }

@@ -9,6 +9,7 @@ mod honest;
 mod http;
 mod interop;
 mod live;
+mod pep440;
 mod scenarios;
 mod server;
 mod support;
