@@ -19,7 +19,7 @@ fn packse_scenarios() {
 /// More packse scenarios, with uv 0.13.8's results as the expectation (`fixtures/packse-uv`).
 #[test]
 fn packse_scenarios_checked_against_uv() {
-    run_group("packse-uv", 40);
+    run_group("packse-uv", 45);
 }
 
 fn run_group(group: &str, at_least: usize) {
