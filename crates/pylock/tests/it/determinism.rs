@@ -22,14 +22,13 @@ impl Index for Reversed {
     }
 }
 
-fn lock_text(index: &dyn Index, set: &str) -> String {
+fn lock_text(index: &dyn Index, set: &str, target: &Target) -> String {
     let dir = workspace().join("fixtures/realworld").join(set);
     let mut manifest = Manifest::default();
     manifest
         .add_file(&dir.join("requirements.in"), Role::Requirement)
         .expect("requirements");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
-    let resolution = resolve(&manifest, &target, &Default::default(), index).expect("resolves");
+    let resolution = resolve(&manifest, target, &Default::default(), index).expect("resolves");
     let options = LockOptions {
         index_url: None,
         lock_dir: Some(workspace()),
@@ -39,18 +38,29 @@ fn lock_text(index: &dyn Index, set: &str) -> String {
 
 #[test]
 fn byte_identical_across_runs_and_listing_order() {
-    for set in ["trio", "jupyter"] {
+    let targets = [
+        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::universal(Some(">=3.10".parse().expect("spec"))),
+    ];
+    for (set, target) in ["trio", "jupyter", "boto"]
+        .into_iter()
+        .flat_map(|s| targets.iter().map(move |t| (s, t)))
+    {
         let root = workspace()
             .join("fixtures/realworld")
             .join(set)
             .join("index/simple");
         let index = LocalIndex::new(&root).expect("index");
-        let first = lock_text(&index, set);
-        assert_eq!(first, lock_text(&index, set), "{set}: second run differs");
+        let first = lock_text(&index, set, target);
+        assert_eq!(
+            first,
+            lock_text(&index, set, target),
+            "{set}: second run differs"
+        );
         let reversed = Reversed(LocalIndex::new(&root).expect("index"));
         assert_eq!(
             first,
-            lock_text(&reversed, set),
+            lock_text(&reversed, set, target),
             "{set}: file order changes the lock"
         );
         // No absolute local paths: files are recorded relative to the lock directory.
