@@ -644,7 +644,17 @@ impl DependencyProvider for Provider<'_> {
                 "is not listed by the index".into(),
             ));
         };
-        let metadata = self.fetcher.metadata(name, &candidate)?;
+        let metadata = match self.fetcher.metadata(name, &candidate) {
+            Ok(m) => m,
+            // Old releases on real indexes carry metadata that no longer parses: such a
+            // version cannot be used, but older or newer ones may (pip and uv skip it too).
+            Err(IndexError::Malformed { reason, .. }) => {
+                return Ok(Dependencies::Unavailable(format!(
+                    "has invalid metadata: {reason}"
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Some(rp) = &metadata.requires_python {
             match self.scope.python_fit(rp) {
                 PythonFit::All => {}

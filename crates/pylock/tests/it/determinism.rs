@@ -68,3 +68,56 @@ fn byte_identical_across_runs_and_listing_order() {
         assert!(first.contains("path = \"fixtures/realworld/"), "{set}");
     }
 }
+
+/// A version whose metadata does not parse is skipped, not fatal: the resolve takes another.
+#[test]
+fn invalid_metadata_makes_a_version_unusable() {
+    let dir = std::env::temp_dir().join(format!("pylock-badmeta-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("simple/a")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("files")).expect("mkdir");
+    let mut links = String::new();
+    for (version, requires) in [
+        ("1.0", "Requires-Dist: b\n"),
+        ("2.0", "Requires-Dist: b >>>= 1\n"),
+    ] {
+        let file = format!("a-{version}-py3-none-any.whl");
+        std::fs::write(
+            dir.join("files").join(format!("{file}.metadata")),
+            format!("Metadata-Version: 2.1\nName: a\nVersion: {version}\n{requires}"),
+        )
+        .expect("metadata");
+        links.push_str(&format!(
+            "<a href=\"../../files/{file}\" data-core-metadata=\"true\">{file}</a>\n"
+        ));
+    }
+    std::fs::write(dir.join("simple/a/index.html"), links).expect("page");
+    std::fs::create_dir_all(dir.join("simple/b")).expect("mkdir");
+    std::fs::write(
+        dir.join("files/b-1.0-py3-none-any.whl.metadata"),
+        "Metadata-Version: 2.1\nName: b\nVersion: 1.0\n",
+    )
+    .expect("metadata");
+    std::fs::write(
+        dir.join("simple/b/index.html"),
+        "<a href=\"../../files/b-1.0-py3-none-any.whl\" data-core-metadata=\"true\">b</a>",
+    )
+    .expect("page");
+    let mut manifest = Manifest::default();
+    manifest.add_str("a", Role::Requirement).expect("req");
+    let index = LocalIndex::new(dir.join("simple")).expect("index");
+    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
+    let got: Vec<String> = r
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    assert_eq!(got, ["a==1.0", "b==1.0"]);
+    // Pinned to the broken version, the explanation says why.
+    let mut pinned = Manifest::default();
+    pinned.add_str("a==2.0", Role::Requirement).expect("req");
+    let err = resolve(&pinned, &target, &Default::default(), &index).expect_err("unusable");
+    assert!(err.to_string().contains("invalid metadata"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
