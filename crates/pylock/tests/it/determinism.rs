@@ -118,6 +118,10 @@ fn invalid_metadata_makes_a_version_unusable() {
     let mut pinned = Manifest::default();
     pinned.add_str("a==2.0", Role::Requirement).expect("req");
     let err = resolve(&pinned, &target, &Default::default(), &index).expect_err("unusable");
-    assert!(err.to_string().contains("invalid metadata"), "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("invalid metadata") && msg.contains("a-2.0-py3-none-any.whl.metadata"),
+        "{msg}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
