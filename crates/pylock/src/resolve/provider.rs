@@ -648,9 +648,9 @@ impl DependencyProvider for Provider<'_> {
             Ok(m) => m,
             // Old releases on real indexes carry metadata that no longer parses: such a
             // version cannot be used, but older or newer ones may (pip and uv skip it too).
-            Err(IndexError::Malformed { reason, .. }) => {
+            Err(IndexError::Malformed { url, reason }) => {
                 return Ok(Dependencies::Unavailable(format!(
-                    "has invalid metadata: {reason}"
+                    "has invalid metadata ({url}: {reason})"
                 )))
             }
             Err(e) => return Err(e.into()),
