@@ -82,7 +82,7 @@ impl ForkPart {
     }
 }
 
-pub use crate::util::lock;
+use crate::util::lock;
 
 /// Versions chosen by forks solved earlier, newest choice first: later forks prefer them, so a
 /// universal lock keeps one version of a package wherever it can.

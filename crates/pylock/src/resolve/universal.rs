@@ -14,7 +14,7 @@ use pubgrub::SelectedDependencies;
 use super::coverage::wheel_marker;
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
-use super::provider::{lock, ForkPart, Pkg, Preferences, Provider};
+use super::provider::{ForkPart, Pkg, Preferences, Provider};
 use super::scope::Scope;
 use super::solve::{solve, Outcome};
 use super::{Options, Resolution, ResolveError, ResolvedPackage};
@@ -23,6 +23,7 @@ use crate::manifest::Target;
 use crate::pep::{
     and, is_possible, lock_marker, or, python_marker, MarkerTree, PackageName, Version,
 };
+use crate::util::lock;
 
 /// The most forks one resolve may create before it gives up.
 const MAX_FORKS: usize = 10_000;
