@@ -99,13 +99,10 @@ impl FileFilter<'_> {
 
 impl Candidates {
     /// Group a page's files by version and judge each file.
-    pub fn new(page: &ProjectPage, filter: &FileFilter<'_>) -> Self {
+    pub fn new(page: ProjectPage, filter: &FileFilter<'_>) -> Self {
         let mut by_version: BTreeMap<Version, Vec<DistFile>> = BTreeMap::new();
-        for file in &page.files {
-            by_version
-                .entry(file.version.clone())
-                .or_default()
-                .push(file.clone());
+        for file in page.files {
+            by_version.entry(file.version.clone()).or_default().push(file);
         }
         let versions = by_version
             .into_iter()

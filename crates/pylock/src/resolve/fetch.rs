@@ -85,7 +85,7 @@ impl<'a> Fetcher<'a> {
             exclude_newer: self.filter.exclude_newer,
             allowed_yanks: &self.filter.allowed_yanks,
         };
-        Ok(page.map(|p| Arc::new(Candidates::new(&p, &filter))))
+        Ok(page.map(|p| Arc::new(Candidates::new(p, &filter))))
     }
 
     /// The candidates of `name` (`None`: the index has no such project), waiting for a
