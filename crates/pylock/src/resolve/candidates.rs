@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 
@@ -43,9 +44,9 @@ pub struct Candidate {
     /// The version.
     pub version: Version,
     /// Files that install in the target (sdist first, then wheels, in page order).
-    pub files: Vec<DistFile>,
+    pub files: Vec<Arc<DistFile>>,
     /// Every file listed for the version.
-    pub all_files: Vec<DistFile>,
+    pub all_files: Vec<Arc<DistFile>>,
     /// Why no file installs, if none does.
     pub unusable: Option<Unusable>,
 }
@@ -100,9 +101,12 @@ impl FileFilter<'_> {
 impl Candidates {
     /// Group a page's files by version and judge each file.
     pub fn new(page: ProjectPage, filter: &FileFilter<'_>) -> Self {
-        let mut by_version: BTreeMap<Version, Vec<DistFile>> = BTreeMap::new();
+        let mut by_version: BTreeMap<Version, Vec<Arc<DistFile>>> = BTreeMap::new();
         for file in page.files {
-            by_version.entry(file.version.clone()).or_default().push(file);
+            by_version
+                .entry(file.version.clone())
+                .or_default()
+                .push(Arc::new(file));
         }
         let versions = by_version
             .into_iter()
@@ -115,7 +119,7 @@ impl Candidates {
                         Err(why) => worst = worst.max(Some(why)),
                     }
                 }
-                files.sort_by_key(DistFile::is_wheel);
+                files.sort_by_key(|f| f.is_wheel());
                 let unusable = if files.is_empty() {
                     Some(worst.unwrap_or(Unusable::NoCompatibleFile))
                 } else {

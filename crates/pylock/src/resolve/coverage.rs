@@ -94,7 +94,7 @@ impl EnvSet {
     }
 
     /// Of `envs`, those where none of `files` installs.
-    pub fn uncovered(&self, files: &[DistFile], envs: &[usize]) -> Vec<usize> {
+    pub fn uncovered(&self, files: &[std::sync::Arc<DistFile>], envs: &[usize]) -> Vec<usize> {
         if files.iter().any(|f| f.kind == DistKind::Sdist) {
             return Vec::new();
         }

@@ -175,7 +175,7 @@ impl<'a> Fetcher<'a> {
         candidate: &Candidate,
     ) -> Result<Arc<CoreMetadata>, IndexError> {
         // All wheels of a version share metadata: read one, preferring an installable wheel.
-        let has_metadata = |f: &&DistFile| f.core_metadata.is_some();
+        let has_metadata = |f: &&Arc<DistFile>| f.core_metadata.is_some();
         let file = candidate
             .files
             .iter()

@@ -128,7 +128,7 @@ pub fn resolve_universal(
                     plain: MarkerTree::FALSE,
                     files: provider
                         .candidate(name, version)
-                        .map(|c| c.files.clone())
+                        .map(|c| c.files.iter().map(|f| DistFile::clone(f)).collect())
                         .unwrap_or_default(),
                     requires_python: provider.requires_python(name, version),
                 });
