@@ -4,6 +4,7 @@
 //! rarely waits on a request it could have started earlier.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use jiff::Timestamp;
@@ -45,6 +46,9 @@ struct Queue {
 }
 
 type Page = Option<Arc<Candidates>>;
+
+/// A job longer than this waited on the network (a cached answer takes well under it).
+const SLOW_JOB: std::time::Duration = std::time::Duration::from_millis(3);
 type MetadataSlots = HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>;
 
 /// The shared store of fetched pages and metadata, with its prefetch queue.
@@ -262,8 +266,17 @@ impl<'a> Fetcher<'a> {
         self.metadata_ready.notify_all();
     }
 
-    /// Work the queue until [`Fetcher::close`]; run on worker threads.
-    pub fn work(&self) {
+    /// Work the queue until [`Fetcher::close`]; run on worker threads. A job that waited on
+    /// the network adds a worker (up to `max`): answers from a warm cache are CPU-bound and
+    /// want one thread per core, requests over the network want many in flight.
+    fn work<'scope, 'env>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        workers: &'scope AtomicUsize,
+        max: usize,
+    ) where
+        'a: 'scope,
+    {
         loop {
             let job = {
                 let mut queue = lock(&self.queue);
@@ -280,9 +293,19 @@ impl<'a> Fetcher<'a> {
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
             };
+            let started = std::time::Instant::now();
             match job {
                 Job::Page(name) => self.run_page_job(&name),
                 Job::Metadata(name, candidate) => self.fill_metadata(&name, &candidate),
+            }
+            if started.elapsed() > SLOW_JOB
+                && workers
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                        (n < max).then_some(n + 1)
+                    })
+                    .is_ok()
+            {
+                scope.spawn(move || self.work(scope, workers, max));
             }
         }
     }
@@ -327,10 +350,16 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Run `solve` with `workers` prefetching threads, stopping them when it returns.
-    pub fn with_workers<T>(&self, workers: usize, solve: impl FnOnce() -> T) -> T {
+    /// Run `solve` with up to `max` prefetching threads (starting with one per core), stopping
+    /// them when it returns.
+    pub fn with_workers<T>(&self, max: usize, solve: impl FnOnce() -> T) -> T {
+        let max = max.max(1);
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        let initial = max.min(cores);
+        let workers = AtomicUsize::new(initial);
         std::thread::scope(|s| {
-            for _ in 0..workers.max(1) {
-                s.spawn(|| self.work());
+            for _ in 0..initial {
+                s.spawn(|| self.work(s, &workers, max));
             }
             let out = solve();
             self.close();
