@@ -298,14 +298,24 @@ impl<'a> Fetcher<'a> {
                 Job::Page(name) => self.run_page_job(&name),
                 Job::Metadata(name, candidate) => self.fill_metadata(&name, &candidate),
             }
-            if started.elapsed() > SLOW_JOB
-                && workers
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                        (n < max).then_some(n + 1)
-                    })
-                    .is_ok()
-            {
-                scope.spawn(move || self.work(scope, workers, max));
+            if started.elapsed() > SLOW_JOB {
+                // Requests wait on the network: give every queued job a thread (up to `max`).
+                let queued = lock(&self.queue).jobs.len();
+                let mut current = workers.load(Ordering::Relaxed);
+                while current < max.min(current + queued.max(1)) {
+                    match workers.compare_exchange(
+                        current,
+                        current + 1,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => {
+                            scope.spawn(move || self.work(scope, workers, max));
+                            current += 1;
+                        }
+                        Err(actual) => current = actual,
+                    }
+                }
             }
         }
     }
