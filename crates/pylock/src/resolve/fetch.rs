@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use super::candidates::{Candidate, Candidates, FileFilter};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
 use crate::manifest::Tags;
-use crate::pep::{PackageName, Version};
+use crate::pep::{PackageName, Range, Version};
 use crate::util::lock;
 
 /// What decides which files of a page are usable, owned so workers can apply it.
@@ -36,7 +36,8 @@ enum Slot<T> {
 }
 
 enum Job {
-    Page(PackageName),
+    /// A page, and the metadata of the version likely chosen within the range.
+    Page(PackageName, Range),
     Metadata(PackageName, Arc<Candidate>),
 }
 
@@ -46,6 +47,20 @@ struct Queue {
 }
 
 type Page = Option<Arc<Candidates>>;
+
+/// The version a solve usually picks within `range`: the newest usable stable one, else the
+/// newest usable one.
+fn likely(candidates: &Candidates, range: &Range) -> Option<Arc<Candidate>> {
+    let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
+    candidates
+        .versions
+        .iter()
+        .rev()
+        .filter(usable)
+        .find(|c| !c.version.any_prerelease())
+        .or_else(|| candidates.versions.iter().rev().find(usable))
+        .cloned()
+}
 
 /// A job longer than this waited on the network (a cached answer takes well under it).
 const SLOW_JOB: std::time::Duration = std::time::Duration::from_millis(3);
@@ -204,21 +219,50 @@ impl<'a> Fetcher<'a> {
 
     /// Queue the pages of `names` not yet fetched or queued.
     pub fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n PackageName>) {
-        let mut fresh = Vec::new();
+        self.prefetch_ranges(names.into_iter().map(|n| (n, Range::full())));
+    }
+
+    /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
+    /// version each is likely to get within the range asked for (the newest usable one).
+    pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
+        let mut jobs = Vec::new();
         {
             let mut pages = lock(&self.pages);
-            for name in names {
-                if !pages.contains_key(name) {
-                    pages.insert(name.clone(), Slot::Pending);
-                    fresh.push(name.clone());
+            for (name, range) in wanted {
+                match pages.get(name) {
+                    None => {
+                        pages.insert(name.clone(), Slot::Pending);
+                        jobs.push(Job::Page(name.clone(), range));
+                    }
+                    Some(Slot::Ready(Some(candidates))) => {
+                        if let Some(c) = likely(candidates, &range) {
+                            jobs.push(Job::Metadata(name.clone(), c));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
-        if fresh.is_empty() {
+        // Metadata jobs for versions already read or queued are dropped here.
+        let jobs: Vec<Job> = {
+            let mut map = lock(&self.metadata);
+            jobs.into_iter()
+                .filter(|job| match job {
+                    Job::Metadata(name, c) => match map.entry((name.clone(), c.version.clone())) {
+                        std::collections::hash_map::Entry::Occupied(_) => false,
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(Slot::Pending);
+                            true
+                        }
+                    },
+                    Job::Page(..) => true,
+                })
+                .collect()
+        };
+        if jobs.is_empty() {
             return;
         }
-        let mut queue = lock(&self.queue);
-        queue.jobs.extend(fresh.into_iter().map(Job::Page));
+        lock(&self.queue).jobs.extend(jobs);
         self.work.notify_all();
     }
 
@@ -295,7 +339,7 @@ impl<'a> Fetcher<'a> {
             };
             let started = std::time::Instant::now();
             match job {
-                Job::Page(name) => self.run_page_job(&name),
+                Job::Page(name, range) => self.run_page_job(&name, &range),
                 Job::Metadata(name, candidate) => self.fill_metadata(&name, &candidate),
             }
             if started.elapsed() > SLOW_JOB {
@@ -320,16 +364,13 @@ impl<'a> Fetcher<'a> {
         }
     }
 
-    fn run_page_job(&self, name: &PackageName) {
+    fn run_page_job(&self, name: &PackageName, range: &Range) {
         let result = self.build(name);
-        let likely = result.as_ref().ok().and_then(|p| p.as_ref()).and_then(|c| {
-            // The newest usable stable version is the usual choice; read its metadata too.
-            c.versions
-                .iter()
-                .rev()
-                .find(|c| c.unusable.is_none() && !c.version.any_prerelease())
-                .cloned()
-        });
+        let likely = result
+            .as_ref()
+            .ok()
+            .and_then(|p| p.as_ref())
+            .and_then(|c| likely(c, range));
         {
             let mut pages = lock(&self.pages);
             match result {

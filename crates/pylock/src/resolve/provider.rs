@@ -124,7 +124,10 @@ impl<'a> Provider<'a> {
         boosted: Vec<PackageName>,
     ) -> Self {
         let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
-        fetcher.prefetch(root.iter().filter_map(|e| e.pkg.name()));
+        fetcher.prefetch_ranges(
+            root.iter()
+                .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
+        );
         Self {
             fetcher,
             options,
@@ -673,8 +676,11 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         let edges = self.edges_of(package, version);
-        self.fetcher
-            .prefetch(edges.iter().filter_map(|e| e.pkg.name()));
+        self.fetcher.prefetch_ranges(
+            edges
+                .iter()
+                .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
+        );
         if let Some(fork) = self.sibling_fork(&edges) {
             return Err(fork);
         }
