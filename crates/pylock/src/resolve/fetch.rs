@@ -63,7 +63,7 @@ fn likely(candidates: &Candidates, range: &Range) -> Option<Arc<Candidate>> {
 }
 
 /// A job longer than this waited on the network (a cached answer takes well under it).
-const SLOW_JOB: std::time::Duration = std::time::Duration::from_millis(3);
+const SLOW_JOB: std::time::Duration = std::time::Duration::from_millis(15);
 type MetadataSlots = HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>;
 
 /// The shared store of fetched pages and metadata, with its prefetch queue.
@@ -401,12 +401,13 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Run `solve` with `workers` prefetching threads, stopping them when it returns.
-    /// Run `solve` with up to `max` prefetching threads (starting with one per core), stopping
+    /// Run `solve` with up to `max` prefetching threads (starting with one per core, at least
+    /// four), stopping
     /// them when it returns.
     pub fn with_workers<T>(&self, max: usize, solve: impl FnOnce() -> T) -> T {
         let max = max.max(1);
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        let initial = max.min(cores);
+        let initial = max.min(cores.max(4));
         let workers = AtomicUsize::new(initial);
         std::thread::scope(|s| {
             for _ in 0..initial {
