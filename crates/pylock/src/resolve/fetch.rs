@@ -28,8 +28,10 @@ pub struct FilterSpec {
 }
 
 enum Slot<T> {
-    /// A worker is fetching it.
-    Pending,
+    /// Queued for a worker that has not started: whoever needs it first does it.
+    Queued,
+    /// Someone is fetching it: wait.
+    Running,
     Ready(T),
     /// A worker failed; whoever needs it fetches again and gets the error itself.
     Failed,
@@ -47,6 +49,18 @@ struct Queue {
 }
 
 type Page = Option<Arc<Candidates>>;
+
+/// Take a queued job's slot for this worker; `false` when someone else has taken it already.
+fn claim<K: std::hash::Hash + Eq, T>(slots: &Mutex<HashMap<K, Slot<T>>>, key: &K) -> bool {
+    let mut map = lock(slots);
+    match map.get_mut(key) {
+        Some(slot @ Slot::Queued) => {
+            *slot = Slot::Running;
+            true
+        }
+        _ => false,
+    }
+}
 
 /// The version a solve usually picks within `range`: the newest usable stable one, else the
 /// newest usable one.
@@ -114,16 +128,16 @@ impl<'a> Fetcher<'a> {
         loop {
             match pages.get(name) {
                 Some(Slot::Ready(p)) => return Ok(p.clone()),
-                Some(Slot::Pending) => {
+                Some(Slot::Running) => {
                     pages = self
                         .pages_ready
                         .wait(pages)
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
-                Some(Slot::Failed) | None => break,
+                Some(Slot::Queued | Slot::Failed) | None => break,
             }
         }
-        pages.insert(name.clone(), Slot::Pending);
+        pages.insert(name.clone(), Slot::Running);
         drop(pages);
         let result = self.build(name);
         let mut pages = lock(&self.pages);
@@ -155,16 +169,16 @@ impl<'a> Fetcher<'a> {
         loop {
             match map.get(&key) {
                 Some(Slot::Ready(m)) => return Ok(m.clone()),
-                Some(Slot::Pending) => {
+                Some(Slot::Running) => {
                     map = self
                         .metadata_ready
                         .wait(map)
                         .unwrap_or_else(std::sync::PoisonError::into_inner);
                 }
-                Some(Slot::Failed) | None => break,
+                Some(Slot::Queued | Slot::Failed) | None => break,
             }
         }
-        map.insert(key.clone(), Slot::Pending);
+        map.insert(key.clone(), Slot::Running);
         drop(map);
         let result = self.read_metadata(name, candidate);
         let mut map = lock(&self.metadata);
@@ -231,7 +245,7 @@ impl<'a> Fetcher<'a> {
             for (name, range) in wanted {
                 match pages.get(name) {
                     None => {
-                        pages.insert(name.clone(), Slot::Pending);
+                        pages.insert(name.clone(), Slot::Queued);
                         jobs.push(Job::Page(name.clone(), range));
                     }
                     Some(Slot::Ready(Some(candidates))) => {
@@ -251,7 +265,7 @@ impl<'a> Fetcher<'a> {
                     Job::Metadata(name, c) => match map.entry((name.clone(), c.version.clone())) {
                         std::collections::hash_map::Entry::Occupied(_) => false,
                         std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(Slot::Pending);
+                            e.insert(Slot::Queued);
                             true
                         }
                     },
@@ -276,7 +290,7 @@ impl<'a> Fetcher<'a> {
                 if let std::collections::hash_map::Entry::Vacant(e) =
                     map.entry((name.clone(), c.version.clone()))
                 {
-                    e.insert(Slot::Pending);
+                    e.insert(Slot::Queued);
                     fresh.push(Job::Metadata(name.clone(), c.clone()));
                 }
             }
@@ -339,8 +353,16 @@ impl<'a> Fetcher<'a> {
             };
             let started = std::time::Instant::now();
             match job {
-                Job::Page(name, range) => self.run_page_job(&name, &range),
-                Job::Metadata(name, candidate) => self.fill_metadata(&name, &candidate),
+                Job::Page(name, range) => {
+                    if claim(&self.pages, &name) {
+                        self.run_page_job(&name, &range);
+                    }
+                }
+                Job::Metadata(name, candidate) => {
+                    if claim(&self.metadata, &(name.clone(), candidate.version.clone())) {
+                        self.fill_metadata(&name, &candidate);
+                    }
+                }
             }
             if started.elapsed() > SLOW_JOB {
                 // Requests wait on the network: give every queued job a thread (up to `max`).
@@ -386,7 +408,7 @@ impl<'a> Fetcher<'a> {
                 if map.contains_key(&key) {
                     return;
                 }
-                map.insert(key.clone(), Slot::Pending);
+                map.insert(key.clone(), Slot::Running);
             }
             self.fill_metadata(name, &candidate);
         }
