@@ -257,22 +257,31 @@ impl<'a> Fetcher<'a> {
                 }
             }
         }
-        // Metadata jobs for versions already read or queued are dropped here.
-        let jobs: Vec<Job> = {
-            let mut map = lock(&self.metadata);
-            jobs.into_iter()
-                .filter(|job| match job {
-                    Job::Metadata(name, c) => match map.entry((name.clone(), c.version.clone())) {
-                        std::collections::hash_map::Entry::Occupied(_) => false,
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(Slot::Queued);
-                            true
-                        }
-                    },
-                    Job::Page(..) => true,
-                })
-                .collect()
-        };
+        let (pages, metadata): (Vec<Job>, Vec<Job>) =
+            jobs.into_iter().partition(|j| matches!(j, Job::Page(..)));
+        let mut jobs = pages;
+        jobs.extend(self.unqueued_metadata(metadata));
+        self.enqueue(jobs);
+    }
+
+    /// Of metadata jobs, those for versions not read nor queued yet, now marked queued.
+    fn unqueued_metadata(&self, jobs: Vec<Job>) -> Vec<Job> {
+        let mut map = lock(&self.metadata);
+        jobs.into_iter()
+            .filter(|job| match job {
+                Job::Metadata(name, c) => match map.entry((name.clone(), c.version.clone())) {
+                    std::collections::hash_map::Entry::Occupied(_) => false,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Slot::Queued);
+                        true
+                    }
+                },
+                Job::Page(..) => true,
+            })
+            .collect()
+    }
+
+    fn enqueue(&self, jobs: Vec<Job>) {
         if jobs.is_empty() {
             return;
         }
@@ -283,23 +292,12 @@ impl<'a> Fetcher<'a> {
     /// Queue the metadata of `candidates` of `name` not yet read or queued (older versions
     /// a backtracking solve is about to try).
     pub fn prefetch_metadata(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
-        let mut fresh = Vec::new();
-        {
-            let mut map = lock(&self.metadata);
-            for c in candidates {
-                if let std::collections::hash_map::Entry::Vacant(e) =
-                    map.entry((name.clone(), c.version.clone()))
-                {
-                    e.insert(Slot::Queued);
-                    fresh.push(Job::Metadata(name.clone(), c.clone()));
-                }
-            }
-        }
-        if fresh.is_empty() {
-            return;
-        }
-        lock(&self.queue).jobs.extend(fresh);
-        self.work.notify_all();
+        let jobs = candidates
+            .iter()
+            .map(|c| Job::Metadata(name.clone(), c.clone()))
+            .collect();
+        let jobs = self.unqueued_metadata(jobs);
+        self.enqueue(jobs);
     }
 
     fn fill_metadata(&self, name: &PackageName, candidate: &Candidate) {

@@ -346,13 +346,7 @@ impl<'a> Provider<'a> {
             |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
         let inside = and(region, &inside_marker);
         let outside = and(region, &inside_marker.negate());
-        let low = |m: &MarkerTree| match crate::pep::python_range(m).bounding_range() {
-            Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => {
-                Some(v.clone())
-            }
-            _ => None,
-        };
-        let outside_above = low(&outside) > low(&inside);
+        let outside_above = python_low(&outside) > python_low(&inside);
         // The part where the version fits is solved first; the other part then prefers its
         // versions where they fit and looks further where they do not.
         let mut parts: Vec<ForkPart> = Vec::new();
