@@ -8,6 +8,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// directory, synced, then renamed over `path`. A failure leaves any previous file untouched
 /// and no temporary file behind.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_renamed(path, contents, true)
+}
+
+/// [`write_atomic`] without the sync: for cache entries, which readers check for
+/// completeness themselves and which cost only speed when lost. Syncing each of the hundreds
+/// of files a cold resolve caches took more time than the resolve itself.
+pub fn write_atomic_unsynced(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_renamed(path, contents, false)
+}
+
+fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -25,7 +36,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(contents)?;
-        f.sync_all()?;
+        if sync {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -170,6 +170,73 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     std::fs::remove_dir_all(&cache).ok();
 }
 
+#[test]
+fn refresh_revalidates_every_cached_response() {
+    let (manifest, root) = trio();
+    let cache = tempdir("refresh");
+    let server = Server::start(root, Faults::default());
+    let url = format!("{}/simple", server.base);
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let bytes = server.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    let refreshing = HttpIndex::new(HttpOptions {
+        index_urls: vec![url.parse().expect("url")],
+        find_links: Vec::new(),
+        cache_dir: Some(cache.clone()),
+        refresh: true,
+        offline: false,
+    })
+    .expect("client");
+    let refreshed =
+        resolve(&manifest, &linux(), &Default::default(), &refreshing).expect("refresh");
+    assert_eq!(summary(&cold), summary(&refreshed));
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::Relaxed),
+        2 * requests,
+        "every cached response is asked for again"
+    );
+    assert_eq!(
+        server.bytes.load(std::sync::atomic::Ordering::Relaxed),
+        bytes,
+        "and answered 304 Not Modified: no body is sent again"
+    );
+    std::fs::remove_dir_all(&cache).ok();
+}
+
+/// Cache entries cut short (the cache is not synced to disk) are fetched again, not used.
+#[test]
+fn damaged_cache_entries_are_fetched_again() {
+    let (manifest, root) = trio();
+    let cache = tempdir("damaged");
+    let server = Server::start(root, Faults::default());
+    let url = format!("{}/simple", server.base);
+    let index = || http_index(std::slice::from_ref(&url), Some(&cache), false);
+    let cold = resolve(&manifest, &linux(), &Default::default(), &index()).expect("cold");
+    let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let mut cut = 0;
+    for entry in std::fs::read_dir(cache.join("http-v2")).expect("cache dir") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
+        cut += 1;
+    }
+    assert!(cut > 10, "{cut}");
+    let warm = resolve(&manifest, &linux(), &Default::default(), &index()).expect("warm");
+    assert_eq!(summary(&cold), summary(&warm));
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::Relaxed),
+        requests + cut,
+        "each damaged entry is fetched once more"
+    );
+    std::fs::remove_dir_all(&cache).ok();
+}
+
 fn small_case() -> (Manifest, PathBuf) {
     let mut m = Manifest::default();
     m.add_str("a", Role::Requirement).expect("req");

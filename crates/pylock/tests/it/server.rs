@@ -1,5 +1,5 @@
 //! A loopback HTTP/1.1 server for tests: serves a directory like a static Simple API mirror
-//! (content negotiation for PEP 691 JSON, byte ranges, Cache-Control), and can misbehave on
+//! (content negotiation for PEP 691 JSON, byte ranges, Cache-Control, ETag revalidation), and can misbehave on
 //! purpose (delays, 5xx, resets, truncated bodies, no range support, required credentials).
 
 use std::collections::HashMap;
@@ -153,6 +153,14 @@ fn serve(
         } else {
             lookup(root, &path, faults, &headers)
         };
+        // ETags are body lengths: enough to tell a revalidation from a new download here.
+        let etag = format!("\"{}\"", body.len());
+        let (status, body) =
+            if status.starts_with("200") && headers.get("if-none-match") == Some(&etag) {
+                ("304 Not Modified", Vec::new())
+            } else {
+                (status, body)
+            };
         let sent = if faults.truncate {
             body.len() / 2
         } else {
@@ -161,9 +169,8 @@ fn serve(
         bytes.fetch_add(sent, Ordering::Relaxed);
         write!(
             stream,
-            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: max-age=600\r\nETag: \"{}\"\r\n{extra}\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: max-age=600\r\nETag: {etag}\r\n{extra}\r\n",
             body.len(),
-            body.len()
         )?;
         stream.write_all(&body[..sent])?;
         stream.flush()?;

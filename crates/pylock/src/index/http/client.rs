@@ -90,27 +90,29 @@ impl Client {
             .cache_dir
             .as_deref()
             .map(|d| CacheEntry::new(d, url, accept));
-        let request = http::Request::get(redact(url))
-            .header(http::header::ACCEPT, accept)
-            .body(())
-            .map_err(|e| http_error(url, e.to_string()))?;
-        let cached = entry.as_ref().and_then(CacheEntry::load);
+        let bytes = entry.as_ref().and_then(CacheEntry::read);
+        let cached = bytes.as_deref().and_then(CacheEntry::parse);
         if self.options.offline {
             return cached
-                .map(|(_, fetched)| fetched)
+                .map(|c| c.fetched)
                 .ok_or_else(|| IndexError::NotCached { url: redact(url) });
         }
+        let cached = match cached {
+            Some(c) if c.fresh && !self.options.refresh => return Ok(c.fetched),
+            Some(c) => serde_json::from_slice::<CachePolicy>(c.policy)
+                .ok()
+                .map(|policy| (policy, c.fetched)),
+            None => None,
+        };
+        let request = cache_request(url, accept, false)?;
         let mut conditional = None;
-        let mut fresh = false;
         if let Some((policy, _)) = &cached {
-            match policy.before_request(&request, SystemTime::now()) {
-                BeforeRequest::Fresh(_) => fresh = !self.options.refresh,
-                BeforeRequest::Stale { request, .. } => conditional = Some(request.headers),
-            }
-        }
-        if fresh {
-            if let Some((_, fetched)) = cached {
-                return Ok(fetched);
+            // `--refresh` revalidates fresh entries too, as a request with `no-cache` would.
+            let asked = cache_request(url, accept, self.options.refresh)?;
+            if let BeforeRequest::Stale { request, .. } =
+                policy.before_request(&asked, SystemTime::now())
+            {
+                conditional = Some(request.headers);
             }
         }
         let response = self.send(url, accept, conditional.as_ref())?;
@@ -167,7 +169,10 @@ impl Client {
     /// requests), from the cache. Files on an index do not change under their URL, so this
     /// needs no revalidation; it is what makes `--offline` possible after such reads.
     pub fn derived(&self, url: &Url, what: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.derived_path(url, what)?).ok()
+        let bytes = std::fs::read(self.derived_path(url, what)?).ok()?;
+        let (len, body) = bytes.split_at_checked(8)?;
+        let len = u64::from_le_bytes(len.try_into().ok()?);
+        (body.len() as u64 == len).then(|| body.to_vec())
     }
 
     /// Keep something derived from the file at `url` in the cache (best effort).
@@ -176,15 +181,18 @@ impl Client {
             if let Some(dir) = path.parent() {
                 let _ = std::fs::create_dir_all(dir);
             }
-            let _ = crate::util::write_atomic(&path, bytes);
+            // Length first: an entry cut short is ignored.
+            let mut entry = Vec::with_capacity(8 + bytes.len());
+            entry.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            entry.extend_from_slice(bytes);
+            let _ = crate::util::write_atomic_unsynced(&path, &entry);
         }
     }
 
     fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
         let dir = self.options.cache_dir.as_deref()?;
         let key = Sha256::digest(format!("{}\n{what}", redact(url)).as_bytes());
-        let key = crate::util::hex(&key);
-        Some(dir.join("derived-v1").join(&key[..2]).join(key))
+        Some(dir.join("derived-v2").join(crate::util::hex(&key)))
     }
 
     /// GET a byte range of `url` (`bytes=start-end`, inclusive). `Ok(None)` when the server
@@ -296,6 +304,15 @@ fn describe_error(e: &reqwest::Error) -> String {
     out
 }
 
+/// The request the cache policy judges; `no_cache` asks for revalidation of fresh entries.
+fn cache_request(url: &Url, accept: &str, no_cache: bool) -> Result<http::Request<()>, IndexError> {
+    let mut request = http::Request::get(redact(url)).header(http::header::ACCEPT, accept);
+    if no_cache {
+        request = request.header(http::header::CACHE_CONTROL, "no-cache");
+    }
+    request.body(()).map_err(|e| http_error(url, e.to_string()))
+}
+
 fn http_error(url: &Url, reason: String) -> IndexError {
     IndexError::Http {
         url: redact(url),
@@ -365,69 +382,105 @@ pub fn parse_netrc(text: &str) -> HashMap<String, (String, Option<String>)> {
     out
 }
 
-fn ok_status() -> u16 {
-    200
+/// One cached response: a single file `http-v2/<key>` holding a header line, the cache
+/// policy on a line of its own, then the body.
+///
+/// The header says until when the entry is fresh, so a warm run reads one file and parses a
+/// short line; the policy (request and response headers) is parsed only to revalidate a
+/// stale entry. The body length in the header catches an entry cut short (entries are not
+/// synced to disk).
+struct CacheEntry {
+    path: PathBuf,
 }
 
-/// One cached response on disk: `<key>.json` (policy and headers) and `<key>.body`.
-struct CacheEntry {
-    meta: PathBuf,
-    body: PathBuf,
-}
+const CACHE_MAGIC: &[u8] = b"pylock-http-v2\n";
 
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Stored {
-    #[serde(default = "ok_status")]
+struct Header {
     status: u16,
-    policy: CachePolicy,
     content_type: Option<String>,
     url: String,
+    /// Seconds since the Unix epoch until which the entry may be used without asking.
+    fresh_until: u64,
+    body_len: usize,
+}
+
+/// A cached response; its policy is still JSON, parsed only when needed.
+struct Cached<'a> {
+    fetched: Fetched,
+    fresh: bool,
+    policy: &'a [u8],
+}
+
+fn unix_seconds(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl CacheEntry {
     fn new(dir: &Path, url: &Url, accept: &str) -> Self {
         let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
-        let key = crate::util::hex(&key);
-        let dir = dir.join("http-v1").join(&key[..2]);
         Self {
-            meta: dir.join(format!("{key}.json")),
-            body: dir.join(format!("{key}.body")),
+            path: dir.join("http-v2").join(crate::util::hex(&key)),
         }
     }
 
-    fn load(&self) -> Option<(CachePolicy, Fetched)> {
-        let stored: Stored = serde_json::from_slice(&std::fs::read(&self.meta).ok()?).ok()?;
-        let body = std::fs::read(&self.body).ok()?;
-        Some((
-            stored.policy,
-            Fetched {
-                status: stored.status,
-                content_type: stored.content_type,
-                body,
-                url: Url::parse(&stored.url).ok()?,
-            },
-        ))
+    /// The entry's bytes, if any.
+    fn read(&self) -> Option<Vec<u8>> {
+        std::fs::read(&self.path).ok()
     }
 
-    /// Body first, then metadata, each written atomically: a reader never sees a policy
-    /// without its body, and concurrent writers leave one complete entry.
+    /// Split an entry read by [`CacheEntry::read`]; `None` for anything damaged.
+    fn parse(bytes: &[u8]) -> Option<Cached<'_>> {
+        let rest = bytes.strip_prefix(CACHE_MAGIC)?;
+        let header_end = rest.iter().position(|&b| b == b'\n')?;
+        let header: Header = serde_json::from_slice(&rest[..header_end]).ok()?;
+        let rest = &rest[header_end + 1..];
+        let policy_end = rest.iter().position(|&b| b == b'\n')?;
+        let body = &rest[policy_end + 1..];
+        if body.len() != header.body_len {
+            return None;
+        }
+        Some(Cached {
+            fresh: unix_seconds(SystemTime::now()) < header.fresh_until,
+            policy: &rest[..policy_end],
+            fetched: Fetched {
+                status: header.status,
+                content_type: header.content_type,
+                body: body.to_vec(),
+                url: Url::parse(&header.url).ok()?,
+            },
+        })
+    }
+
+    /// Write the entry atomically (concurrent writers leave one complete entry).
     fn store(&self, policy: &CachePolicy, fetched: &Fetched) {
-        let stored = Stored {
+        let now = SystemTime::now();
+        let header = Header {
             status: fetched.status,
-            policy: policy.clone(),
             content_type: fetched.content_type.clone(),
             url: fetched.url.to_string(),
+            fresh_until: unix_seconds(now + policy.time_to_live(now)),
+            body_len: fetched.body.len(),
         };
-        let Ok(meta) = serde_json::to_vec(&stored) else {
+        let (Ok(header), Ok(policy)) = (serde_json::to_vec(&header), serde_json::to_vec(policy))
+        else {
             return;
         };
-        if let Some(dir) = self.meta.parent() {
+        let mut bytes = Vec::with_capacity(
+            CACHE_MAGIC.len() + header.len() + policy.len() + 2 + fetched.body.len(),
+        );
+        bytes.extend_from_slice(CACHE_MAGIC);
+        bytes.extend_from_slice(&header);
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&policy);
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&fetched.body);
+        if let Some(dir) = self.path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
         // A cache that cannot be written only costs speed.
-        if crate::util::write_atomic(&self.body, &fetched.body).is_ok() {
-            let _ = crate::util::write_atomic(&self.meta, &meta);
-        }
+        let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
     }
 }
 
