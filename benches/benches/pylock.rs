@@ -29,6 +29,32 @@ fn parse_json(bencher: divan::Bencher, project: &str) {
     bencher.bench(|| parse_json_page(divan::black_box(&bytes), &url, &name).expect("parses"));
 }
 
+/// Every JSON page of the large set (298 projects, 6,529 files): what a warm run parses.
+#[divan::bench(sample_count = 20)]
+fn parse_json_all_large(bencher: divan::Bencher) {
+    let root = workspace().join("fixtures/realworld/large/index/simple");
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(&root).expect("index") {
+        let dir = entry.expect("entry").path();
+        let project = dir.file_name().expect("name").to_string_lossy().into_owned();
+        if let Ok(bytes) = std::fs::read(dir.join("index.json")) {
+            let name: PackageName = project.parse().expect("name");
+            pages.push((bytes, page_url(&project), name));
+        }
+    }
+    bencher.bench(|| {
+        pages
+            .iter()
+            .map(|(bytes, url, name)| {
+                parse_json_page(divan::black_box(bytes), url, name)
+                    .expect("parses")
+                    .files
+                    .len()
+            })
+            .sum::<usize>()
+    });
+}
+
 #[divan::bench(args = ["rpds-py", "charset-normalizer"])]
 fn parse_html(bencher: divan::Bencher, project: &str) {
     let path = workspace().join(format!(

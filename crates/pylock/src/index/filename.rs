@@ -15,14 +15,12 @@ pub enum DistKind {
 }
 
 /// The tag sets of a wheel file name; each is a `.`-separated list in the name.
+///
+/// Kept as the one `py-abi-platform` string the name holds (pages list thousands of wheels:
+/// one allocation each rather than one per tag), split on demand.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WheelTags {
-    /// Python tags (`cp312`, `py3`).
-    pub python: Vec<String>,
-    /// ABI tags (`cp312`, `abi3`, `none`).
-    pub abi: Vec<String>,
-    /// Platform tags (`manylinux_2_17_x86_64`, `any`).
-    pub platform: Vec<String>,
+    tags: Box<str>,
 }
 
 impl WheelTags {
@@ -30,14 +28,27 @@ impl WheelTags {
     /// compressed sets such as `py2.py3-none-any` allowed).
     pub fn parse(tags: &str) -> Option<Self> {
         let mut parts = tags.splitn(3, '-');
-        let mut next = || -> Option<Vec<String>> {
-            Some(parts.next()?.split('.').map(str::to_owned).collect())
-        };
-        Some(Self {
-            python: next()?,
-            abi: next()?,
-            platform: next()?,
-        })
+        let complete = (0..3).all(|_| parts.next().is_some_and(|p| !p.is_empty()));
+        (complete && !tags.ends_with('-')).then(|| Self { tags: tags.into() })
+    }
+
+    fn set(&self, i: usize) -> std::str::Split<'_, char> {
+        self.tags.splitn(3, '-').nth(i).unwrap_or_default().split('.')
+    }
+
+    /// Python tags (`cp312`, `py3`).
+    pub fn python(&self) -> impl Iterator<Item = &str> + Clone {
+        self.set(0)
+    }
+
+    /// ABI tags (`cp312`, `abi3`, `none`).
+    pub fn abi(&self) -> impl Iterator<Item = &str> + Clone {
+        self.set(1)
+    }
+
+    /// Platform tags (`manylinux_2_17_x86_64`, `any`).
+    pub fn platform(&self) -> impl Iterator<Item = &str> + Clone {
+        self.set(2)
     }
 }
 
@@ -53,24 +64,27 @@ pub struct DistFilename {
 /// Parse a distribution file name of project `name`. `None` for names we do not install from
 /// (eggs, installers, other archive formats) or that do not belong to `name`.
 pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename> {
+    parse_filename_with(filename, name, |v| Version::from_str(v).ok())
+}
+
+/// [`parse_filename`] with the version text parsed by `version`: pages list dozens of files
+/// per version, and parsing each version once saves much of a page's cost.
+pub(crate) fn parse_filename_with(
+    filename: &str,
+    name: &PackageName,
+    mut version: impl FnMut(&str) -> Option<Version>,
+) -> Option<DistFilename> {
     if let Some(stem) = filename.strip_suffix(".whl") {
-        let parts: Vec<&str> = stem.split('-').collect();
-        let (dist, version, tags) = match parts.as_slice() {
-            [dist, version, _build, py, abi, plat] => (dist, version, [py, abi, plat]),
-            [dist, version, py, abi, plat] => (dist, version, [py, abi, plat]),
-            _ => return None,
-        };
-        if !same_name(dist, name) {
+        // name-version(-build)?-py-abi-platform: the tags are the last three parts.
+        let head = stem.rsplitn(4, '-').nth(3)?;
+        let mut head_parts = head.split('-');
+        let (dist, version_text) = (head_parts.next()?, head_parts.next()?);
+        if head_parts.nth(1).is_some() || !same_name(dist, name) {
             return None;
         }
-        let split = |s: &str| s.split('.').map(str::to_owned).collect::<Vec<_>>();
         return Some(DistFilename {
-            version: Version::from_str(version).ok()?,
-            kind: DistKind::Wheel(WheelTags {
-                python: split(tags[0]),
-                abi: split(tags[1]),
-                platform: split(tags[2]),
-            }),
+            version: version(version_text)?,
+            kind: DistKind::Wheel(WheelTags::parse(&stem[head.len() + 1..])?),
         });
     }
     let stem = filename
@@ -81,10 +95,8 @@ pub fn parse_filename(filename: &str, name: &PackageName) -> Option<DistFilename
     stem.char_indices()
         .filter(|&(_, c)| c == '-')
         .find_map(|(i, _)| {
-            let (dist, version) = (&stem[..i], &stem[i + 1..]);
-            same_name(dist, name)
-                .then(|| Version::from_str(version).ok())
-                .flatten()
+            let (dist, version_text) = (&stem[..i], &stem[i + 1..]);
+            same_name(dist, name).then(|| version(version_text)).flatten()
         })
         .map(|version| DistFilename {
             version,
@@ -137,9 +149,10 @@ mod tests {
         let DistKind::Wheel(tags) = f.kind else {
             panic!("not a wheel")
         };
-        assert_eq!(tags.python, ["cp312"]);
+        assert_eq!(tags.python().collect::<Vec<_>>(), ["cp312"]);
+        assert_eq!(tags.abi().collect::<Vec<_>>(), ["cp312"]);
         assert_eq!(
-            tags.platform,
+            tags.platform().collect::<Vec<_>>(),
             ["manylinux2014_x86_64", "manylinux_2_17_x86_64"]
         );
         let f = parse_filename(
@@ -150,6 +163,8 @@ mod tests {
         assert_eq!(f.version.to_string(), "4.0");
         assert!(parse_filename("other-1.0-py3-none-any.whl", &name("black")).is_none());
         assert!(parse_filename("black-1.0-py3-none.whl", &name("black")).is_none());
+        assert!(parse_filename("black-1.0-1-x-py3-none-any.whl", &name("black")).is_none());
+        assert!(parse_filename("black-1.0-py3--any.whl", &name("black")).is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use url::Url;
 
-use super::filename::{parse_filename, DistKind};
+use super::filename::{parse_filename, parse_filename_with, DistKind};
 use super::IndexError;
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 
@@ -165,6 +165,25 @@ impl JsonMetadata<'_> {
     }
 }
 
+/// The last version text parsed and its result: a page lists a version's files together.
+#[derive(Default)]
+struct VersionMemo {
+    last: Option<(String, Option<Version>)>,
+}
+
+impl VersionMemo {
+    fn parse(&mut self, text: &str) -> Option<Version> {
+        match &self.last {
+            Some((t, v)) if t == text => v.clone(),
+            _ => {
+                let v = Version::from_str(text).ok();
+                self.last = Some((text.to_owned(), v.clone()));
+                v
+            }
+        }
+    }
+}
+
 /// Parse a PEP 691 JSON project page fetched from `page_url`.
 pub fn parse_json_page(
     bytes: &[u8],
@@ -184,8 +203,9 @@ pub fn parse_json_page(
     }
     let mut requires_python: HashMap<Cow<'_, str>, Option<VersionSpecifiers>> = HashMap::new();
     let mut files = Vec::with_capacity(page.files.len());
+    let mut versions = VersionMemo::default();
     for f in page.files {
-        let Some(parsed) = parse_filename(&f.filename, name) else {
+        let Some(parsed) = parse_filename_with(&f.filename, name, |v| versions.parse(v)) else {
             continue;
         };
         let url = join_url(page_url, &f.url)?;

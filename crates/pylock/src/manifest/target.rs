@@ -265,14 +265,12 @@ impl Tags {
     /// Whether a wheel with these tag sets installs here.
     pub fn is_compatible(&self, wheel: &WheelTags) -> bool {
         let platform_ok = wheel
-            .platform
-            .iter()
+            .platform()
             .any(|p| p == "any" || self.platforms.contains(p));
         platform_ok
             && wheel
-                .python
-                .iter()
-                .any(|py| wheel.abi.iter().any(|abi| self.python_abi_ok(py, abi)))
+                .python()
+                .any(|py| wheel.abi().any(|abi| self.python_abi_ok(py, abi)))
     }
 
     fn python_abi_ok(&self, py: &str, abi: &str) -> bool {

@@ -143,8 +143,8 @@ impl EnvSet {
 /// allow and the OS and architecture its platform tags name. Tags we do not know stay open.
 pub fn wheel_marker(tags: &WheelTags) -> MarkerTree {
     let mut python = MarkerTree::FALSE;
-    for py in &tags.python {
-        for abi in &tags.abi {
+    for py in tags.python() {
+        for abi in tags.abi() {
             python = or(
                 &python,
                 &cached_marker(&format!("{py}-{abi}"), || python_tag_marker(py, abi)),
@@ -152,7 +152,7 @@ pub fn wheel_marker(tags: &WheelTags) -> MarkerTree {
         }
     }
     let mut platform = MarkerTree::FALSE;
-    for tag in &tags.platform {
+    for tag in tags.platform() {
         platform = or(&platform, &cached_marker(tag, || platform_tag_marker(tag)));
     }
     and(&python, &platform)
