@@ -3,10 +3,11 @@
 TCP_NODELAY, so timings measure the resolvers and not the server. `python3 -m http.server`
 answers HTTP/1.0 and stalls ~40 ms per sequential request (Nagle + delayed ACK).
 
-    serve.py DIR [--port N] [--delay-ms MS]
+    serve.py DIR [--port N] [--delay-ms MS] [--log FILE]
 
 Project pages are negotiated: PEP 691 JSON when the client accepts it (and index.json exists),
-else PEP 503 HTML. --delay-ms adds latency to every response, to imitate a remote index.
+else PEP 503 HTML. --delay-ms adds latency to every response, to imitate a remote index;
+--log writes each request (milliseconds since start, status, path) to FILE.
 Prints the base URL on stdout once listening.
 """
 
@@ -23,8 +24,17 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     delay = 0.0
 
+    log = None
+    start = time.perf_counter()
+
     def log_message(self, *args):
         pass
+
+    def log_request(self, code="-", size="-"):
+        if self.log:
+            ms = (time.perf_counter() - self.start) * 1000
+            self.log.write(f"{ms:8.1f} {code} {self.path}\n")
+            self.log.flush()
 
     def setup(self):
         super().setup()
@@ -41,7 +51,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 self.send_response(200)
                 self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
                 self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "max-age=600")
                 self.end_headers()
                 import io
                 return io.BytesIO(body)
@@ -63,8 +72,11 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay-ms", type=float, default=0.0)
+    ap.add_argument("--log")
     args = ap.parse_args()
     Handler.delay = args.delay_ms / 1000.0
+    if args.log:
+        Handler.log = open(args.log, "w")
     handler = lambda *a, **k: Handler(*a, directory=args.dir, **k)  # noqa: E731
     with Server(("127.0.0.1", args.port), handler) as srv:
         print(f"http://127.0.0.1:{srv.server_address[1]}/simple", flush=True)

@@ -36,7 +36,11 @@ fn parse_json_all_large(bencher: divan::Bencher) {
     let mut pages = Vec::new();
     for entry in std::fs::read_dir(&root).expect("index") {
         let dir = entry.expect("entry").path();
-        let project = dir.file_name().expect("name").to_string_lossy().into_owned();
+        let project = dir
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         if let Ok(bytes) = std::fs::read(dir.join("index.json")) {
             let name: PackageName = project.parse().expect("name");
             pages.push((bytes, page_url(&project), name));

@@ -33,7 +33,11 @@ impl WheelTags {
     }
 
     fn set(&self, i: usize) -> std::str::Split<'_, char> {
-        self.tags.splitn(3, '-').nth(i).unwrap_or_default().split('.')
+        self.tags
+            .splitn(3, '-')
+            .nth(i)
+            .unwrap_or_default()
+            .split('.')
     }
 
     /// Python tags (`cp312`, `py3`).
@@ -96,7 +100,9 @@ pub(crate) fn parse_filename_with(
         .filter(|&(_, c)| c == '-')
         .find_map(|(i, _)| {
             let (dist, version_text) = (&stem[..i], &stem[i + 1..]);
-            same_name(dist, name).then(|| version(version_text)).flatten()
+            same_name(dist, name)
+                .then(|| version(version_text))
+                .flatten()
         })
         .map(|version| DistFilename {
             version,

@@ -12,7 +12,9 @@ use jiff::Timestamp;
 use super::candidates::{Candidate, Candidates, FileFilter};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
 use crate::manifest::Tags;
-use crate::pep::{PackageName, Range, Version};
+use crate::pep::{
+    requirement_range, restrict_extras, MarkerEnvironment, PackageName, Range, Version,
+};
 use crate::util::lock;
 
 /// What decides which files of a page are usable, owned so workers can apply it.
@@ -25,6 +27,9 @@ pub struct FilterSpec {
     pub exclude_newer: Option<Timestamp>,
     /// Versions whose yanked files are allowed.
     pub allowed_yanks: HashSet<(PackageName, Version)>,
+    /// The target's marker values (single-environment targets): which dependencies to
+    /// prefetch.
+    pub env: Option<MarkerEnvironment>,
 }
 
 enum Slot<T> {
@@ -231,11 +236,6 @@ impl<'a> Fetcher<'a> {
         Ok(Arc::new(self.index.metadata(file)?))
     }
 
-    /// Queue the pages of `names` not yet fetched or queued.
-    pub fn prefetch<'n>(&self, names: impl IntoIterator<Item = &'n PackageName>) {
-        self.prefetch_ranges(names.into_iter().map(|n| (n, Range::full())));
-    }
-
     /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
     /// version each is likely to get within the range asked for (the newest usable one).
     pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
@@ -302,16 +302,21 @@ impl<'a> Fetcher<'a> {
 
     fn fill_metadata(&self, name: &PackageName, candidate: &Candidate) {
         let result = self.read_metadata(name, candidate);
-        // Unconditional dependencies of a version we read are very likely needed next: queue
-        // their pages now rather than when the solver asks (one round trip less per level).
+        // The dependencies of a version we read are very likely needed next: queue their
+        // pages now (and, once a page is in, the metadata of the version likely chosen in
+        // the range asked for) rather than when the solver asks: one round trip less per
+        // level of the graph. Dependencies behind extras wait for the solver.
         if let Ok(m) = &result {
-            let deps: Vec<PackageName> = m
+            let deps: Vec<(&PackageName, Range)> = m
                 .requires_dist
                 .iter()
-                .filter(|r| r.marker.is_true())
-                .map(|r| r.name.clone())
+                .filter(|r| match &self.filter.env {
+                    Some(env) => r.evaluate_markers(env, &[]),
+                    None => !restrict_extras(&r.marker, &[]).is_false(),
+                })
+                .map(|r| (&r.name, requirement_range(r)))
                 .collect();
-            self.prefetch(&deps);
+            self.prefetch_ranges(deps);
         }
         let key = (name.clone(), candidate.version.clone());
         let mut map = lock(&self.metadata);
@@ -437,5 +442,89 @@ impl<'a> Fetcher<'a> {
             self.close();
             out
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::MemoryIndex;
+    use crate::manifest::Target;
+
+    fn index() -> MemoryIndex {
+        let mut index = MemoryIndex::new();
+        let any = |n: &str, v: &str| format!("{}-{v}-py3-none-any.whl", n.replace('-', "_"));
+        index
+            .add(
+                "a",
+                "1.0",
+                "",
+                &[
+                    "on-linux; sys_platform == 'linux'",
+                    "on-windows; sys_platform == 'win32'",
+                    "with-extra; extra == 'x'",
+                    "capped<2",
+                ],
+                &[&any("a", "1.0")],
+            )
+            .expect("a");
+        for (n, v) in [
+            ("on-linux", "1.0"),
+            ("on-windows", "1.0"),
+            ("with-extra", "1.0"),
+            ("capped", "1.0"),
+            ("capped", "2.0"),
+        ] {
+            index.add(n, v, "", &[], &[&any(n, v)]).expect("release");
+        }
+        index
+    }
+
+    /// What reading `a`'s metadata queues, for a single-environment target or a universal one.
+    fn queued_after_reading_a(env: Option<MarkerEnvironment>) -> (Vec<String>, Vec<String>) {
+        let index = index();
+        let fetcher = Fetcher::new(
+            &index,
+            FilterSpec {
+                python: None,
+                tags: None,
+                exclude_newer: None,
+                allowed_yanks: HashSet::new(),
+                env,
+            },
+        );
+        let a: PackageName = "a".parse().expect("name");
+        let page = fetcher.page(&a).expect("page").expect("exists");
+        fetcher.fill_metadata(&a, &page.versions[0]);
+        let jobs: Vec<Job> = lock(&fetcher.queue).jobs.drain(..).collect();
+        let mut pages = Vec::new();
+        for job in jobs {
+            if let Job::Page(name, range) = job {
+                fetcher.run_page_job(&name, &range);
+                pages.push(name.to_string());
+            }
+        }
+        let mut metadata: Vec<String> = lock(&fetcher.metadata)
+            .keys()
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
+        pages.sort();
+        metadata.sort();
+        (pages, metadata)
+    }
+
+    #[test]
+    fn dependencies_that_apply_are_prefetched_with_their_ranges() {
+        let linux = Target::single("3.12", "linux".parse().expect("platform"), None)
+            .expect("target")
+            .environment();
+        let (pages, metadata) = queued_after_reading_a(linux);
+        // Not the Windows-only one, nor the one behind an extra nobody asked for yet.
+        assert_eq!(pages, ["capped", "on-linux"]);
+        // The version the requirement allows (capped<2), not the newest.
+        assert_eq!(metadata, ["a 1.0", "capped 1.0", "on-linux 1.0"]);
+
+        let (pages, _) = queued_after_reading_a(None);
+        assert_eq!(pages, ["capped", "on-linux", "on-windows"]);
     }
 }

@@ -82,17 +82,19 @@ pub fn resolve(
         _ => None,
     };
     let filter = match &single {
-        Some(Scope::Single { python, tags, .. }) => FilterSpec {
+        Some(Scope::Single { python, tags, env }) => FilterSpec {
             python: Some(python.clone()),
             tags: Some(tags.clone()),
             exclude_newer: options.exclude_newer,
             allowed_yanks: inputs.allowed_yanks.clone(),
+            env: Some(env.clone()),
         },
         _ => FilterSpec {
             python: None,
             tags: None,
             exclude_newer: options.exclude_newer,
             allowed_yanks: inputs.allowed_yanks.clone(),
+            env: None,
         },
     };
     let fetcher = Fetcher::new(index, filter);

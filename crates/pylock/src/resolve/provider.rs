@@ -273,7 +273,7 @@ impl<'a> Provider<'a> {
         range: &Range,
     ) {
         const AFTER: usize = 2;
-        const BATCH: usize = 16;
+        const BATCH: usize = 50;
         let count = {
             let mut choices = lock(&self.choices);
             let n = choices.entry(name.clone()).or_insert(0);
