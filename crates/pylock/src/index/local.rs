@@ -90,8 +90,8 @@ impl Index for LocalIndex {
                 filename: file.filename.clone(),
             });
         };
-        let mut url = file.url.clone();
-        url.set_path(&format!("{}.metadata", file.url.path()));
+        let mut url = file.url.parse()?;
+        url.set_path(&format!("{}.metadata", url.path()));
         let Some(bytes) = read(&url)? else {
             return Err(IndexError::Io {
                 url: url.to_string(),

@@ -130,7 +130,7 @@ impl Index for MemoryIndex {
                     filename: f.clone(),
                     version: parsed.version,
                     kind: parsed.kind,
-                    url,
+                    url: url.into(),
                     sha256: None,
                     requires_python: r.requires_python.clone(),
                     yanked: r.yanked,

@@ -5,6 +5,7 @@
 //! every transport (the local directory here, HTTP later) shares them.
 
 mod archive;
+mod compact;
 mod filename;
 mod http;
 mod local;
@@ -20,7 +21,7 @@ pub use http::{redact, HttpIndex, HttpOptions};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};
-pub use page::{parse_html_page, parse_json_page, DistFile, ProjectPage};
+pub use page::{parse_html_page, parse_json_page, DistFile, FileUrl, ProjectPage};
 pub use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;

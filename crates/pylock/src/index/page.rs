@@ -33,7 +33,7 @@ pub struct DistFile {
     /// Wheel (with tags) or sdist.
     pub kind: DistKind,
     /// Absolute URL of the file.
-    pub url: Url,
+    pub url: FileUrl,
     /// The sha256 the index gives for the file, lowercase hex.
     pub sha256: Option<String>,
     /// `Requires-Python` from the page (`data-requires-python` / `requires-python`).
@@ -46,6 +46,49 @@ pub struct DistFile {
     pub size: Option<u64>,
     /// Upload time (PEP 700).
     pub upload_time: Option<Timestamp>,
+}
+
+/// The absolute URL of a distribution file, kept as text until it is used: pages list
+/// thousands of files, and parsing every URL cost more than the rest of a cached page (the
+/// `url` crate processes each host name); a resolve uses a few hundred of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileUrl(Box<str>);
+
+impl FileUrl {
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Its scheme (`https`, `file`), lowercase as URLs keep it.
+    pub fn scheme(&self) -> &str {
+        self.0.split_once(':').map_or("", |(s, _)| s)
+    }
+
+    /// The parsed URL; an error names it.
+    pub fn parse(&self) -> Result<Url, IndexError> {
+        Url::parse(&self.0).map_err(|e| IndexError::InvalidLocation {
+            location: self.0.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// A URL known to be valid, or from a source that wrote only valid ones (the cache).
+    pub(crate) fn from_text(text: &str) -> Self {
+        Self(text.into())
+    }
+}
+
+impl From<Url> for FileUrl {
+    fn from(url: Url) -> Self {
+        Self(String::from(url).into_boxed_str())
+    }
+}
+
+impl std::fmt::Display for FileUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 impl DistFile {
@@ -167,12 +210,12 @@ impl JsonMetadata<'_> {
 
 /// The last version text parsed and its result: a page lists a version's files together.
 #[derive(Default)]
-struct VersionMemo {
+pub(super) struct VersionMemo {
     last: Option<(String, Option<Version>)>,
 }
 
 impl VersionMemo {
-    fn parse(&mut self, text: &str) -> Option<Version> {
+    pub(super) fn parse(&mut self, text: &str) -> Option<Version> {
         match &self.last {
             Some((t, v)) if t == text => v.clone(),
             _ => {
@@ -225,7 +268,7 @@ pub fn parse_json_page(
             version: parsed.version,
             kind: parsed.kind,
             sha256: f.hashes.sha256.map(|s| s.to_ascii_lowercase()),
-            url,
+            url: url.into(),
             requires_python,
             yanked: f.yanked.0,
             core_metadata: f
@@ -299,7 +342,7 @@ pub fn parse_html_page(
             filename,
             version: parsed.version,
             kind: parsed.kind,
-            url,
+            url: url.into(),
             sha256,
             requires_python: attr(tag, "data-requires-python")
                 .as_deref()
@@ -339,7 +382,7 @@ fn join_url(base: &Url, href: &str) -> Result<Url, IndexError> {
 
 /// An unparseable `Requires-Python` on a page is treated as absent, as pip does: the core
 /// metadata still carries the authoritative value.
-fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
+pub(super) fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
     let s = s.trim();
     if s.is_empty() {
         return None;

@@ -134,9 +134,12 @@ impl Location {
 }
 
 fn locked_file(file: &DistFile, base: Option<&Path>) -> LockedFile {
-    let location = match (file.url.scheme(), file.url.to_file_path()) {
-        ("file", Ok(path)) => Location::Path(relative_path(&path, base)),
-        _ => Location::Url(file.url.to_string()),
+    let path = (file.url.scheme() == "file")
+        .then(|| file.url.parse().ok()?.to_file_path().ok())
+        .flatten();
+    let location = match path {
+        Some(path) => Location::Path(relative_path(&path, base)),
+        None => Location::Url(file.url.to_string()),
     };
     LockedFile {
         name: None,
@@ -148,11 +151,27 @@ fn locked_file(file: &DistFile, base: Option<&Path>) -> LockedFile {
 }
 
 /// `path` relative to `base` when both are absolute, `/`-separated.
+/// The components of `path` with `.` dropped and `..` applied to what precedes it (without
+/// asking the file system), so that `/a/b/../c` and `/a/c` compare equal.
+fn lexical_components(path: &Path) -> Vec<Component<'_>> {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn relative_path(path: &Path, base: Option<&Path>) -> String {
     let rel = match base {
         Some(base) if path.is_absolute() => {
-            let p: Vec<Component> = path.components().collect();
-            let b: Vec<Component> = base.components().collect();
+            let p = lexical_components(path);
+            let b = lexical_components(base);
             let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
             if common == 0 {
                 path.to_path_buf()
@@ -192,6 +211,15 @@ mod tests {
         assert_eq!(
             relative_path(Path::new("/a/b/x.whl"), Some(Path::new("/a/b"))),
             "x.whl"
+        );
+        // `..` in either path is applied, not compared as a name.
+        assert_eq!(
+            relative_path(Path::new("/a/b/x.whl"), Some(Path::new("/a/b/c/.."))),
+            "x.whl"
+        );
+        assert_eq!(
+            relative_path(Path::new("/a/c/../b/./x.whl"), Some(Path::new("/a"))),
+            "b/x.whl"
         );
     }
 

@@ -443,6 +443,17 @@ impl<'a> Fetcher<'a> {
             out
         })
     }
+
+    /// Free what was fetched on another thread: hundreds of pages and metadata take
+    /// milliseconds to free, which the caller need not wait for.
+    pub fn release_in_background(self) {
+        let pages = std::mem::take(&mut *lock(&self.pages));
+        let metadata = std::mem::take(&mut *lock(&self.metadata));
+        // If no thread can be started, the closure (and the store) is dropped right here.
+        let _detached = std::thread::Builder::new()
+            .name("pylock-free".into())
+            .spawn(move || drop((pages, metadata)));
+    }
 }
 
 #[cfg(test)]

@@ -98,12 +98,14 @@ pub fn resolve(
         },
     };
     let fetcher = Fetcher::new(index, filter);
-    fetcher.with_workers(index.concurrency(), || match single {
+    let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
-    })
+    });
+    fetcher.release_in_background();
+    resolution
 }
 
 /// Resolve for one environment.

@@ -118,6 +118,18 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let cold_requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     assert!(cold_requests > 40, "{cold_requests}");
     let before = server.hits.lock().expect("hits").clone();
+    // Pages are cached parsed (a compact binary form), not as the JSON the server sent.
+    let pages = before.keys().filter(|p| p.starts_with("/simple/")).count();
+    let parsed = std::fs::read_dir(cache.join("http-v2"))
+        .expect("cache")
+        .filter(|e| {
+            let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
+            bytes
+                .windows(b"x.pylock-page.v1".len())
+                .any(|w| w == b"x.pylock-page.v1")
+        })
+        .count();
+    assert!(pages > 10 && parsed == pages, "{parsed} of {pages} pages");
     let t1 = std::time::Instant::now();
     let warm = resolve(
         &manifest,

@@ -85,6 +85,18 @@ impl Client {
     /// GET `url` with `accept`, through the cache. 404 is returned as such; other failures
     /// are errors naming the URL.
     pub fn get(&self, url: &Url, accept: &str) -> Result<Fetched, IndexError> {
+        self.get_kept_as(url, accept, Ok)
+    }
+
+    /// [`Client::get`], keeping `keep(response)` in the cache instead of a 200 response as
+    /// received (a page already parsed, say): callers get what the cache keeps, from the
+    /// network or not. A response `keep` refuses is an error and is not cached.
+    pub fn get_kept_as(
+        &self,
+        url: &Url,
+        accept: &str,
+        keep: impl FnOnce(Fetched) -> Result<Fetched, IndexError>,
+    ) -> Result<Fetched, IndexError> {
         let entry = self
             .options
             .cache_dir
@@ -149,12 +161,15 @@ impl Client {
             .bytes()
             .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?
             .to_vec();
-        let fetched = Fetched {
+        let mut fetched = Fetched {
             status,
             content_type,
             body,
             url: final_url,
         };
+        if status == 200 {
+            fetched = keep(fetched)?;
+        }
         if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.

@@ -13,9 +13,10 @@ use std::sync::Mutex;
 use url::Url;
 
 pub use client::redact;
-use client::{Client, ClientOptions};
+use client::{Client, ClientOptions, Fetched};
 
 use super::archive::{sdist_metadata, wheel_metadata};
+use super::compact;
 use super::{
     parse_filename, parse_html_page, parse_json_page, parse_metadata, verify_sha256, CoreMetadata,
     DistFile, DistKind, Index, IndexError, ProjectPage,
@@ -95,20 +96,19 @@ impl HttpIndex {
                     location: redact(base),
                     reason: e.to_string(),
                 })?;
-            let fetched = self.client.get(&url, ACCEPT_PAGE)?;
+            // The cache keeps pages parsed (see `compact`): a warm run decodes them.
+            let fetched = self.client.get_kept_as(&url, ACCEPT_PAGE, |fetched| {
+                let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+                Ok(Fetched {
+                    content_type: Some(compact::CONTENT_TYPE.to_owned()),
+                    body: compact::encode(&page),
+                    ..fetched
+                })
+            })?;
             if fetched.status == 404 {
                 continue;
             }
-            let json = fetched
-                .content_type
-                .as_deref()
-                .is_some_and(|t| t.contains("application/vnd.pypi.simple.v1+json"));
-            let page = if json {
-                parse_json_page(&fetched.body, &fetched.url, name)
-            } else {
-                parse_html_page(&fetched.body, &fetched.url, name)
-            }
-            .map_err(|e| redact_error(e, &url))?;
+            let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
             return Ok(Some(page));
         }
         Ok(None)
@@ -157,19 +157,20 @@ impl HttpIndex {
     }
 
     fn download(&self, file: &DistFile) -> Result<Vec<u8>, IndexError> {
-        let bytes = if file.url.scheme() == "file" {
-            read_file_url(&file.url)?
+        let url = file.url.parse()?;
+        let bytes = if url.scheme() == "file" {
+            read_file_url(&url)?
         } else {
-            let fetched = self.client.get(&file.url, "*/*")?;
+            let fetched = self.client.get(&url, "*/*")?;
             if fetched.status != 200 {
                 return Err(IndexError::Http {
-                    url: redact(&file.url),
+                    url: redact(&url),
                     reason: "not found".into(),
                 });
             }
             fetched.body
         };
-        verify_sha256(&bytes, file.sha256.as_deref(), &redact(&file.url))?;
+        verify_sha256(&bytes, file.sha256.as_deref(), &redact(&url))?;
         Ok(bytes)
     }
 }
@@ -201,10 +202,11 @@ impl Index for HttpIndex {
     }
 
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-        let shown = redact(&file.url);
+        let file_url = file.url.parse()?;
+        let shown = redact(&file_url);
         if let Some(expected) = &file.core_metadata {
-            let mut url = file.url.clone();
-            url.set_path(&format!("{}.metadata", file.url.path()));
+            let mut url = file_url.clone();
+            url.set_path(&format!("{}.metadata", file_url.path()));
             let fetched = if url.scheme() == "file" {
                 Some(read_file_url(&url)?)
             } else {
@@ -217,23 +219,23 @@ impl Index for HttpIndex {
             }
         }
         let bytes = match &file.kind {
-            DistKind::Wheel(_) if file.url.scheme() == "file" => {
-                let path = file_path(&file.url)?;
+            DistKind::Wheel(_) if file_url.scheme() == "file" => {
+                let path = file_path(&file_url)?;
                 let f = std::fs::File::open(&path).map_err(|source| IndexError::Io {
                     url: shown.clone(),
                     source,
                 })?;
                 wheel_metadata(std::io::BufReader::new(f), &shown)?
             }
-            DistKind::Wheel(_) => match self.client.derived(&file.url, "METADATA") {
+            DistKind::Wheel(_) => match self.client.derived(&file_url, "METADATA") {
                 Some(bytes) => bytes,
                 None => {
-                    let bytes = match range::RangeReader::open(&self.client, &file.url, file.size)?
+                    let bytes = match range::RangeReader::open(&self.client, &file_url, file.size)?
                     {
                         Some(reader) => wheel_metadata(reader, &shown)?,
                         None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
                     };
-                    self.client.store_derived(&file.url, "METADATA", &bytes);
+                    self.client.store_derived(&file_url, "METADATA", &bytes);
                     bytes
                 }
             },
@@ -249,6 +251,18 @@ impl Index for HttpIndex {
             }
         };
         parse_metadata(&bytes, &shown)
+    }
+}
+
+/// A project page in any form a response or the cache holds: pre-parsed, PEP 691 JSON or
+/// PEP 503 HTML.
+fn parse_page(fetched: &Fetched, name: &PackageName) -> Result<ProjectPage, IndexError> {
+    match fetched.content_type.as_deref() {
+        Some(compact::CONTENT_TYPE) => compact::decode(&fetched.body, &fetched.url, name),
+        Some(t) if t.contains("application/vnd.pypi.simple.v1+json") => {
+            parse_json_page(&fetched.body, &fetched.url, name)
+        }
+        _ => parse_html_page(&fetched.body, &fetched.url, name),
     }
 }
 
@@ -310,7 +324,7 @@ fn local_flat_files(
             filename,
             version: parsed.version,
             kind: parsed.kind,
-            url,
+            url: url.into(),
             sha256: Some(crate::util::hex(&sha)),
             requires_python: None,
             yanked: false,
