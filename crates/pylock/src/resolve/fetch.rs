@@ -444,6 +444,12 @@ impl<'a> Fetcher<'a> {
         })
     }
 
+    /// Whether the metadata of `name` `version` was read or queued (for tests).
+    #[cfg(test)]
+    pub(crate) fn metadata_requested(&self, name: &PackageName, version: &Version) -> bool {
+        lock(&self.metadata).contains_key(&(name.clone(), version.clone()))
+    }
+
     /// Free what was fetched on another thread: hundreds of pages and metadata take
     /// milliseconds to free, which the caller need not wait for.
     pub fn release_in_background(self) {

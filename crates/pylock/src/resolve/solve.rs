@@ -41,6 +41,9 @@ pub fn solve<'a>(
             preferences,
             boosted.clone(),
         );
+        if boosted.is_empty() {
+            provider.prefetch_preferred();
+        }
         let failure = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
             Ok(solution) => return Ok(Outcome::Solved(Box::new(provider), solution)),
             Err(pubgrub::PubGrubError::NoSolution(tree)) => {
