@@ -111,7 +111,13 @@ pub struct Provider<'a> {
     restart: Mutex<Option<PackageName>>,
     /// How often each package's version was chosen in this solve (backtracking shows here).
     choices: Mutex<HashMap<PackageName, usize>>,
+    dependencies: Mutex<DependencyMemo>,
 }
+
+/// The dependencies of the versions a solve asked for (edges, and their merged ranges),
+/// handed from a solve to its restart: they depend only on the scope and the metadata, and
+/// restarts ask for most of them again.
+pub type DependencyMemo = HashMap<(Pkg, Version), Arc<(Vec<Edge>, Vec<(Pkg, Range)>)>>;
 
 impl<'a> Provider<'a> {
     /// A provider for `scope`.
@@ -122,6 +128,7 @@ impl<'a> Provider<'a> {
         fetcher: &'a Fetcher<'a>,
         preferences: &'a Preferences,
         boosted: Vec<PackageName>,
+        dependencies: DependencyMemo,
     ) -> Self {
         let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
         fetcher.prefetch_ranges(
@@ -141,7 +148,13 @@ impl<'a> Provider<'a> {
             boosted,
             restart: Mutex::new(None),
             choices: Mutex::new(HashMap::new()),
+            dependencies: Mutex::new(dependencies),
         }
+    }
+
+    /// What this solve learnt of dependencies, for its restart.
+    pub fn take_dependencies(&self) -> DependencyMemo {
+        std::mem::take(&mut lock(&self.dependencies))
     }
 
     /// The candidates of a project, `None` when the index does not have it.
@@ -697,16 +710,27 @@ impl DependencyProvider for Provider<'_> {
                 lock(&self.missing_extras).push((name.clone(), version.clone(), extra.clone()));
             }
         }
-        let edges = self.edges_of(package, version);
-        self.fetcher.prefetch_ranges(
-            edges
-                .iter()
-                .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
-        );
-        if let Some(fork) = self.sibling_fork(&edges) {
+        let key = (package.clone(), version.clone());
+        let known = lock(&self.dependencies).get(&key).cloned();
+        let deps = match known {
+            Some(deps) => deps,
+            None => {
+                let edges = self.edges_of(package, version);
+                self.fetcher.prefetch_ranges(
+                    edges
+                        .iter()
+                        .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
+                );
+                let merged = merge(&edges);
+                let deps = Arc::new((edges, merged));
+                lock(&self.dependencies).insert(key, deps.clone());
+                deps
+            }
+        };
+        if let Some(fork) = self.sibling_fork(&deps.0) {
             return Err(fork);
         }
-        Ok(Dependencies::Available(merge(&edges).into_iter().collect()))
+        Ok(Dependencies::Available(deps.1.iter().cloned().collect()))
     }
 }
 
@@ -774,7 +798,15 @@ mod tests {
         let options = Options::default();
         let region = MarkerTree::from_str("python_full_version < '3.11'").expect("marker");
         let scope = Scope::fork(region, &inputs.env_set);
-        let provider = Provider::new(scope, &inputs, &options, &fetcher, &preferences, vec![]);
+        let provider = Provider::new(
+            scope,
+            &inputs,
+            &options,
+            &fetcher,
+            &preferences,
+            vec![],
+            DependencyMemo::new(),
+        );
         fetcher.page(&a).expect("page");
         provider.prefetch_preferred();
         assert!(fetcher.metadata_requested(&a, &v("1.0")));

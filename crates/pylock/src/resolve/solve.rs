@@ -5,7 +5,7 @@ use pubgrub::SelectedDependencies;
 
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
-use super::provider::{ForkPart, Pkg, Preferences, Provider, ProviderError};
+use super::provider::{DependencyMemo, ForkPart, Pkg, Preferences, Provider, ProviderError};
 use super::scope::Scope;
 use super::{report, Options, ResolveError};
 use crate::pep::{PackageName, Version};
@@ -32,6 +32,7 @@ pub fn solve<'a>(
     preferences: &'a Preferences,
 ) -> Result<Outcome<'a>, ResolveError> {
     let mut boosted: Vec<PackageName> = Vec::new();
+    let mut dependencies = DependencyMemo::new();
     loop {
         let provider = Provider::new(
             scope.clone(),
@@ -40,6 +41,7 @@ pub fn solve<'a>(
             fetcher,
             preferences,
             boosted.clone(),
+            std::mem::take(&mut dependencies),
         );
         if boosted.is_empty() {
             provider.prefetch_preferred();
@@ -66,6 +68,7 @@ pub fn solve<'a>(
                     )));
                 }
                 boosted.push(name);
+                dependencies = provider.take_dependencies();
             }
         }
     }
