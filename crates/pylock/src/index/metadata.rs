@@ -1,5 +1,6 @@
 //! Core metadata (the RFC 822-style `METADATA` / `PKG-INFO` file): the fields a resolver needs.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use super::IndexError;
@@ -34,7 +35,17 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
     let mut provides_extra = Vec::new();
     for (lineno, (key, value)) in headers(&text).enumerate() {
         let at = |e: String| malformed(format!("header {} (`{key}`): {e}", lineno + 1));
-        match key.to_ascii_lowercase().as_str() {
+        let known = [
+            "name",
+            "version",
+            "requires-python",
+            "requires-dist",
+            "provides-extra",
+        ];
+        let Some(field) = known.into_iter().find(|k| key.eq_ignore_ascii_case(k)) else {
+            continue;
+        };
+        match field {
             "name" => name = Some(PackageName::from_str(&value).map_err(|e| at(e.to_string()))?),
             "version" => version = Some(Version::from_str(&value).map_err(|e| at(e.to_string()))?),
             "requires-python" if !value.trim().is_empty() => {
@@ -63,9 +74,10 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
     })
 }
 
-/// The header fields up to the first blank line, folded continuation lines joined.
-fn headers(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    let mut fields: Vec<(String, String)> = Vec::new();
+/// The header fields up to the first blank line, folded continuation lines joined (only
+/// those allocate: metadata files carry dozens of headers, most of them classifiers).
+fn headers(text: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> + '_ {
+    let mut fields: Vec<(&str, Cow<'_, str>)> = Vec::new();
     for line in text.lines() {
         // Only an empty line ends the headers: a folded value (a long License) may hold lines
         // of nothing but indentation.
@@ -74,13 +86,14 @@ fn headers(text: &str) -> impl Iterator<Item = (String, String)> + '_ {
         }
         if line.starts_with([' ', '\t']) {
             if let Some((_, value)) = fields.last_mut() {
+                let value = value.to_mut();
                 value.push(' ');
                 value.push_str(line.trim());
             }
             continue;
         }
         if let Some((key, value)) = line.split_once(':') {
-            fields.push((key.trim().to_owned(), value.trim().to_owned()));
+            fields.push((key.trim(), Cow::Borrowed(value.trim())));
         }
     }
     fields.into_iter()
