@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A/B benchmark: pylock against uv on the same fixture indexes, served on loopback.
 
-    python3 benches/ab.py [--runs N] [--sets black,trio,jupyter] [--delay-ms MS]
+    python3 benches/ab.py [--runs N] [--sets black,trio,jupyter,boto,large] [--delay-ms MS]
                           [--pylock target/release/pylock] [--uv PATH]
 
 For every fixture set (fixtures/realworld/<set>) and mode (universal; CPython 3.12 on Linux),
@@ -49,7 +49,7 @@ def run(cmd: list[str]) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sets", default="black,trio,jupyter")
+    ap.add_argument("--sets", default="black,trio,jupyter,boto,large")
     ap.add_argument("--delay-ms", type=float, default=0.0)
     ap.add_argument("--pylock", default=str(ROOT / "target" / "release" / "pylock"))
     ap.add_argument("--uv")
