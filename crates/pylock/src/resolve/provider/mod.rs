@@ -162,34 +162,6 @@ impl<'a> Provider<'a> {
         self.fetcher.page(name)
     }
 
-    /// Before a fork's solve: queue the metadata of the version the fork will likely take
-    /// for each package earlier forks resolved (the version they chose if it fits this
-    /// fork's Pythons, else the newest stable one that does). Where a fork decides
-    /// differently, it then reads those in parallel rather than one round trip per package.
-    pub fn prefetch_preferred(&self) {
-        let preferences = lock(self.preferences).clone();
-        for (name, preferred) in preferences {
-            let Some(Some(candidates)) = self.fetcher.page_if_ready(&name) else {
-                continue;
-            };
-            let fits = |c: &&Arc<Candidate>| {
-                c.unusable.is_none() && self.page_python_fit(c).0 == PythonFit::All
-            };
-            let by_preference = preferred
-                .iter()
-                .filter_map(|v| candidates.versions.iter().find(|c| &c.version == v));
-            let newest_stable = candidates
-                .versions
-                .iter()
-                .rev()
-                .filter(|c| !c.version.any_prerelease());
-            if let Some(pick) = by_preference.chain(newest_stable).find(fits) {
-                self.fetcher
-                    .prefetch_metadata(&name, std::slice::from_ref(pick));
-            }
-        }
-    }
-
     /// The candidate of a resolved package.
     pub fn candidate(&self, name: &PackageName, version: &Version) -> Option<Arc<Candidate>> {
         let page = self.fetcher.page_if_ready(name)??;
@@ -302,49 +274,6 @@ impl<'a> Provider<'a> {
             ResolutionMode::Lowest => true,
             ResolutionMode::LowestDirect => self.inputs.direct.contains(name),
         }
-    }
-
-    /// When the solver keeps coming back to a package (backtracking), fetch the metadata of
-    /// the next versions it will try, in parallel, instead of one round trip per version.
-    fn prefetch_older(
-        &self,
-        name: &PackageName,
-        candidates: &Candidates,
-        chosen: &Candidate,
-        range: &Range,
-    ) {
-        const AFTER: usize = 2;
-        const BATCH: usize = 50;
-        let count = {
-            let mut choices = lock(&self.choices);
-            let n = choices.entry(name.clone()).or_insert(0);
-            *n += 1;
-            *n
-        };
-        if count < AFTER {
-            return;
-        }
-        let lowest_first = self.lowest_first(name);
-        let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
-        let next: Vec<Arc<Candidate>> = if lowest_first {
-            candidates
-                .versions
-                .iter()
-                .filter(|c| usable(c) && c.version > chosen.version)
-                .take(BATCH)
-                .cloned()
-                .collect()
-        } else {
-            candidates
-                .versions
-                .iter()
-                .rev()
-                .filter(|c| usable(c) && c.version < chosen.version)
-                .take(BATCH)
-                .cloned()
-                .collect()
-        };
-        self.fetcher.prefetch_metadata(name, &next);
     }
 
     /// How a candidate's page-level Requires-Python fits the scope.
@@ -758,58 +687,4 @@ fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
-    use std::str::FromStr;
-
-    use super::*;
-    use crate::index::MemoryIndex;
-    use crate::manifest::{Manifest, Role, Target};
-    use crate::resolve::fetch::FilterSpec;
-
-    #[test]
-    fn a_fork_prefetches_the_versions_it_will_take() {
-        let mut index = MemoryIndex::new();
-        index
-            .add("a", "1.0", "", &[], &["a-1.0-py3-none-any.whl"])
-            .expect("a 1.0");
-        index
-            .add("a", "2.0", ">=3.11", &[], &["a-2.0-py3-none-any.whl"])
-            .expect("a 2.0");
-        let mut manifest = Manifest::default();
-        manifest.add_str("a", Role::Requirement).expect("req");
-        let target = Target::universal(Some(">=3.10".parse().expect("spec")));
-        let inputs = Inputs::new(&manifest, &target);
-        let fetcher = Fetcher::new(
-            &index,
-            FilterSpec {
-                python: None,
-                tags: None,
-                exclude_newer: None,
-                allowed_yanks: HashSet::new(),
-                env: None,
-            },
-        );
-        let a = PackageName::from_str("a").expect("name");
-        let v = |s: &str| Version::from_str(s).expect("version");
-        // An earlier fork (Python >= 3.11) took a 2.0; this one is for Python 3.10.
-        let preferences: Preferences = Mutex::new(HashMap::from([(a.clone(), vec![v("2.0")])]));
-        let options = Options::default();
-        let region = MarkerTree::from_str("python_full_version < '3.11'").expect("marker");
-        let scope = Scope::fork(region, &inputs.env_set);
-        let provider = Provider::new(
-            scope,
-            &inputs,
-            &options,
-            &fetcher,
-            &preferences,
-            vec![],
-            DependencyMemo::new(),
-        );
-        fetcher.page(&a).expect("page");
-        provider.prefetch_preferred();
-        assert!(fetcher.metadata_requested(&a, &v("1.0")));
-        assert!(!fetcher.metadata_requested(&a, &v("2.0")));
-    }
-}
+mod prefetch;
