@@ -15,6 +15,9 @@ use crate::pep::{PackageName, VersionSpecifiers};
 /// The content type cache entries of pre-parsed pages carry (the version is the format's).
 pub const CONTENT_TYPE: &str = "application/x.pylock-page.v1";
 
+/// What every version of that content type starts with.
+pub const CONTENT_TYPE_PREFIX: &str = "application/x.pylock-page.";
+
 #[derive(Serialize, Deserialize)]
 struct Stored<'a> {
     /// Distinct Requires-Python texts; files refer to them by position.

@@ -246,6 +246,32 @@ fn damaged_cache_entries_are_fetched_again() {
         requests + cut,
         "each damaged entry is fetched once more"
     );
+    // Pages kept in another pylock version's form (same length, so only the form is wrong)
+    // are fetched again, not errors.
+    let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let mut older = 0;
+    for entry in std::fs::read_dir(cache.join("http-v2")).expect("cache dir") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read(&path).expect("read");
+        let Some(at) = text
+            .windows(b"x.pylock-page.v1".len())
+            .position(|w| w == b"x.pylock-page.v1")
+        else {
+            continue;
+        };
+        let mut text = text.clone();
+        text[at + b"x.pylock-page.v".len()] = b'0';
+        std::fs::write(&path, text).expect("rewrite");
+        older += 1;
+    }
+    assert!(older > 10, "{older}");
+    let again = resolve(&manifest, &linux(), &Default::default(), &index()).expect("refetched");
+    assert_eq!(summary(&cold), summary(&again));
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::Relaxed),
+        requests + older,
+        "each page kept in another form is fetched once more"
+    );
     std::fs::remove_dir_all(&cache).ok();
 }
 

@@ -180,6 +180,13 @@ impl Client {
         Ok(fetched)
     }
 
+    /// Drop the cached response to `url` with `accept`, if any.
+    pub fn forget(&self, url: &Url, accept: &str) {
+        if let Some(dir) = self.options.cache_dir.as_deref() {
+            let _ = std::fs::remove_file(CacheEntry::new(dir, url, accept).path);
+        }
+    }
+
     /// Something derived from the file at `url` (such as a wheel's METADATA read with range
     /// requests), from the cache. Files on an index do not change under their URL, so this
     /// needs no revalidation; it is what makes `--offline` possible after such reads.

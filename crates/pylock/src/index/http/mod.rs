@@ -97,18 +97,35 @@ impl HttpIndex {
                     reason: e.to_string(),
                 })?;
             // The cache keeps pages parsed (see `compact`): a warm run decodes them.
-            let fetched = self.client.get_kept_as(&url, ACCEPT_PAGE, |fetched| {
-                let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
-                Ok(Fetched {
-                    content_type: Some(compact::CONTENT_TYPE.to_owned()),
-                    body: compact::encode(&page),
-                    ..fetched
+            let get = || {
+                self.client.get_kept_as(&url, ACCEPT_PAGE, |fetched| {
+                    let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+                    Ok(Fetched {
+                        content_type: Some(compact::CONTENT_TYPE.to_owned()),
+                        body: compact::encode(&page),
+                        ..fetched
+                    })
                 })
-            })?;
+            };
+            let mut fetched = get()?;
             if fetched.status == 404 {
                 continue;
             }
-            let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+            let kept = fetched
+                .content_type
+                .as_deref()
+                .is_some_and(|t| t.starts_with(compact::CONTENT_TYPE_PREFIX));
+            let page = match parse_page(&fetched, name) {
+                // A page the cache kept damaged, or in another pylock version's form: drop
+                // it and fetch the page again.
+                Err(_) if kept => {
+                    self.client.forget(&url, ACCEPT_PAGE);
+                    fetched = get()?;
+                    parse_page(&fetched, name)
+                }
+                other => other,
+            }
+            .map_err(|e| redact_error(e, &url))?;
             return Ok(Some(page));
         }
         Ok(None)
@@ -259,6 +276,10 @@ impl Index for HttpIndex {
 fn parse_page(fetched: &Fetched, name: &PackageName) -> Result<ProjectPage, IndexError> {
     match fetched.content_type.as_deref() {
         Some(compact::CONTENT_TYPE) => compact::decode(&fetched.body, &fetched.url, name),
+        Some(t) if t.starts_with(compact::CONTENT_TYPE_PREFIX) => Err(IndexError::Malformed {
+            url: fetched.url.to_string(),
+            reason: format!("a cache entry of another pylock version ({t})"),
+        }),
         Some(t) if t.contains("application/vnd.pypi.simple.v1+json") => {
             parse_json_page(&fetched.body, &fetched.url, name)
         }
