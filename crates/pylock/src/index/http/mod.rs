@@ -96,20 +96,27 @@ impl HttpIndex {
                     location: redact(base),
                     reason: e.to_string(),
                 })?;
-            // The cache keeps pages parsed (see `compact`): a warm run decodes them.
+            // The cache keeps pages parsed (see `compact`): a warm run decodes them. A page
+            // just fetched is used as parsed.
+            let parsed = std::cell::Cell::new(None);
             let get = || {
                 self.client.get_kept_as(&url, ACCEPT_PAGE, |fetched| {
                     let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
-                    Ok(Fetched {
+                    let kept = Fetched {
                         content_type: Some(compact::CONTENT_TYPE.to_owned()),
                         body: compact::encode(&page),
                         ..fetched
-                    })
+                    };
+                    parsed.set(Some(page));
+                    Ok(kept)
                 })
             };
             let mut fetched = get()?;
             if fetched.status == 404 {
                 continue;
+            }
+            if let Some(page) = parsed.take() {
+                return Ok(Some(page));
             }
             let kept = fetched
                 .content_type
