@@ -3,11 +3,14 @@
 
 mod toml_writer;
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use jiff::Timestamp;
 
-use crate::index::DistFile;
+use url::Url;
+
+use crate::index::{DistFile, FileUrl};
 use crate::resolve::Resolution;
 
 /// The PEP 751 lock format version written.
@@ -85,29 +88,36 @@ impl Lock {
             .clone()
             .or_else(|| std::env::current_dir().ok())
             .and_then(|d| std::path::absolute(d).ok());
-        let mut packages: Vec<LockedPackage> = resolution
-            .packages
-            .iter()
-            .map(|p| {
-                let lock_file = |f: &DistFile| locked_file(f, base.as_deref());
-                let mut wheels: Vec<LockedFile> = p
-                    .files
-                    .iter()
-                    .filter(|f| f.is_wheel())
-                    .map(lock_file)
-                    .collect();
-                wheels.sort_by(|a, b| a.location.cmp_key().cmp(b.location.cmp_key()));
-                LockedPackage {
-                    name: p.name.to_string(),
-                    version: p.version.to_string(),
-                    marker: p.marker.clone(),
-                    requires_python: p.requires_python.as_ref().map(ToString::to_string),
-                    index: options.index_url.clone(),
-                    sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
-                    wheels,
-                }
-            })
-            .collect();
+        let mut locations = Locations {
+            base: base.as_deref(),
+            dirs: HashMap::new(),
+        };
+        let mut packages: Vec<LockedPackage> = Vec::with_capacity(resolution.packages.len());
+        for p in &resolution.packages {
+            let mut lock_file = |f: &DistFile| LockedFile {
+                name: None,
+                upload_time: f.upload_time,
+                location: locations.of(&f.url),
+                size: f.size,
+                sha256: f.sha256.clone(),
+            };
+            let mut wheels: Vec<LockedFile> = p
+                .files
+                .iter()
+                .filter(|f| f.is_wheel())
+                .map(&mut lock_file)
+                .collect();
+            wheels.sort_by(|a, b| a.location.cmp_key().cmp(b.location.cmp_key()));
+            packages.push(LockedPackage {
+                name: p.name.to_string(),
+                version: p.version.to_string(),
+                marker: p.marker.clone(),
+                requires_python: p.requires_python.as_ref().map(ToString::to_string),
+                index: options.index_url.clone(),
+                sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
+                wheels,
+            });
+        }
         packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
         let mut environments = resolution.environments.clone();
         environments.sort();
@@ -133,20 +143,34 @@ impl Location {
     }
 }
 
-fn locked_file(file: &DistFile, base: Option<&Path>) -> LockedFile {
-    let path = (file.url.scheme() == "file")
-        .then(|| file.url.parse().ok()?.to_file_path().ok())
-        .flatten();
-    let location = match path {
-        Some(path) => Location::Path(relative_path(&path, base)),
-        None => Location::Url(file.url.to_string()),
-    };
-    LockedFile {
-        name: None,
-        upload_time: file.upload_time,
-        location,
-        size: file.size,
-        sha256: file.sha256.clone(),
+/// Where files are recorded: URLs as they are, local files relative to the lock directory.
+/// A universal lock from a local index lists thousands of files in a few directories: each
+/// directory's relative path is worked out once.
+struct Locations<'a> {
+    base: Option<&'a Path>,
+    dirs: HashMap<String, Option<String>>,
+}
+
+impl Locations<'_> {
+    fn of(&mut self, url: &FileUrl) -> Location {
+        let text = url.as_str();
+        let split = (url.scheme() == "file")
+            .then(|| text.rsplit_once('/'))
+            .flatten();
+        let Some((dir, name)) = split else {
+            return Location::Url(text.to_owned());
+        };
+        let base = self.base;
+        let dir_path = self.dirs.entry(dir.to_owned()).or_insert_with(|| {
+            let path = Url::parse(&format!("{dir}/")).ok()?.to_file_path().ok()?;
+            Some(relative_path(&path, base))
+        });
+        let name = percent_encoding::percent_decode_str(name).decode_utf8_lossy();
+        match dir_path {
+            Some(d) if d.is_empty() => Location::Path(name.into_owned()),
+            Some(d) => Location::Path(format!("{d}/{name}")),
+            None => Location::Url(text.to_owned()),
+        }
     }
 }
 
@@ -220,6 +244,32 @@ mod tests {
         assert_eq!(
             relative_path(Path::new("/a/c/../b/./x.whl"), Some(Path::new("/a"))),
             "b/x.whl"
+        );
+    }
+
+    #[test]
+    fn local_files_relative_urls_as_they_are() {
+        let base = Path::new("/a/b");
+        let mut locations = Locations {
+            base: Some(base),
+            dirs: HashMap::new(),
+        };
+        let at = |s: &str| FileUrl::from_text(s);
+        assert_eq!(
+            locations.of(&at("file:///a/b/files/x-1.0%2Bcpu-py3-none-any.whl")),
+            Location::Path("files/x-1.0+cpu-py3-none-any.whl".into())
+        );
+        assert_eq!(
+            locations.of(&at("file:///a/b/y-2.0.tar.gz")),
+            Location::Path("y-2.0.tar.gz".into())
+        );
+        assert_eq!(
+            locations.of(&at("file:///a/c/z-1.0.tar.gz")),
+            Location::Path("../c/z-1.0.tar.gz".into())
+        );
+        assert_eq!(
+            locations.of(&at("https://files.example/x-1.0.tar.gz")),
+            Location::Url("https://files.example/x-1.0.tar.gz".into())
         );
     }
 

@@ -6,43 +6,58 @@ use std::fmt::Write as _;
 use super::{Location, Lock, LockedFile, LOCK_VERSION};
 
 pub(super) fn write(lock: &Lock) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "lock-version = {}", string(LOCK_VERSION));
+    // Universal locks list thousands of wheels: everything is written straight into `out`.
+    let mut out = String::with_capacity(256 + lock.packages.len() * 1024);
+    out.push_str("lock-version = ");
+    string(&mut out, LOCK_VERSION);
+    out.push('\n');
     if !lock.environments.is_empty() {
-        let envs: Vec<String> = lock.environments.iter().map(|e| string(e)).collect();
-        let _ = writeln!(out, "environments = [{}]", envs.join(", "));
+        out.push_str("environments = [");
+        for (i, e) in lock.environments.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            string(&mut out, e);
+        }
+        out.push_str("]\n");
     }
-    let _ = writeln!(out, "requires-python = {}", string(&lock.requires_python));
-    let _ = writeln!(out, "created-by = {}", string("pylock"));
+    key_value(&mut out, "requires-python", &lock.requires_python);
+    key_value(&mut out, "created-by", "pylock");
     if lock.packages.is_empty() {
         // PEP 751 requires the key even when nothing is locked.
         out.push_str("packages = []\n");
     }
     for p in &lock.packages {
         out.push_str("\n[[packages]]\n");
-        let _ = writeln!(out, "name = {}", string(&p.name));
-        let _ = writeln!(out, "version = {}", string(&p.version));
+        key_value(&mut out, "name", &p.name);
+        key_value(&mut out, "version", &p.version);
         if let Some(m) = &p.marker {
-            let _ = writeln!(out, "marker = {}", string(m));
+            key_value(&mut out, "marker", m);
         }
         if let Some(rp) = &p.requires_python {
-            let _ = writeln!(out, "requires-python = {}", string(rp));
+            key_value(&mut out, "requires-python", rp);
         }
         if let Some(index) = &p.index {
-            let _ = writeln!(out, "index = {}", string(index));
+            key_value(&mut out, "index", index);
         }
         if let Some(sdist) = &p.sdist {
-            let _ = writeln!(out, "sdist = {}", file(sdist));
+            out.push_str("sdist = ");
+            file(&mut out, sdist);
+            out.push('\n');
         }
         match p.wheels.as_slice() {
             [] => {}
             [one] => {
-                let _ = writeln!(out, "wheels = [{}]", file(one));
+                out.push_str("wheels = [");
+                file(&mut out, one);
+                out.push_str("]\n");
             }
             many => {
                 out.push_str("wheels = [\n");
                 for w in many {
-                    let _ = writeln!(out, "    {},", file(w));
+                    out.push_str("    ");
+                    file(&mut out, w);
+                    out.push_str(",\n");
                 }
                 out.push_str("]\n");
             }
@@ -51,33 +66,52 @@ pub(super) fn write(lock: &Lock) -> String {
     out
 }
 
-fn file(f: &LockedFile) -> String {
-    let mut parts = Vec::new();
+/// `key = "value"` on a line of its own.
+fn key_value(out: &mut String, key: &str, value: &str) {
+    out.push_str(key);
+    out.push_str(" = ");
+    string(out, value);
+    out.push('\n');
+}
+
+/// A file as an inline table.
+fn file(out: &mut String, f: &LockedFile) {
+    out.push_str("{ ");
     if let Some(name) = &f.name {
-        parts.push(format!("name = {}", string(name)));
+        out.push_str("name = ");
+        string(out, name);
+        out.push_str(", ");
     }
     if let Some(t) = &f.upload_time {
         // RFC 3339 in UTC is a valid TOML offset date-time.
-        parts.push(format!("upload-time = {t}"));
+        let _ = write!(out, "upload-time = {t}, ");
     }
     match &f.location {
-        Location::Url(u) => parts.push(format!("url = {}", string(u))),
-        Location::Path(p) => parts.push(format!("path = {}", string(p))),
+        Location::Url(u) => {
+            out.push_str("url = ");
+            string(out, u);
+        }
+        Location::Path(p) => {
+            out.push_str("path = ");
+            string(out, p);
+        }
     }
     if let Some(size) = f.size {
-        parts.push(format!("size = {size}"));
+        let _ = write!(out, ", size = {size}");
     }
-    let hashes = match &f.sha256 {
-        Some(h) => format!("{{ sha256 = {} }}", string(h)),
-        None => "{}".to_owned(),
-    };
-    parts.push(format!("hashes = {hashes}"));
-    format!("{{ {} }}", parts.join(", "))
+    match &f.sha256 {
+        Some(h) => {
+            out.push_str(", hashes = { sha256 = ");
+            string(out, h);
+            out.push_str(" } }");
+        }
+        None => out.push_str(", hashes = {} }"),
+    }
 }
 
-/// A TOML basic string.
-fn string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
+/// A TOML basic string, appended to `out`.
+fn string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {
         match c {
@@ -93,7 +127,6 @@ fn string(s: &str) -> String {
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
