@@ -7,8 +7,37 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Write `contents` to `path` atomically: a uniquely named temporary file in the same
 /// directory, synced, then renamed over `path`. A failure leaves any previous file untouched
 /// and no temporary file behind.
+///
+/// A symbolic link is kept: the file it points to is replaced. A path that is not a regular
+/// file (`/dev/null`, a pipe) is written into, never replaced: renaming over `/dev/null`
+/// would turn the device into a file.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    write_renamed(path, contents, true)
+    let target = follow_links(path);
+    match std::fs::metadata(&target) {
+        Ok(m) if !m.is_file() && !m.is_dir() => {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&target)?;
+            f.write_all(contents)?;
+            f.flush()
+        }
+        _ => write_renamed(&target, contents, true),
+    }
+}
+
+/// Where writing through `path` lands: the final target of a symbolic link (relative links
+/// resolved against the link's directory), else `path` itself.
+fn follow_links(path: &Path) -> PathBuf {
+    let mut current = path.to_path_buf();
+    // A bound, not a cycle check: the OS allows 40 levels.
+    for _ in 0..40 {
+        let Ok(link) = std::fs::read_link(&current) else {
+            return current;
+        };
+        current = match current.parent() {
+            Some(dir) if link.is_relative() => dir.join(link),
+            _ => link,
+        };
+    }
+    current
 }
 
 /// [`write_atomic`] without the sync: for cache entries, which readers check for
@@ -61,4 +90,41 @@ pub fn hex(bytes: &[u8]) -> String {
         out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("pylock-util-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        d
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_kept_and_special_files_written_into() {
+        use std::os::unix::fs::{symlink, FileTypeExt};
+        let dir = tempdir("links");
+        std::fs::create_dir_all(dir.join("real")).expect("mkdir");
+        std::fs::write(dir.join("real/pylock.toml"), "old").expect("write");
+        symlink("real/pylock.toml", dir.join("pylock.toml")).expect("link");
+        write_atomic(&dir.join("pylock.toml"), b"new").expect("write through the link");
+        let meta = std::fs::symlink_metadata(dir.join("pylock.toml")).expect("meta");
+        assert!(meta.file_type().is_symlink(), "the link is kept");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("real/pylock.toml")).expect("read"),
+            "new"
+        );
+        // Through a link, so that a regression replaces the link and not the device.
+        symlink("/dev/null", dir.join("null")).expect("link");
+        write_atomic(&dir.join("null"), b"into the void").expect("write");
+        let meta = std::fs::symlink_metadata(dir.join("null")).expect("meta");
+        assert!(meta.file_type().is_symlink());
+        let device = std::fs::metadata("/dev/null").expect("meta");
+        assert!(device.file_type().is_char_device());
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
