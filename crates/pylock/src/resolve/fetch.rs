@@ -3,7 +3,7 @@
 //! metadata of the version each is likely to get) are queued for worker threads, so the solver
 //! rarely waits on a request it could have started earlier.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -95,6 +95,9 @@ pub struct Fetcher<'a> {
     metadata_ready: Condvar,
     queue: Mutex<Queue>,
     work: Condvar,
+    /// Versions whose dependencies are known only after a build, with the reason: asked
+    /// once, not again for every fork and restart (an sdist download each).
+    unbuilt: Mutex<BTreeMap<(PackageName, Version), String>>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -112,6 +115,7 @@ impl<'a> Fetcher<'a> {
                 closed: false,
             }),
             work: Condvar::new(),
+            unbuilt: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -208,6 +212,30 @@ impl<'a> Fetcher<'a> {
     }
 
     fn read_metadata(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<Arc<CoreMetadata>, IndexError> {
+        let key = (name.clone(), candidate.version.clone());
+        if let Some(reason) = lock(&self.unbuilt).get(&key) {
+            return Err(IndexError::DynamicMetadata {
+                project: format!("{name} {}", candidate.version),
+                reason: reason.clone(),
+            });
+        }
+        let result = self.read_any_metadata(name, candidate);
+        if let Err(IndexError::DynamicMetadata { reason, .. }) = &result {
+            lock(&self.unbuilt).insert(key, reason.clone());
+        }
+        result
+    }
+
+    /// Versions found to need a build to know their dependencies, with the reason.
+    pub fn unbuilt(&self) -> BTreeMap<(PackageName, Version), String> {
+        lock(&self.unbuilt).clone()
+    }
+
+    fn read_any_metadata(
         &self,
         name: &PackageName,
         candidate: &Candidate,

@@ -104,7 +104,30 @@ pub fn resolve(
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
+    let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
     fetcher.release_in_background();
+    resolution
+}
+
+/// Say where a version left out for needing a build may have changed the lock: its package
+/// is locked at another version.
+fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution {
+    for ((name, version), reason) in fetcher.unbuilt() {
+        let locked: Vec<String> = resolution
+            .packages
+            .iter()
+            .filter(|p| p.name == name)
+            .map(|p| p.version.to_string())
+            .collect();
+        if !locked.is_empty() && !locked.contains(&version.to_string()) {
+            resolution.warnings.push(format!(
+                "{name} {version} was left out: its dependencies are known only after a build, which pylock does not do ({reason}); the lock has {name} {}",
+                locked.join(", ")
+            ));
+        }
+    }
+    resolution.warnings.sort();
+    resolution.warnings.dedup();
     resolution
 }
 

@@ -125,3 +125,68 @@ fn invalid_metadata_makes_a_version_unusable() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// An index whose newest `a` is a source distribution with old (pre-2.2) metadata, whose
+/// dependencies only a build would tell; every other file reads normally.
+struct NeedsBuild(pylock::index::MemoryIndex);
+
+impl Index for NeedsBuild {
+    fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+        self.0.project(name)
+    }
+    fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+        if file.filename == "a-2.0.tar.gz" {
+            return Err(IndexError::DynamicMetadata {
+                project: file.filename.clone(),
+                reason: "its source distribution has Metadata-Version 2.1".into(),
+            });
+        }
+        self.0.metadata(file)
+    }
+}
+
+/// A version whose dependencies only a build would tell is left out, with a warning where
+/// that changed the lock, rather than failing the whole resolve.
+#[test]
+fn versions_that_need_a_build_are_left_out() {
+    let mut memory = pylock::index::MemoryIndex::new();
+    memory
+        .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
+        .expect("a 1.0");
+    memory
+        .add("a", "2.0", "", &[], &["a-2.0.tar.gz"])
+        .expect("a 2.0");
+    memory
+        .add("b", "1.0", "", &[], &["b-1.0-py3-none-any.whl"])
+        .expect("b");
+    let index = NeedsBuild(memory);
+    let mut manifest = Manifest::default();
+    manifest.add_str("a", Role::Requirement).expect("req");
+    for target in [
+        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::universal(Some(">=3.10".parse().expect("spec"))),
+    ] {
+        let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
+        let got: Vec<String> = r
+            .packages
+            .iter()
+            .map(|p| format!("{}=={}", p.name, p.version))
+            .collect();
+        assert_eq!(got, ["a==1.0", "b==1.0"]);
+        assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+        assert!(
+            r.warnings[0].contains("a 2.0 was left out") && r.warnings[0].contains("after a build"),
+            "{:?}",
+            r.warnings
+        );
+    }
+    // Asked for exactly, the explanation says why it cannot be used.
+    let mut pinned = Manifest::default();
+    pinned.add_str("a==2.0", Role::Requirement).expect("req");
+    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let err = resolve(&pinned, &target, &Default::default(), &index).expect_err("needs a build");
+    assert!(
+        err.to_string().contains("known only after a build"),
+        "{err}"
+    );
+}

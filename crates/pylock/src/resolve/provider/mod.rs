@@ -620,6 +620,13 @@ impl DependencyProvider for Provider<'_> {
                     "has invalid metadata ({url}: {reason})"
                 )))
             }
+            // Only a source distribution whose dependencies a build would decide: skipped,
+            // as pylock builds nothing (the resolution says so if it mattered).
+            Err(IndexError::DynamicMetadata { reason, .. }) => {
+                return Ok(Dependencies::Unavailable(format!(
+                    "has dependencies known only after a build, which pylock does not do ({reason})"
+                )))
+            }
             Err(e) => return Err(e.into()),
         };
         if let Some(rp) = &metadata.requires_python {
