@@ -403,6 +403,51 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// A wheel of 6,000 files (a zip directory of ~400 KB) has its metadata read in a few
+/// requests: the directory in one, not one per 64 KiB.
+#[test]
+fn a_large_zip_directory_is_read_in_one_request() {
+    let dir = tempdir("bigdir");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..6000 {
+        zip.start_file(format!("many/package/module_number_{i:05}.py"), opts)
+            .expect("file");
+        zip.write_all(b"x = 1\n").expect("write");
+    }
+    zip.start_file("many-1.0.dist-info/METADATA", opts)
+        .expect("file");
+    zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
+        .expect("metadata");
+    let wheel = zip.finish().expect("zip").into_inner();
+    std::fs::create_dir_all(dir.join("files")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
+    std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), &wheel).expect("wheel");
+    std::fs::write(
+        dir.join("simple/many/index.html"),
+        "<a href=\"../../files/many-1.0-py3-none-any.whl\">many</a>",
+    )
+    .expect("page");
+    let mut manifest = Manifest::default();
+    manifest.add_str("many", Role::Requirement).expect("req");
+    let server = Server::start(dir.clone(), Faults::default());
+    let r = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[format!("{}/simple", server.base)], None, false),
+    )
+    .expect("resolves");
+    assert_eq!(r.packages.len(), 1);
+    let wheel_requests = server.hits_ending(".whl");
+    assert!(
+        wheel_requests <= 3,
+        "{wheel_requests} range requests for one METADATA"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn wheel_metadata_by_range_requests_or_whole_download() {
     let dir = tempdir("ranges");

@@ -215,8 +215,15 @@ fn lookup(root: &Path, path: &str, faults: &Faults, headers: &HashMap<String, St
     if let (Some(range), false) = (headers.get("range"), faults.no_ranges) {
         if let Some((a, b)) = range.strip_prefix("bytes=").and_then(|r| r.split_once('-')) {
             let len = body.len();
-            let start: usize = a.parse().unwrap_or(0).min(len.saturating_sub(1));
-            let end: usize = b.parse().unwrap_or(len - 1).min(len - 1);
+            // `bytes=-N` is the last N bytes.
+            let (start, end): (usize, usize) = if a.is_empty() {
+                (len.saturating_sub(b.parse().unwrap_or(0)), len - 1)
+            } else {
+                (
+                    a.parse().unwrap_or(0).min(len.saturating_sub(1)),
+                    b.parse().unwrap_or(len - 1).min(len - 1),
+                )
+            };
             let part = body[start..=end].to_vec();
             return (
                 "206 Partial Content",

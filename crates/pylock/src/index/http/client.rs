@@ -24,6 +24,17 @@ pub struct Fetched {
     pub url: Url,
 }
 
+/// Part of a file, from a range request.
+#[derive(Debug)]
+pub struct Ranged {
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// The offset of the first one in the file.
+    pub start: u64,
+    /// The file's size.
+    pub total: u64,
+}
+
 /// How the client may use the network and the cache.
 #[derive(Clone, Debug, Default)]
 pub struct ClientOptions {
@@ -217,36 +228,42 @@ impl Client {
         Some(dir.join("derived-v2").join(crate::util::hex(&key)))
     }
 
-    /// GET a byte range of `url` (`bytes=start-end`, inclusive). `Ok(None)` when the server
-    /// ignores ranges (answers 200): the caller should download the whole file instead.
-    pub fn get_range(
-        &self,
-        url: &Url,
-        start: u64,
-        end: u64,
-    ) -> Result<Option<(Vec<u8>, u64)>, IndexError> {
+    /// GET a byte range of `url`: `spec` is `start-end` (inclusive) or `-n` (the last n
+    /// bytes). Returns the bytes, where they start and the file's size; `Ok(None)` when the
+    /// server ignores ranges (answers 200): the caller should download the whole file.
+    pub fn get_range(&self, url: &Url, spec: &str) -> Result<Option<Ranged>, IndexError> {
         if self.options.offline {
             return Err(IndexError::NotCached { url: redact(url) });
         }
         let mut headers = http::HeaderMap::new();
-        if let Ok(v) = http::HeaderValue::from_str(&format!("bytes={start}-{end}")) {
+        if let Ok(v) = http::HeaderValue::from_str(&format!("bytes={spec}")) {
             headers.insert(http::header::RANGE, v);
         }
         let response = self.send(url, "*/*", Some(&headers))?;
         if response.status().as_u16() != 206 {
             return Ok(None);
         }
-        let total = response
+        // `Content-Range: bytes START-END/TOTAL`
+        let (start, total) = response
             .headers()
             .get(http::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit('/').next())
-            .and_then(|t| t.parse::<u64>().ok())
-            .ok_or_else(|| http_error(url, "a ranged answer without its total size".into()))?;
-        let body = response
+            .and_then(|v| v.strip_prefix("bytes "))
+            .and_then(|v| v.split_once('/'))
+            .and_then(|(range, total)| {
+                let start = range.split_once('-')?.0.parse::<u64>().ok()?;
+                Some((start, total.parse::<u64>().ok()?))
+            })
+            .ok_or_else(|| http_error(url, "a ranged answer without its position".into()))?;
+        let bytes = response
             .bytes()
-            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?;
-        Ok(Some((body.to_vec(), total)))
+            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?
+            .to_vec();
+        Ok(Some(Ranged {
+            bytes,
+            start,
+            total,
+        }))
     }
 
     fn http(&self, url: &Url) -> Result<&reqwest::blocking::Client, IndexError> {

@@ -254,8 +254,7 @@ impl Index for HttpIndex {
             DistKind::Wheel(_) => match self.client.derived(&file_url, "METADATA") {
                 Some(bytes) => bytes,
                 None => {
-                    let bytes = match range::RangeReader::open(&self.client, &file_url, file.size)?
-                    {
+                    let bytes = match range::RangeReader::open(&self.client, &file_url)? {
                         Some(reader) => wheel_metadata(reader, &shown)?,
                         None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
                     };
