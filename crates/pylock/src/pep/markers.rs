@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use pep508_rs::marker::{ExtraOperator, MarkerExpression, MarkerTreeKind, MarkerValueExtra};
 use pep508_rs::MarkerValueVersion;
 
+use super::Operator;
 use super::{ExtraName, MarkerTree, Range, Version, VersionSpecifiers};
 
 /// Platform facts `pep508_rs` does not know: `sys_platform` and `platform_system` name the
@@ -164,6 +165,27 @@ pub fn python_marker(specifiers: &VersionSpecifiers) -> MarkerTree {
         }
     }
     out
+}
+
+/// [`python_marker`] without upper bounds at 4 or above (`<4`, `<=4.0`, `==3.*`): universal
+/// locks are for Pythons below 4 (see `python_universe`), so such caps say nothing, and
+/// splitting on them would make forks for Python 4 (the part "outside" `>=3.11,<4` would be
+/// `<3.11 or >=4`).
+pub fn python_marker_below_4(specifiers: &VersionSpecifiers) -> MarkerTree {
+    let kept: Vec<_> = specifiers
+        .iter()
+        .filter(|spec| {
+            let major = spec.version().release().first().copied().unwrap_or(0);
+            let cap_at_4 = match spec.operator() {
+                Operator::LessThan | Operator::LessThanEqual => major >= 4,
+                Operator::EqualStar => major == 3 && spec.version().release().len() == 1,
+                _ => false,
+            };
+            !cap_at_4
+        })
+        .cloned()
+        .collect();
+    python_marker(&kept.into_iter().collect())
 }
 
 /// The lower and upper bounds of a specifier set's Python range.

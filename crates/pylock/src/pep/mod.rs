@@ -12,7 +12,8 @@ use std::fmt::Write as _;
 use std::ops::Bound;
 
 pub use markers::{
-    and, is_possible, lock_marker, or, python_bounds, python_marker, python_range, restrict_extras,
+    and, is_possible, lock_marker, or, python_bounds, python_marker, python_marker_below_4,
+    python_range, restrict_extras,
 };
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{

@@ -288,3 +288,67 @@ fn only_foreign_wheels_lock_for_the_environments_they_fit() {
     );
     assert!(universal(&index, &["a"], true).is_err());
 }
+
+/// A Requires-Python capped at 4 (`>=3.11,<4`) says nothing about the Pythons a lock is for:
+/// the fork it causes splits at 3.11 only, so no part of the lock is for Python 4 (where a
+/// dependency reachable only there would be locked too; uv locks no such thing).
+#[test]
+fn a_requires_python_cap_at_4_makes_no_fork_for_python_4() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "a",
+            "1.0",
+            ">=3.10",
+            &["b; sys_platform == 'emscripten'"],
+            &["a-1.0-py3-none-any.whl"],
+        )
+        .expect("a 1.0");
+    index
+        .add(
+            "a",
+            "2.0",
+            ">=3.11,<4",
+            &["b; sys_platform == 'emscripten' and python_version >= '3.12'"],
+            &["a-2.0-py3-none-any.whl"],
+        )
+        .expect("a 2.0");
+    for v in ["0.1", "1.0"] {
+        let rp = if v == "1.0" { ">=3.12" } else { ">=3.10" };
+        index
+            .add("b", v, rp, &[], &[&format!("b-{v}-py3-none-any.whl")])
+            .expect("b");
+    }
+    let r = universal(&index, &["a"], false).expect("resolves");
+    let got = locked(&r);
+    assert!(
+        got.iter()
+            .all(|(_, _, m)| !m.as_deref().unwrap_or("").contains("4.0")),
+        "{got:?}"
+    );
+    assert_eq!(
+        got,
+        [
+            (
+                "a".into(),
+                "1.0".into(),
+                Some("python_full_version < '3.11'".into())
+            ),
+            (
+                "a".into(),
+                "2.0".into(),
+                Some("python_full_version >= '3.11'".into())
+            ),
+            (
+                "b".into(),
+                "0.1".into(),
+                Some("python_full_version < '3.11' and sys_platform == 'emscripten'".into())
+            ),
+            (
+                "b".into(),
+                "1.0".into(),
+                Some("python_full_version >= '3.12' and sys_platform == 'emscripten'".into())
+            ),
+        ]
+    );
+}

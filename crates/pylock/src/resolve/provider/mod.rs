@@ -14,8 +14,8 @@ use super::options::{Options, PrereleaseMode, ResolutionMode};
 use super::scope::{PythonFit, Scope};
 use crate::index::IndexError;
 use crate::pep::{
-    and, is_possible, python_marker, ExtraName, MarkerTree, PackageName, Range, Requirement,
-    Version, VersionSpecifiers,
+    and, is_possible, python_marker_below_4, ExtraName, MarkerTree, PackageName, Range,
+    Requirement, Version, VersionSpecifiers,
 };
 
 /// A node of the solver's graph.
@@ -310,7 +310,7 @@ impl<'a> Provider<'a> {
         let Scope::Fork { region, .. } = &self.scope else {
             return ProviderError::Fork(Vec::new());
         };
-        let inside_marker = python_marker(requires_python);
+        let inside_marker = python_marker_below_4(requires_python);
         let universe = super::scope::python_universe();
         let usable =
             |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
