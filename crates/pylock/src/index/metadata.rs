@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::str::FromStr;
 
 use super::IndexError;
-use crate::pep::{ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
+use crate::pep::{parse_lenient, ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
 
 /// The parts of a distribution's core metadata that resolution uses.
 #[derive(Clone, Debug)]
@@ -48,13 +48,15 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
         match field {
             "name" => name = Some(PackageName::from_str(&value).map_err(|e| at(e.to_string()))?),
             "version" => version = Some(Version::from_str(&value).map_err(|e| at(e.to_string()))?),
+            // Old metadata is parsed leniently, as pip and uv do (`pytz (>dev)`, trailing
+            // commas): see `pep::parse_lenient`.
             "requires-python" if !value.trim().is_empty() => {
-                requires_python =
-                    Some(VersionSpecifiers::from_str(&value).map_err(|e| at(e.to_string()))?)
+                requires_python = Some(
+                    parse_lenient::<VersionSpecifiers>(&value).map_err(|e| at(e.to_string()))?,
+                )
             }
-            "requires-dist" => {
-                requires_dist.push(Requirement::from_str(&value).map_err(|e| at(e.to_string()))?)
-            }
+            "requires-dist" => requires_dist
+                .push(parse_lenient::<Requirement>(&value).map_err(|e| at(e.to_string()))?),
             "provides-extra" => {
                 // Metadata before 2.3 did not normalize extras; an unparseable one cannot be
                 // requested by a valid requirement anyway.
@@ -102,6 +104,25 @@ fn headers(text: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// celery 4.4.7's METADATA, which uv and pip read: a trailing comma in Requires-Python
+    /// and a PEP 345-era `(>dev)`.
+    #[test]
+    fn old_metadata_is_read_leniently() {
+        let m = parse_metadata(
+            b"Metadata-Version: 2.1\nName: celery\nVersion: 4.4.7\n\
+              Requires-Python: >=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*,\n\
+              Requires-Dist: pytz (>dev)\nRequires-Dist: kombu (<4.7,>=4.6.10)\n",
+            "u",
+        )
+        .expect("parses leniently");
+        assert_eq!(m.requires_dist.len(), 2);
+        assert_eq!(
+            m.requires_python.map(|r| r.to_string()).as_deref(),
+            Some(">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*")
+        );
+        assert!(parse_metadata(b"Name: a\nVersion: 1\nRequires-Dist: b (>=one)\n", "u").is_err());
+    }
 
     #[test]
     fn reads_resolver_fields() {

@@ -387,7 +387,7 @@ pub(super) fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
     if s.is_empty() {
         return None;
     }
-    VersionSpecifiers::from_str(s).ok()
+    crate::pep::parse_lenient::<VersionSpecifiers>(s).ok()
 }
 
 /// Parse an RFC 3339 timestamp (PEP 700 `upload-time`).

@@ -6,11 +6,13 @@
 //! although PEP 440 says a specifier without a local label ignores the candidate's local label
 //! (`torch==2.4.0` must match `2.4.0+cpu`).
 
+mod lenient;
 mod markers;
 
 use std::fmt::Write as _;
 use std::ops::Bound;
 
+pub use lenient::parse_lenient;
 pub use markers::{
     and, is_possible, lock_marker, or, python_bounds, python_marker, python_marker_below_4,
     python_range, restrict_extras,
