@@ -1,7 +1,8 @@
 //! Core metadata from inside distributions, for indexes that serve no PEP 658 `.metadata`:
 //! a wheel's `*.dist-info/METADATA` (read through any `Read + Seek`, so an HTTP range reader
-//! fetches only the zip directory and that member) and an sdist's `PKG-INFO` when it is
-//! reliable (Metadata-Version >= 2.2 and Requires-Dist / Requires-Python not dynamic).
+//! fetches only the zip directory and that member) and an sdist's `PKG-INFO` (static from
+//! Metadata-Version 2.2; before that, or when dynamic, the dependencies its build recorded,
+//! marked as approximate).
 
 use std::io::{Read, Seek};
 
@@ -30,8 +31,18 @@ pub fn wheel_metadata<R: Read + Seek>(reader: R, url: &str) -> Result<Vec<u8>, I
     Ok(out)
 }
 
-/// The `PKG-INFO` of a `.tar.gz` sdist, when its dependencies are static.
-pub fn sdist_metadata(bytes: &[u8], url: &str, project: &str) -> Result<Vec<u8>, IndexError> {
+/// Core metadata of a `.tar.gz` sdist, and, when it is not static (Metadata-Version before
+/// 2.2, or dependencies marked dynamic), why it only approximates what a build would say.
+///
+/// Static `PKG-INFO` is used as is. Otherwise the dependencies the sdist's author's build
+/// recorded are used, as pip's and uv's builds of such packages nearly always find them:
+/// `Requires-Dist` in `PKG-INFO`, else the setuptools `*.egg-info/requires.txt`. pylock
+/// builds nothing; the resolution warns where it locks such a version.
+pub fn sdist_metadata(
+    bytes: &[u8],
+    url: &str,
+    project: &str,
+) -> Result<(Vec<u8>, Option<String>), IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
@@ -40,6 +51,8 @@ pub fn sdist_metadata(bytes: &[u8], url: &str, project: &str) -> Result<Vec<u8>,
     let entries = archive
         .entries()
         .map_err(|e| malformed(format!("not a tar.gz: {e}")))?;
+    let mut pkg_info = None;
+    let mut requires_txt = None;
     for entry in entries {
         let mut entry = entry.map_err(|e| malformed(format!("bad tar entry: {e}")))?;
         let path = entry
@@ -47,25 +60,66 @@ pub fn sdist_metadata(bytes: &[u8], url: &str, project: &str) -> Result<Vec<u8>,
             .map_err(|e| malformed(e.to_string()))?
             .to_string_lossy()
             .into_owned();
-        if path.matches('/').count() != 1 || !path.ends_with("/PKG-INFO") {
+        let depth = path.matches('/').count();
+        let is_pkg_info = depth == 1 && path.ends_with("/PKG-INFO");
+        // `name-1.0/name.egg-info/requires.txt` or `name-1.0/src/name.egg-info/requires.txt`.
+        let is_requires = (depth == 2 || (depth == 3 && path.contains("/src/")))
+            && path.ends_with(".egg-info/requires.txt");
+        if !is_pkg_info && !is_requires {
             continue;
         }
         let mut out = Vec::new();
         entry
             .read_to_end(&mut out)
             .map_err(|e| malformed(format!("cannot read {path}: {e}")))?;
-        return check_static(out, project);
+        if is_pkg_info {
+            pkg_info = Some(out);
+        } else if requires_txt.is_none() {
+            requires_txt = Some(out);
+        }
     }
-    Err(IndexError::DynamicMetadata {
-        project: project.to_owned(),
-        reason: format!("the source distribution {url} has no PKG-INFO"),
-    })
+    let Some(pkg_info) = pkg_info else {
+        return Err(IndexError::DynamicMetadata {
+            project: project.to_owned(),
+            reason: format!("the source distribution {url} has no PKG-INFO"),
+        });
+    };
+    let why = match static_or_why(&pkg_info) {
+        None => return Ok((pkg_info, None)),
+        Some(why) => why,
+    };
+    let text = String::from_utf8_lossy(&pkg_info);
+    if text.lines().any(|l| {
+        l.split_once(':')
+            .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("requires-dist"))
+    }) {
+        return Ok((
+            pkg_info.clone(),
+            Some(format!(
+                "{why}; its dependencies are those its PKG-INFO lists"
+            )),
+        ));
+    }
+    match requires_txt {
+        Some(requires) => Ok((
+            with_requires_txt(&text, &String::from_utf8_lossy(&requires)),
+            Some(format!(
+                "{why}; its dependencies are those its egg-info requires.txt lists"
+            )),
+        )),
+        None => Ok((
+            pkg_info.clone(),
+            Some(format!(
+                "{why}; it lists no dependencies, so none are assumed"
+            )),
+        )),
+    }
 }
 
-/// Accept PKG-INFO only when it declares its dependencies (Metadata-Version 2.2 or later,
-/// Requires-Dist and Requires-Python not `Dynamic`).
-fn check_static(pkg_info: Vec<u8>, project: &str) -> Result<Vec<u8>, IndexError> {
-    let text = String::from_utf8_lossy(&pkg_info);
+/// `None` when PKG-INFO declares its dependencies statically (Metadata-Version 2.2 or later,
+/// Requires-Dist and Requires-Python not `Dynamic`), else why not.
+fn static_or_why(pkg_info: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(pkg_info);
     let mut version = None;
     for line in text.lines() {
         if line.is_empty() || line == "\r" {
@@ -75,18 +129,13 @@ fn check_static(pkg_info: Vec<u8>, project: &str) -> Result<Vec<u8>, IndexError>
             continue;
         };
         let value = value.trim();
-        match key.trim().to_ascii_lowercase().as_str() {
-            "metadata-version" => version = Some(value.to_owned()),
-            "dynamic"
-                if value.eq_ignore_ascii_case("requires-dist")
-                    || value.eq_ignore_ascii_case("requires-python") =>
-            {
-                return Err(IndexError::DynamicMetadata {
-                    project: project.to_owned(),
-                    reason: format!("its source distribution marks {value} as dynamic"),
-                })
-            }
-            _ => {}
+        if key.trim().eq_ignore_ascii_case("metadata-version") {
+            version = Some(value.to_owned());
+        } else if key.trim().eq_ignore_ascii_case("dynamic")
+            && (value.eq_ignore_ascii_case("requires-dist")
+                || value.eq_ignore_ascii_case("requires-python"))
+        {
+            return Some(format!("its source distribution marks {value} as dynamic"));
         }
     }
     let recent = version
@@ -94,16 +143,55 @@ fn check_static(pkg_info: Vec<u8>, project: &str) -> Result<Vec<u8>, IndexError>
         .and_then(|v| v.split_once('.'))
         .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
         .is_some_and(|v| v >= (2, 2));
-    if !recent {
-        return Err(IndexError::DynamicMetadata {
-            project: project.to_owned(),
-            reason: format!(
-                "its source distribution has Metadata-Version {}, older than 2.2, so its dependencies are only known after a build",
-                version.as_deref().unwrap_or("(none)")
-            ),
-        });
+    (!recent).then(|| {
+        format!(
+            "its source distribution has Metadata-Version {}, older than 2.2, so only a build can confirm its dependencies",
+            version.as_deref().unwrap_or("(none)")
+        )
+    })
+}
+
+/// PKG-INFO's headers with Requires-Dist and Provides-Extra from a setuptools
+/// `requires.txt`: requirements, then `[extra]`, `[:marker]` or `[extra:marker]` sections.
+fn with_requires_txt(pkg_info: &str, requires: &str) -> Vec<u8> {
+    let mut out = String::new();
+    for line in pkg_info.lines() {
+        if line.is_empty() || line == "\r" {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
     }
-    Ok(pkg_info)
+    let mut extra: Option<String> = None;
+    let mut marker: Option<String> = None;
+    for line in requires.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            let (e, m) = section.split_once(':').unwrap_or((section, ""));
+            extra = (!e.trim().is_empty()).then(|| e.trim().to_owned());
+            marker = (!m.trim().is_empty()).then(|| m.trim().to_owned());
+            if let Some(e) = &extra {
+                out.push_str(&format!("Provides-Extra: {e}\n"));
+            }
+            continue;
+        }
+        let conditions: Vec<String> = marker
+            .iter()
+            .map(|m| format!("({m})"))
+            .chain(extra.iter().map(|e| format!("extra == \"{e}\"")))
+            .collect();
+        if conditions.is_empty() {
+            out.push_str(&format!("Requires-Dist: {line}\n"));
+        } else {
+            out.push_str(&format!(
+                "Requires-Dist: {line}; {}\n",
+                conditions.join(" and ")
+            ));
+        }
+    }
+    out.into_bytes()
 }
 
 #[cfg(test)]
@@ -123,16 +211,22 @@ mod tests {
     }
 
     fn sdist_bytes(pkg_info: &str) -> Vec<u8> {
+        sdist_with(&[("pkg-1.0/PKG-INFO", pkg_info)])
+    }
+
+    fn sdist_with(members: &[(&str, &str)]) -> Vec<u8> {
         let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
             Vec::new(),
             flate2::Compression::fast(),
         ));
-        let mut header = tar::Header::new_gnu();
-        header.set_size(pkg_info.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(&mut header, "pkg-1.0/PKG-INFO", pkg_info.as_bytes())
-            .expect("append");
+        for (path, text) in members {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, path, text.as_bytes())
+                .expect("append");
+        }
         tar.into_inner().expect("tar").finish().expect("gz")
     }
 
@@ -150,16 +244,47 @@ mod tests {
     }
 
     #[test]
-    fn sdist_pkg_info_only_when_static() {
+    fn sdist_pkg_info_static_or_marked_approximate() {
         let ok = sdist_bytes("Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\nRequires-Dist: a\n");
-        assert!(sdist_metadata(&ok, "u", "pkg").is_ok());
-        let old = sdist_bytes("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n");
-        let err = sdist_metadata(&old, "u", "pkg")
-            .expect_err("old")
-            .to_string();
-        assert!(err.contains("pkg") && err.contains("2.1"), "{err}");
+        let (bytes, approximate) = sdist_metadata(&ok, "u", "pkg").expect("static");
+        assert!(approximate.is_none());
+        assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: a"));
+
+        // Metadata-Version 2.1 with Requires-Dist (what setuptools wrote): used, marked.
+        let old = sdist_bytes("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nRequires-Dist: b\n");
+        let (bytes, approximate) = sdist_metadata(&old, "u", "pkg").expect("old");
+        assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: b"));
+        let why = approximate.expect("marked");
+        assert!(why.contains("2.1") && why.contains("PKG-INFO"), "{why}");
+
+        // Metadata-Version 1.1: the egg-info requires.txt, sections and all.
+        let egg = sdist_with(&[
+            ("pkg-1.0/PKG-INFO", "Metadata-Version: 1.1\nName: pkg\nVersion: 1.0\n"),
+            (
+                "pkg-1.0/pkg.egg-info/requires.txt",
+                "six>=1.0\n\n[socks]\nPySocks>=1.5\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n",
+            ),
+        ]);
+        let (bytes, approximate) = sdist_metadata(&egg, "u", "pkg").expect("egg-info");
+        let m = crate::index::parse_metadata(&bytes, "u").expect("parses");
+        let deps: Vec<String> = m.requires_dist.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            deps,
+            [
+                "six>=1.0",
+                "pysocks>=1.5 ; extra == 'socks'",
+                "importlib-metadata ; python_full_version < '3.8'",
+            ]
+        );
+        assert_eq!(m.provides_extra.len(), 1);
+        assert!(approximate.expect("marked").contains("requires.txt"));
+
         let dynamic =
             sdist_bytes("Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nDynamic: Requires-Dist\n");
-        assert!(sdist_metadata(&dynamic, "u", "pkg").is_err());
+        let (_, approximate) = sdist_metadata(&dynamic, "u", "pkg").expect("dynamic");
+        assert!(approximate.expect("marked").contains("dynamic"));
+
+        let none = sdist_with(&[("pkg-1.0/setup.py", "")]);
+        assert!(sdist_metadata(&none, "u", "pkg").is_err());
     }
 }

@@ -166,6 +166,7 @@ impl Index for MemoryIndex {
             requires_python: release.requires_python.clone(),
             requires_dist: release.requires_dist.clone(),
             provides_extra: release.provides_extra.clone(),
+            approximate: None,
         })
     }
 }

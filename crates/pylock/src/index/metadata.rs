@@ -19,6 +19,9 @@ pub struct CoreMetadata {
     pub requires_dist: Vec<Requirement>,
     /// Every `Provides-Extra`.
     pub provides_extra: Vec<ExtraName>,
+    /// Set when the dependencies come from a source distribution without a build (old or
+    /// dynamic metadata): why a build might find others.
+    pub approximate: Option<String>,
 }
 
 /// Parse core metadata bytes fetched from `url` (used in error messages).
@@ -73,6 +76,7 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
         requires_python,
         requires_dist,
         provides_extra,
+        approximate: None,
     })
 }
 

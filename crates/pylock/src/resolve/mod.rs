@@ -109,9 +109,21 @@ pub fn resolve(
     resolution
 }
 
-/// Say where a version left out for needing a build may have changed the lock: its package
-/// is locked at another version.
+/// Say where a version left out for needing a build may have changed the lock (its package
+/// is locked at another version), and which locked versions have dependencies read from a
+/// source distribution without a build.
 fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution {
+    for p in &resolution.packages {
+        if let Some(why) = fetcher
+            .metadata_if_ready(&p.name, &p.version)
+            .and_then(|m| m.approximate.clone())
+        {
+            resolution.warnings.push(format!(
+                "{} {}: {why} (pylock builds nothing; a build could find other dependencies)",
+                p.name, p.version
+            ));
+        }
+    }
     for ((name, version), reason) in fetcher.unbuilt() {
         let locked: Vec<String> = resolution
             .packages

@@ -190,3 +190,49 @@ fn versions_that_need_a_build_are_left_out() {
         "{err}"
     );
 }
+
+/// An index whose only `b` is an sdist whose dependencies were read without a build.
+struct Approximate(pylock::index::MemoryIndex);
+
+impl Index for Approximate {
+    fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+        self.0.project(name)
+    }
+    fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+        let mut m = self.0.metadata(file)?;
+        if file.filename == "b-1.0.tar.gz" {
+            m.approximate = Some("its source distribution has Metadata-Version 1.1".into());
+        }
+        Ok(m)
+    }
+}
+
+/// A locked version whose dependencies come from an sdist without a build is named in a
+/// warning.
+#[test]
+fn dependencies_read_without_a_build_are_warned_about() {
+    let mut memory = pylock::index::MemoryIndex::new();
+    memory
+        .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
+        .expect("a");
+    memory
+        .add("b", "1.0", "", &[], &["b-1.0.tar.gz"])
+        .expect("b");
+    let mut manifest = Manifest::default();
+    manifest.add_str("a", Role::Requirement).expect("req");
+    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let r = resolve(
+        &manifest,
+        &target,
+        &Default::default(),
+        &Approximate(memory),
+    )
+    .expect("resolves");
+    assert_eq!(r.packages.len(), 2);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    assert!(
+        r.warnings[0].starts_with("b 1.0: its source distribution has Metadata-Version 1.1"),
+        "{:?}",
+        r.warnings
+    );
+}

@@ -270,7 +270,10 @@ impl Index for HttpIndex {
                         reason: "only .tar.gz sources can be read without a build".into(),
                     });
                 }
-                sdist_metadata(&self.download(file)?, &shown, &project)?
+                let (bytes, approximate) = sdist_metadata(&self.download(file)?, &shown, &project)?;
+                let mut metadata = parse_metadata(&bytes, &shown)?;
+                metadata.approximate = approximate;
+                return Ok(metadata);
             }
         };
         parse_metadata(&bytes, &shown)
