@@ -38,8 +38,11 @@ pub fn wheel_metadata<R: Read + Seek>(reader: R, url: &str) -> Result<Vec<u8>, I
 /// recorded are used, as pip's and uv's builds of such packages nearly always find them:
 /// `Requires-Dist` in `PKG-INFO`, else the setuptools `*.egg-info/requires.txt`. pylock
 /// builds nothing; the resolution warns where it locks such a version.
+///
+/// The archive is read as a stream and left as soon as the answer is known (PKG-INFO comes
+/// first in sdists): a 300 MB sdist costs its first kilobytes.
 pub fn sdist_metadata(
-    bytes: &[u8],
+    reader: impl Read,
     url: &str,
     project: &str,
 ) -> Result<(Vec<u8>, Option<String>), IndexError> {
@@ -47,7 +50,7 @@ pub fn sdist_metadata(
         url: url.to_owned(),
         reason,
     };
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
     let entries = archive
         .entries()
         .map_err(|e| malformed(format!("not a tar.gz: {e}")))?;
@@ -73,9 +76,17 @@ pub fn sdist_metadata(
             .read_to_end(&mut out)
             .map_err(|e| malformed(format!("cannot read {path}: {e}")))?;
         if is_pkg_info {
+            // Enough when static, or when it lists the dependencies itself.
+            if static_or_why(&out).is_none() || lists_requires_dist(&out) {
+                pkg_info = Some(out);
+                break;
+            }
             pkg_info = Some(out);
         } else if requires_txt.is_none() {
             requires_txt = Some(out);
+        }
+        if pkg_info.is_some() && requires_txt.is_some() {
+            break;
         }
     }
     let Some(pkg_info) = pkg_info else {
@@ -89,10 +100,7 @@ pub fn sdist_metadata(
         Some(why) => why,
     };
     let text = String::from_utf8_lossy(&pkg_info);
-    if text.lines().any(|l| {
-        l.split_once(':')
-            .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("requires-dist"))
-    }) {
+    if lists_requires_dist(&pkg_info) {
         return Ok((
             pkg_info.clone(),
             Some(format!(
@@ -114,6 +122,14 @@ pub fn sdist_metadata(
             )),
         )),
     }
+}
+
+/// Whether PKG-INFO has a `Requires-Dist` header.
+fn lists_requires_dist(pkg_info: &[u8]) -> bool {
+    String::from_utf8_lossy(pkg_info).lines().any(|l| {
+        l.split_once(':')
+            .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("requires-dist"))
+    })
 }
 
 /// `None` when PKG-INFO declares its dependencies statically (Metadata-Version 2.2 or later,
@@ -243,16 +259,65 @@ mod tests {
         );
     }
 
+    /// A reader that fails past `limit` bytes: reading there means the archive was not left
+    /// when the answer was known.
+    struct Limited<'a> {
+        bytes: &'a [u8],
+        pos: usize,
+        limit: usize,
+    }
+
+    impl Read for Limited<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.pos >= self.limit {
+                return Err(std::io::Error::other("read past the metadata"));
+            }
+            let n = buf
+                .len()
+                .min(self.limit - self.pos)
+                .min(self.bytes.len() - self.pos);
+            buf[..n].copy_from_slice(&self.bytes[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_big_sdist_is_left_once_pkg_info_is_read() {
+        // 2 MB that do not compress, after PKG-INFO.
+        let mut noise = String::with_capacity(2_000_000);
+        let mut x: u32 = 12345;
+        while noise.len() < 2_000_000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            noise.push(char::from(b'!' + (x >> 16) as u8 % 90));
+        }
+        let sdist = sdist_with(&[
+            (
+                "big-1.0/PKG-INFO",
+                "Metadata-Version: 2.1\nName: big\nVersion: 1.0\nRequires-Dist: six\n",
+            ),
+            ("big-1.0/data.txt", &noise),
+        ]);
+        assert!(sdist.len() > 1_000_000);
+        let reader = Limited {
+            bytes: &sdist,
+            pos: 0,
+            limit: 200_000,
+        };
+        let (bytes, _) = sdist_metadata(reader, "u", "big").expect("read from the start");
+        assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: six"));
+    }
+
     #[test]
     fn sdist_pkg_info_static_or_marked_approximate() {
         let ok = sdist_bytes("Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\nRequires-Dist: a\n");
-        let (bytes, approximate) = sdist_metadata(&ok, "u", "pkg").expect("static");
+        let (bytes, approximate) = sdist_metadata(&ok[..], "u", "pkg").expect("static");
         assert!(approximate.is_none());
         assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: a"));
 
         // Metadata-Version 2.1 with Requires-Dist (what setuptools wrote): used, marked.
         let old = sdist_bytes("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nRequires-Dist: b\n");
-        let (bytes, approximate) = sdist_metadata(&old, "u", "pkg").expect("old");
+        let (bytes, approximate) = sdist_metadata(&old[..], "u", "pkg").expect("old");
         assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: b"));
         let why = approximate.expect("marked");
         assert!(why.contains("2.1") && why.contains("PKG-INFO"), "{why}");
@@ -265,7 +330,7 @@ mod tests {
                 "six>=1.0\n\n[socks]\nPySocks>=1.5\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n",
             ),
         ]);
-        let (bytes, approximate) = sdist_metadata(&egg, "u", "pkg").expect("egg-info");
+        let (bytes, approximate) = sdist_metadata(&egg[..], "u", "pkg").expect("egg-info");
         let m = crate::index::parse_metadata(&bytes, "u").expect("parses");
         let deps: Vec<String> = m.requires_dist.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -281,10 +346,10 @@ mod tests {
 
         let dynamic =
             sdist_bytes("Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nDynamic: Requires-Dist\n");
-        let (_, approximate) = sdist_metadata(&dynamic, "u", "pkg").expect("dynamic");
+        let (_, approximate) = sdist_metadata(&dynamic[..], "u", "pkg").expect("dynamic");
         assert!(approximate.expect("marked").contains("dynamic"));
 
         let none = sdist_with(&[("pkg-1.0/setup.py", "")]);
-        assert!(sdist_metadata(&none, "u", "pkg").is_err());
+        assert!(sdist_metadata(&none[..], "u", "pkg").is_err());
     }
 }

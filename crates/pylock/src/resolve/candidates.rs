@@ -51,6 +51,17 @@ pub struct Candidate {
     pub unusable: Option<Unusable>,
 }
 
+impl Candidate {
+    /// Whether its metadata is cheap to read ahead of need: a PEP 658 file or a wheel (read
+    /// with range requests). Otherwise only the whole sdist tells (pyspark's are 300 MB):
+    /// read only when the solver asks.
+    pub fn cheap_metadata(&self) -> bool {
+        self.all_files
+            .iter()
+            .any(|f| f.core_metadata.is_some() || f.is_wheel())
+    }
+}
+
 /// A project's versions, oldest first.
 #[derive(Clone, Debug)]
 pub struct Candidates {

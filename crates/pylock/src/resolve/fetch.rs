@@ -293,10 +293,12 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Of metadata jobs, those for versions not read nor queued yet, now marked queued.
+    /// Versions whose metadata only a whole sdist download tells are never read ahead.
     fn unqueued_metadata(&self, jobs: Vec<Job>) -> Vec<Job> {
         let mut map = lock(&self.metadata);
         jobs.into_iter()
             .filter(|job| match job {
+                Job::Metadata(_, c) if !c.cheap_metadata() => false,
                 Job::Metadata(name, c) => match map.entry((name.clone(), c.version.clone())) {
                     std::collections::hash_map::Entry::Occupied(_) => false,
                     std::collections::hash_map::Entry::Vacant(e) => {
@@ -423,7 +425,8 @@ impl<'a> Fetcher<'a> {
             .as_ref()
             .ok()
             .and_then(|p| p.as_ref())
-            .and_then(|c| likely(c, range));
+            .and_then(|c| likely(c, range))
+            .filter(|c| c.cheap_metadata());
         {
             let mut pages = lock(&self.pages);
             match result {
@@ -493,7 +496,7 @@ impl<'a> Fetcher<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::index::MemoryIndex;
+    use crate::index::{MemoryIndex, ProjectPage};
     use crate::manifest::Target;
 
     fn index() -> MemoryIndex {
@@ -556,6 +559,72 @@ mod tests {
         pages.sort();
         metadata.sort();
         (pages, metadata)
+    }
+
+    /// An index without PEP 658 files for sdists: their metadata means downloading them.
+    struct NoSdistMetadata(MemoryIndex);
+
+    impl Index for NoSdistMetadata {
+        fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+            Ok(self.0.project(name)?.map(|mut page| {
+                for f in page.files.iter_mut().filter(|f| !f.is_wheel()) {
+                    f.core_metadata = None;
+                }
+                page
+            }))
+        }
+        fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+            self.0.metadata(file)
+        }
+    }
+
+    #[test]
+    fn sdist_only_versions_are_not_read_ahead() {
+        let mut memory = MemoryIndex::new();
+        for v in ["1.0", "2.0"] {
+            memory
+                .add("big", v, "", &[], &[&format!("big-{v}.tar.gz")])
+                .expect("sdist-only release");
+        }
+        memory
+            .add(
+                "small",
+                "1.0",
+                "",
+                &[],
+                &["small-1.0-py3-none-any.whl", "small-1.0.tar.gz"],
+            )
+            .expect("release with a wheel");
+        let index = NoSdistMetadata(memory);
+        let fetcher = Fetcher::new(
+            &index,
+            FilterSpec {
+                python: None,
+                tags: None,
+                exclude_newer: None,
+                allowed_yanks: HashSet::new(),
+                env: None,
+            },
+        );
+        let big: PackageName = "big".parse().expect("name");
+        let small: PackageName = "small".parse().expect("name");
+        let pages = fetcher.page(&big).expect("page").expect("exists");
+        fetcher.prefetch_metadata(&big, &pages.versions);
+        fetcher.prefetch_ranges([(&big, Range::full()), (&small, Range::full())]);
+        for job in lock(&fetcher.queue).jobs.drain(..).collect::<Vec<_>>() {
+            if let Job::Page(name, range) = job {
+                fetcher.run_page_job(&name, &range);
+            }
+        }
+        let requested: Vec<String> = lock(&fetcher.metadata)
+            .keys()
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
+        assert_eq!(
+            requested,
+            ["small 1.0"],
+            "no sdist-only version is read ahead"
+        );
     }
 
     #[test]

@@ -191,6 +191,23 @@ impl Client {
         Ok(fetched)
     }
 
+    /// GET `url` as a stream, bypassing the cache (for reading the start of big files).
+    /// `Ok(None)` for 404; other failures are errors naming the URL.
+    pub fn get_stream(&self, url: &Url) -> Result<Option<impl std::io::Read>, IndexError> {
+        if self.options.offline {
+            return Err(IndexError::NotCached { url: redact(url) });
+        }
+        let response = self.send(url, "*/*", None)?;
+        match response.status().as_u16() {
+            200 => Ok(Some(response)),
+            404 => Ok(None),
+            _ => Err(http_error(
+                url,
+                format!("the server answered {}", response.status()),
+            )),
+        }
+    }
+
     /// Drop the cached response to `url` with `accept`, if any.
     pub fn forget(&self, url: &Url, accept: &str) {
         if let Some(dir) = self.options.cache_dir.as_deref() {

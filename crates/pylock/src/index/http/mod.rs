@@ -180,6 +180,47 @@ impl HttpIndex {
         Ok(files)
     }
 
+    /// An sdist's metadata (and why it is approximate, if it is): read from the start of the
+    /// archive as it streams in, kept in the cache as derived data (the first line says why
+    /// it is approximate, empty if it is not). The archive's hash cannot be checked without
+    /// reading all of it; the lock records it and installers check it.
+    fn sdist_metadata(
+        &self,
+        file: &DistFile,
+        url: &Url,
+        project: &str,
+    ) -> Result<(Vec<u8>, Option<String>), IndexError> {
+        const WHAT: &str = "sdist-metadata-v1";
+        let shown = redact(url);
+        if let Some(kept) = self.client.derived(url, WHAT) {
+            if let Some(at) = kept.iter().position(|&b| b == b'\n') {
+                let why = String::from_utf8_lossy(&kept[..at]).into_owned();
+                return Ok((kept[at + 1..].to_vec(), (!why.is_empty()).then_some(why)));
+            }
+        }
+        let (bytes, why) = if url.scheme() == "file" {
+            sdist_metadata(&self.download(file)?[..], &shown, project)?
+        } else {
+            let stream = self
+                .client
+                .get_stream(url)?
+                .ok_or_else(|| IndexError::Http {
+                    url: shown.clone(),
+                    reason: "not found".into(),
+                })?;
+            sdist_metadata(std::io::BufReader::new(stream), &shown, project)?
+        };
+        let mut kept = why
+            .clone()
+            .unwrap_or_default()
+            .replace('\n', " ")
+            .into_bytes();
+        kept.push(b'\n');
+        kept.extend_from_slice(&bytes);
+        self.client.store_derived(url, WHAT, &kept);
+        Ok((bytes, why))
+    }
+
     fn download(&self, file: &DistFile) -> Result<Vec<u8>, IndexError> {
         let url = file.url.parse()?;
         let bytes = if url.scheme() == "file" {
@@ -270,7 +311,7 @@ impl Index for HttpIndex {
                         reason: "only .tar.gz sources can be read without a build".into(),
                     });
                 }
-                let (bytes, approximate) = sdist_metadata(&self.download(file)?, &shown, &project)?;
+                let (bytes, approximate) = self.sdist_metadata(file, &file_url, &project)?;
                 let mut metadata = parse_metadata(&bytes, &shown)?;
                 metadata.approximate = approximate;
                 return Ok(metadata);
