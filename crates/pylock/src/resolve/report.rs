@@ -59,6 +59,11 @@ fn widen(
     }
 }
 
+/// Ranges of more pieces than this are shown by the versions they hold.
+const MAX_PIECES: usize = 3;
+/// Up to this many versions are listed one by one.
+const MAX_LISTED: usize = 5;
+
 struct Formatter<'p, 'a> {
     provider: &'p Provider<'a>,
 }
@@ -90,11 +95,23 @@ fn local_gap(range: &Range) -> Option<&crate::pep::Version> {
 }
 
 impl Formatter<'_, '_> {
-    /// A term; a range that holds exactly one listed version is shown as that version.
+    /// A term; a range that holds exactly one listed version is shown as that version, and a
+    /// range of many pieces (what is left after ruling versions out one by one) by the listed
+    /// versions it holds: `a==1.4 or ==1.7`, or `a (14 versions from 1.4 to 1.23)`.
     fn term(&self, pkg: &Pkg, range: &Range) -> String {
         if let Some(name) = pkg.name() {
-            if let [only] = self.provider.listed_versions(name, range).as_slice() {
+            let listed = self.provider.listed_versions(name, range);
+            if let [only] = listed.as_slice() {
                 return plain_term(pkg, &Range::singleton(only.clone()));
+            }
+            if let (true, [first, .., last]) =
+                (range.iter().count() > MAX_PIECES, listed.as_slice())
+            {
+                if listed.len() <= MAX_LISTED {
+                    let versions: Vec<String> = listed.iter().map(|v| format!("=={v}")).collect();
+                    return format!("{pkg}{}", versions.join(" or "));
+                }
+                return format!("{pkg} ({} versions from {first} to {last})", listed.len());
             }
         }
         plain_term(pkg, range)
@@ -142,6 +159,20 @@ impl Formatter<'_, '_> {
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         ),
+                        [first, .., last] if range.iter().count() > MAX_PIECES => {
+                            // The gaps around many listed versions: say it of their span.
+                            let span = match range.bounding_range() {
+                                Some((low, high)) => {
+                                    Range::from_range_bounds((low.cloned(), high.cloned()))
+                                }
+                                None => Range::full(),
+                            };
+                            format!(
+                                "there is no version of {} but the {} listed ({first} to {last})",
+                                plain_term(pkg, &span),
+                                listed.len()
+                            )
+                        }
                         _ => format!("there is no version of {}", plain_term(pkg, range)),
                     }
                 }

@@ -616,9 +616,12 @@ impl DependencyProvider for Provider<'_> {
             // Old releases on real indexes carry metadata that no longer parses: such a
             // version cannot be used, but older or newer ones may (pip and uv skip it too).
             Err(IndexError::Malformed { url, reason }) => {
+                // The parser's first line says what is wrong; the rest (the text with a caret
+                // under it) would be repeated for every such version of the explanation.
+                let first = reason.lines().next().unwrap_or_default();
                 return Ok(Dependencies::Unavailable(format!(
-                    "has invalid metadata ({url}: {reason})"
-                )))
+                    "has invalid metadata ({url}: {first})"
+                )));
             }
             // Only a source distribution whose dependencies a build would decide: skipped,
             // as pylock builds nothing (the resolution says so if it mattered).
