@@ -109,8 +109,9 @@ pub struct Provider<'a> {
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
     boosted: Vec<PackageName>,
     restart: Mutex<Option<PackageName>>,
-    /// How often each package's version was chosen in this solve (backtracking shows here).
-    choices: Mutex<HashMap<PackageName, usize>>,
+    /// How often each package's version was chosen in this solve (backtracking shows here),
+    /// and how far, in the order versions are tried, older versions were queued ahead.
+    choices: Mutex<HashMap<PackageName, (usize, usize)>>,
     dependencies: Mutex<DependencyMemo>,
 }
 

@@ -49,35 +49,43 @@ impl Provider<'_> {
     ) {
         const AFTER: usize = 2;
         const BATCH: usize = 50;
-        let count = {
-            let mut choices = lock(&self.choices);
-            let n = choices.entry(name.clone()).or_insert(0);
-            *n += 1;
-            *n
-        };
-        if count < AFTER {
-            return;
-        }
         let lowest_first = self.lowest_first(name);
-        let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
-        let next: Vec<Arc<Candidate>> = if lowest_first {
-            candidates
-                .versions
-                .iter()
-                .filter(|c| usable(c) && c.version > chosen.version)
-                .take(BATCH)
-                .cloned()
-                .collect()
-        } else {
-            candidates
-                .versions
-                .iter()
-                .rev()
-                .filter(|c| usable(c) && c.version < chosen.version)
-                .take(BATCH)
-                .cloned()
-                .collect()
+        let len = candidates.versions.len();
+        // Positions in the order the solver tries versions.
+        let Ok(at) = candidates
+            .versions
+            .binary_search_by(|c| c.version.cmp(&chosen.version))
+        else {
+            return;
         };
+        let tried = if lowest_first { at } else { len - 1 - at };
+        let (from, to) = {
+            let mut choices = lock(&self.choices);
+            let (count, queued_to) = choices.entry(name.clone()).or_insert((0, 0));
+            *count += 1;
+            // Queue a new batch only when fewer than half a batch is queued ahead: the
+            // solver walks down one version at a time, and each step would otherwise look
+            // at the same fifty versions again.
+            if *count < AFTER || *queued_to >= tried + BATCH / 2 {
+                return;
+            }
+            let from = (*queued_to).max(tried + 1);
+            let to = (tried + 1 + BATCH).min(len);
+            *queued_to = to;
+            (from, to)
+        };
+        let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
+        let next: Vec<Arc<Candidate>> = (from..to)
+            .map(|t| {
+                if lowest_first {
+                    &candidates.versions[t]
+                } else {
+                    &candidates.versions[len - 1 - t]
+                }
+            })
+            .filter(usable)
+            .cloned()
+            .collect();
         self.fetcher.prefetch_metadata(name, &next);
     }
 }
