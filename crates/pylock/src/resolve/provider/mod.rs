@@ -480,21 +480,24 @@ impl DependencyProvider for Provider<'_> {
             .get(name)
             .cloned()
             .unwrap_or_default();
-        let ordered: Vec<&Candidate> = {
+        // An iterator, not a list: projects list thousands of versions and the solver
+        // usually takes the first that fits.
+        let lowest_first = self.lowest_first(name);
+        let ordered = || {
             let by_pref = preferred.iter().filter_map(|v| {
                 candidates
                     .versions
-                    .iter()
-                    .find(|c| &c.version == v)
-                    .map(AsRef::as_ref)
+                    .binary_search_by(|c| c.version.cmp(v))
+                    .ok()
+                    .map(|i| candidates.versions[i].as_ref())
             });
             let all = candidates.versions.iter().map(AsRef::as_ref);
-            let rest: Box<dyn Iterator<Item = &Candidate>> = if self.lowest_first(name) {
+            let rest: Box<dyn Iterator<Item = &Candidate>> = if lowest_first {
                 Box::new(all)
             } else {
                 Box::new(all.rev())
             };
-            by_pref.chain(rest).collect()
+            by_pref.chain(rest)
         };
         let mut passes: Vec<bool> = Vec::new();
         if free {
@@ -509,7 +512,7 @@ impl DependencyProvider for Provider<'_> {
         let mut misfit: Option<(Version, String)> = None;
         let mut uncovered_everywhere = false;
         for stable_only in passes {
-            for c in ordered.iter().filter(|c| allowed(c, stable_only)) {
+            for c in ordered().filter(|c| allowed(c, stable_only)) {
                 match self.page_python_fit(c) {
                     (PythonFit::All, _) => {}
                     (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
@@ -565,7 +568,7 @@ impl DependencyProvider for Provider<'_> {
         let (version, reason) = match misfit {
             Some(misfit) => misfit,
             None => {
-                let Some(c) = ordered.iter().find(|c| range.contains(&c.version)) else {
+                let Some(c) = ordered().find(|c| range.contains(&c.version)) else {
                     return Ok(None);
                 };
                 let reason = match &c.unusable {
