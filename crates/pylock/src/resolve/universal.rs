@@ -102,7 +102,9 @@ pub fn resolve_universal(
             }
             Err(e) => return Err(e),
         };
-        {
+        // A fork that may be left out (above a Requires-Python cap, or without files) took
+        // what was left for it, often old versions: other forks do not prefer those.
+        if !excludable {
             let mut prefs = lock(&preferences);
             for (pkg, version) in solution.iter() {
                 if let Pkg::Package(name) = pkg {

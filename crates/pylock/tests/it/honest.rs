@@ -352,3 +352,36 @@ fn a_requires_python_cap_at_4_makes_no_fork_for_python_4() {
         ]
     );
 }
+
+/// A fork above a Requires-Python cap takes old versions; forks below do not prefer them:
+/// Python 3.10 gets the newest versions that support it, as a lock for 3.10 alone would.
+#[test]
+fn forks_do_not_prefer_what_a_fork_above_a_cap_took() {
+    let mut index = MemoryIndex::new();
+    let wheel = |n: &str, v: &str| format!("{n}-{v}-py3-none-any.whl");
+    for (v, rp, deps) in [
+        ("1.0", ">=3.8", vec!["b<1.5"]),
+        ("2.0", ">=3.10,<3.15", vec!["b"]),
+    ] {
+        index.add("a", v, rp, &deps, &[&wheel("a", v)]).expect("a");
+    }
+    for (v, rp) in [("0.9", ">=3.8"), ("1.0", ">=3.11,<3.16")] {
+        index.add("c", v, rp, &[], &[&wheel("c", v)]).expect("c");
+    }
+    for (v, rp) in [("1.0", ">=3.8"), ("1.5", ">=3.10"), ("2.0", ">=3.11")] {
+        index.add("b", v, rp, &[], &[&wheel("b", v)]).expect("b");
+    }
+    let r = universal(&index, &["c", "a"], false).expect("resolves");
+    let b_for_310: Vec<String> = r
+        .packages
+        .iter()
+        .filter(|p| p.name.to_string() == "b")
+        .filter(|p| {
+            p.marker
+                .as_deref()
+                .is_some_and(|m| m.contains("< '3.11'") || m.contains("3.10"))
+        })
+        .map(|p| p.version.to_string())
+        .collect();
+    assert_eq!(b_for_310, ["1.5"], "{:?}", locked(&r));
+}

@@ -14,7 +14,7 @@ use super::options::{Options, PrereleaseMode, ResolutionMode};
 use super::scope::{PythonFit, Scope};
 use crate::index::IndexError;
 use crate::pep::{
-    and, is_possible, python_marker_below_4, ExtraName, MarkerTree, PackageName, Range,
+    and, is_possible, or, python_marker_below_4, ExtraName, MarkerTree, PackageName, Range,
     Requirement, Version, VersionSpecifiers,
 };
 
@@ -161,6 +161,22 @@ impl<'a> Provider<'a> {
     /// The candidates of a project, `None` when the index does not have it.
     pub fn candidates(&self, name: &PackageName) -> Result<Option<Arc<Candidates>>, IndexError> {
         self.fetcher.page(name)
+    }
+
+    /// The versions earlier forks chose for `name`, in the resolution's order (newest first,
+    /// or oldest first for lowest resolutions): where several fit a fork, it takes the one a
+    /// solve of its own would, not merely the last one chosen (which may be an old version
+    /// an unrelated part of the lock needed).
+    pub fn preferred_versions(&self, name: &PackageName, lowest_first: bool) -> Vec<Version> {
+        let mut preferred = lock(self.preferences)
+            .get(name)
+            .cloned()
+            .unwrap_or_default();
+        preferred.sort();
+        if !lowest_first {
+            preferred.reverse();
+        }
+        preferred
     }
 
     /// The candidate of a resolved package.
@@ -317,18 +333,29 @@ impl<'a> Provider<'a> {
             |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
         let inside = and(region, &inside_marker);
         let outside = and(region, &inside_marker.negate());
-        let outside_above = python_low(&outside) > python_low(&inside);
-        // The part where the version fits is solved first; the other part then prefers its
-        // versions where they fit and looks further where they do not.
+        // Outside a range bounded on both sides (`>=3.10,<3.15`) lie two regions, the Pythons
+        // below and those above: solved apart, the lower one can still take the versions
+        // that fit it (one fork for `<3.10 or >=3.15` would give both the oldest).
+        let outside_parts = match below_and_above(&inside_marker) {
+            Some((below, above)) if and(&outside, &or(&below, &above)) == outside => {
+                vec![and(&outside, &below), and(&outside, &above)]
+            }
+            _ => vec![outside],
+        };
+        // The part where the version fits is solved first; the others then prefer its
+        // versions where they fit and look further where they do not.
         let mut parts: Vec<ForkPart> = Vec::new();
+        let inside_low = python_low(&inside);
         if usable(&inside) {
             parts.push(ForkPart::plain(inside));
         }
-        if usable(&outside) {
-            parts.push(ForkPart {
-                region: outside,
-                excludable: outside_above,
-            });
+        for part in outside_parts {
+            if usable(&part) {
+                parts.push(ForkPart {
+                    excludable: python_low(&part) > inside_low,
+                    region: part,
+                });
+            }
         }
         ProviderError::Fork(parts)
     }
@@ -476,13 +503,10 @@ impl DependencyProvider for Provider<'_> {
                 && (!stable_only || !c.version.any_prerelease())
         };
         // Versions earlier forks chose come first, then the resolution order.
-        let preferred: Vec<Version> = lock(self.preferences)
-            .get(name)
-            .cloned()
-            .unwrap_or_default();
+        let lowest_first = self.lowest_first(name);
+        let preferred = self.preferred_versions(name, lowest_first);
         // An iterator, not a list: projects list thousands of versions and the solver
         // usually takes the first that fits.
-        let lowest_first = self.lowest_first(name);
         let ordered = || {
             let by_pref = preferred.iter().filter_map(|v| {
                 candidates
@@ -675,6 +699,25 @@ impl DependencyProvider for Provider<'_> {
         }
         Ok(Dependencies::Available(deps.1.iter().cloned().collect()))
     }
+}
+
+/// The Pythons below and above the range of a Python marker, when it is bounded on both
+/// sides.
+fn below_and_above(python: &MarkerTree) -> Option<(MarkerTree, MarkerTree)> {
+    use std::ops::Bound;
+    let range = crate::pep::python_range(python);
+    let (low, high) = range.bounding_range()?;
+    let below = match low {
+        Bound::Included(v) => format!("python_full_version < '{v}'"),
+        Bound::Excluded(v) => format!("python_full_version <= '{v}'"),
+        Bound::Unbounded => return None,
+    };
+    let above = match high {
+        Bound::Excluded(v) => format!("python_full_version >= '{v}'"),
+        Bound::Included(v) => format!("python_full_version > '{v}'"),
+        Bound::Unbounded => return None,
+    };
+    Some((below.parse().ok()?, above.parse().ok()?))
 }
 
 /// The lowest Python a region admits, `None` if unbounded below.

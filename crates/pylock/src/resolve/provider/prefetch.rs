@@ -15,8 +15,9 @@ impl Provider<'_> {
     /// fork's Pythons, else the newest stable one that does). Where a fork decides
     /// differently, it then reads those in parallel rather than one round trip per package.
     pub fn prefetch_preferred(&self) {
-        let preferences = lock(self.preferences).clone();
-        for (name, preferred) in preferences {
+        let names: Vec<PackageName> = lock(self.preferences).keys().cloned().collect();
+        for name in names {
+            let preferred = self.preferred_versions(&name, self.lowest_first(&name));
             let Some(Some(candidates)) = self.fetcher.page_if_ready(&name) else {
                 continue;
             };
