@@ -120,7 +120,7 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let before = server.hits.lock().expect("hits").clone();
     // Pages are cached parsed (a compact binary form), not as the JSON the server sent.
     let pages = before.keys().filter(|p| p.starts_with("/simple/")).count();
-    let parsed = std::fs::read_dir(cache.join("http-v2"))
+    let parsed = std::fs::read_dir(cache.join("http-v3"))
         .expect("cache")
         .filter(|e| {
             let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
@@ -221,6 +221,36 @@ fn refresh_revalidates_every_cached_response() {
     std::fs::remove_dir_all(&cache).ok();
 }
 
+/// Responses that say neither how long they stay fresh nor how to revalidate them exactly
+/// are not kept: another index may answer at the same URL next time (test servers on a
+/// reused loopback port did, and the cache served them the previous one's pages).
+#[test]
+fn responses_without_cache_headers_are_not_kept() {
+    let (manifest, root) = trio();
+    let cache = tempdir("nocacheheaders");
+    let server = Server::start(
+        root,
+        Faults {
+            no_cache_headers: true,
+            ..Faults::default()
+        },
+    );
+    let url = format!("{}/simple", server.base);
+    let index = || http_index(std::slice::from_ref(&url), Some(&cache), false);
+    let first = resolve(&manifest, &linux(), &Default::default(), &index()).expect("first");
+    let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
+    let second = resolve(&manifest, &linux(), &Default::default(), &index()).expect("second");
+    assert_eq!(summary(&first), summary(&second));
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::Relaxed),
+        2 * requests,
+        "everything is asked for again"
+    );
+    let kept = std::fs::read_dir(cache.join("http-v3")).map_or(0, |d| d.count());
+    assert_eq!(kept, 0);
+    std::fs::remove_dir_all(&cache).ok();
+}
+
 /// Cache entries cut short (the cache is not synced to disk) are fetched again, not used.
 #[test]
 fn damaged_cache_entries_are_fetched_again() {
@@ -232,7 +262,7 @@ fn damaged_cache_entries_are_fetched_again() {
     let cold = resolve(&manifest, &linux(), &Default::default(), &index()).expect("cold");
     let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     let mut cut = 0;
-    for entry in std::fs::read_dir(cache.join("http-v2")).expect("cache dir") {
+    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache dir") {
         let path = entry.expect("entry").path();
         let bytes = std::fs::read(&path).expect("read");
         std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
@@ -250,7 +280,7 @@ fn damaged_cache_entries_are_fetched_again() {
     // are fetched again, not errors.
     let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     let mut older = 0;
-    for entry in std::fs::read_dir(cache.join("http-v2")).expect("cache dir") {
+    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache dir") {
         let path = entry.expect("entry").path();
         let text = std::fs::read(&path).expect("read");
         let Some(at) = text

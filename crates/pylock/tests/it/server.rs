@@ -29,6 +29,8 @@ pub struct Faults {
     pub auth: Option<String>,
     /// Paths answered 404 whatever exists on disk.
     pub hide: Vec<String>,
+    /// Send neither Cache-Control nor ETag (only Last-Modified), as `python -m http.server`.
+    pub no_cache_headers: bool,
 }
 
 /// A running server.
@@ -167,9 +169,14 @@ fn serve(
             body.len()
         };
         bytes.fetch_add(sent, Ordering::Relaxed);
+        let caching = if faults.no_cache_headers {
+            "Last-Modified: Mon, 01 Jan 2024 00:00:00 GMT\r\n".to_owned()
+        } else {
+            format!("Cache-Control: max-age=600\r\nETag: {etag}\r\n")
+        };
         write!(
             stream,
-            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nCache-Control: max-age=600\r\nETag: {etag}\r\n{extra}\r\n",
+            "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{caching}{extra}\r\n",
             body.len(),
         )?;
         stream.write_all(&body[..sent])?;

@@ -184,7 +184,8 @@ impl Client {
         if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
-            if policy.is_storable() && (status == 200 || status == 404) {
+            if policy.is_storable() && says_how_to_cache(&parts) && (status == 200 || status == 404)
+            {
                 entry.store(&policy, &fetched);
             }
         }
@@ -360,6 +361,22 @@ fn describe_error(e: &reqwest::Error) -> String {
     out
 }
 
+/// Whether a response says how long it stays fresh (`Cache-Control` max-age, `Expires`) or
+/// how to revalidate it exactly (`ETag`). Others are not kept: freshness guessed from
+/// Last-Modified, and revalidation by date, go wrong when another index answers at the same
+/// URL later (test servers on a reused loopback port), and PyPI and any CDN say both.
+fn says_how_to_cache(parts: &http::response::Parts) -> bool {
+    let headers = &parts.headers;
+    let max_age = headers
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("max-age") || v.contains("immutable"));
+    max_age
+        || headers.contains_key(http::header::EXPIRES)
+        || headers.contains_key(http::header::ETAG)
+}
+
 /// The request the cache policy judges; `no_cache` asks for revalidation of fresh entries.
 fn cache_request(url: &Url, accept: &str, no_cache: bool) -> Result<http::Request<()>, IndexError> {
     let mut request = http::Request::get(redact(url)).header(http::header::ACCEPT, accept);
@@ -438,7 +455,7 @@ pub fn parse_netrc(text: &str) -> HashMap<String, (String, Option<String>)> {
     out
 }
 
-/// One cached response: a single file `http-v2/<key>` holding a header line, the cache
+/// One cached response: a single file `http-v3/<key>` holding a header line, the cache
 /// policy on a line of its own, then the body.
 ///
 /// The header says until when the entry is fresh, so a warm run reads one file and parses a
@@ -449,7 +466,7 @@ struct CacheEntry {
     path: PathBuf,
 }
 
-const CACHE_MAGIC: &[u8] = b"pylock-http-v2\n";
+const CACHE_MAGIC: &[u8] = b"pylock-http-v3\n";
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
@@ -477,7 +494,7 @@ impl CacheEntry {
     fn new(dir: &Path, url: &Url, accept: &str) -> Self {
         let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
         Self {
-            path: dir.join("http-v2").join(crate::util::hex(&key)),
+            path: dir.join("http-v3").join(crate::util::hex(&key)),
         }
     }
 

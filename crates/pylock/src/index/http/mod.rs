@@ -190,9 +190,10 @@ impl HttpIndex {
         url: &Url,
         project: &str,
     ) -> Result<(Vec<u8>, Option<String>), IndexError> {
-        const WHAT: &str = "sdist-metadata-v1";
+        // Keyed by the file's hash too: another index may serve other bytes at this URL.
+        let what = format!("sdist-metadata-v1 {}", file.sha256.as_deref().unwrap_or(""));
         let shown = redact(url);
-        if let Some(kept) = self.client.derived(url, WHAT) {
+        if let Some(kept) = self.client.derived(url, &what) {
             if let Some(at) = kept.iter().position(|&b| b == b'\n') {
                 let why = String::from_utf8_lossy(&kept[..at]).into_owned();
                 return Ok((kept[at + 1..].to_vec(), (!why.is_empty()).then_some(why)));
@@ -217,7 +218,7 @@ impl HttpIndex {
             .into_bytes();
         kept.push(b'\n');
         kept.extend_from_slice(&bytes);
-        self.client.store_derived(url, WHAT, &kept);
+        self.client.store_derived(url, &what, &kept);
         Ok((bytes, why))
     }
 
@@ -276,7 +277,16 @@ impl Index for HttpIndex {
                 Some(read_file_url(&url)?)
             } else {
                 let f = self.client.get(&url, "*/*")?;
-                (f.status == 200).then_some(f.body)
+                let bytes = (f.status == 200).then_some(f.body);
+                match bytes {
+                    // A cached copy that is not the file the page describes: ask again.
+                    Some(b) if verify_sha256(&b, expected.as_deref(), "").is_err() => {
+                        self.client.forget(&url, "*/*");
+                        let f = self.client.get(&url, "*/*")?;
+                        (f.status == 200).then_some(f.body)
+                    }
+                    other => other,
+                }
             };
             if let Some(bytes) = fetched {
                 verify_sha256(&bytes, expected.as_deref(), &redact(&url))?;
@@ -292,14 +302,15 @@ impl Index for HttpIndex {
                 })?;
                 wheel_metadata(std::io::BufReader::new(f), &shown)?
             }
-            DistKind::Wheel(_) => match self.client.derived(&file_url, "METADATA") {
+            DistKind::Wheel(_) => match self.client.derived(&file_url, &derived_key(file)) {
                 Some(bytes) => bytes,
                 None => {
                     let bytes = match range::RangeReader::open(&self.client, &file_url)? {
                         Some(reader) => wheel_metadata(reader, &shown)?,
                         None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
                     };
-                    self.client.store_derived(&file_url, "METADATA", &bytes);
+                    self.client
+                        .store_derived(&file_url, &derived_key(file), &bytes);
                     bytes
                 }
             },
@@ -319,6 +330,12 @@ impl Index for HttpIndex {
         };
         parse_metadata(&bytes, &shown)
     }
+}
+
+/// What a wheel's METADATA is kept under besides its URL: its hash, since another index
+/// may serve other bytes at the same URL (a test server on a reused port).
+fn derived_key(file: &DistFile) -> String {
+    format!("METADATA {}", file.sha256.as_deref().unwrap_or(""))
 }
 
 /// A project page in any form a response or the cache holds: pre-parsed, PEP 691 JSON or
