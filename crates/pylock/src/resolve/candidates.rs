@@ -60,6 +60,11 @@ impl Candidate {
             .iter()
             .any(|f| f.core_metadata.is_some() || f.is_wheel())
     }
+
+    /// Its installable files, as a resolution hands them out.
+    pub fn owned_files(&self) -> Vec<DistFile> {
+        self.files.iter().map(|f| DistFile::clone(f)).collect()
+    }
 }
 
 /// A project's versions, oldest first.

@@ -67,6 +67,49 @@ fn claim<K: std::hash::Hash + Eq, T>(slots: &Mutex<HashMap<K, Slot<T>>>, key: &K
     }
 }
 
+/// The value at `key`: waiting for whoever is producing it, or produced here by `produce`.
+/// An error is not kept: whoever asks next tries again and gets the error itself.
+fn get_or_produce<K: std::hash::Hash + Eq + Clone, T: Clone>(
+    slots: &Mutex<HashMap<K, Slot<T>>>,
+    ready: &Condvar,
+    key: &K,
+    produce: impl FnOnce() -> Result<T, IndexError>,
+) -> Result<T, IndexError> {
+    let mut map = lock(slots);
+    loop {
+        match map.get(key) {
+            Some(Slot::Ready(v)) => return Ok(v.clone()),
+            Some(Slot::Running) => {
+                map = ready
+                    .wait(map)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+            }
+            Some(Slot::Queued | Slot::Failed) | None => break,
+        }
+    }
+    map.insert(key.clone(), Slot::Running);
+    drop(map);
+    let result = produce();
+    let mut map = lock(slots);
+    match &result {
+        Ok(v) => map.insert(key.clone(), Slot::Ready(v.clone())),
+        Err(_) => map.remove(key),
+    };
+    ready.notify_all();
+    result
+}
+
+/// The value at `key` if it is ready.
+fn if_ready<K: std::hash::Hash + Eq, T: Clone>(
+    slots: &Mutex<HashMap<K, Slot<T>>>,
+    key: &K,
+) -> Option<T> {
+    match lock(slots).get(key) {
+        Some(Slot::Ready(v)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
 /// The version a solve usually picks within `range`: the newest usable stable one, else the
 /// newest usable one.
 fn likely(candidates: &Candidates, range: &Range) -> Option<Arc<Candidate>> {
@@ -133,38 +176,13 @@ impl<'a> Fetcher<'a> {
     /// The candidates of `name` (`None`: the index has no such project), waiting for a
     /// worker that is fetching them, or fetching them here.
     pub fn page(&self, name: &PackageName) -> Result<Page, IndexError> {
-        let mut pages = lock(&self.pages);
-        loop {
-            match pages.get(name) {
-                Some(Slot::Ready(p)) => return Ok(p.clone()),
-                Some(Slot::Running) => {
-                    pages = self
-                        .pages_ready
-                        .wait(pages)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
-                Some(Slot::Queued | Slot::Failed) | None => break,
-            }
-        }
-        pages.insert(name.clone(), Slot::Running);
-        drop(pages);
-        let result = self.build(name);
-        let mut pages = lock(&self.pages);
-        match &result {
-            Ok(p) => pages.insert(name.clone(), Slot::Ready(p.clone())),
-            Err(_) => pages.remove(name),
-        };
-        self.pages_ready.notify_all();
-        result
+        get_or_produce(&self.pages, &self.pages_ready, name, || self.build(name))
     }
 
     /// The candidates of `name` if already fetched (`Some(None)`: the index has no such
     /// project).
     pub fn page_if_ready(&self, name: &PackageName) -> Option<Page> {
-        match lock(&self.pages).get(name) {
-            Some(Slot::Ready(p)) => Some(p.clone()),
-            _ => None,
-        }
+        if_ready(&self.pages, name)
     }
 
     /// The core metadata of `candidate` of `name`, read from one of its files.
@@ -174,29 +192,9 @@ impl<'a> Fetcher<'a> {
         candidate: &Candidate,
     ) -> Result<Arc<CoreMetadata>, IndexError> {
         let key = (name.clone(), candidate.version.clone());
-        let mut map = lock(&self.metadata);
-        loop {
-            match map.get(&key) {
-                Some(Slot::Ready(m)) => return Ok(m.clone()),
-                Some(Slot::Running) => {
-                    map = self
-                        .metadata_ready
-                        .wait(map)
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
-                Some(Slot::Queued | Slot::Failed) | None => break,
-            }
-        }
-        map.insert(key.clone(), Slot::Running);
-        drop(map);
-        let result = self.read_metadata(name, candidate);
-        let mut map = lock(&self.metadata);
-        match &result {
-            Ok(m) => map.insert(key, Slot::Ready(m.clone())),
-            Err(_) => map.remove(&key),
-        };
-        self.metadata_ready.notify_all();
-        result
+        get_or_produce(&self.metadata, &self.metadata_ready, &key, || {
+            self.read_metadata(name, candidate)
+        })
     }
 
     /// Metadata already read for `name` at `version`.
@@ -205,10 +203,7 @@ impl<'a> Fetcher<'a> {
         name: &PackageName,
         version: &Version,
     ) -> Option<Arc<CoreMetadata>> {
-        match lock(&self.metadata).get(&(name.clone(), version.clone())) {
-            Some(Slot::Ready(m)) => Some(m.clone()),
-            _ => None,
-        }
+        if_ready(&self.metadata, &(name.clone(), version.clone()))
     }
 
     fn read_metadata(
@@ -456,10 +451,8 @@ impl<'a> Fetcher<'a> {
         self.work.notify_all();
     }
 
-    /// Run `solve` with `workers` prefetching threads, stopping them when it returns.
     /// Run `solve` with up to `max` prefetching threads (starting with one per core, at least
-    /// four), stopping
-    /// them when it returns.
+    /// four), stopping them when it returns.
     pub fn with_workers<T>(&self, max: usize, solve: impl FnOnce() -> T) -> T {
         let max = max.max(1);
         let cores = std::thread::available_parallelism().map_or(2, usize::from);

@@ -165,7 +165,7 @@ fn resolve_single(
         let Pkg::Package(name) = pkg else { continue };
         let files = provider
             .candidate(&name, &version)
-            .map(|c| c.files.iter().map(|f| DistFile::clone(f)).collect())
+            .map(|c| c.owned_files())
             .unwrap_or_default();
         let requires_python = provider.requires_python(&name, &version);
         packages.push(ResolvedPackage {

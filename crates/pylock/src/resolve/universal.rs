@@ -130,7 +130,7 @@ pub fn resolve_universal(
                     plain: MarkerTree::FALSE,
                     files: provider
                         .candidate(name, version)
-                        .map(|c| c.files.iter().map(|f| DistFile::clone(f)).collect())
+                        .map(|c| c.owned_files())
                         .unwrap_or_default(),
                     requires_python: provider.requires_python(name, version),
                 });

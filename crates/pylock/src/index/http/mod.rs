@@ -99,40 +99,23 @@ impl HttpIndex {
             // The cache keeps pages parsed (see `compact`): a warm run decodes them. A page
             // just fetched is used as parsed.
             let parsed = std::cell::Cell::new(None);
-            let get = || {
-                self.client.get_kept_as(&url, ACCEPT_PAGE, |fetched| {
-                    let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
-                    let kept = Fetched {
-                        content_type: Some(compact::CONTENT_TYPE.to_owned()),
-                        body: compact::encode(&page),
-                        ..fetched
-                    };
-                    parsed.set(Some(page));
-                    Ok(kept)
-                })
+            let keep = |fetched: Fetched| {
+                let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+                let kept = Fetched {
+                    content_type: Some(compact::CONTENT_TYPE.to_owned()),
+                    body: compact::encode(&page),
+                    ..fetched
+                };
+                parsed.set(Some(page));
+                Ok(kept)
             };
-            let mut fetched = get()?;
-            if fetched.status == 404 {
+            let read = |fetched: Fetched| match parsed.take() {
+                Some(page) => Ok(page),
+                None => parse_page(&fetched, name).map_err(|e| redact_error(e, &url)),
+            };
+            let Some(page) = self.get_read(&url, ACCEPT_PAGE, keep, read)? else {
                 continue;
-            }
-            if let Some(page) = parsed.take() {
-                return Ok(Some(page));
-            }
-            let kept = fetched
-                .content_type
-                .as_deref()
-                .is_some_and(|t| t.starts_with(compact::CONTENT_TYPE_PREFIX));
-            let page = match parse_page(&fetched, name) {
-                // A page the cache kept damaged, or in another pylock version's form: drop
-                // it and fetch the page again.
-                Err(_) if kept => {
-                    self.client.forget(&url, ACCEPT_PAGE);
-                    fetched = get()?;
-                    parse_page(&fetched, name)
-                }
-                other => other,
-            }
-            .map_err(|e| redact_error(e, &url))?;
+            };
             return Ok(Some(page));
         }
         Ok(None)
@@ -178,6 +161,32 @@ impl HttpIndex {
             files.extend(parse_html_page(&body, &page_url, name)?.files);
         }
         Ok(files)
+    }
+
+    /// GET `url` through the cache (keeping `keep(response)`), read by `read`. What `read`
+    /// refuses is dropped from the cache and asked for once more: a cached copy may be
+    /// damaged, kept by another pylock version, or another index's answer at this URL (a
+    /// test server on a reused port). `Ok(None)` when the server has nothing there.
+    fn get_read<T>(
+        &self,
+        url: &Url,
+        accept: &str,
+        keep: impl Fn(Fetched) -> Result<Fetched, IndexError>,
+        read: impl Fn(Fetched) -> Result<T, IndexError>,
+    ) -> Result<Option<T>, IndexError> {
+        let fetched = self.client.get_kept_as(url, accept, &keep)?;
+        if fetched.status != 200 {
+            return Ok(None);
+        }
+        if let Ok(value) = read(fetched) {
+            return Ok(Some(value));
+        }
+        self.client.forget(url, accept);
+        let fetched = self.client.get_kept_as(url, accept, &keep)?;
+        if fetched.status != 200 {
+            return Ok(None);
+        }
+        read(fetched).map(Some)
     }
 
     /// An sdist's metadata (and why it is approximate, if it is): read from the start of the
@@ -273,24 +282,18 @@ impl Index for HttpIndex {
         if let Some(expected) = &file.core_metadata {
             let mut url = file_url.clone();
             url.set_path(&format!("{}.metadata", file_url.path()));
+            let shown = redact(&url);
+            let verified = |bytes: Vec<u8>| {
+                verify_sha256(&bytes, expected.as_deref(), &shown)?;
+                Ok(bytes)
+            };
             let fetched = if url.scheme() == "file" {
-                Some(read_file_url(&url)?)
+                Some(verified(read_file_url(&url)?)?)
             } else {
-                let f = self.client.get(&url, "*/*")?;
-                let bytes = (f.status == 200).then_some(f.body);
-                match bytes {
-                    // A cached copy that is not the file the page describes: ask again.
-                    Some(b) if verify_sha256(&b, expected.as_deref(), "").is_err() => {
-                        self.client.forget(&url, "*/*");
-                        let f = self.client.get(&url, "*/*")?;
-                        (f.status == 200).then_some(f.body)
-                    }
-                    other => other,
-                }
+                self.get_read(&url, "*/*", Ok, |f| verified(f.body))?
             };
             if let Some(bytes) = fetched {
-                verify_sha256(&bytes, expected.as_deref(), &redact(&url))?;
-                return parse_metadata(&bytes, &redact(&url));
+                return parse_metadata(&bytes, &shown);
             }
         }
         let bytes = match &file.kind {
