@@ -81,6 +81,39 @@ pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Run `f`, turning a panic into `Err(message)` without printing anything: the safety net
+/// around code that parses untrusted input with third-party parsers (`pep508_rs` asserts on
+/// some malformed requirements) and around index reads on worker threads, where a panic
+/// would otherwise leave the solver waiting for an answer that never comes.
+///
+/// The process's panic hook is wrapped once so that it stays silent for panics caught here
+/// and behaves as before for every other panic.
+pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    use std::cell::Cell;
+    thread_local! {
+        static CATCHING: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let outer = CATCHING.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.with(|c| c.set(outer));
+    result.map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned())
+    })
+}
+
 /// Lowercase hex of `bytes` (hashes in cache keys, locks and checks).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -101,6 +134,16 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).expect("mkdir");
         d
+    }
+
+    #[test]
+    fn panics_become_errors() {
+        assert_eq!(catch_panic(|| 1), Ok(1));
+        let err = catch_panic(|| -> u8 { panic!("boom {}", 7) }).expect_err("caught");
+        assert_eq!(err, "boom 7");
+        // Nested: the inner catch does not re-enable the hook for the outer one.
+        let nested = catch_panic(|| catch_panic(|| -> u8 { panic!("inner") }));
+        assert_eq!(nested, Ok(Err("inner".to_owned())));
     }
 
     #[cfg(unix)]

@@ -1,10 +1,11 @@
 //! Core metadata (the RFC 822-style `METADATA` / `PKG-INFO` file): the fields a resolver needs.
 
 use std::borrow::Cow;
-use std::str::FromStr;
 
 use super::IndexError;
-use crate::pep::{parse_lenient, ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
+use crate::pep::{
+    parse, parse_lenient, ExtraName, PackageName, Requirement, Version, VersionSpecifiers,
+};
 
 /// The parts of a distribution's core metadata that resolution uses.
 #[derive(Clone, Debug)]
@@ -23,6 +24,10 @@ pub struct CoreMetadata {
     /// dynamic metadata): why a build might find others.
     pub approximate: Option<String>,
 }
+
+/// The most `Requires-Dist` entries one metadata file may have. The most on PyPI are a few
+/// hundred (meta-packages with many extras); each is a solver edge and maybe a project page.
+pub const MAX_REQUIRES_DIST: usize = 5_000;
 
 /// Parse core metadata bytes fetched from `url` (used in error messages).
 pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
@@ -49,20 +54,24 @@ pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexErro
             continue;
         };
         match field {
-            "name" => name = Some(PackageName::from_str(&value).map_err(|e| at(e.to_string()))?),
-            "version" => version = Some(Version::from_str(&value).map_err(|e| at(e.to_string()))?),
+            "name" => name = Some(parse::value::<PackageName>(&value).map_err(at)?),
+            "version" => version = Some(parse::value::<Version>(&value).map_err(at)?),
             // Old metadata is parsed leniently, as pip and uv do (`pytz (>dev)`, trailing
             // commas): see `pep::parse_lenient`.
             "requires-python" if !value.trim().is_empty() => {
-                requires_python = Some(
-                    parse_lenient::<VersionSpecifiers>(&value).map_err(|e| at(e.to_string()))?,
-                )
+                requires_python =
+                    Some(parse_lenient(&value, parse::specifiers).map_err(|e| at(e.message))?)
+            }
+            "requires-dist" if requires_dist.len() == MAX_REQUIRES_DIST => {
+                return Err(at(format!(
+                    "more than {MAX_REQUIRES_DIST} Requires-Dist entries"
+                )));
             }
             "requires-dist" => requires_dist.push(parse_requirement(&value).map_err(at)?),
             "provides-extra" => {
                 // Metadata before 2.3 did not normalize extras; an unparseable one cannot be
                 // requested by a valid requirement anyway.
-                if let Ok(extra) = ExtraName::from_str(&value) {
+                if let Ok(extra) = parse::value::<ExtraName>(&value) {
                     provides_extra.push(extra);
                 }
             }
@@ -91,7 +100,7 @@ fn parse_requirement(text: &str) -> Result<Requirement, String> {
     if let Some(r) = crate::util::lock(memo).get(text) {
         return Ok(r.clone());
     }
-    let parsed = parse_lenient::<Requirement>(text).map_err(|e| e.to_string())?;
+    let parsed = parse_lenient(text, parse::requirement).map_err(|e| e.message)?;
     let mut memo = crate::util::lock(memo);
     if memo.len() >= MAX {
         memo.clear();

@@ -88,6 +88,14 @@ pub enum IndexError {
         /// Why its metadata cannot be trusted.
         reason: String,
     },
+    /// Reading from the index failed in a way no input should cause (a bug, caught).
+    #[error("internal error while reading {what}: {message}")]
+    Internal {
+        /// What was being read.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]
     InvalidLocation {

@@ -219,7 +219,7 @@ impl VersionMemo {
         match &self.last {
             Some((t, v)) if t == text => v.clone(),
             _ => {
-                let v = Version::from_str(text).ok();
+                let v = crate::pep::parse::value::<Version>(text).ok();
                 self.last = Some((text.to_owned(), v.clone()));
                 v
             }
@@ -387,7 +387,7 @@ pub(super) fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
     if s.is_empty() {
         return None;
     }
-    crate::pep::parse_lenient::<VersionSpecifiers>(s).ok()
+    crate::pep::parse_lenient(s, crate::pep::parse::specifiers).ok()
 }
 
 /// Parse an RFC 3339 timestamp (PEP 700 `upload-time`).

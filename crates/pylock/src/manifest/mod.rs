@@ -5,14 +5,13 @@ mod requirements_txt;
 mod target;
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 pub use target::{Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 
 /// The role a requirement plays in a resolve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
     /// Must be installed.
     Requirement,
@@ -75,7 +74,8 @@ impl Manifest {
         if path.file_name().is_some_and(|n| n == "pyproject.toml") {
             return self.add_pyproject(path, role);
         }
-        requirements_txt::read(path, role, &mut Vec::new(), &mut |req, role| {
+        let mut includes = requirements_txt::Includes::default();
+        requirements_txt::read(path, role, &mut includes, &mut |req, role| {
             self.push(req, role)
         })
     }
@@ -101,10 +101,7 @@ impl Manifest {
             #[serde(rename = "requires-python")]
             requires_python: Option<toml::Spanned<String>>,
         }
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = requirements_txt::read_text(path)?;
         let at = |offset: usize, message: String| {
             let (line, column) = line_col(&text, offset);
             ManifestError::Parse {
@@ -126,8 +123,12 @@ impl Manifest {
             self.push(req, role);
         }
         if let Some(rp) = project.requires_python {
-            let spec = VersionSpecifiers::from_str(rp.get_ref())
-                .map_err(|e| at(rp.span().start + 1, format!("invalid requires-python: {e}")))?;
+            let spec = crate::pep::parse::specifiers(rp.get_ref()).map_err(|e| {
+                at(
+                    rp.span().start + 1 + e.offset,
+                    format!("invalid requires-python: {e}"),
+                )
+            })?;
             self.requires_python = Some(spec);
         }
         Ok(())
@@ -146,11 +147,11 @@ fn parse_requirement(
     line: usize,
     column0: usize,
 ) -> Result<Requirement, ManifestError> {
-    let req = Requirement::from_str(text).map_err(|e| ManifestError::Parse {
+    let req = crate::pep::parse::requirement(text).map_err(|e| ManifestError::Parse {
         path: path.to_owned(),
         line,
-        column: column0 + e.start + 1,
-        message: e.message.to_string(),
+        column: column0 + e.offset + 1,
+        message: e.message,
     })?;
     if req
         .version_or_url

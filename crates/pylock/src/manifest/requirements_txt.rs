@@ -1,33 +1,58 @@
 //! pip requirements files: comments, blank lines, `\` continuations, nested `-r` / `-c`.
 //! Every other option is refused with the file and line, never silently ignored.
+//!
+//! Files are untrusted (a pull request can change them): each is read up to
+//! [`MAX_FILE_LEN`], includes nest at most [`MAX_INCLUDE_DEPTH`] deep, and a file included
+//! again in the same role is not read again (a chain of files each including the next twice
+//! would otherwise be read an exponential number of times).
 
+use std::collections::HashSet;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::{parse_requirement, ManifestError, Role};
 use crate::pep::Requirement;
 
-/// Read `path` and hand each requirement to `sink`. `stack` holds the files being read, to
-/// refuse include cycles.
+/// The largest requirements file read, in bytes (real ones are kilobytes).
+pub const MAX_FILE_LEN: u64 = 16 * 1024 * 1024;
+
+/// The deepest chain of `-r`/`-c` includes followed.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+
+/// The files being read (to refuse cycles) and the ones already read, per role.
+#[derive(Default)]
+pub(super) struct Includes {
+    stack: Vec<PathBuf>,
+    seen: HashSet<(PathBuf, Role)>,
+}
+
+/// Read `path` and hand each requirement to `sink`.
 pub(super) fn read(
     path: &Path,
     role: Role,
-    stack: &mut Vec<PathBuf>,
+    includes: &mut Includes,
     sink: &mut dyn FnMut(Requirement, Role),
 ) -> Result<(), ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+    let at_start = |message: String| ManifestError::Parse {
         path: path.to_owned(),
-        source,
-    })?;
+        line: 1,
+        column: 1,
+        message,
+    };
+    let text = read_text(path)?;
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
-    if stack.contains(&canonical) {
-        return Err(ManifestError::Parse {
-            path: path.to_owned(),
-            line: 1,
-            column: 1,
-            message: "this file includes itself (through -r/-c)".into(),
-        });
+    if includes.stack.contains(&canonical) {
+        return Err(at_start("this file includes itself (through -r/-c)".into()));
     }
-    stack.push(canonical);
+    if includes.stack.len() >= MAX_INCLUDE_DEPTH {
+        return Err(at_start(format!(
+            "-r/-c includes nest more than {MAX_INCLUDE_DEPTH} deep here"
+        )));
+    }
+    if !includes.seen.insert((canonical.clone(), role)) {
+        return Ok(());
+    }
+    includes.stack.push(canonical);
     let dir = path.parent().unwrap_or(Path::new("."));
     for (line, column0, content) in logical_lines(&text) {
         let err = |column: usize, message: String| ManifestError::Parse {
@@ -51,13 +76,32 @@ pub(super) fn read(
             if value.is_empty() {
                 return Err(err(0, format!("`-{option}` needs a file name")));
             }
-            read(&dir.join(value), nested, stack, sink)?;
+            read(&dir.join(value), nested, includes, sink)?;
             continue;
         }
         sink(parse_requirement(&content, path, line, column0)?, role);
     }
-    stack.pop();
+    includes.stack.pop();
     Ok(())
+}
+
+/// The text of `path` (a requirements or pyproject file), at most [`MAX_FILE_LEN`] bytes of
+/// UTF-8.
+pub(super) fn read_text(path: &Path) -> Result<String, ManifestError> {
+    let io = |source| ManifestError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_LEN + 1).read_to_end(&mut bytes))
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_LEN {
+        return Err(io(std::io::Error::other(format!(
+            "larger than the limit of {MAX_FILE_LEN} bytes for a requirements file"
+        ))));
+    }
+    String::from_utf8(bytes).map_err(|_| io(std::io::Error::other("not UTF-8 text")))
 }
 
 /// `r file`, `r=file`, `-requirement file`, `rfile` → (option, value).
@@ -155,13 +199,10 @@ mod tests {
         let reqs: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
         assert_eq!(
             reqs,
-            [
-                "requests[socks]>=2.0 ; python_full_version >= '3.8'",
-                "six",
-                "six"
-            ]
+            ["requests[socks]>=2.0 ; python_full_version >= '3.8'", "six",]
         );
-        assert_eq!(m.constraints.len(), 2);
+        // base.txt is read once; its `-c` once too.
+        assert_eq!(m.constraints.len(), 1);
     }
 
     #[test]
@@ -199,6 +240,36 @@ mod tests {
             .expect_err("cycle")
             .to_string();
         assert!(msg.contains("includes itself"), "{msg}");
+    }
+
+    #[test]
+    fn deep_and_repeated_includes_are_bounded() {
+        let d = TempDir::new("deep");
+        // Each file includes the next twice: 2^40 reads without deduplication.
+        for i in 0..40 {
+            d.file(
+                &format!("{i}.txt"),
+                &format!("a{i}\n-r {0}.txt\n-r {0}.txt\n", i + 1),
+            );
+        }
+        d.file("40.txt", "end\n");
+        let mut m = Manifest::default();
+        m.add_file(&d.0.join("0.txt"), Role::Requirement)
+            .expect("reads");
+        assert_eq!(m.requirements.len(), 41);
+
+        for i in 0..100 {
+            d.file(&format!("c{i}.txt"), &format!("-r c{}.txt\n", i + 1));
+        }
+        d.file("c100.txt", "a\n");
+        let msg = Manifest::default()
+            .add_file(&d.0.join("c0.txt"), Role::Requirement)
+            .expect_err("too deep")
+            .to_string();
+        assert!(
+            msg.contains("c64.txt:1:1: -r/-c includes nest more than 64 deep"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -4,11 +4,10 @@
 //! the same repairs uv makes are applied one after another until the text parses. Versions
 //! that still do not parse stay errors.
 
-use std::str::FromStr;
-
-/// Parse `input`, repairing the common mistakes of old metadata if it does not parse as is.
-pub fn parse_lenient<T: FromStr>(input: &str) -> Result<T, T::Err> {
-    let strict = T::from_str(input);
+/// Parse `input` with `parse`, repairing the common mistakes of old metadata if it does not
+/// parse as is.
+pub fn parse_lenient<T, E>(input: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<T, E> {
+    let strict = parse(input);
     if strict.is_ok() {
         return strict;
     }
@@ -16,7 +15,7 @@ pub fn parse_lenient<T: FromStr>(input: &str) -> Result<T, T::Err> {
     for repair in REPAIRS {
         let repaired = repair(&text);
         if repaired != text {
-            if let Ok(value) = T::from_str(&repaired) {
+            if let Ok(value) = parse(&repaired) {
                 return Ok(value);
             }
             text = repaired;
@@ -179,13 +178,14 @@ fn version_prefix_len(s: &str) -> usize {
 mod tests {
     use super::*;
     use crate::pep::{Requirement, VersionSpecifiers};
+    use std::str::FromStr;
 
     fn specs(s: &str) -> VersionSpecifiers {
         VersionSpecifiers::from_str(s).expect("valid specifiers")
     }
 
     fn lenient_specs(s: &str) -> VersionSpecifiers {
-        parse_lenient(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+        parse_lenient(s, crate::pep::parse::specifiers).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
     fn req(s: &str) -> Requirement {
@@ -193,7 +193,7 @@ mod tests {
     }
 
     fn lenient_req(s: &str) -> Requirement {
-        parse_lenient(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+        parse_lenient(s, crate::pep::parse::requirement).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
     // Expectations from uv's lenient parsing of the same real-world metadata.
@@ -262,6 +262,6 @@ mod tests {
         let fine = "numpy >=1.19; python_version >= \"3.7\"";
         assert_eq!(lenient_req(fine), req(fine));
         // What no repair fixes stays an error.
-        assert!(parse_lenient::<Requirement>("numpy (>=one)").is_err());
+        assert!(parse_lenient("numpy (>=one)", crate::pep::parse::requirement).is_err());
     }
 }

@@ -8,6 +8,7 @@
 
 mod lenient;
 mod markers;
+pub mod parse;
 
 use std::fmt::Write as _;
 use std::ops::Bound;
@@ -60,9 +61,21 @@ pub fn specifier_range(specifier: &VersionSpecifier) -> Range {
 
 /// The versions a list of specifiers admits (their intersection; empty list admits all).
 pub fn specifiers_range(specifiers: &VersionSpecifiers) -> Range {
-    specifiers.iter().fold(Range::full(), |acc, s| {
-        acc.intersection(&specifier_range(s))
-    })
+    let ranges: Vec<Range> = specifiers.iter().map(specifier_range).collect();
+    intersect_all(&ranges.iter().collect::<Vec<_>>())
+}
+
+/// The intersection of `ranges`, halving the list at each step: `n log n` range steps where
+/// folding one by one costs `n²` when each range adds a hole (`!=` lists).
+pub fn intersect_all(ranges: &[&Range]) -> Range {
+    match ranges {
+        [] => Range::full(),
+        [one] => (*one).clone(),
+        _ => {
+            let (left, right) = ranges.split_at(ranges.len() / 2);
+            intersect_all(left).intersection(&intersect_all(right))
+        }
+    }
 }
 
 /// The versions a requirement admits (`Range::full()` for a bare name).

@@ -163,7 +163,14 @@ impl<'a> Fetcher<'a> {
     }
 
     fn build(&self, name: &PackageName) -> Result<Page, IndexError> {
-        let page = self.index.project(name)?;
+        // Index reads run on worker threads that the solver waits for: a panic must become
+        // an answer, not a slot left running forever.
+        let page = crate::util::catch_panic(|| self.index.project(name)).map_err(|message| {
+            IndexError::Internal {
+                what: format!("the page of {name}"),
+                message,
+            }
+        })??;
         let filter = FileFilter {
             python: self.filter.python.as_ref(),
             tags: self.filter.tags.as_ref(),
@@ -256,7 +263,14 @@ impl<'a> Fetcher<'a> {
             .ok_or_else(|| IndexError::NoMetadata {
                 filename: format!("{name}=={}", candidate.version),
             })?;
-        Ok(Arc::new(self.index.metadata(file)?))
+        let metadata =
+            crate::util::catch_panic(|| self.index.metadata(file)).map_err(|message| {
+                IndexError::Internal {
+                    what: format!("the metadata of {}", file.filename),
+                    message,
+                }
+            })??;
+        Ok(Arc::new(metadata))
     }
 
     /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
@@ -458,13 +472,20 @@ impl<'a> Fetcher<'a> {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let initial = max.min(cores.max(4));
         let workers = AtomicUsize::new(initial);
+        /// Closes the queue when the solve ends, also by a panic: the scope waits for the
+        /// workers, which wait for the queue to close.
+        struct CloseOnDrop<'f, 'a>(&'f Fetcher<'a>);
+        impl Drop for CloseOnDrop<'_, '_> {
+            fn drop(&mut self) {
+                self.0.close();
+            }
+        }
         std::thread::scope(|s| {
             for _ in 0..initial {
                 s.spawn(|| self.work(s, &workers, max));
             }
-            let out = solve();
-            self.close();
-            out
+            let _close = CloseOnDrop(self);
+            solve()
         })
     }
 
@@ -568,6 +589,40 @@ mod tests {
         }
         fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
             self.0.metadata(file)
+        }
+    }
+
+    /// An index that panics when asked for metadata (a bug in an embedder's index, or in a
+    /// parser underneath).
+    struct PanickingIndex(MemoryIndex);
+
+    impl Index for PanickingIndex {
+        fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+            self.0.project(name)
+        }
+        fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+            panic!("cannot read {}", file.filename)
+        }
+    }
+
+    #[test]
+    fn a_panicking_index_is_an_error_not_a_hang() {
+        let index = PanickingIndex(index());
+        let mut manifest = crate::Manifest::default();
+        manifest
+            .add_str("a", crate::Role::Requirement)
+            .expect("requirement");
+        for target in [
+            Target::universal(None),
+            Target::single("3.12", "linux".parse().expect("platform"), None).expect("target"),
+        ] {
+            let err = crate::resolve(&manifest, &target, &crate::Options::default(), &index)
+                .expect_err("the panic is an error");
+            assert!(
+                err.to_string()
+                    .contains("internal error while reading the metadata of a-1.0"),
+                "{err}"
+            );
         }
     }
 

@@ -121,12 +121,14 @@ impl Inputs {
         parent: Option<&PackageName>,
         marker: MarkerTree,
     ) {
-        let mut range = requirement_range(req);
-        for c in self.constraints.get(&req.name).into_iter().flatten() {
-            if scope.applies(c, &[]).is_some() {
-                range = range.intersection(&requirement_range(c));
-            }
-        }
+        let own = requirement_range(req);
+        let constraints: Vec<Range> = (self.constraints.get(&req.name).into_iter().flatten())
+            .filter(|c| scope.applies(c, &[]).is_some())
+            .map(requirement_range)
+            .collect();
+        let mut ranges: Vec<&Range> = constraints.iter().collect();
+        ranges.push(&own);
+        let range = crate::pep::intersect_all(&ranges);
         if parent != Some(&req.name) {
             out.push(Edge {
                 pkg: Pkg::Package(req.name.clone()),

@@ -730,18 +730,45 @@ fn python_low(region: &MarkerTree) -> Option<Version> {
 
 /// One solver constraint per node: ranges of repeated edges intersect. Edges whose ranges
 /// exclude each other stay apart, so the explanation can name both.
+///
+/// Linear in the edges for the usual case: edges are grouped by node (first-seen order), and
+/// a node's ranges are intersected pairwise in a balanced tree, so that 100,000 `c!=0.N`
+/// lines cost `n log n` range steps instead of `n²`. Only a node whose ranges have an empty
+/// intersection is merged edge by edge, to keep the conflicting ranges apart.
 fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
-    let mut out: Vec<(Pkg, Range)> = Vec::new();
+    let mut order: Vec<&Pkg> = Vec::new();
+    let mut groups: HashMap<&Pkg, Vec<&Range>> = HashMap::new();
     for e in edges {
-        match out
-            .iter_mut()
-            .find(|(p, r)| *p == e.pkg && !r.is_disjoint(&e.range))
-        {
-            Some((_, r)) => *r = r.intersection(&e.range),
-            None => out.push((e.pkg.clone(), e.range.clone())),
+        groups
+            .entry(&e.pkg)
+            .or_insert_with(|| {
+                order.push(&e.pkg);
+                Vec::new()
+            })
+            .push(&e.range);
+    }
+    let mut out: Vec<(Pkg, Range)> = Vec::new();
+    for pkg in order {
+        let ranges = &groups[pkg];
+        let all = crate::pep::intersect_all(ranges);
+        if !all.is_empty() || ranges.len() > MAX_APART {
+            out.push((pkg.clone(), all));
+            continue;
         }
+        let mut apart: Vec<Range> = Vec::new();
+        for range in ranges {
+            match apart.iter_mut().find(|r| !r.is_disjoint(range)) {
+                Some(r) => *r = r.intersection(range),
+                None => apart.push((*range).clone()),
+            }
+        }
+        out.extend(apart.into_iter().map(|r| (pkg.clone(), r)));
     }
     out
 }
+
+/// Past this many edges on one node, conflicting ranges are not kept apart for the
+/// explanation (doing so is quadratic).
+const MAX_APART: usize = 1_000;
 
 mod prefetch;
