@@ -95,9 +95,14 @@ pub struct ResolveArgs {
     #[arg(long)]
     pub refresh: bool,
 
-    /// Use no network at all: everything must come from the cache.
+    /// Use no network at all: everything must come from the cache (however old).
     #[arg(long)]
     pub offline: bool,
+
+    /// The longest one HTTP request may take, its retries included; a request that failed
+    /// is not tried again in the same run.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0, value_parser = parse_timeout)]
+    pub timeout: f64,
 
     /// How many index requests may run at once (default: 32 over HTTP, one per core for a
     /// local directory).
@@ -147,4 +152,14 @@ pub struct ResolveArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// A timeout in seconds: positive and finite.
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds between 0 and 86400"
+        )),
+    }
 }

@@ -256,6 +256,8 @@ fn open_index(args: &ResolveArgs) -> Result<(Box<dyn Index>, Option<String>), Fa
         cache_dir,
         refresh: args.refresh,
         offline: args.offline,
+        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        ..HttpOptions::default()
     })
     .map_err(|e| usage(e.to_string()))?;
     Ok((

@@ -256,3 +256,99 @@ fn narrowed_targets_say_where_they_apply() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Requirement files a pull request could change: inputs that panicked, overflowed the stack
+/// or ran for minutes end with exit 2 and the file, line and column, the old lock untouched.
+#[test]
+fn hostile_requirement_files_are_clear_errors() {
+    let dir = tempdir("hostile");
+    let idx = index("example-toml");
+    std::fs::write(dir.join("pylock.toml"), "old lock\n").expect("old lock");
+    let deep = format!(
+        "a; {}python_version > '3'{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let wide: Vec<String> = (0..20_000)
+        .map(|i| format!("(python_version == '3.{i}' and os_name == 'n{i}')"))
+        .collect();
+    let wide = format!("a; {}", wide.join(" or "));
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "name",
+            "a\nn.*\n".into(),
+            "req.txt:2:2: a package name must end",
+        ),
+        (
+            "quote",
+            "c-'\n".into(),
+            "req.txt:1:2: a package name must end",
+        ),
+        (
+            "extra",
+            "i[i-\n".into(),
+            "req.txt:1:4: an extra name must end",
+        ),
+        (
+            "unicode",
+            "2;extra==''é\n".into(),
+            "req.txt:1:12: unexpected character 'é'",
+        ),
+        ("nested", format!("{deep}\n"), "req.txt:1:"),
+        ("wide", format!("{wide}\n"), "req.txt:1:"),
+    ];
+    for (tag, text, expected) in cases {
+        std::fs::write(dir.join("req.txt"), text).expect("write");
+        let started = std::time::Instant::now();
+        let mut args = vec!["resolve", "-r", "req.txt", "--index-url", &idx];
+        args.extend(LINUX_312);
+        let out = pylock(&dir, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{tag}: {err}");
+        assert!(err.contains(expected), "{tag}: {err}");
+        assert!(!err.contains("panicked"), "{tag}: {err}");
+        assert!(started.elapsed().as_secs() < 10, "{tag}");
+    }
+    // A chain of includes deeper than the limit.
+    for i in 0..100 {
+        std::fs::write(
+            dir.join(format!("r{i}.txt")),
+            format!("-r r{}.txt\n", i + 1),
+        )
+        .expect("w");
+    }
+    std::fs::write(dir.join("r100.txt"), "a\n").expect("write");
+    let mut args = vec!["resolve", "-r", "r0.txt", "--index-url", &idx];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nest more than 64 deep"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("pylock.toml")).expect("lock"),
+        "old lock\n"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `a` plus 100,000 `b!=0.N` lines: linear, not quadratic (it took minutes).
+#[test]
+fn long_exclusion_lists_resolve_quickly() {
+    let dir = tempdir("many");
+    let idx = index("example-toml");
+    let mut text = String::from("a\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("b!=0.{i}\n"));
+    }
+    std::fs::write(dir.join("req.txt"), text).expect("write");
+    let started = std::time::Instant::now();
+    let mut args = vec!["resolve", "-r", "req.txt", "--index-url", &idx, "-o", "-"];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
+    std::fs::remove_dir_all(&dir).ok();
+}

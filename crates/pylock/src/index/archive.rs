@@ -6,10 +6,39 @@
 
 use std::io::{Read, Seek};
 
-use super::IndexError;
+use super::{IndexError, Limits};
 
-/// The `METADATA` member of a wheel.
-pub fn wheel_metadata<R: Read + Seek>(reader: R, url: &str) -> Result<Vec<u8>, IndexError> {
+/// All of `reader`, refused past `limit` bytes (`what` names it in the error).
+fn read_bounded(
+    reader: impl Read,
+    limit: u64,
+    url: &str,
+    what: &str,
+) -> Result<Vec<u8>, IndexError> {
+    let mut out = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(|e| IndexError::Malformed {
+            url: url.to_owned(),
+            reason: format!("cannot read {what}: {e}"),
+        })?;
+    if out.len() as u64 > limit {
+        return Err(IndexError::TooLarge {
+            url: url.to_owned(),
+            what: what.to_owned(),
+            limit,
+        });
+    }
+    Ok(out)
+}
+
+/// The `METADATA` member of a wheel, decompressed up to the metadata limit.
+pub fn wheel_metadata<R: Read + Seek>(
+    reader: R,
+    url: &str,
+    limits: &Limits,
+) -> Result<Vec<u8>, IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
@@ -21,14 +50,10 @@ pub fn wheel_metadata<R: Read + Seek>(reader: R, url: &str) -> Result<Vec<u8>, I
         .min()
         .map(str::to_owned)
         .ok_or_else(|| malformed("no *.dist-info/METADATA in the wheel".into()))?;
-    let mut member = zip
+    let member = zip
         .by_name(&name)
         .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
-    let mut out = Vec::new();
-    member
-        .read_to_end(&mut out)
-        .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
-    Ok(out)
+    read_bounded(member, limits.metadata_bytes, url, &name)
 }
 
 /// Core metadata of a `.tar.gz` sdist, and, when it is not static (Metadata-Version before
@@ -41,16 +66,21 @@ pub fn wheel_metadata<R: Read + Seek>(reader: R, url: &str) -> Result<Vec<u8>, I
 ///
 /// The archive is read as a stream and left as soon as the answer is known (PKG-INFO comes
 /// first in sdists): a 300 MB sdist costs its first kilobytes.
+///
+/// At most [`Limits::sdist_scan_bytes`] are decompressed looking for the metadata, and each
+/// member read is bounded by [`Limits::metadata_bytes`].
 pub fn sdist_metadata(
     reader: impl Read,
     url: &str,
     project: &str,
+    limits: &Limits,
 ) -> Result<(Vec<u8>, Option<String>), IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
     };
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(reader));
+    let scan = flate2::read::GzDecoder::new(reader).take(limits.sdist_scan_bytes);
+    let mut archive = tar::Archive::new(scan);
     let entries = archive
         .entries()
         .map_err(|e| malformed(format!("not a tar.gz: {e}")))?;
@@ -71,10 +101,7 @@ pub fn sdist_metadata(
         if !is_pkg_info && !is_requires {
             continue;
         }
-        let mut out = Vec::new();
-        entry
-            .read_to_end(&mut out)
-            .map_err(|e| malformed(format!("cannot read {path}: {e}")))?;
+        let out = read_bounded(&mut entry, limits.metadata_bytes, url, &path)?;
         if is_pkg_info {
             // Enough when static, or when it lists the dependencies itself.
             if static_or_why(&out).is_none() || lists_requires_dist(&out) {
@@ -213,6 +240,7 @@ fn with_requires_txt(pkg_info: &str, requires: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::Limits;
     use std::io::{Cursor, Write};
 
     pub(crate) fn wheel_bytes(metadata: &str) -> Vec<u8> {
@@ -249,14 +277,46 @@ mod tests {
     #[test]
     fn reads_wheel_metadata() {
         let bytes = wheel_bytes("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\n");
-        let m = wheel_metadata(Cursor::new(bytes), "u").expect("metadata");
+        let m = wheel_metadata(Cursor::new(bytes), "u", &Limits::default()).expect("metadata");
         assert!(String::from_utf8_lossy(&m).contains("Name: pkg"));
-        assert!(
-            wheel_metadata(Cursor::new(b"not a zip".to_vec()), "http://x/a.whl")
-                .expect_err("bad")
-                .to_string()
-                .contains("http://x/a.whl")
-        );
+        assert!(wheel_metadata(
+            Cursor::new(b"not a zip".to_vec()),
+            "http://x/a.whl",
+            &Limits::default()
+        )
+        .expect_err("bad")
+        .to_string()
+        .contains("http://x/a.whl"));
+    }
+
+    #[test]
+    fn inflating_members_stop_at_the_limits() {
+        let small = Limits {
+            metadata_bytes: 64 * 1024,
+            sdist_scan_bytes: 1024 * 1024,
+            ..Limits::default()
+        };
+        // METADATA that inflates far past the limit (a zip bomb's member).
+        let padding = "x".repeat(1024 * 1024);
+        let bomb = wheel_bytes(&format!("Name: pkg\nVersion: 1.0\n\n{padding}"));
+        assert!(bomb.len() < 20_000, "compresses well: {}", bomb.len());
+        let err = wheel_metadata(Cursor::new(bomb), "http://x/pkg.whl", &small).expect_err("big");
+        assert!(matches!(err, IndexError::TooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("http://x/pkg.whl"), "{err}");
+
+        let pkg_info = format!("Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\n\n{padding}");
+        let huge = sdist_with(&[("pkg-1.0/PKG-INFO", &pkg_info)]);
+        let err = sdist_metadata(&huge[..], "u", "pkg", &small).expect_err("big PKG-INFO");
+        assert!(matches!(err, IndexError::TooLarge { .. }), "{err}");
+
+        // A gzip bomb before PKG-INFO: decompression stops at the scan limit.
+        let noise = "\0".repeat(4 * 1024 * 1024);
+        let bomb = sdist_with(&[
+            ("pkg-1.0/a.bin", &noise),
+            ("pkg-1.0/PKG-INFO", "Name: pkg\n"),
+        ]);
+        assert!(sdist_metadata(&bomb[..], "u", "pkg", &small).is_err());
+        assert!(sdist_metadata(&bomb[..], "u", "pkg", &Limits::default()).is_ok());
     }
 
     /// A reader that fails past `limit` bytes: reading there means the archive was not left
@@ -304,20 +364,23 @@ mod tests {
             pos: 0,
             limit: 200_000,
         };
-        let (bytes, _) = sdist_metadata(reader, "u", "big").expect("read from the start");
+        let (bytes, _) =
+            sdist_metadata(reader, "u", "big", &Limits::default()).expect("read from the start");
         assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: six"));
     }
 
     #[test]
     fn sdist_pkg_info_static_or_marked_approximate() {
         let ok = sdist_bytes("Metadata-Version: 2.2\nName: pkg\nVersion: 1.0\nRequires-Dist: a\n");
-        let (bytes, approximate) = sdist_metadata(&ok[..], "u", "pkg").expect("static");
+        let (bytes, approximate) =
+            sdist_metadata(&ok[..], "u", "pkg", &Limits::default()).expect("static");
         assert!(approximate.is_none());
         assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: a"));
 
         // Metadata-Version 2.1 with Requires-Dist (what setuptools wrote): used, marked.
         let old = sdist_bytes("Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nRequires-Dist: b\n");
-        let (bytes, approximate) = sdist_metadata(&old[..], "u", "pkg").expect("old");
+        let (bytes, approximate) =
+            sdist_metadata(&old[..], "u", "pkg", &Limits::default()).expect("old");
         assert!(String::from_utf8_lossy(&bytes).contains("Requires-Dist: b"));
         let why = approximate.expect("marked");
         assert!(why.contains("2.1") && why.contains("PKG-INFO"), "{why}");
@@ -330,7 +393,8 @@ mod tests {
                 "six>=1.0\n\n[socks]\nPySocks>=1.5\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n",
             ),
         ]);
-        let (bytes, approximate) = sdist_metadata(&egg[..], "u", "pkg").expect("egg-info");
+        let (bytes, approximate) =
+            sdist_metadata(&egg[..], "u", "pkg", &Limits::default()).expect("egg-info");
         let m = crate::index::parse_metadata(&bytes, "u").expect("parses");
         let deps: Vec<String> = m.requires_dist.iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -346,10 +410,11 @@ mod tests {
 
         let dynamic =
             sdist_bytes("Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\nDynamic: Requires-Dist\n");
-        let (_, approximate) = sdist_metadata(&dynamic[..], "u", "pkg").expect("dynamic");
+        let (_, approximate) =
+            sdist_metadata(&dynamic[..], "u", "pkg", &Limits::default()).expect("dynamic");
         assert!(approximate.expect("marked").contains("dynamic"));
 
         let none = sdist_with(&[("pkg-1.0/setup.py", "")]);
-        assert!(sdist_metadata(&none[..], "u", "pkg").is_err());
+        assert!(sdist_metadata(&none[..], "u", "pkg", &Limits::default()).is_err());
     }
 }

@@ -130,11 +130,11 @@ mod tests {
         let name: PackageName = "foo".parse().expect("name");
         let json = br#"{"meta": {"api-version": "1.1"}, "name": "foo", "files": [
             {"filename": "foo-1.0-py3-none-any.whl", "url": "../../f/foo-1.0-py3-none-any.whl",
-             "hashes": {"sha256": "AB12"}, "requires-python": ">=3.8", "yanked": "bad",
-             "core-metadata": {"sha256": "cd34"}, "size": 12, "upload-time": "2024-01-02T03:04:05.123456Z"},
+             "hashes": {"sha256": "AB12000000000000000000000000000000000000000000000000000000000000"}, "requires-python": ">=3.8", "yanked": "bad",
+             "core-metadata": {"sha256": "cd34000000000000000000000000000000000000000000000000000000000000"}, "size": 12, "upload-time": "2024-01-02T03:04:05.123456Z"},
             {"filename": "foo-1.0.tar.gz", "url": "https://files.example/foo-1.0.tar.gz",
              "hashes": {}, "requires-python": ">=3.8", "core-metadata": true},
-            {"filename": "foo-2.0.tar.gz", "url": "foo-2.0.tar.gz", "hashes": {"sha256": "ef"}}
+            {"filename": "foo-2.0.tar.gz", "url": "foo-2.0.tar.gz", "hashes": {"sha256": "efefefefefefefefefefefefefefefefefefefefefefefefefefefefefefefef"}}
         ]}"#;
         let page = parse_json_page(json, &url, &name).expect("page");
         let again = decode(&encode(&page), &url, &name).expect("decodes");

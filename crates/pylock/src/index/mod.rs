@@ -88,6 +88,16 @@ pub enum IndexError {
         /// Why its metadata cannot be trusted.
         reason: String,
     },
+    /// A response or archive member is larger than its [`Limits`] allow.
+    #[error("{url}: {what} is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The URL, credentials removed.
+        url: String,
+        /// What was too large (`the response`, `METADATA`).
+        what: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// Reading from the index failed in a way no input should cause (a bug, caught).
     #[error("internal error while reading {what}: {message}")]
     Internal {
@@ -104,6 +114,38 @@ pub enum IndexError {
         /// Why it cannot be used.
         reason: String,
     },
+}
+
+/// How much an index may make pylock read. Pages, metadata and archives come from servers
+/// that may be compromised: each is read up to its limit and refused past it, with an error
+/// naming the URL, so no answer can exhaust memory or disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// A project page (HTML or JSON, decompressed). The largest pages on PyPI, of projects
+    /// with nightly builds and tens of thousands of files, are tens of megabytes.
+    pub page_bytes: u64,
+    /// A core metadata file, and a `METADATA` / `PKG-INFO` / `requires.txt` member
+    /// decompressed from an archive. The largest on PyPI (long descriptions inlined) are a
+    /// few megabytes.
+    pub metadata_bytes: u64,
+    /// A whole distribution downloaded to read its metadata (a server without range
+    /// requests); the largest wheels on PyPI are a few gigabytes.
+    pub download_bytes: u64,
+    /// The decompressed bytes read through an sdist looking for its metadata (which comes
+    /// first in real sdists).
+    pub sdist_scan_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        const MIB: u64 = 1024 * 1024;
+        Self {
+            page_bytes: 256 * MIB,
+            metadata_bytes: 64 * MIB,
+            download_bytes: 4096 * MIB,
+            sdist_scan_bytes: 1024 * MIB,
+        }
+    }
 }
 
 /// A source of project pages and core metadata.

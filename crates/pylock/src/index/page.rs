@@ -203,7 +203,7 @@ impl JsonMetadata<'_> {
         match self {
             JsonMetadata::Flag(false) => None,
             JsonMetadata::Flag(true) => Some(None),
-            JsonMetadata::Hashes(h) => Some(h.sha256.map(|s| s.to_ascii_lowercase())),
+            JsonMetadata::Hashes(h) => Some(h.sha256.map(Cow::into_owned)),
         }
     }
 }
@@ -263,18 +263,24 @@ pub fn parse_json_page(
                 .or_insert_with_key(|rp| parse_requires_python(rp))
                 .clone()
         });
+        let hash = |h: Option<String>| checked_sha256(h, &f.filename, page_url);
+        let core_metadata = match f
+            .core_metadata
+            .or(f.dist_info_metadata)
+            .and_then(JsonMetadata::availability)
+        {
+            Some(h) => Some(hash(h)?),
+            None => None,
+        };
         files.push(DistFile {
+            sha256: hash(f.hashes.sha256.map(Cow::into_owned))?,
             filename: f.filename.into_owned(),
             version: parsed.version,
             kind: parsed.kind,
-            sha256: f.hashes.sha256.map(|s| s.to_ascii_lowercase()),
             url: url.into(),
             requires_python,
             yanked: f.yanked.0,
-            core_metadata: f
-                .core_metadata
-                .or(f.dist_info_metadata)
-                .and_then(JsonMetadata::availability),
+            core_metadata,
             size: f.size,
             upload_time,
         });
@@ -331,13 +337,17 @@ pub fn parse_html_page(
         let Some(parsed) = parse_filename(&filename, name) else {
             continue;
         };
-        let sha256 = url
-            .fragment()
-            .and_then(|frag| frag.strip_prefix("sha256=").map(|h| h.to_ascii_lowercase()));
+        let hash = |h: Option<&str>| checked_sha256(h.map(str::to_owned), &filename, page_url);
+        let sha256 = hash(url.fragment().and_then(|frag| frag.strip_prefix("sha256=")))?;
         let mut url = url;
         url.set_fragment(None);
         let metadata =
             attr(tag, "data-core-metadata").or_else(|| attr(tag, "data-dist-info-metadata"));
+        let core_metadata = match metadata.as_deref() {
+            None | Some("false") => None,
+            Some("true" | "") => Some(None),
+            Some(other) => Some(hash(other.strip_prefix("sha256="))?),
+        };
         files.push(DistFile {
             filename,
             version: parsed.version,
@@ -348,15 +358,7 @@ pub fn parse_html_page(
                 .as_deref()
                 .and_then(parse_requires_python),
             yanked: tag.attributes().contains("data-yanked"),
-            core_metadata: metadata.and_then(|m| match m.as_str() {
-                "false" => None,
-                "true" | "" => Some(None),
-                other => Some(
-                    other
-                        .strip_prefix("sha256=")
-                        .map(|h| h.to_ascii_lowercase()),
-                ),
-            }),
+            core_metadata,
             size: None,
             upload_time: None,
         });
@@ -365,6 +367,29 @@ pub fn parse_html_page(
         name: name.clone(),
         files,
     })
+}
+
+/// A sha256 from a page, lowercased; anything but 64 hexadecimal digits is an error naming the
+/// file (a hash is copied into locks and compared with downloads).
+fn checked_sha256(
+    hash: Option<String>,
+    filename: &str,
+    page_url: &Url,
+) -> Result<Option<String>, IndexError> {
+    let Some(mut hash) = hash else {
+        return Ok(None);
+    };
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(IndexError::Malformed {
+            url: page_url.to_string(),
+            reason: format!(
+                "the sha256 of {filename} is not 64 hexadecimal digits: `{}`",
+                hash.escape_debug()
+            ),
+        });
+    }
+    hash.make_ascii_lowercase();
+    Ok(Some(hash))
 }
 
 /// An attribute's value with HTML character references decoded.
@@ -414,8 +439,8 @@ mod tests {
         let page = br#"{"meta":{"api-version":"1.1"},"name":"Foo_Bar","versions":["1.0"],
           "files":[
             {"filename":"foo_bar-1.0-py3-none-any.whl","url":"../../files/foo_bar-1.0-py3-none-any.whl",
-             "hashes":{"sha256":"ABCD"},"requires-python":">=3.8","yanked":"broken",
-             "core-metadata":{"sha256":"ef01"},"size":12,"upload-time":"2024-03-24T00:00:00.5Z"},
+             "hashes":{"sha256":"ABCD000000000000000000000000000000000000000000000000000000000000"},"requires-python":">=3.8","yanked":"broken",
+             "core-metadata":{"sha256":"ef01000000000000000000000000000000000000000000000000000000000000"},"size":12,"upload-time":"2024-03-24T00:00:00.5Z"},
             {"filename":"foo_bar-1.0.tar.gz","url":"https://files.example/foo_bar-1.0.tar.gz",
              "hashes":{},"dist-info-metadata":true},
             {"filename":"foo_bar-1.0.exe","url":"x.exe","hashes":{}}
@@ -427,9 +452,17 @@ mod tests {
             w.url.as_str(),
             "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
         );
-        assert_eq!(w.sha256.as_deref(), Some("abcd"));
+        assert_eq!(
+            w.sha256.as_deref(),
+            Some("abcd000000000000000000000000000000000000000000000000000000000000")
+        );
         assert!(w.yanked);
-        assert_eq!(w.core_metadata, Some(Some("ef01".into())));
+        assert_eq!(
+            w.core_metadata,
+            Some(Some(
+                "ef01000000000000000000000000000000000000000000000000000000000000".into()
+            ))
+        );
         assert_eq!(w.size, Some(12));
         assert_eq!(
             w.upload_time.map(|t| t.to_string()).as_deref(),
@@ -449,6 +482,29 @@ mod tests {
     }
 
     #[test]
+    fn hashes_must_be_sha256_hex() {
+        let json = |hash: &str| {
+            format!(
+                r#"{{"meta":{{"api-version":"1.1"}},"name":"foo-bar","files":[
+                {{"filename":"foo_bar-1.0-py3-none-any.whl","url":"f.whl","hashes":{{"sha256":"{hash}"}}}}]}}"#
+            )
+        };
+        for bad in ["abcd", "zz", &"g".repeat(64), "../../../etc/passwd"] {
+            let err = parse_json_page(json(bad).as_bytes(), &url(), &name()).expect_err(bad);
+            assert!(
+                err.to_string().contains("not 64 hexadecimal digits"),
+                "{err}"
+            );
+        }
+        let html =
+            r#"<a href="foo_bar-1.0-py3-none-any.whl#sha256=12">foo_bar-1.0-py3-none-any.whl</a>"#;
+        assert!(parse_html_page(html.as_bytes(), &url(), &name()).is_err());
+        let good = "A".repeat(64);
+        let page = parse_json_page(json(&good).as_bytes(), &url(), &name()).expect("valid");
+        assert_eq!(page.files[0].sha256.as_deref(), Some(&*"a".repeat(64)));
+    }
+
+    #[test]
     fn json_page_errors_name_the_url() {
         let err = parse_json_page(b"{\"name\": 3", &url(), &name()).expect_err("malformed");
         assert!(
@@ -464,9 +520,9 @@ mod tests {
     #[test]
     fn html_page_with_pep503_592_658_attributes() {
         let page = br#"<!DOCTYPE html><html><body>
-          <a href="../../files/foo_bar-1.0-py3-none-any.whl#sha256=AB12" data-requires-python="&gt;=3.8,&lt;4"
-             data-core-metadata="sha256=cd34" data-dist-info-metadata="sha256=cd34">foo_bar-1.0-py3-none-any.whl</a>
-          <a href="../../files/foo_bar-0.9.tar.gz#sha256=ee" data-yanked="">foo_bar-0.9.tar.gz</a>
+          <a href="../../files/foo_bar-1.0-py3-none-any.whl#sha256=AB12000000000000000000000000000000000000000000000000000000000000" data-requires-python="&gt;=3.8,&lt;4"
+             data-core-metadata="sha256=cd34000000000000000000000000000000000000000000000000000000000000" data-dist-info-metadata="sha256=cd34000000000000000000000000000000000000000000000000000000000000">foo_bar-1.0-py3-none-any.whl</a>
+          <a href="../../files/foo_bar-0.9.tar.gz#sha256=eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee" data-yanked="">foo_bar-0.9.tar.gz</a>
           <a href="../../files/foo_bar-0.8.tar.gz" data-dist-info-metadata="true">foo_bar-0.8.tar.gz</a>
           <a href="../../files/unrelated-1.0.tar.gz">unrelated</a>
         </body></html>"#;
@@ -477,7 +533,10 @@ mod tests {
             w.url.as_str(),
             "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
         );
-        assert_eq!(w.sha256.as_deref(), Some("ab12"));
+        assert_eq!(
+            w.sha256.as_deref(),
+            Some("ab12000000000000000000000000000000000000000000000000000000000000")
+        );
         assert_eq!(
             w.requires_python
                 .as_ref()
@@ -485,7 +544,12 @@ mod tests {
                 .as_deref(),
             Some(">=3.8, <4")
         );
-        assert_eq!(w.core_metadata, Some(Some("cd34".into())));
+        assert_eq!(
+            w.core_metadata,
+            Some(Some(
+                "cd34000000000000000000000000000000000000000000000000000000000000".into()
+            ))
+        );
         assert!(!w.yanked);
         assert!(p.files[1].yanked);
         assert_eq!(p.files[1].core_metadata, None);

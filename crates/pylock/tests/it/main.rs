@@ -6,6 +6,7 @@
 mod determinism;
 mod explanations;
 mod honest;
+mod hostile;
 mod http;
 mod interop;
 mod live;

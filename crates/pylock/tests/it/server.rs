@@ -43,6 +43,8 @@ pub struct Server {
     pub requests: Arc<AtomicUsize>,
     /// Body bytes sent.
     pub bytes: Arc<AtomicUsize>,
+    /// Requests that carried an `Authorization` header.
+    pub authorized: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
@@ -61,8 +63,15 @@ impl Server {
         let hits = Arc::new(Mutex::new(HashMap::new()));
         let requests = Arc::new(AtomicUsize::new(0));
         let bytes = Arc::new(AtomicUsize::new(0));
+        let authorized = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let state = Arc::new((root, faults, hits.clone(), requests.clone(), bytes.clone()));
+        let counters = Counters {
+            hits: hits.clone(),
+            requests: requests.clone(),
+            bytes: bytes.clone(),
+            authorized: authorized.clone(),
+        };
+        let state = Arc::new((root, faults, counters));
         let stop2 = stop.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
@@ -72,7 +81,7 @@ impl Server {
                 let Ok(stream) = stream else { continue };
                 let state = state.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &state.0, &state.1, &state.2, &state.3, &state.4);
+                    let _ = serve(stream, &state.0, &state.1, &state.2);
                 });
             }
         });
@@ -81,6 +90,7 @@ impl Server {
             hits,
             requests,
             bytes,
+            authorized,
             stop,
         }
     }
@@ -97,14 +107,26 @@ impl Server {
     }
 }
 
+/// What the server counts.
+struct Counters {
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    requests: Arc<AtomicUsize>,
+    bytes: Arc<AtomicUsize>,
+    authorized: Arc<AtomicUsize>,
+}
+
 fn serve(
     stream: TcpStream,
     root: &Path,
     faults: &Faults,
-    hits: &Mutex<HashMap<String, usize>>,
-    requests: &AtomicUsize,
-    bytes: &AtomicUsize,
+    counters: &Counters,
 ) -> std::io::Result<()> {
+    let Counters {
+        hits,
+        requests,
+        bytes,
+        authorized,
+    } = counters;
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut stream = stream;
@@ -126,6 +148,9 @@ fn serve(
             }
         }
         requests.fetch_add(1, Ordering::Relaxed);
+        if headers.contains_key("authorization") {
+            authorized.fetch_add(1, Ordering::Relaxed);
+        }
         let seen = {
             let mut hits = hits.lock().expect("hits");
             let n = hits.entry(path.clone()).or_insert(0);

@@ -1,9 +1,13 @@
-//! The HTTP client: retries with backoff, credentials (URL userinfo and netrc, never shown),
-//! and an on-disk cache that revalidates with ETag / Last-Modified as Cache-Control says.
+//! The HTTP client: retries with backoff within one time budget per request, failures
+//! remembered for the run, bodies bounded in size, connections opened gradually, credentials
+//! (URL userinfo and netrc, never shown) sent only to their origin, and an on-disk cache that
+//! revalidates with ETag / Last-Modified as Cache-Control says.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use http_cache_semantics::{AfterResponse, BeforeRequest, CachePolicy};
 use sha2::{Digest, Sha256};
@@ -36,7 +40,7 @@ pub struct Ranged {
 }
 
 /// How the client may use the network and the cache.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ClientOptions {
     /// Where to keep cached responses; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
@@ -46,8 +50,8 @@ pub struct ClientOptions {
     pub offline: bool,
     /// Attempts per request on timeouts, resets and 5xx.
     pub retries: u32,
-    /// Per-request timeout.
-    pub timeout: Option<Duration>,
+    /// The longest one request may take, its retries included.
+    pub timeout: Duration,
 }
 
 /// A blocking HTTP client shared by every request of a resolve.
@@ -56,7 +60,122 @@ pub struct Client {
     /// served from a fresh cache need not pay.
     http: std::sync::OnceLock<Result<reqwest::blocking::Client, String>>,
     options: ClientOptions,
-    credentials: HashMap<String, (String, Option<String>)>,
+    credentials: Credentials,
+    /// Requests that failed (after their retries) in this run, with why: asked again, they
+    /// fail at once instead of waiting out the server a second time.
+    failures: Mutex<HashMap<String, String>>,
+    ramp: Ramp,
+}
+
+type Credential = (String, Option<String>);
+
+/// (scheme, host, port): where a credential may go.
+type Origin = (String, String, u16);
+
+fn origin(url: &Url) -> Option<Origin> {
+    Some((
+        url.scheme().to_owned(),
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
+/// Credentials and where they may be sent: those in an index URL to that index's origin
+/// only; netrc entries (which name a host) to that host over HTTPS, or over plain HTTP only
+/// where a configured index is itself plain HTTP on that origin.
+#[derive(Default)]
+struct Credentials {
+    by_origin: HashMap<Origin, Credential>,
+    by_host: HashMap<String, Credential>,
+    index_origins: HashSet<Origin>,
+}
+
+impl Credentials {
+    fn new(netrc: HashMap<String, Credential>, indexes: &[Url]) -> Self {
+        let mut out = Self {
+            by_host: netrc
+                .into_iter()
+                .map(|(h, c)| (h.to_ascii_lowercase(), c))
+                .collect(),
+            ..Self::default()
+        };
+        for url in indexes {
+            let Some(origin) = origin(url) else { continue };
+            if !url.username().is_empty() {
+                let credential = (
+                    percent_decode(url.username()),
+                    url.password().map(percent_decode),
+                );
+                out.by_origin.insert(origin.clone(), credential);
+            }
+            out.index_origins.insert(origin);
+        }
+        out
+    }
+
+    fn for_url(&self, url: &Url) -> Option<&Credential> {
+        let origin = origin(url)?;
+        if let Some(c) = self.by_origin.get(&origin) {
+            return Some(c);
+        }
+        let secure = origin.0 == "https" || self.index_origins.contains(&origin);
+        secure.then(|| self.by_host.get(&origin.1)).flatten()
+    }
+}
+
+/// Requests in flight, opened gradually: a cold resolve wants dozens at once, and servers
+/// with a small listen backlog (Python's `http.server` has 5) drop the connections of such a
+/// burst, which the OS retries only after 1, 3, 7 seconds. The first few requests run at
+/// once; each answer allows one more, so new connections open no faster than answers come
+/// back, and keep-alive connections are reused.
+struct Ramp {
+    /// (in flight, allowed).
+    state: Mutex<(usize, usize)>,
+    freed: Condvar,
+}
+
+/// Requests in flight at the start of a run.
+const FIRST_IN_FLIGHT: usize = 6;
+/// The most requests in flight (uv allows 50).
+const MAX_IN_FLIGHT: usize = 64;
+
+impl Ramp {
+    fn new() -> Self {
+        Self {
+            state: Mutex::new((0, FIRST_IN_FLIGHT)),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn enter(&self) -> RampSlot<'_> {
+        let mut state = crate::util::lock(&self.state);
+        while state.0 >= state.1 {
+            state = self
+                .freed
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        state.0 += 1;
+        RampSlot(self)
+    }
+}
+
+/// One request in flight; leaving it lets the next one start.
+struct RampSlot<'r>(&'r Ramp);
+
+impl RampSlot<'_> {
+    /// The server answered: one more request may run at once.
+    fn answered(&self) {
+        let mut state = crate::util::lock(&self.0.state);
+        state.1 = (state.1 + 1).min(MAX_IN_FLIGHT);
+    }
+}
+
+impl Drop for RampSlot<'_> {
+    fn drop(&mut self) {
+        crate::util::lock(&self.0.state).0 -= 1;
+        self.0.freed.notify_all();
+    }
 }
 
 /// `url` without user name and password, for messages and locks.
@@ -70,33 +189,23 @@ pub fn redact(url: &Url) -> String {
 impl Client {
     /// A client; `indexes` are the configured index URLs, whose credentials apply to every
     /// request to their hosts.
-    pub fn new(options: ClientOptions, indexes: &[Url]) -> Result<Self, IndexError> {
-        let http = std::sync::OnceLock::new();
-        let mut credentials = netrc_credentials();
-        for url in indexes {
-            if !url.username().is_empty() {
-                if let Some(host) = url.host_str() {
-                    credentials.insert(
-                        host.to_owned(),
-                        (
-                            percent_decode(url.username()),
-                            url.password().map(percent_decode),
-                        ),
-                    );
-                }
-            }
+    pub fn new(options: ClientOptions, indexes: &[Url]) -> Self {
+        if let Some(dir) = &options.cache_dir {
+            remove_abandoned_temporary_files(dir);
         }
-        Ok(Self {
-            http,
+        Self {
+            http: std::sync::OnceLock::new(),
+            credentials: Credentials::new(netrc_credentials(), indexes),
             options,
-            credentials,
-        })
+            failures: Mutex::new(HashMap::new()),
+            ramp: Ramp::new(),
+        }
     }
 
-    /// GET `url` with `accept`, through the cache. 404 is returned as such; other failures
-    /// are errors naming the URL.
-    pub fn get(&self, url: &Url, accept: &str) -> Result<Fetched, IndexError> {
-        self.get_kept_as(url, accept, Ok)
+    /// GET `url` with `accept`, through the cache, refusing a body over `limit` bytes. 404
+    /// is returned as such; other failures are errors naming the URL.
+    pub fn get(&self, url: &Url, accept: &str, limit: u64) -> Result<Fetched, IndexError> {
+        self.get_kept_as(url, accept, limit, Ok)
     }
 
     /// [`Client::get`], keeping `keep(response)` in the cache instead of a 200 response as
@@ -106,6 +215,7 @@ impl Client {
         &self,
         url: &Url,
         accept: &str,
+        limit: u64,
         keep: impl FnOnce(Fetched) -> Result<Fetched, IndexError>,
     ) -> Result<Fetched, IndexError> {
         let entry = self
@@ -147,7 +257,7 @@ impl Client {
                 let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
                     policy.after_response(&request, &parts, SystemTime::now());
                 if let Some(entry) = &entry {
-                    entry.store(&policy, &fetched);
+                    entry.store(&policy, freshness(&policy, &parts), &fetched);
                 }
                 return Ok(fetched);
             }
@@ -168,10 +278,7 @@ impl Client {
                 format!("the server answered {}", response.status()),
             ));
         }
-        let body = response
-            .bytes()
-            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?
-            .to_vec();
+        let body = read_body(response, url, limit)?;
         let mut fetched = Fetched {
             status,
             content_type,
@@ -184,9 +291,8 @@ impl Client {
         if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
-            if policy.is_storable() && says_how_to_cache(&parts) && (status == 200 || status == 404)
-            {
-                entry.store(&policy, &fetched);
+            if policy.is_storable() && (status == 200 || status == 404) {
+                entry.store(&policy, freshness(&policy, &parts), &fetched);
             }
         }
         Ok(fetched)
@@ -247,9 +353,15 @@ impl Client {
     }
 
     /// GET a byte range of `url`: `spec` is `start-end` (inclusive) or `-n` (the last n
-    /// bytes). Returns the bytes, where they start and the file's size; `Ok(None)` when the
-    /// server ignores ranges (answers 200): the caller should download the whole file.
-    pub fn get_range(&self, url: &Url, spec: &str) -> Result<Option<Ranged>, IndexError> {
+    /// bytes), `limit` the most bytes accepted. Returns the bytes, where they start and the
+    /// file's size; `Ok(None)` when the server ignores ranges (answers 200): the caller
+    /// should download the whole file.
+    pub fn get_range(
+        &self,
+        url: &Url,
+        spec: &str,
+        limit: u64,
+    ) -> Result<Option<Ranged>, IndexError> {
         if self.options.offline {
             return Err(IndexError::NotCached { url: redact(url) });
         }
@@ -273,10 +385,7 @@ impl Client {
                 Some((start, total.parse::<u64>().ok()?))
             })
             .ok_or_else(|| http_error(url, "a ranged answer without its position".into()))?;
-        let bytes = response
-            .bytes()
-            .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?
-            .to_vec();
+        let bytes = read_body(response, url, limit)?;
         Ok(Some(Ranged {
             bytes,
             start,
@@ -289,8 +398,9 @@ impl Client {
             .get_or_init(|| {
                 reqwest::blocking::Client::builder()
                     .user_agent(concat!("pylock/", env!("CARGO_PKG_VERSION")))
-                    .timeout(self.options.timeout.unwrap_or(Duration::from_secs(30)))
-                    .connect_timeout(Duration::from_secs(10))
+                    .timeout(self.options.timeout)
+                    .connect_timeout(Duration::from_secs(10).min(self.options.timeout))
+                    .redirect(redirect_policy())
                     .tcp_nodelay(true)
                     .build()
                     .map_err(|e| format!("cannot start the HTTP client: {e}"))
@@ -299,25 +409,54 @@ impl Client {
             .map_err(|e| http_error(url, e.clone()))
     }
 
-    /// Send with retries on connection failures, timeouts and 5xx.
+    /// Send with retries on connection failures, timeouts and 5xx, all within the
+    /// request's time budget; a request that failed before in this run fails at once.
     fn send(
         &self,
         url: &Url,
         accept: &str,
         extra: Option<&http::HeaderMap>,
     ) -> Result<reqwest::blocking::Response, IndexError> {
+        let key = redact(url);
+        if let Some(reason) = crate::util::lock(&self.failures).get(&key) {
+            return Err(http_error(url, format!("{reason} (earlier in this run)")));
+        }
+        let result = self.send_with_retries(url, accept, extra);
+        if let Err(IndexError::Http { reason, .. }) = &result {
+            crate::util::lock(&self.failures).insert(key, reason.clone());
+        }
+        result
+    }
+
+    fn send_with_retries(
+        &self,
+        url: &Url,
+        accept: &str,
+        extra: Option<&http::HeaderMap>,
+    ) -> Result<reqwest::blocking::Response, IndexError> {
+        let deadline = Instant::now() + self.options.timeout;
         let attempts = self.options.retries.max(1);
         let mut last = String::new();
+        let mut made = 0;
         for attempt in 0..attempts {
             if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(100 * 4u64.pow(attempt - 1)));
+                let pause = Duration::from_millis(100 * 4u64.pow(attempt - 1));
+                if Instant::now() + pause >= deadline {
+                    break;
+                }
+                std::thread::sleep(pause);
             }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            made += 1;
             let mut clean = url.clone();
             let _ = clean.set_username("");
             let _ = clean.set_password(None);
             let mut req = self
                 .http(url)?
                 .get(clean)
+                .timeout(left)
                 .header(http::header::ACCEPT, accept);
             if let Some(headers) = extra {
                 for (k, v) in headers {
@@ -326,21 +465,118 @@ impl Client {
                     }
                 }
             }
-            if let Some((user, pass)) = url.host_str().and_then(|h| self.credentials.get(h)) {
+            if let Some((user, pass)) = self.credentials.for_url(url) {
                 req = req.basic_auth(user, pass.as_deref());
             }
+            let slot = self.ramp.enter();
             match req.send() {
                 Ok(r) if r.status().is_server_error() => {
                     last = format!("the server answered {}", r.status());
                 }
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    slot.answered();
+                    return Ok(r);
+                }
+                Err(e) if e.is_timeout() => {
+                    last = format!(
+                        "no answer within {} s (--timeout)",
+                        self.options.timeout.as_secs_f32()
+                    );
+                }
                 Err(e) => last = describe_error(&e),
             }
         }
-        Err(http_error(
-            url,
-            format!("{last} (after {attempts} attempts)"),
-        ))
+        let tries = if made == 1 {
+            "1 attempt".to_owned()
+        } else {
+            format!("{made} attempts")
+        };
+        Err(http_error(url, format!("{last} (after {tries})")))
+    }
+}
+
+/// Redirects are followed (at most 10), but never from HTTPS to plain HTTP. (Credentials
+/// are dropped by reqwest when a redirect leaves the host or port.)
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let downgrade = attempt.url().scheme() == "http"
+            && attempt
+                .previous()
+                .last()
+                .is_some_and(|u| u.scheme() == "https");
+        if downgrade {
+            attempt.error("redirected from HTTPS to plain HTTP")
+        } else if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
+/// A response body, refused past `limit` bytes (decompressed): an endless or inflating body
+/// stops there.
+fn read_body(
+    response: reqwest::blocking::Response,
+    url: &Url,
+    limit: u64,
+) -> Result<Vec<u8>, IndexError> {
+    let too_large = || IndexError::TooLarge {
+        url: redact(url),
+        what: "the response".into(),
+        limit,
+    };
+    let announced = response.content_length().unwrap_or(0);
+    if announced > limit {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(usize::try_from(announced.min(1 << 24)).unwrap_or(0));
+    response
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut body)
+        .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?;
+    if body.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
+/// Temporary files of cache writes a killed run left behind (older than an hour, so that
+/// concurrent runs' writes in progress are left alone). Looked for at most once a day: the
+/// marker file `cleaned` says when it was last done.
+fn remove_abandoned_temporary_files(cache_dir: &Path) {
+    let now = SystemTime::now();
+    let marker = cache_dir.join("cleaned");
+    let recent = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| {
+            now.duration_since(t)
+                .is_ok_and(|age| age < Duration::from_secs(86_400))
+        });
+    if recent || std::fs::create_dir_all(cache_dir).is_err() {
+        return;
+    }
+    let _ = std::fs::write(&marker, b"");
+    let Some(hour_ago) = now.checked_sub(Duration::from_secs(3600)) else {
+        return;
+    };
+    for dir in ["http-v3", "derived-v2"] {
+        let Ok(entries) = std::fs::read_dir(cache_dir.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let is_temporary = name.to_str().is_some_and(|n| n.ends_with(".tmp"));
+            let old = || {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < hour_ago)
+            };
+            if is_temporary && old() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 }
 
@@ -361,20 +597,38 @@ fn describe_error(e: &reqwest::Error) -> String {
     out
 }
 
-/// Whether a response says how long it stays fresh (`Cache-Control` max-age, `Expires`) or
-/// how to revalidate it exactly (`ETag`). Others are not kept: freshness guessed from
-/// Last-Modified, and revalidation by date, go wrong when another index answers at the same
-/// URL later (test servers on a reused loopback port), and PyPI and any CDN say both.
-fn says_how_to_cache(parts: &http::response::Parts) -> bool {
+/// How long a response whose server says nothing about freshness is used without asking:
+/// PyPI's own pages say ten minutes. Static mirrors (`python -m http.server`, a bucket behind
+/// a proxy that strips headers) say nothing, and would otherwise be asked for everything on
+/// every run. `--refresh` asks anyway; `--offline` uses entries however old.
+const UNSAID_FRESHNESS: Duration = Duration::from_secs(600);
+
+/// How long a response stays fresh: what its headers say (`Cache-Control`, `Expires`), else
+/// [`UNSAID_FRESHNESS`] (or the heuristic from `Last-Modified`, if longer).
+fn freshness(policy: &CachePolicy, parts: &http::response::Parts) -> Duration {
     let headers = &parts.headers;
-    let max_age = headers
-        .get_all(http::header::CACHE_CONTROL)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.contains("max-age") || v.contains("immutable"));
-    max_age
-        || headers.contains_key(http::header::EXPIRES)
-        || headers.contains_key(http::header::ETAG)
+    let said = headers.contains_key(http::header::EXPIRES)
+        || headers
+            .get_all(http::header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| {
+                [
+                    "max-age",
+                    "no-cache",
+                    "no-store",
+                    "must-revalidate",
+                    "immutable",
+                ]
+                .iter()
+                .any(|d| v.contains(d))
+            });
+    let ttl = policy.time_to_live(SystemTime::now());
+    if said {
+        ttl
+    } else {
+        ttl.max(UNSAID_FRESHNESS)
+    }
 }
 
 /// The request the cache policy judges; `no_cache` asks for revalidation of fresh entries.
@@ -527,13 +781,13 @@ impl CacheEntry {
     }
 
     /// Write the entry atomically (concurrent writers leave one complete entry).
-    fn store(&self, policy: &CachePolicy, fetched: &Fetched) {
+    fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
         let now = SystemTime::now();
         let header = Header {
             status: fetched.status,
             content_type: fetched.content_type.clone(),
             url: fetched.url.to_string(),
-            fresh_until: unix_seconds(now + policy.time_to_live(now)),
+            fresh_until: unix_seconds(now + fresh_for),
             body_len: fetched.body.len(),
         };
         let (Ok(header), Ok(policy)) = (serde_json::to_vec(&header), serde_json::to_vec(policy))

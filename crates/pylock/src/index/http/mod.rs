@@ -19,7 +19,7 @@ use super::archive::{sdist_metadata, wheel_metadata};
 use super::compact;
 use super::{
     parse_filename, parse_html_page, parse_json_page, parse_metadata, verify_sha256, CoreMetadata,
-    DistFile, DistKind, Index, IndexError, ProjectPage,
+    DistFile, DistKind, Index, IndexError, Limits, ProjectPage,
 };
 use crate::pep::PackageName;
 
@@ -27,7 +27,7 @@ use crate::pep::PackageName;
 const ACCEPT_PAGE: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
 
 /// How to reach the indexes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct HttpOptions {
     /// Simple API roots, in order of precedence (`--index-url`, then `--extra-index-url`s).
     pub index_urls: Vec<Url>,
@@ -39,6 +39,24 @@ pub struct HttpOptions {
     pub refresh: bool,
     /// Never use the network; everything must come from the cache.
     pub offline: bool,
+    /// The longest one request may take, retries included (default 60 s).
+    pub timeout: std::time::Duration,
+    /// How much the indexes may make pylock read.
+    pub limits: Limits,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            index_urls: Vec::new(),
+            find_links: Vec::new(),
+            cache_dir: None,
+            refresh: false,
+            offline: false,
+            timeout: std::time::Duration::from_secs(60),
+            limits: Limits::default(),
+        }
+    }
 }
 
 impl HttpOptions {
@@ -51,6 +69,7 @@ impl HttpOptions {
 /// Indexes reached over HTTP(S) (and `file://` find-links).
 pub struct HttpIndex {
     client: Client,
+    limits: Limits,
     indexes: Vec<Url>,
     find_links: Vec<String>,
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
@@ -76,12 +95,13 @@ impl HttpIndex {
                 refresh: options.refresh,
                 offline: options.offline,
                 retries: 3,
-                timeout: None,
+                timeout: options.timeout,
             },
             &indexes,
-        )?;
+        );
         Ok(Self {
             client,
+            limits: options.limits,
             indexes,
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
@@ -113,7 +133,8 @@ impl HttpIndex {
                 Some(page) => Ok(page),
                 None => parse_page(&fetched, name).map_err(|e| redact_error(e, &url)),
             };
-            let Some(page) = self.get_read(&url, ACCEPT_PAGE, keep, read)? else {
+            let limit = self.limits.page_bytes;
+            let Some(page) = self.get_read(&url, ACCEPT_PAGE, limit, keep, read)? else {
                 continue;
             };
             return Ok(Some(page));
@@ -142,7 +163,7 @@ impl HttpIndex {
                 match cached {
                     Some(c) => c,
                     None => {
-                        let fetched = self.client.get(&url, "text/html")?;
+                        let fetched = self.client.get(&url, "text/html", self.limits.page_bytes)?;
                         if fetched.status == 404 {
                             return Err(IndexError::Http {
                                 url: redact(&url),
@@ -158,7 +179,8 @@ impl HttpIndex {
                     }
                 }
             };
-            files.extend(parse_html_page(&body, &page_url, name)?.files);
+            let page = parse_html_page(&body, &page_url, name)?;
+            files.extend(only_remote_files(page, &page_url)?.files);
         }
         Ok(files)
     }
@@ -171,10 +193,11 @@ impl HttpIndex {
         &self,
         url: &Url,
         accept: &str,
+        limit: u64,
         keep: impl Fn(Fetched) -> Result<Fetched, IndexError>,
         read: impl Fn(Fetched) -> Result<T, IndexError>,
     ) -> Result<Option<T>, IndexError> {
-        let fetched = self.client.get_kept_as(url, accept, &keep)?;
+        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
@@ -182,7 +205,7 @@ impl HttpIndex {
             return Ok(Some(value));
         }
         self.client.forget(url, accept);
-        let fetched = self.client.get_kept_as(url, accept, &keep)?;
+        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
@@ -209,7 +232,7 @@ impl HttpIndex {
             }
         }
         let (bytes, why) = if url.scheme() == "file" {
-            sdist_metadata(&self.download(file)?[..], &shown, project)?
+            sdist_metadata(&self.download(file)?[..], &shown, project, &self.limits)?
         } else {
             let stream = self
                 .client
@@ -218,7 +241,12 @@ impl HttpIndex {
                     url: shown.clone(),
                     reason: "not found".into(),
                 })?;
-            sdist_metadata(std::io::BufReader::new(stream), &shown, project)?
+            sdist_metadata(
+                std::io::BufReader::new(stream),
+                &shown,
+                project,
+                &self.limits,
+            )?
         };
         let mut kept = why
             .clone()
@@ -236,7 +264,7 @@ impl HttpIndex {
         let bytes = if url.scheme() == "file" {
             read_file_url(&url)?
         } else {
-            let fetched = self.client.get(&url, "*/*")?;
+            let fetched = self.client.get(&url, "*/*", self.limits.download_bytes)?;
             if fetched.status != 200 {
                 return Err(IndexError::Http {
                     url: redact(&url),
@@ -290,7 +318,8 @@ impl Index for HttpIndex {
             let fetched = if url.scheme() == "file" {
                 Some(verified(read_file_url(&url)?)?)
             } else {
-                self.get_read(&url, "*/*", Ok, |f| verified(f.body))?
+                let limit = self.limits.metadata_bytes;
+                self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?
             };
             if let Some(bytes) = fetched {
                 return parse_metadata(&bytes, &shown);
@@ -303,14 +332,18 @@ impl Index for HttpIndex {
                     url: shown.clone(),
                     source,
                 })?;
-                wheel_metadata(std::io::BufReader::new(f), &shown)?
+                wheel_metadata(std::io::BufReader::new(f), &shown, &self.limits)?
             }
             DistKind::Wheel(_) => match self.client.derived(&file_url, &derived_key(file)) {
                 Some(bytes) => bytes,
                 None => {
-                    let bytes = match range::RangeReader::open(&self.client, &file_url)? {
-                        Some(reader) => wheel_metadata(reader, &shown)?,
-                        None => wheel_metadata(std::io::Cursor::new(self.download(file)?), &shown)?,
+                    let limits = &self.limits;
+                    let bytes = match range::RangeReader::open(&self.client, &file_url, limits)? {
+                        Some(reader) => wheel_metadata(reader, &shown, limits)?,
+                        None => {
+                            let whole = std::io::Cursor::new(self.download(file)?);
+                            wheel_metadata(whole, &shown, limits)?
+                        }
                     };
                     self.client
                         .store_derived(&file_url, &derived_key(file), &bytes);
@@ -342,8 +375,37 @@ fn derived_key(file: &DistFile) -> String {
 }
 
 /// A project page in any form a response or the cache holds: pre-parsed, PEP 691 JSON or
-/// PEP 503 HTML.
+/// PEP 503 HTML. Its files must be on the web too (see [`only_remote_files`]).
 fn parse_page(fetched: &Fetched, name: &PackageName) -> Result<ProjectPage, IndexError> {
+    only_remote_files(parse_any_page(fetched, name)?, &fetched.url)
+}
+
+/// A page from a web server may only point at `http(s)` URLs: a `file:` URL there would have
+/// pylock read local files (a wheel's path into the lock, `/dev/zero` until memory runs out)
+/// on a remote server's say-so. `file:` URLs are for indexes and `--find-links` directories
+/// the user names.
+fn only_remote_files(page: ProjectPage, page_url: &Url) -> Result<ProjectPage, IndexError> {
+    if !matches!(page_url.scheme(), "http" | "https") {
+        return Ok(page);
+    }
+    match page
+        .files
+        .iter()
+        .find(|f| !matches!(f.url.scheme(), "http" | "https"))
+    {
+        Some(f) => Err(IndexError::Malformed {
+            url: redact(page_url),
+            reason: format!(
+                "{} points at `{}`: a remote index may only point at http(s) URLs",
+                f.filename,
+                f.url.scheme()
+            ),
+        }),
+        None => Ok(page),
+    }
+}
+
+fn parse_any_page(fetched: &Fetched, name: &PackageName) -> Result<ProjectPage, IndexError> {
     match fetched.content_type.as_deref() {
         Some(compact::CONTENT_TYPE) => compact::decode(&fetched.body, &fetched.url, name),
         Some(t) if t.starts_with(compact::CONTENT_TYPE_PREFIX) => Err(IndexError::Malformed {

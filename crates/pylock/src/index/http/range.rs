@@ -7,7 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use url::Url;
 
 use super::client::Client;
-use crate::index::IndexError;
+use crate::index::{IndexError, Limits};
 
 /// Bytes fetched per request: enough for a typical wheel's zip directory in one go.
 const CHUNK: u64 = 64 * 1024;
@@ -25,13 +25,21 @@ pub struct RangeReader<'a> {
     len: u64,
     pos: u64,
     chunks: BTreeMap<u64, Vec<u8>>,
+    /// Bytes fetched so far, and the most allowed: a zip directory that claims to be huge
+    /// (or a server that lies about the file's size) stops there.
+    fetched: u64,
+    limit: u64,
 }
 
 impl<'a> RangeReader<'a> {
     /// Open `url`, fetching its tail (the last bytes: its size need not be known). `Ok(None)`
     /// when the server does not serve ranges.
-    pub fn open(client: &'a Client, url: &Url) -> Result<Option<Self>, IndexError> {
-        let Some(tail) = client.get_range(url, &format!("-{CHUNK}"))? else {
+    pub fn open(
+        client: &'a Client,
+        url: &Url,
+        limits: &Limits,
+    ) -> Result<Option<Self>, IndexError> {
+        let Some(tail) = client.get_range(url, &format!("-{CHUNK}"), CHUNK)? else {
             return Ok(None);
         };
         let mut reader = Self {
@@ -40,6 +48,9 @@ impl<'a> RangeReader<'a> {
             len: tail.total,
             pos: 0,
             chunks: BTreeMap::new(),
+            fetched: tail.bytes.len() as u64,
+            // The directory and one compressed member.
+            limit: limits.metadata_bytes.saturating_mul(2),
         };
         reader.chunks.insert(tail.start, tail.bytes);
         Ok(Some(reader))
@@ -70,11 +81,19 @@ impl Read for RangeReader<'_> {
             }
             .min(self.len)
                 - 1;
+            let wanted = end + 1 - self.pos;
+            if self.fetched + wanted > self.limit {
+                return Err(std::io::Error::other(format!(
+                    "reading the metadata would take more than {} bytes of the file",
+                    self.limit
+                )));
+            }
             let fetched = self
                 .client
-                .get_range(&self.url, &format!("{}-{end}", self.pos))
+                .get_range(&self.url, &format!("{}-{end}", self.pos), wanted)
                 .map_err(std::io::Error::other)?
                 .ok_or_else(|| std::io::Error::other("the server stopped serving ranges"))?;
+            self.fetched += fetched.bytes.len() as u64;
             self.chunks.insert(fetched.start, fetched.bytes);
         }
         let (start, bytes) = self
