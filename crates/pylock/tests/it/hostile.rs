@@ -235,3 +235,79 @@ fn abandoned_temporary_cache_files_are_removed() {
     assert!(fresh.exists(), "a write in progress is left alone");
     std::fs::remove_dir_all(&cache).ok();
 }
+
+/// A one-project local index whose only file's core metadata is `metadata`.
+fn index_with_metadata(tag: &str, metadata: &str) -> PathBuf {
+    use sha2::Digest as _;
+    let root = tempdir(tag);
+    let hex = |b: &[u8]| {
+        sha2::Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
+    std::fs::create_dir_all(root.join("simple/a")).expect("mkdir");
+    std::fs::create_dir_all(root.join("files")).expect("mkdir");
+    let file = "a-1.0-py3-none-any.whl";
+    std::fs::write(
+        root.join("files").join(format!("{file}.metadata")),
+        metadata,
+    )
+    .expect("w");
+    let page = serde_json::json!({
+        "meta": {"api-version": "1.1"},
+        "name": "a",
+        "files": [{
+            "filename": file,
+            "url": format!("../../files/{file}"),
+            "hashes": {"sha256": "0".repeat(64)},
+            "core-metadata": {"sha256": hex(metadata.as_bytes())},
+        }],
+    });
+    std::fs::write(root.join("simple/a/index.json"), page.to_string()).expect("w");
+    root
+}
+
+/// Metadata from an index is parsed like any untrusted text: what panicked inside the PEP
+/// 508 parser (and hung the resolve, on a worker thread) or took minutes is an error naming
+/// the metadata file.
+#[test]
+fn hostile_metadata_is_an_error_naming_the_file() {
+    let many: String = (0..300_000)
+        .map(|i| format!("Requires-Dist: c{i}; python_version != '3.{i}'\n"))
+        .collect();
+    let deep = format!(
+        "x; {}os_name == 'a'{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let cases = [
+        (
+            "panic",
+            "Requires-Dist: n.*\n".to_owned(),
+            "a package name must end",
+        ),
+        (
+            "display",
+            "Requires-Dist: x; python_full_version<''\u{FFFD}'3\n".into(),
+            "ASCII",
+        ),
+        ("many", many, "more than 5000 Requires-Dist entries"),
+        ("deep", format!("Requires-Dist: {deep}\n"), "Requires-Dist"),
+    ];
+    for (tag, requires, expected) in cases {
+        let metadata = format!("Metadata-Version: 2.1\nName: a\nVersion: 1.0\n{requires}");
+        let root = index_with_metadata(tag, &metadata);
+        let local = pylock::LocalIndex::new(root.join("simple")).expect("index");
+        let started = Instant::now();
+        let err = resolve(&manifest(), &linux(), &Default::default(), &local).expect_err("refused");
+        let msg = err.to_string();
+        assert!(msg.contains(expected), "{tag}: {msg}");
+        assert!(
+            msg.contains("a-1.0-py3-none-any.whl.metadata"),
+            "{tag}: {msg}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(20), "{tag}");
+        std::fs::remove_dir_all(&root).ok();
+    }
+}
