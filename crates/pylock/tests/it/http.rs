@@ -329,6 +329,10 @@ fn transient_failures_are_retried() {
             reset_first: 1,
             ..Faults::default()
         },
+        Faults {
+            busy_first: 2,
+            ..Faults::default()
+        },
     ] {
         let r = http_error(faults).expect("retried");
         assert_eq!(r.packages.len(), 2);

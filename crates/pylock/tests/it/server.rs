@@ -17,6 +17,8 @@ pub struct Faults {
     pub delay: Option<Duration>,
     /// Answer 500 to the first N requests of every path.
     pub fail_first: usize,
+    /// Answer 429 Too Many Requests to the first N requests of every path.
+    pub busy_first: usize,
     /// Close the connection without answering the first N requests of every path.
     pub reset_first: usize,
     /// Send only half of every body (with the full Content-Length).
@@ -163,7 +165,14 @@ fn serve(
         if seen <= faults.reset_first {
             return Ok(()); // drop the connection unanswered
         }
-        let (status, content_type, body, extra) = if seen <= faults.fail_first {
+        let (status, content_type, body, extra) = if seen <= faults.busy_first {
+            (
+                "429 Too Many Requests",
+                "text/plain",
+                b"slow down".to_vec(),
+                String::new(),
+            )
+        } else if seen <= faults.fail_first {
             (
                 "500 Internal Server Error",
                 "text/plain",

@@ -278,7 +278,7 @@ impl Client {
                 format!("the server answered {}", response.status()),
             ));
         }
-        let body = read_body(response, url, limit)?;
+        let body = self.remember(url, read_body(response, url, limit))?;
         let mut fetched = Fetched {
             status,
             content_type,
@@ -385,7 +385,7 @@ impl Client {
                 Some((start, total.parse::<u64>().ok()?))
             })
             .ok_or_else(|| http_error(url, "a ranged answer without its position".into()))?;
-        let bytes = read_body(response, url, limit)?;
+        let bytes = self.remember(url, read_body(response, url, limit))?;
         Ok(Some(Ranged {
             bytes,
             start,
@@ -419,11 +419,15 @@ impl Client {
     ) -> Result<reqwest::blocking::Response, IndexError> {
         let key = redact(url);
         if let Some(reason) = crate::util::lock(&self.failures).get(&key) {
-            return Err(http_error(url, format!("{reason} (earlier in this run)")));
+            return Err(http_error(url, reason.clone()));
         }
-        let result = self.send_with_retries(url, accept, extra);
+        self.remember(url, self.send_with_retries(url, accept, extra))
+    }
+
+    /// Keep a failed request's reason for the rest of the run.
+    fn remember<T>(&self, url: &Url, result: Result<T, IndexError>) -> Result<T, IndexError> {
         if let Err(IndexError::Http { reason, .. }) = &result {
-            crate::util::lock(&self.failures).insert(key, reason.clone());
+            crate::util::lock(&self.failures).insert(redact(url), reason.clone());
         }
         result
     }
@@ -470,7 +474,8 @@ impl Client {
             }
             let slot = self.ramp.enter();
             match req.send() {
-                Ok(r) if r.status().is_server_error() => {
+                // 429 Too Many Requests: worth another try after the pause, as 5xx.
+                Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
                     last = format!("the server answered {}", r.status());
                 }
                 Ok(r) => {
@@ -482,6 +487,9 @@ impl Client {
                         "no answer within {} s (--timeout)",
                         self.options.timeout.as_secs_f32()
                     );
+                }
+                Err(e) if e.is_redirect() => {
+                    return Err(http_error(url, describe_error(&e)));
                 }
                 Err(e) => last = describe_error(&e),
             }
@@ -534,7 +542,7 @@ fn read_body(
     response
         .take(limit.saturating_add(1))
         .read_to_end(&mut body)
-        .map_err(|e| http_error(url, format!("the response was cut short: {e}")))?;
+        .map_err(|e| http_error(url, format!("the response was cut short: {}", chain(&e))))?;
     if body.len() as u64 > limit {
         return Err(too_large());
     }
@@ -581,13 +589,14 @@ fn remove_abandoned_temporary_files(cache_dir: &Path) {
 }
 
 fn describe_error(e: &reqwest::Error) -> String {
-    let mut out = if e.is_timeout() {
-        "the request timed out".to_owned()
+    let what = if e.is_timeout() {
+        "the request timed out"
     } else if e.is_connect() {
-        "cannot connect".to_owned()
+        "cannot connect"
     } else {
-        "the request failed".to_owned()
+        "the request failed"
     };
+    let mut out = what.to_owned();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         out.push_str(": ");
@@ -595,6 +604,21 @@ fn describe_error(e: &reqwest::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// An error and its sources, `: `-separated (reqwest's own messages are vague: "request or
+/// response body error").
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }
 
 /// How long a response whose server says nothing about freshness is used without asking:
