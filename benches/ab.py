@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """A/B benchmark: pylock against uv on the same fixture indexes, served on loopback.
 
-    python3 benches/ab.py [--runs N] [--sets black,trio,jupyter,boto,large] [--delay-ms MS]
+    python3 benches/ab.py [--runs N] [--sets black,trio,jupyter,boto,large,backtrack] [--delay-ms MS]
                           [--pylock target/release/pylock] [--uv PATH]
 
 For every fixture set (fixtures/realworld/<set>) and mode (universal; CPython 3.12 on Linux),
-each tool runs cold (empty cache) and warm (cache from the previous run), alternating
-A B A B so that machine noise hits both. Reports the median wall time, the pylock/uv ratio and
+each tool runs cold (empty cache, no lock), warm (cache from the previous run, no lock) and
+relock (warm cache, the tool's own previous lock in place: uv reads it as preferences),
+alternating A B A B so that machine noise hits both. Reports the median wall time, the pylock/uv ratio and
 the peak RSS of each. The index is served by benches/serve.py (HTTP/1.1 keep-alive,
 TCP_NODELAY); --delay-ms adds latency per response to imitate a remote index.
 uv is installed into benches/.venv from PyPI when --uv is not given.
@@ -49,7 +50,7 @@ def run(cmd: list[str]) -> tuple[float, int]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--sets", default="black,trio,jupyter,boto,large")
+    ap.add_argument("--sets", default="black,trio,jupyter,boto,large,backtrack")
     ap.add_argument("--delay-ms", type=float, default=0.0)
     ap.add_argument("--pylock", default=str(ROOT / "target" / "release" / "pylock"))
     ap.add_argument("--uv")
@@ -72,7 +73,8 @@ def main() -> None:
                 ("linux-3.12", ["--python-version", "3.12", "--python-platform", "linux"],
                  ["--python-version", "3.12", "--python-platform", "linux"]),
             ]:
-                times = {("pylock", c): [] for c in ("cold", "warm")} | {("uv", c): [] for c in ("cold", "warm")}
+                states = ("cold", "warm", "relock")
+                times = {(t, c): [] for t in ("pylock", "uv") for c in states}
                 rss = {"pylock": 0, "uv": 0}
                 for i in range(args.runs):
                     for tool in ("pylock", "uv"):
@@ -87,11 +89,13 @@ def main() -> None:
                             cmd = [uv, "pip", "compile", reqs, "--index-url", url, "--cache-dir", str(cache),
                                    "--format", "pylock.toml", "-o", str(out / "pylock.toml"), "--no-config",
                                    "--python", sys.executable, "-q", *uv_target]
-                        for cache_state in ("cold", "warm"):
+                        for cache_state in states:
+                            if cache_state != "relock":
+                                (out / "pylock.toml").unlink(missing_ok=True)
                             t, m = run(cmd)
                             times[(tool, cache_state)].append(t)
                             rss[tool] = max(rss[tool], m)
-                for c in ("cold", "warm"):
+                for c in states:
                     p = statistics.median(times[("pylock", c)])
                     u = statistics.median(times[("uv", c)])
                     print(f"| {name} | {mode} | {c} | {p * 1000:.0f} ms | {u * 1000:.0f} ms | {p / u:.2f} | "

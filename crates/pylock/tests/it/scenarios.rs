@@ -130,7 +130,7 @@ fn realworld_single_environment_matches_uv() {
 #[test]
 fn realworld_universal_matches_uv() {
     use std::collections::BTreeSet;
-    for set in ["black", "trio", "jupyter", "boto", "large"] {
+    for set in ["black", "trio", "jupyter", "boto", "large", "backtrack"] {
         let dir = crate::support::workspace()
             .join("fixtures/realworld")
             .join(set);
