@@ -29,6 +29,11 @@
 //! The library never prints and never panics on input: every failure is an error value that
 //! names the file, line or URL at fault.
 
+/// The README's examples, compiled and run as doctests so that they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 pub mod index;
 pub mod lock;
 pub mod manifest;
@@ -36,7 +41,7 @@ pub mod pep;
 pub mod resolve;
 mod util;
 
-pub use index::{Index, IndexError, LocalIndex};
+pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};

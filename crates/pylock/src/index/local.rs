@@ -34,11 +34,6 @@ impl LocalIndex {
             .map_err(|()| invalid("cannot be expressed as a file URL"))?;
         Ok(Self { root })
     }
-
-    /// The Simple API root as a `file://` URL.
-    pub fn url(&self) -> &Url {
-        &self.root
-    }
 }
 
 fn read(url: &Url) -> Result<Option<Vec<u8>>, IndexError> {

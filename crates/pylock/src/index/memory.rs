@@ -7,7 +7,7 @@ use std::str::FromStr;
 use url::Url;
 
 use super::{parse_filename, CoreMetadata, DistFile, Index, IndexError, ProjectPage};
-use crate::pep::{PackageName, Requirement, Version, VersionSpecifiers};
+use crate::pep::{parse, PackageName, Requirement, Version, VersionSpecifiers};
 
 /// One release of a project in a [`MemoryIndex`].
 #[derive(Clone, Debug)]
@@ -56,16 +56,16 @@ impl MemoryIndex {
             what: format!("{name} {version}"),
             reason,
         };
-        let package = PackageName::from_str(name).map_err(|e| err(e.to_string()))?;
-        let version = Version::from_str(version).map_err(|e| err(e.to_string()))?;
+        let package = parse::value::<PackageName>(name).map_err(err)?;
+        let version = parse::value::<Version>(version).map_err(err)?;
         let requires_python = if requires_python.is_empty() {
             None
         } else {
-            Some(VersionSpecifiers::from_str(requires_python).map_err(|e| err(e.to_string()))?)
+            Some(parse::specifiers(requires_python).map_err(|e| err(e.message))?)
         };
         let requires_dist = requires_dist
             .iter()
-            .map(|r| Requirement::from_str(r).map_err(|e| err(e.to_string())))
+            .map(|r| parse::requirement(r).map_err(|e| err(format!("`{r}`: {}", e.message))))
             .collect::<Result<Vec<_>, _>>()?;
         let mut provides_extra = Vec::new();
         for r in &requires_dist {

@@ -1,8 +1,11 @@
 //! Package indexes: the only I/O seam of the library.
 //!
-//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Page and
-//! metadata parsers ([`parse_json_page`], [`parse_html_page`], [`parse_metadata`]) take bytes, so
-//! every transport (the local directory here, HTTP later) shares them.
+//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Three
+//! implementations come with the crate: [`LocalIndex`] (a static index directory on disk),
+//! [`HttpIndex`] (PyPI or any PEP 503/691 server, with a cache, credentials and [`Limits`]) and
+//! [`MemoryIndex`] (built in code, for tests and examples). Page and metadata parsers
+//! ([`parse_json_page`], [`parse_html_page`], [`parse_metadata`]) take bytes, so every
+//! transport shares them.
 
 mod archive;
 mod compact;
@@ -17,7 +20,7 @@ mod snapshot;
 use sha2::{Digest, Sha256};
 
 pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
-pub use http::{redact, HttpIndex, HttpOptions};
+pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};

@@ -29,7 +29,8 @@ const ACCEPT_PAGE: &str = "application/vnd.pypi.simple.v1+json, application/vnd.
 /// How to reach the indexes.
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
-    /// Simple API roots, in order of precedence (`--index-url`, then `--extra-index-url`s).
+    /// Simple API roots, in order of precedence (`--index-url`, then `--extra-index-url`s);
+    /// [`PYPI`] by default.
     pub index_urls: Vec<Url>,
     /// `--find-links`: directories or URLs of HTML pages listing distribution files.
     pub find_links: Vec<String>,
@@ -45,10 +46,14 @@ pub struct HttpOptions {
     pub limits: Limits,
 }
 
+/// PyPI's Simple API root, the default index.
+pub const PYPI: &str = "https://pypi.org/simple";
+
 impl Default for HttpOptions {
+    /// PyPI, no cache, a 60-second timeout per request, the default [`Limits`].
     fn default() -> Self {
         Self {
-            index_urls: Vec::new(),
+            index_urls: Url::parse(PYPI).into_iter().collect(),
             find_links: Vec::new(),
             cache_dir: None,
             refresh: false,
