@@ -29,6 +29,8 @@
 //! The library never prints and never panics on input: every failure is an error value that
 //! names the file, line or URL at fault.
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod lock;
 pub mod manifest;
