@@ -34,6 +34,8 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod index;
 pub mod lock;
 pub mod manifest;

@@ -39,6 +39,22 @@ pub fn wheel_metadata<R: Read + Seek>(
     url: &str,
     limits: &Limits,
 ) -> Result<Vec<u8>, IndexError> {
+    // `zip` 4.6 can panic on a hostile archive (with overflow checks, as in debug builds: an
+    // extended-timestamp extra field of length 0 underflows a counter); the panic is contained
+    // here, as a malformed archive.
+    crate::util::catch_panic(|| read_wheel_metadata(reader, url, limits)).unwrap_or_else(|_| {
+        Err(IndexError::Malformed {
+            url: url.to_owned(),
+            reason: "not a readable zip (the zip reader panicked)".into(),
+        })
+    })
+}
+
+fn read_wheel_metadata<R: Read + Seek>(
+    reader: R,
+    url: &str,
+    limits: &Limits,
+) -> Result<Vec<u8>, IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
@@ -317,6 +333,20 @@ mod tests {
         ]);
         assert!(sdist_metadata(&bomb[..], "u", "pkg", &small).is_err());
         assert!(sdist_metadata(&bomb[..], "u", "pkg", &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn a_zip_reader_panic_is_a_malformed_wheel() {
+        // Found by fuzzing (fuzz/regressions/wheel/zip-extended-timestamp-len-0): a central
+        // directory entry whose extended-timestamp extra field (0x5455) has length 0.
+        let mut bytes = vec![b'0'; 304];
+        bytes.extend_from_slice(
+            b"PK\x01\x02000000000000000000000000\x00\x00\x18\x00\x00\x000000000000000\
+              0\x01\x000UT\x00\x00PK\x05\x06\x00\x00\x00\x00000000000\x01\x00\x00\x00\x00",
+        );
+        let err = wheel_metadata(Cursor::new(bytes), "http://x/a.whl", &Limits::default())
+            .expect_err("malformed");
+        assert!(err.to_string().contains("http://x/a.whl"), "{err}");
     }
 
     /// A reader that fails past `limit` bytes: reading there means the archive was not left

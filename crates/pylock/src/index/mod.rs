@@ -7,7 +7,7 @@
 //! ([`parse_json_page`], [`parse_html_page`], [`parse_metadata`]) take bytes, so every
 //! transport shares them.
 
-mod archive;
+pub(crate) mod archive;
 mod compact;
 mod filename;
 mod http;
