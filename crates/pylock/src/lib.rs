@@ -38,5 +38,5 @@ mod util;
 
 pub use index::{Index, IndexError, LocalIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
-pub use manifest::{Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};

@@ -7,7 +7,9 @@ mod target;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use target::{Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
+pub use target::{
+    Arch, Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON,
+};
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 

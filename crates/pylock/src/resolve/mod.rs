@@ -2,8 +2,10 @@
 
 mod candidates;
 mod coverage;
+mod exclusion;
 mod fetch;
 mod inputs;
+mod narrow;
 mod options;
 mod provider;
 mod report;
@@ -12,6 +14,7 @@ mod solve;
 mod universal;
 
 pub use candidates::Unusable;
+pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
@@ -76,6 +79,9 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    if let Some(explanation) = universal::impossible_target(target) {
+        return Err(ResolveError::NoSolution { explanation });
+    }
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
         (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
@@ -113,6 +119,7 @@ pub fn resolve(
 /// is locked at another version), and which locked versions have dependencies read from a
 /// source distribution without a build.
 fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution {
+    let before = resolution.warnings.len();
     for p in &resolution.packages {
         if let Some(why) = fetcher
             .metadata_if_ready(&p.name, &p.version)
@@ -138,8 +145,11 @@ fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution
             ));
         }
     }
-    resolution.warnings.sort();
-    resolution.warnings.dedup();
+    // What the resolve said first (where the lock applies, then why) keeps its order.
+    let first = resolution.warnings.len().min(before);
+    resolution.warnings[first..].sort();
+    let mut seen = std::collections::HashSet::new();
+    resolution.warnings.retain(|w| seen.insert(w.clone()));
     resolution
 }
 
@@ -158,6 +168,11 @@ fn resolve_single(
             return Err(ResolveError::Unsupported(
                 "a single-environment solve cannot fork".into(),
             ))
+        }
+        solve::Outcome::Failed(failure) => {
+            return Err(ResolveError::NoSolution {
+                explanation: failure.explanation,
+            })
         }
     };
     let mut packages = Vec::new();

@@ -6,6 +6,7 @@
 mod determinism;
 mod explanations;
 mod honest;
+mod honest_fixtures;
 mod http;
 mod interop;
 mod live;

@@ -1,0 +1,111 @@
+//! Versions whose wheels carry different metadata (tensorflow 2.13's Windows wheels depend
+//! only on tensorflow-intel, its Linux x86-64 wheels on everything): in a fork, the
+//! dependencies are those of the wheels its environments install, and a fork whose
+//! environments install wheels with different dependencies splits between them.
+
+use std::sync::Arc;
+
+use super::{lock, ForkPart, Provider, ProviderError};
+use crate::index::{CoreMetadata, DistFile, IndexError};
+use crate::pep::{and, is_possible, or, MarkerTree, PackageName};
+use crate::resolve::candidates::Candidate;
+use crate::resolve::scope::Scope;
+
+/// The environments (indexes into the checked set) that install one metadata variant.
+struct Variant {
+    file: Arc<DistFile>,
+    metadata: Arc<CoreMetadata>,
+    envs: Vec<usize>,
+}
+
+impl Provider<'_> {
+    /// The metadata of a version in this scope: that of the file its environments install
+    /// where the wheels differ.
+    pub(super) fn metadata(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<Arc<CoreMetadata>, IndexError> {
+        let variant = lock(&self.variants)
+            .get(&(name.clone(), candidate.version.clone()))
+            .cloned();
+        match variant {
+            Some(file) => self.fetcher.file_metadata(&file),
+            None => self.fetcher.metadata(name, candidate),
+        }
+    }
+
+    /// When the wheels of `candidate` that the fork's environments `envs` install carry
+    /// different dependencies or Requires-Python, a fork request splitting the region between
+    /// them; otherwise `None`, with the file whose metadata holds here remembered.
+    pub(super) fn variant_fork(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+        envs: &[usize],
+    ) -> Result<Option<ProviderError>, IndexError> {
+        let hash = |f: &DistFile| f.core_metadata.clone().flatten();
+        let mut hashes: Vec<String> = candidate
+            .files
+            .iter()
+            .filter(|f| f.is_wheel())
+            .filter_map(|f| hash(f))
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        if hashes.len() < 2 {
+            return Ok(None);
+        }
+        let mut variants: Vec<Variant> = Vec::new();
+        for &env in envs {
+            let Some(file) = self.inputs.env_set.file_for(env, &candidate.files) else {
+                continue;
+            };
+            if let Some(v) = variants
+                .iter_mut()
+                .find(|v| hash(&v.file).is_some() && hash(&v.file) == hash(file))
+            {
+                v.envs.push(env);
+                continue;
+            }
+            let metadata = self.fetcher.file_metadata(file)?;
+            match variants.iter_mut().find(|v| {
+                v.metadata.requires_dist == metadata.requires_dist
+                    && v.metadata.requires_python == metadata.requires_python
+            }) {
+                Some(v) => v.envs.push(env),
+                None => variants.push(Variant {
+                    file: file.clone(),
+                    metadata,
+                    envs: vec![env],
+                }),
+            }
+        }
+        if variants.len() < 2 {
+            if let Some(v) = variants.first() {
+                lock(&self.variants)
+                    .insert((name.clone(), candidate.version.clone()), v.file.clone());
+            }
+            return Ok(None);
+        }
+        Ok(Some(self.split_variants(&variants)))
+    }
+
+    /// One part per variant: the first keeps whatever environments the others do not name.
+    fn split_variants(&self, variants: &[Variant]) -> ProviderError {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        let markers: Vec<MarkerTree> = variants
+            .iter()
+            .map(|v| self.inputs.env_set.envs_marker(&v.envs))
+            .collect();
+        let others = markers[1..]
+            .iter()
+            .fold(MarkerTree::FALSE, |acc, m| or(&acc, m));
+        let mut parts = vec![ForkPart::plain(and(region, &others.negate()))];
+        parts.extend(markers[1..].iter().map(|m| ForkPart::plain(and(region, m))));
+        parts.retain(|p| is_possible(&p.region));
+        ProviderError::Fork(parts)
+    }
+}
