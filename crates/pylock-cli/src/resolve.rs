@@ -7,7 +7,8 @@ use std::str::FromStr;
 use pylock::index::{HttpIndex, HttpOptions};
 use pylock::pep::VersionSpecifiers;
 use pylock::{
-    resolve, write_atomic, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role, Target,
+    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role,
+    Target,
 };
 
 use crate::args::ResolveArgs;
@@ -292,8 +293,26 @@ fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
         .map(str::parse)
         .transpose()
         .map_err(|e: pylock::TargetError| usage(e.to_string()))?;
-    Target::new(args.python_version.as_deref(), platform, requires_python)
-        .map_err(|e| usage(e.to_string()))
+    let target = Target::new(args.python_version.as_deref(), platform, requires_python)
+        .map_err(|e| usage(e.to_string()))?;
+    let mut baseline = Baseline::default();
+    for (flag, value, slot) in [
+        ("--macos-version", &args.macos_version, &mut baseline.macos),
+        ("--manylinux", &args.manylinux, &mut baseline.manylinux),
+    ] {
+        if let Some(text) = value {
+            *slot = Baseline::parse_release(text).ok_or_else(|| {
+                usage(format!(
+                    "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
+                ))
+            })?;
+        }
+    }
+    let gives_glibc = args
+        .python_platform
+        .as_deref()
+        .is_some_and(|p| p.contains("manylinux"));
+    Ok(target.with_baseline(baseline, gives_glibc))
 }
 
 fn options(args: &ResolveArgs) -> Result<Options, Failure> {

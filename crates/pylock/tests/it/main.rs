@@ -7,6 +7,7 @@ mod determinism;
 mod explanations;
 mod honest;
 mod honest_fixtures;
+mod honest_more;
 mod http;
 mod interop;
 mod live;

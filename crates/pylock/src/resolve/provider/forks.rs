@@ -71,8 +71,10 @@ impl Provider<'_> {
     }
 
     /// Split the fork between the known environments `missing` (where the candidate has no
-    /// file) and the rest; the first part is solved first, the second may be excluded.
-    pub(super) fn coverage_fork(&self, missing: &[usize]) -> ProviderError {
+    /// file) and the rest; the first part is solved first, the second may be excluded. The
+    /// first part keeps only the environments where the candidate's files (`fits`) may
+    /// install: a lock never claims a platform its wheels do not name.
+    pub(super) fn coverage_fork(&self, missing: &[usize], fits: &MarkerTree) -> ProviderError {
         let Scope::Fork { region, envs, .. } = &self.scope else {
             return ProviderError::Fork(Vec::new());
         };
@@ -83,10 +85,15 @@ impl Provider<'_> {
         } else {
             self.inputs.env_set.envs_marker(missing)
         };
+        let mut served = and(region, &uncovered.negate());
+        let fitting = and(&served, fits);
+        if is_possible(&fitting) {
+            served = fitting;
+        }
         let parts = [
-            ForkPart::plain(and(region, &uncovered.negate())),
+            ForkPart::plain(served.clone()),
             ForkPart {
-                region: and(region, &uncovered),
+                region: and(region, &served.negate()),
                 excludable: true,
             },
         ];

@@ -171,19 +171,21 @@ impl<'a> Provider<'a> {
         self.fetcher.page(name)
     }
 
-    /// The versions earlier forks chose for `name`, in the resolution's order (newest first,
-    /// or oldest first for lowest resolutions): where several fit a fork, it takes the one a
-    /// solve of its own would, not merely the last one chosen (which may be an old version
-    /// an unrelated part of the lock needed).
+    /// The versions earlier forks chose for `name`, newest first: where several fit a fork,
+    /// it takes the one a solve of its own would, not merely the last one chosen (which may
+    /// be an old version an unrelated part of the lock needed). None under a lowest
+    /// resolution: there each fork takes the lowest version that works in it, as uv does
+    /// (a version an earlier fork had to take, above a cap, is no lower bound here).
     pub fn preferred_versions(&self, name: &PackageName, lowest_first: bool) -> Vec<Version> {
+        if lowest_first {
+            return Vec::new();
+        }
         let mut preferred = lock(self.preferences)
             .get(name)
             .cloned()
             .unwrap_or_default();
         preferred.sort();
-        if !lowest_first {
-            preferred.reverse();
-        }
+        preferred.reverse();
         preferred
     }
 
@@ -481,7 +483,7 @@ impl DependencyProvider for Provider<'_> {
                     return Ok(Some(c.version.clone()));
                 }
                 if missing.len() < envs.len() {
-                    return Err(self.coverage_fork(&missing));
+                    return Err(self.coverage_fork(&missing, &files_marker(&c.files)));
                 }
                 foreign = crate::pep::or(&foreign, &files_marker(&c.files));
                 if misfit.is_none() {
