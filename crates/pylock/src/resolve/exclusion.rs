@@ -264,13 +264,17 @@ impl Exclusions {
         for ((package, kind), g) in &self.groups {
             let envs: Vec<usize> = g.envs.iter().copied().collect();
             let where_ = env_set.describe_grouped(&envs);
-            let via = if g.chain.is_empty() {
+            let (versions, count) = versions_text(&g.versions);
+            let mut notes: Vec<String> = count.into_iter().collect();
+            if !g.chain.is_empty() {
+                notes.push(format!("required through {}", g.chain.join(" -> ")));
+            }
+            let via = if notes.is_empty() {
                 String::new()
             } else {
-                format!(" (required through {})", g.chain.join(" -> "))
+                format!(" ({})", notes.join("; "))
             };
             let details: Vec<&str> = g.details.iter().map(String::as_str).collect();
-            let versions = versions_text(&g.versions);
             out.push(match kind {
                 CauseKind::PythonCap => format!(
                     "{package} {versions}{via}: Requires-Python {} leaves out {where_}",
@@ -288,11 +292,14 @@ impl Exclusions {
     }
 }
 
-/// `1.0`, `1.0, 1.1, 1.2`, or `7 versions from 1.0 to 2.3`.
-pub fn versions_text(versions: &BTreeSet<Version>) -> String {
+/// `1.0`, `1.0, 1.1, 1.2`, or `1.0–2.3` with `7 versions`.
+pub fn versions_text(versions: &BTreeSet<Version>) -> (String, Option<String>) {
     let list: Vec<String> = versions.iter().map(ToString::to_string).collect();
     match list.len() {
-        0..=3 => list.join(", "),
-        n => format!("({n} versions from {} to {})", list[0], list[n - 1]),
+        0..=3 => (list.join(", "), None),
+        n => (
+            format!("{}–{}", list[0], list[n - 1]),
+            Some(format!("{n} versions")),
+        ),
     }
 }

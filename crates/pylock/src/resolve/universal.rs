@@ -74,9 +74,10 @@ pub fn resolve_universal(
         .into_iter()
         .map(|((name, version), entry)| package(name, version, entry, &within, &requires_python))
         .collect();
-    let environments: Vec<String> = lock_marker(&claimed, &requires_python)
-        .into_iter()
-        .collect();
+    // Said without the combinations no real machine has (`sys_platform == 'linux' and
+    // platform_system != 'Linux'`), which splits on markers leave behind.
+    let said = shortest_within(&claimed, &python_marker(&requires_python));
+    let environments: Vec<String> = lock_marker(&said, &requires_python).into_iter().collect();
     let applies = match environments.first() {
         Some(env) => format!("Python {requires_python} where `{env}`"),
         None => format!("Python {requires_python}"),

@@ -120,7 +120,7 @@ fn warnings_are_one_line_per_package_and_reason() {
     assert_eq!(r.warnings.len(), 2, "{:#?}", r.warnings);
     assert!(
         r.warnings[1].starts_with(
-            "gpu (8 versions from 1.0 to 1.7) (required through app): no wheel and no source distribution for CPython 3.10–3.15 on aarch64-manylinux_2_28, "
+            "gpu 1.0–1.7 (8 versions; required through app): no wheel and no source distribution for CPython 3.10–3.15 on aarch64-manylinux_2_28, "
         ),
         "{}",
         r.warnings[1]
