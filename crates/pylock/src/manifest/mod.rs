@@ -7,9 +7,7 @@ mod target;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-pub use target::{
-    Arch, Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON,
-};
+pub use target::{Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 

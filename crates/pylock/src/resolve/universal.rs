@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use pubgrub::SelectedDependencies;
 
 use super::coverage::wheel_marker;
-use super::exclusion::Exclusions;
+use super::exclusion::{Exclusions, Failure};
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
 use super::narrow::{equivalent_within, narrowed_requires_python, shortest_within};
@@ -137,43 +137,15 @@ fn solve_forks(
                 continue;
             }
             Outcome::Failed(failure) => {
-                // Ruled out only where the culprits are required: solve the rest apart.
-                let needed = and(&region, &failure.needed_where);
-                if failure.environmental() && is_possible(&needed) && needed != region {
-                    pending.push(ForkPart {
-                        region: needed,
-                        excludable: true,
-                    });
-                    pending.push(ForkPart {
-                        region: and(&region, &failure.needed_where.negate()),
-                        excludable,
-                    });
-                    continue;
-                }
-                let place = lock_marker(&region, &target.requires_python);
-                // A proper part of the target that the environments rule out is left out;
-                // so is a part split off as excludable (above a cap, without files).
-                let leave_out = excludable || (region != *whole && failure.environmental());
-                match place {
-                    Some(place) if leave_out && !options.strict => {
-                        let envs = inputs.env_set.envs_in(&region);
-                        forks.exclusions.add(&region, &envs, place, failure);
-                        continue;
-                    }
-                    Some(place) => {
-                        return Err(ResolveError::NoSolution {
-                            explanation: format!(
-                                "In the environments where `{place}`:\n{}",
-                                failure.explanation
-                            ),
-                        })
-                    }
-                    None => {
-                        return Err(ResolveError::NoSolution {
-                            explanation: failure.explanation,
-                        })
-                    }
-                }
+                let part = ForkPart { region, excludable };
+                let asked = Asked {
+                    whole,
+                    target,
+                    options,
+                    inputs,
+                };
+                on_failure(part, failure, &asked, &mut forks, &mut pending)?;
+                continue;
             }
         };
         // A fork that may be left out (above a Requires-Python cap, or without files) took
@@ -187,6 +159,64 @@ fn solve_forks(
     forks.warnings.sort();
     forks.warnings.dedup();
     Ok(forks)
+}
+
+/// What a resolve was asked for.
+struct Asked<'a> {
+    /// The target's whole region.
+    whole: &'a MarkerTree,
+    target: &'a Target,
+    options: &'a Options,
+    inputs: &'a Inputs,
+}
+
+/// A fork with no solution: split where the culprits are required, or leave it out, or fail.
+fn on_failure(
+    part: ForkPart,
+    failure: Failure,
+    asked: &Asked<'_>,
+    forks: &mut Forks,
+    pending: &mut Vec<ForkPart>,
+) -> Result<(), ResolveError> {
+    let Asked {
+        whole,
+        target,
+        options,
+        inputs,
+    } = asked;
+    let ForkPart { region, excludable } = part;
+    // Ruled out only where the culprits are required: solve the rest apart.
+    let needed = and(&region, &failure.needed_where);
+    if failure.environmental() && is_possible(&needed) && needed != region {
+        pending.push(ForkPart {
+            region: needed,
+            excludable: true,
+        });
+        pending.push(ForkPart {
+            region: and(&region, &failure.needed_where.negate()),
+            excludable,
+        });
+        return Ok(());
+    }
+    // A proper part of the target that the environments rule out is left out; so is a part
+    // split off as excludable (above a cap, without files).
+    let leave_out = excludable || (region != **whole && failure.environmental());
+    match lock_marker(&region, &target.requires_python) {
+        Some(place) if leave_out && !options.strict => {
+            let envs = inputs.env_set.envs_in(&region);
+            forks.exclusions.add(&region, &envs, place, failure);
+            Ok(())
+        }
+        Some(place) => Err(ResolveError::NoSolution {
+            explanation: format!(
+                "In the environments where `{place}`:\n{}",
+                failure.explanation
+            ),
+        }),
+        None => Err(ResolveError::NoSolution {
+            explanation: failure.explanation,
+        }),
+    }
 }
 
 /// Later forks prefer the versions this one chose, newest choice first.

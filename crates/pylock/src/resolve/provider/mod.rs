@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
-use super::candidates::{Candidate, Candidates, Unusable};
+use super::candidates::{Candidate, Candidates};
 use super::exclusion::CauseKind;
 use super::fetch::Fetcher;
 use super::inputs::{Edge, Inputs};
@@ -15,9 +15,9 @@ use super::options::{Options, PrereleaseMode, ResolutionMode};
 use super::scope::{PythonFit, Scope};
 use crate::index::IndexError;
 use crate::pep::{
-    and, is_possible, ExtraName, MarkerTree, PackageName, Range, Requirement, Version,
-    VersionSpecifiers,
+    ExtraName, MarkerTree, PackageName, Range, Requirement, Version, VersionSpecifiers,
 };
+use choose::{Judgement, Misfit};
 
 /// A node of the solver's graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -453,95 +453,26 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         // The first version that fits the resolution policy but not the fork, and why.
-        let mut misfit: Option<(Version, String, Option<(CauseKind, String)>)> = None;
+        let mut misfit: Option<Misfit> = None;
         // Where the wheels of versions that fit no checked environment may install.
         let mut foreign = MarkerTree::FALSE;
         for stable_only in passes {
             for c in ordered().filter(|c| allowed(c, stable_only)) {
-                match self.page_python_fit(c) {
-                    (PythonFit::All, _) => {}
-                    (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
-                    (_, rp) => {
-                        if misfit.is_none() {
-                            misfit = rp.map(|rp| {
-                                let (text, cause) = self.python_misfit(&rp);
-                                (c.version.clone(), text, Some(cause))
-                            });
-                        }
-                        continue;
+                match self.judge(name, &candidates, c, range)? {
+                    Judgement::Take => return Ok(Some(c.version.clone())),
+                    Judgement::Misfit(m) => misfit = misfit.or(m),
+                    Judgement::Foreign(where_, m) => {
+                        foreign = crate::pep::or(&foreign, &where_);
+                        misfit = misfit.or(Some(m));
                     }
-                }
-                self.prefetch_older(name, &candidates, c, range);
-                let Scope::Fork { envs, .. } = &self.scope else {
-                    return Ok(Some(c.version.clone()));
-                };
-                let missing = self.inputs.env_set.uncovered(&c.files, envs);
-                if missing.is_empty() {
-                    if let Some(fork) = self.variant_fork(name, c, envs)? {
-                        return Err(fork);
-                    }
-                    return Ok(Some(c.version.clone()));
-                }
-                if missing.len() < envs.len() {
-                    return Err(self.coverage_fork(&missing, &files_marker(&c.files)));
-                }
-                foreign = crate::pep::or(&foreign, &files_marker(&c.files));
-                if misfit.is_none() {
-                    let note = self.inputs.env_set.baseline_note(&c.all_files, &missing);
-                    misfit = Some((
-                        c.version.clone(),
-                        format!(
-                            "has no wheel for {} and no source distribution{}",
-                            self.inputs.env_set.describe(&missing),
-                            note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
-                        ),
-                        Some((CauseKind::NoFile, note.unwrap_or_default())),
-                    ));
                 }
             }
         }
-        // Versions exist, but only with wheels for environments outside the checked ones
-        // (another architecture, another interpreter): lock them for those environments and
-        // leave the checked ones out, rather than fail the whole lock.
-        if let Scope::Fork { envs, region, .. } = &self.scope {
-            let checked = self.inputs.env_set.envs_marker(envs);
-            let outside = and(&and(region, &checked.negate()), &foreign);
-            if !envs.is_empty() && is_possible(&outside) {
-                return Err(ProviderError::Fork(vec![
-                    ForkPart::plain(outside.clone()),
-                    ForkPart {
-                        region: and(region, &outside.negate()),
-                        excludable: true,
-                    },
-                ]));
-            }
+        if let Some(fork) = self.foreign_fork(&foreign) {
+            return Err(fork);
         }
-        // Nothing usable: offer a version anyway so that `get_dependencies` can say why it
-        // cannot be used; the explanation then names each rejected version.
-        let (version, reason, cause) = match misfit {
-            Some(misfit) => misfit,
-            None => {
-                let Some(c) = ordered().find(|c| range.contains(&c.version)) else {
-                    return Ok(None);
-                };
-                let reason = match &c.unusable {
-                    Some(why @ Unusable::RequiresPython(_)) => {
-                        format!("{why} (the target is {})", self.scope.python_description())
-                    }
-                    Some(why) => why.to_string(),
-                    None => format!(
-                        "is a pre-release, which --prerelease={} does not allow here",
-                        self.options.prerelease
-                    ),
-                };
-                (c.version.clone(), reason, None)
-            }
-        };
-        if let Some(cause) = cause {
-            lock(&self.causes).insert((name.clone(), version.clone()), cause);
-        }
-        lock(&self.rejected).insert((name.clone(), version.clone()), reason);
-        Ok(Some(version))
+        let fallback = || ordered().find(|c| range.contains(&c.version));
+        Ok(self.reject(name, misfit, fallback))
     }
 
     fn get_dependencies(
@@ -632,18 +563,6 @@ impl DependencyProvider for Provider<'_> {
     }
 }
 
-/// Where some of `files` may install, from their tags (an sdist: anywhere).
-fn files_marker(files: &[Arc<crate::index::DistFile>]) -> MarkerTree {
-    files
-        .iter()
-        .fold(MarkerTree::FALSE, |acc, f| match &f.kind {
-            crate::index::DistKind::Wheel(tags) => {
-                crate::pep::or(&acc, &super::coverage::wheel_marker(tags))
-            }
-            crate::index::DistKind::Sdist => MarkerTree::TRUE,
-        })
-}
-
 /// One solver constraint per node: ranges of repeated edges intersect. Edges whose ranges
 /// exclude each other stay apart, so the explanation can name both.
 fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
@@ -660,6 +579,7 @@ fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
     out
 }
 
+mod choose;
 mod forks;
 mod prefetch;
 mod variants;
