@@ -86,6 +86,16 @@ impl EnvSet {
         Self { envs }
     }
 
+    /// How many environments the set has.
+    pub fn len(&self) -> usize {
+        self.envs.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.envs.is_empty()
+    }
+
     /// The environments inside `region`.
     pub fn envs_in(&self, region: &MarkerTree) -> Vec<usize> {
         self.envs

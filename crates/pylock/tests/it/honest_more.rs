@@ -232,3 +232,74 @@ fn lowest_resolution_takes_the_lowest_version_per_python_fork() {
         ]
     );
 }
+
+/// A single macOS environment without a wheel for its macOS says the baseline is why.
+#[test]
+fn a_single_environment_names_the_baseline() {
+    let mut index = MemoryIndex::new();
+    index
+        .add(
+            "torchish",
+            "2.0",
+            ">=3.10",
+            &[],
+            &[&wheel("torchish", "2.0", "cp310-abi3-macosx_15_0_arm64")],
+        )
+        .expect("torchish");
+    let target = Target::single("3.12", "macos".parse().expect("macos"), None).expect("target");
+    let why = explanation(resolve(
+        &manifest(&["torchish"]),
+        &target,
+        &Options::default(),
+        &index,
+    ));
+    assert!(
+        why.contains("above the baseline macOS 14.0 (--macos-version)"),
+        "{why}"
+    );
+}
+
+/// Within the environments of the tensorflow lock (Python 3.10 and 3.11, no Linux aarch64),
+/// each marker is the shortest that holds where the package is needed.
+#[test]
+fn markers_are_the_shortest_within_the_lock() {
+    let s = crate::support::scenarios("honest")
+        .into_iter()
+        .find(|s| s.name == "pinned-wheels-only")
+        .expect("fixture");
+    let r = s.run().expect("resolves");
+    let markers: Vec<(String, String, Option<String>)> = r
+        .packages
+        .iter()
+        .map(|p| (p.name.to_string(), p.version.to_string(), p.marker.clone()))
+        .collect();
+    let want =
+        |n: &str, v: &str, m: Option<&str>| (n.to_owned(), v.to_owned(), m.map(String::from));
+    assert_eq!(
+        markers,
+        [
+            want("numpy", "1.24.3", None),
+            want("tensorflow", "2.13.0", None),
+            want(
+                "tensorflow-intel",
+                "2.13.0",
+                Some("platform_system == 'Windows'")
+            ),
+            want(
+                "tensorflow-io-gcs-filesystem",
+                "0.31.0",
+                Some("platform_system == 'Windows'")
+            ),
+            want(
+                "tensorflow-io-gcs-filesystem",
+                "0.34.0",
+                Some("sys_platform == 'linux' or platform_machine == 'x86_64'")
+            ),
+            want(
+                "tensorflow-macos",
+                "2.13.0",
+                Some("platform_machine == 'arm64'")
+            ),
+        ]
+    );
+}

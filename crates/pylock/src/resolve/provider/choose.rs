@@ -121,6 +121,13 @@ impl Provider<'_> {
                     Some(why @ Unusable::RequiresPython(_)) => {
                         format!("{why} (the target is {})", self.scope.python_description())
                     }
+                    Some(why @ Unusable::NoCompatibleFile) => {
+                        let every: Vec<usize> = (0..self.inputs.env_set.len()).collect();
+                        match self.inputs.env_set.baseline_note(&c.all_files, &every) {
+                            Some(note) => format!("{why} ({note})"),
+                            None => why.to_string(),
+                        }
+                    }
                     Some(why) => why.to_string(),
                     None => format!(
                         "is a pre-release, which --prerelease={} does not allow here",
