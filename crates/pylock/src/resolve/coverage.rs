@@ -86,14 +86,9 @@ impl EnvSet {
         Self { envs }
     }
 
-    /// How many environments the set has.
-    pub fn len(&self) -> usize {
-        self.envs.len()
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.envs.is_empty()
+    /// Every environment of the set.
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.envs.len()).collect()
     }
 
     /// The environments inside `region`.

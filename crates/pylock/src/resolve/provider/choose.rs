@@ -122,7 +122,7 @@ impl Provider<'_> {
                         format!("{why} (the target is {})", self.scope.python_description())
                     }
                     Some(why @ Unusable::NoCompatibleFile) => {
-                        let every: Vec<usize> = (0..self.inputs.env_set.len()).collect();
+                        let every = self.inputs.env_set.all();
                         match self.inputs.env_set.baseline_note(&c.all_files, &every) {
                             Some(note) => format!("{why} ({note})"),
                             None => why.to_string(),

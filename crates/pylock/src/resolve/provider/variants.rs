@@ -58,7 +58,13 @@ impl Provider<'_> {
         }
         let mut variants: Vec<Variant> = Vec::new();
         for &env in envs {
-            let Some(file) = self.inputs.env_set.file_for(env, &candidate.files) else {
+            // Environments that build the sdist stay with the first variant's part.
+            let Some(file) = self
+                .inputs
+                .env_set
+                .file_for(env, &candidate.files)
+                .filter(|f| f.is_wheel())
+            else {
                 continue;
             };
             if let Some(v) = variants
