@@ -19,6 +19,8 @@ pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
+use std::collections::BTreeSet;
+
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{Fetcher, FilterSpec};
 use inputs::Inputs;
@@ -131,19 +133,40 @@ fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution
             ));
         }
     }
+    // One line per package: the versions left out as a range, the reasons they give.
+    let mut unbuilt: std::collections::BTreeMap<
+        PackageName,
+        (BTreeSet<Version>, BTreeSet<String>),
+    > = std::collections::BTreeMap::new();
     for ((name, version), reason) in fetcher.unbuilt() {
-        let locked: Vec<String> = resolution
+        let entry = unbuilt.entry(name).or_default();
+        entry.0.insert(version);
+        entry.1.insert(reason);
+    }
+    for (name, (versions, reasons)) in unbuilt {
+        let locked: Vec<&Version> = resolution
             .packages
             .iter()
             .filter(|p| p.name == name)
-            .map(|p| p.version.to_string())
+            .map(|p| &p.version)
             .collect();
-        if !locked.is_empty() && !locked.contains(&version.to_string()) {
-            resolution.warnings.push(format!(
-                "{name} {version} was left out: its dependencies are known only after a build, which pylock does not do ({reason}); the lock has {name} {}",
-                locked.join(", ")
-            ));
+        let left: BTreeSet<Version> = versions
+            .into_iter()
+            .filter(|v| !locked.contains(&v))
+            .collect();
+        if locked.is_empty() || left.is_empty() {
+            continue;
         }
+        let (shown, count) = exclusion::versions_text(&left);
+        let verb = if left.len() == 1 { "was" } else { "were" };
+        let reasons: Vec<String> = reasons.into_iter().collect();
+        let locked: Vec<String> = locked.iter().map(ToString::to_string).collect();
+        resolution.warnings.push(format!(
+            "{name} {shown}{} {verb} left out: its dependencies are known only after a build, which pylock does not do ({}); the lock has {name} {}",
+            count.map(|c| format!(" ({c})")).unwrap_or_default(),
+            reasons.join("; "),
+            locked.join(", ")
+        ));
     }
     // What the resolve said first (where the lock applies, then why) keeps its order.
     let first = resolution.warnings.len().min(before);
