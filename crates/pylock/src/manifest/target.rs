@@ -533,7 +533,26 @@ mod tests {
         assert!(!arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
         let intel = Tags::new(11, &"x86_64-apple-darwin".parse().expect("p"));
         assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
-        assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
+        assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
+        assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_15_0_x86_64")));
+        // The baseline decides which macOS and glibc releases are accepted.
+        let old = Baseline {
+            macos: (13, 0),
+            manylinux: (2, 17),
+        };
+        let mac13 = "x86_64-apple-darwin"
+            .parse::<Platform>()
+            .expect("p")
+            .with_baseline(&old);
+        assert!(!Tags::new(11, &mac13).is_compatible(&wheel(
+            "cp311",
+            "cp311",
+            "macosx_14_0_x86_64"
+        )));
+        let glibc217 = "linux".parse::<Platform>().expect("p").with_baseline(&old);
+        let t = Tags::new(11, &glibc217);
+        assert!(!t.is_compatible(&wheel("cp311", "cp311", "manylinux_2_28_x86_64")));
+        assert!(t.is_compatible(&wheel("cp311", "cp311", "manylinux2014_x86_64")));
         let win = Tags::new(11, &"windows".parse().expect("p"));
         assert!(win.is_compatible(&wheel("cp311", "cp311", "win_amd64")));
         assert!(!win.is_compatible(&wheel("cp311", "cp311", "win32")));

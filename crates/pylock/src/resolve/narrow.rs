@@ -139,7 +139,7 @@ mod tests {
         let short = shortest_within(&long, &within);
         assert_eq!(
             short.try_to_string().as_deref(),
-            Some("python_full_version < '3.11' and sys_platform == 'linux'")
+            Some("python_full_version == '3.10.*' and sys_platform == 'linux'")
         );
         assert!(equivalent_within(&short, &long, &within));
         assert!(!equivalent_within(&short, &long, &MarkerTree::TRUE));
