@@ -7,6 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
+mod choose;
+mod forks;
+mod variants;
+
 use super::candidates::{Candidate, Candidates};
 use super::exclusion::CauseKind;
 use super::fetch::Fetcher;
@@ -579,7 +583,4 @@ fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
     out
 }
 
-mod choose;
-mod forks;
 mod prefetch;
-mod variants;
