@@ -327,5 +327,24 @@ fn platform_baselines_are_flags() {
     );
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
     assert!(stderr(&bad).contains("--macos-version"), "{}", stderr(&bad));
+    // torch 2.12's Apple silicon wheels need macOS 14: locked by default, not for macOS 13.
+    let torch = workspace()
+        .join("fixtures/honest/platform-dropped/index/simple")
+        .display()
+        .to_string();
+    for (macos, want) in [(None, "2.12.0"), (Some("13"), "2.11.0")] {
+        let mut args = vec!["resolve", "torch", "--index-url", &torch, "-o", "-"];
+        args.extend(["--python-version", "3.12", "--python-platform", "macos"]);
+        if let Some(v) = macos {
+            args.extend(["--macos-version", v]);
+        }
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains(&format!("name = \"torch\"\nversion = \"{want}\"")),
+            "{macos:?}: {text}"
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
