@@ -222,6 +222,9 @@ impl EnvSet {
     /// `CPython 3.12–3.15 on every platform`, `CPython 3.10, 3.11 on aarch64-manylinux_2_28`:
     /// the platforms that share Pythons on one line, runs of minors as ranges.
     pub fn describe_grouped(&self, envs: &[usize]) -> String {
+        if envs.is_empty() {
+            return "environments outside the checked ones (other interpreters, platforms or Pythons)".into();
+        }
         let all = &self.envs;
         let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
         for &i in envs {
@@ -447,6 +450,17 @@ mod tests {
         let linux312 = set.envs_in(&m("sys_platform == 'linux' and python_full_version >= '3.12.4' and python_full_version < '3.13'"));
         assert_eq!(linux312.len(), 2);
         assert!(set.envs_in(&m("implementation_name == 'pypy'")).is_empty());
+        assert_eq!(
+            set.describe_grouped(&set.envs_in(&m("python_full_version >= '3.12'"))),
+            "CPython 3.12–3.15 on every platform"
+        );
+        assert_eq!(
+            set.describe_grouped(&linux312),
+            "CPython 3.12 on x86_64-manylinux_2_28, aarch64-manylinux_2_28"
+        );
+        assert!(set
+            .describe_grouped(&[])
+            .contains("outside the checked ones"));
         assert_eq!(
             set.describe(&linux312),
             "CPython 3.12 on x86_64-manylinux_2_28; CPython 3.12 on aarch64-manylinux_2_28"
