@@ -303,3 +303,78 @@ fn markers_are_the_shortest_within_the_lock() {
         ]
     );
 }
+
+/// An index without metadata hashes whose Windows wheels carry other dependencies than the
+/// rest, as PyPI serves tensorflow 2.13.0 (no PEP 658 files; the Windows wheels only depend
+/// on tensorflow-intel).
+struct PerWheel(MemoryIndex);
+
+impl pylock::Index for PerWheel {
+    fn project(
+        &self,
+        name: &pylock::pep::PackageName,
+    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        self.0.project(name)
+    }
+    fn metadata(
+        &self,
+        file: &pylock::index::DistFile,
+    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        if file.filename.starts_with("tf-") && file.filename.ends_with("win_amd64.whl") {
+            let text = "Metadata-Version: 2.1\nName: tf\nVersion: 1.0\nRequires-Dist: tf-intel==1.0 ; platform_system == \"Windows\"\n";
+            return pylock::index::parse_metadata(text.as_bytes(), &file.filename);
+        }
+        self.0.metadata(file)
+    }
+}
+
+/// Each platform gets the dependencies of the wheel it installs.
+#[test]
+fn wheels_with_their_own_dependencies_are_each_used_where_they_install() {
+    let mut memory = MemoryIndex::new();
+    memory
+        .add(
+            "tf",
+            "1.0",
+            ">=3.10",
+            &["numpy", "tf-intel==1.0 ; platform_system == 'Windows'"],
+            &[
+                &wheel("tf", "1.0", "cp310-abi3-manylinux_2_17_x86_64"),
+                &wheel("tf", "1.0", "cp310-abi3-win_amd64"),
+            ],
+        )
+        .expect("tf")
+        .add(
+            "tf-intel",
+            "1.0",
+            ">=3.10",
+            &["numpy"],
+            &[&wheel("tf_intel", "1.0", "cp310-abi3-win_amd64")],
+        )
+        .expect("tf-intel")
+        .add("numpy", "1.0", "", &[], &["numpy-1.0.tar.gz"])
+        .expect("numpy");
+    let index = PerWheel(memory);
+    let target = Target::universal(Some(">=3.10".parse().expect("spec")));
+    let r = resolve(&manifest(&["tf"]), &target, &Options::default(), &index).expect("resolves");
+    let got: Vec<(String, Option<String>)> = r
+        .packages
+        .iter()
+        .map(|p| (p.name.to_string(), p.marker.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("numpy".into(), None),
+            ("tf".into(), None),
+            (
+                "tf-intel".into(),
+                Some("platform_system == 'Windows'".into())
+            ),
+        ]
+    );
+    assert_eq!(
+        r.environments,
+        ["(platform_machine == 'AMD64' and sys_platform == 'win32') or (platform_machine == 'x86_64' and sys_platform == 'linux')"]
+    );
+}
