@@ -66,9 +66,15 @@ impl EnvSet {
         let mut envs = Vec::new();
         for &minor in &minors {
             for platform in &platforms {
+                // The newest CPython checked stands for the later ones too: nothing is
+                // known of them, and a wheel that misses it misses them.
+                let below = if minor == *PYTHON_MINORS.end() {
+                    String::new()
+                } else {
+                    format!(" and python_full_version < '3.{}'", minor + 1)
+                };
                 let text = format!(
-                    "python_full_version >= '3.{minor}' and python_full_version < '3.{}' and {}",
-                    minor + 1,
+                    "python_full_version >= '3.{minor}'{below} and {}",
                     platform.marker()
                 );
                 let Ok(marker) = MarkerTree::from_str(&text) else {
@@ -127,8 +133,8 @@ impl EnvSet {
 
     /// A marker that holds in `envs` (of the fork's environments `scope`) and perhaps
     /// beyond them where nothing is checked: a Python minor missing on every platform stands
-    /// for that Python anywhere (the newest checked minor for every later one too), and a
-    /// platform missing at every Python of the fork for that platform at any Python. A lock
+    /// for that Python anywhere, a platform missing at every Python of the fork for that
+    /// platform at any Python, and the newest checked minor for every later one too. A lock
     /// left out above some Python then says so in its `requires-python`.
     pub fn envs_marker_widened(&self, envs: &[usize], scope: &[usize]) -> MarkerTree {
         use std::collections::{BTreeMap, BTreeSet};
@@ -168,7 +174,18 @@ impl EnvSet {
             }
             match MarkerTree::from_str(&platform.marker()) {
                 Ok(m) if mine.len() == of(scope) => out = or(&out, &m),
-                _ => out = or(&out, &self.envs_marker(&mine)),
+                Ok(m) => {
+                    // The newest checked Python stands for every later one too.
+                    for i in mine {
+                        let e = &self.envs[i];
+                        let newer = format!("python_full_version >= '3.{}'", e.minor);
+                        match MarkerTree::from_str(&newer) {
+                            Ok(p) if Some(e.minor) == last => out = or(&out, &and(&p, &m)),
+                            _ => out = or(&out, &e.marker),
+                        }
+                    }
+                }
+                Err(_) => out = or(&out, &self.envs_marker(&mine)),
             }
         }
         out
@@ -371,6 +388,10 @@ fn python_tag_marker(py: &str, abi: &str) -> String {
     let minor = py.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
     match (minor, abi) {
         (Some(m), "abi3") => format!("python_full_version >= '3.{m}'"),
+        // As for the checked environments, the newest CPython stands for the later ones.
+        (Some(m), _) if m >= *PYTHON_MINORS.end() && (abi.starts_with("cp3") || abi == "none") => {
+            format!("python_full_version >= '3.{m}'")
+        }
         (Some(m), _) if abi.starts_with("cp3") || abi == "none" => format!(
             "python_full_version >= '3.{m}' and python_full_version < '3.{}'",
             m + 1

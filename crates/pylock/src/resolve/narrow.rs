@@ -61,7 +61,7 @@ pub fn equivalent_within(a: &MarkerTree, b: &MarkerTree, within: &MarkerTree) ->
 
 /// The most expressions a marker's DNF may have for [`shortest_within`] to try dropping
 /// them one by one (each try is a few marker operations).
-const MAX_EXPRESSIONS: usize = 48;
+const MAX_EXPRESSIONS: usize = 128;
 
 /// `marker` with every expression and clause dropped that makes no difference within
 /// `within`: `python_full_version >= '3.10' and python_full_version < '3.11' and
