@@ -482,6 +482,30 @@ mod tests {
         assert!(set
             .describe_grouped(&[])
             .contains("outside the checked ones"));
+        // The newest CPython checked stands for the later ones, in environments and wheels.
+        let later = set.envs_in(&m("python_full_version >= '3.16'"));
+        assert_eq!(
+            set.describe_grouped(&later),
+            "CPython 3.15 on every platform"
+        );
+        let cp315 = wheel_marker(&wheel("cp315", "cp315", "win_amd64"));
+        assert!(is_possible(&and(
+            &cp315,
+            &m("python_full_version == '3.16.1'")
+        )));
+        // Pythons missing on every platform widen to that Python anywhere; a platform
+        // missing at every Python to that platform.
+        let all = set.envs_in(&MarkerTree::TRUE);
+        let new = set.envs_in(&m("python_full_version >= '3.13'"));
+        assert_eq!(
+            set.envs_marker_widened(&new, &all),
+            m("python_full_version >= '3.13'")
+        );
+        let windows = set.envs_in(&m("sys_platform == 'win32'"));
+        assert_eq!(
+            set.envs_marker_widened(&windows, &all),
+            m("sys_platform == 'win32' and platform_machine == 'AMD64'")
+        );
         assert_eq!(
             set.describe(&linux312),
             "CPython 3.12 on x86_64-manylinux_2_28; CPython 3.12 on aarch64-manylinux_2_28"
