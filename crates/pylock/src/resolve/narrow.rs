@@ -71,6 +71,20 @@ pub fn shortest_within(marker: &MarkerTree, within: &MarkerTree) -> MarkerTree {
     if marker.is_true() || marker.is_false() {
         return marker.clone();
     }
+    // Memoized: the packages of a lock share a few dozen markers.
+    type Cache = std::collections::HashMap<(MarkerTree, MarkerTree), MarkerTree>;
+    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (marker.clone(), within.clone());
+    if let Some(m) = crate::util::lock(cache).get(&key) {
+        return m.clone();
+    }
+    let out = shortest_uncached(marker, within);
+    crate::util::lock(cache).insert(key, out.clone());
+    out
+}
+
+fn shortest_uncached(marker: &MarkerTree, within: &MarkerTree) -> MarkerTree {
     let mut clauses: Vec<Vec<MarkerExpression>> = marker.to_dnf();
     if clauses.iter().map(Vec::len).sum::<usize>() > MAX_EXPRESSIONS {
         return marker.clone();
