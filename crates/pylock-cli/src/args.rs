@@ -118,6 +118,21 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "PLATFORM")]
     pub python_platform: Option<String>,
 
+    /// The oldest macOS the lock must install on (default: 14, the oldest release Apple
+    /// still supports). macOS wheels built for a newer release (torch's `macosx_14_0_arm64`
+    /// needs 14) are used only when this admits them; warnings say when it is why macOS is
+    /// left out. Also applies to --python-platform macos and the *-apple-darwin triples.
+    #[arg(long, value_name = "X[.Y]")]
+    pub macos_version: Option<String>,
+
+    /// The glibc version of the oldest Linux the lock must install on, as manylinux wheel
+    /// tags name it (default: 2.28, RHEL 8 / Debian 11 and later, the floor of current
+    /// manylinux images). Wheels tagged for a newer glibc are not used. Also applies to
+    /// --python-platform linux and the *-linux-gnu triples (an `x86_64-manylinux_2_17`
+    /// platform keeps its own).
+    #[arg(long, value_name = "X.Y")]
+    pub manylinux: Option<String>,
+
     /// The Pythons the lock must support (default: the target Python's minor version).
     #[arg(long, value_name = "SPEC")]
     pub requires_python: Option<String>,

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use pylock::index::{HttpIndex, HttpOptions};
 use pylock::pep::VersionSpecifiers;
 use pylock::{
-    resolve, write_atomic, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role, Target,
+    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role,
+    Target,
 };
 
 use crate::args::ResolveArgs;
@@ -143,8 +144,9 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
         ),
         None => manifest.requires_python.clone(),
     };
+    let baseline = baseline(r)?;
     let targets = [
-        Target::universal(requires_python.clone()),
+        Target::universal(requires_python.clone()).with_baseline(baseline, false),
         Target::single(
             "3.12",
             "linux"
@@ -152,7 +154,8 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
                 .map_err(|e: pylock::TargetError| usage(e.to_string()))?,
             None,
         )
-        .map_err(|e| usage(e.to_string()))?,
+        .map_err(|e| usage(e.to_string()))?
+        .with_baseline(baseline, false),
     ];
     for target in &targets {
         resolve(&manifest, target, &options, &recorder).map_err(|e| match e {
@@ -294,8 +297,31 @@ fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
         .map(str::parse)
         .transpose()
         .map_err(|e: pylock::TargetError| usage(e.to_string()))?;
-    Target::new(args.python_version.as_deref(), platform, requires_python)
-        .map_err(|e| usage(e.to_string()))
+    let target = Target::new(args.python_version.as_deref(), platform, requires_python)
+        .map_err(|e| usage(e.to_string()))?;
+    let gives_glibc = args
+        .python_platform
+        .as_deref()
+        .is_some_and(|p| p.contains("manylinux"));
+    Ok(target.with_baseline(baseline(args)?, gives_glibc))
+}
+
+/// The platform baselines of `--macos-version` and `--manylinux`.
+fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
+    let mut baseline = Baseline::default();
+    for (flag, value, slot) in [
+        ("--macos-version", &args.macos_version, &mut baseline.macos),
+        ("--manylinux", &args.manylinux, &mut baseline.manylinux),
+    ] {
+        if let Some(text) = value {
+            *slot = Baseline::parse_release(text).ok_or_else(|| {
+                usage(format!(
+                    "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
+                ))
+            })?;
+        }
+    }
+    Ok(baseline)
 }
 
 fn options(args: &ResolveArgs) -> Result<Options, Failure> {

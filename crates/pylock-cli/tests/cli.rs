@@ -257,6 +257,98 @@ fn narrowed_targets_say_where_they_apply() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[test]
+fn an_impossible_target_exits_one_and_writes_nothing() {
+    let dir = tempdir("impossible");
+    let idx = index("example-toml");
+    let out = pylock(
+        &dir,
+        &[
+            "resolve",
+            "a",
+            "--index-url",
+            &idx,
+            "--requires-python",
+            ">=3.13",
+            "--python-version",
+            "3.12",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("outside requires-python `>=3.13`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("pylock.toml").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_partial_universal_lock_says_what_it_leaves_out() {
+    let dir = tempdir("partial");
+    let idx = workspace()
+        .join("fixtures/honest/pinned-wheels-only/index/simple")
+        .display()
+        .to_string();
+    let args = ["resolve", "tensorflow==2.13.0", "--index-url", &idx];
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: tensorflow 2.13.0: no wheel and no source distribution for CPython 3.12–3.15 on every platform"),
+        "{err}"
+    );
+    assert!(err.contains("tensorflow-cpu-aws"), "{err}");
+    let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
+    assert!(
+        text.contains("requires-python = \">=3.10, <3.12\""),
+        "{text}"
+    );
+    let mut strict = args.to_vec();
+    strict.push("--strict");
+    assert_eq!(pylock(&dir, &strict).status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn platform_baselines_are_flags() {
+    let dir = tempdir("baseline");
+    let help = pylock(&dir, &["resolve", "--help"]);
+    let text = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(text.contains("--macos-version"), "{text}");
+    assert!(text.contains("--manylinux"), "{text}");
+    assert!(text.contains("default: 14"), "{text}");
+    assert!(text.contains("default: 2.28"), "{text}");
+    let idx = index("example-toml");
+    let bad = pylock(
+        &dir,
+        &["resolve", "a", "--index-url", &idx, "--macos-version", "x"],
+    );
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--macos-version"), "{}", stderr(&bad));
+    // torch 2.12's Apple silicon wheels need macOS 14: locked by default, not for macOS 13.
+    let torch = workspace()
+        .join("fixtures/honest/platform-dropped/index/simple")
+        .display()
+        .to_string();
+    for (macos, want) in [(None, "2.12.0"), (Some("13"), "2.11.0")] {
+        let mut args = vec!["resolve", "torch", "--index-url", &torch, "-o", "-"];
+        args.extend(["--python-version", "3.12", "--python-platform", "macos"]);
+        if let Some(v) = macos {
+            args.extend(["--macos-version", v]);
+        }
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains(&format!("name = \"torch\"\nversion = \"{want}\"")),
+            "{macos:?}: {text}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Requirement files a pull request could change: inputs that panicked, overflowed the stack
 /// or ran for minutes end with exit 2 and the file, line and column, the old lock untouched.
 #[test]

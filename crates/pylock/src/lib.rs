@@ -45,5 +45,5 @@ mod util;
 
 pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
-pub use manifest::{Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};

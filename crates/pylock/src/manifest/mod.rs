@@ -6,7 +6,7 @@ mod target;
 
 use std::path::{Path, PathBuf};
 
-pub use target::{Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
+pub use target::{Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 

@@ -76,13 +76,15 @@ impl FromStr for Platform {
         use Arch::*;
         let unknown = || TargetError::UnknownPlatform(s.to_owned());
         let manylinux = |major, minor| Os::Manylinux { major, minor };
+        let baseline = Baseline::default();
         let macos = Os::Macos {
-            major: 13,
-            minor: 0,
+            major: baseline.macos.0,
+            minor: baseline.macos.1,
         };
+        let glibc = manylinux(baseline.manylinux.0, baseline.manylinux.1);
         let (os, arch) = match s {
-            "linux" | "x86_64-unknown-linux-gnu" => (manylinux(2, 28), X86_64),
-            "aarch64-unknown-linux-gnu" => (manylinux(2, 28), Aarch64),
+            "linux" | "x86_64-unknown-linux-gnu" => (glibc, X86_64),
+            "aarch64-unknown-linux-gnu" => (glibc, Aarch64),
             "x86_64-unknown-linux-musl" => (Os::Musllinux { major: 1, minor: 2 }, X86_64),
             "aarch64-unknown-linux-musl" => (Os::Musllinux { major: 1, minor: 2 }, Aarch64),
             "macos" | "aarch64-apple-darwin" => (macos, Aarch64),
@@ -140,7 +142,53 @@ impl fmt::Display for Platform {
     }
 }
 
+/// The oldest OS releases a lock must install on, where platform names do not say: the
+/// macOS version whose wheels (`macosx_X_Y`) Apple silicon and Intel Macs accept, and the
+/// glibc version of `manylinux_X_Y` wheels for Linux. The defaults follow vendor support
+/// today: macOS 14 (Apple supports the three latest releases) and manylinux 2.28 (glibc of
+/// RHEL 8 / Debian 11 and later, the floor of current manylinux images).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Baseline {
+    /// macOS (major, minor).
+    pub macos: (u16, u16),
+    /// glibc (major, minor) for manylinux wheels.
+    pub manylinux: (u16, u16),
+}
+
+impl Default for Baseline {
+    fn default() -> Self {
+        Self {
+            macos: (14, 0),
+            manylinux: (2, 28),
+        }
+    }
+}
+
+impl Baseline {
+    /// Parse `14`, `14.0` or `2.28` as (major, minor).
+    pub fn parse_release(text: &str) -> Option<(u16, u16)> {
+        let (major, minor) = text.split_once('.').unwrap_or((text, "0"));
+        Some((major.parse().ok()?, minor.parse().ok()?))
+    }
+}
+
 impl Platform {
+    /// The same platform with the macOS or glibc release of `baseline`.
+    pub fn with_baseline(self, baseline: &Baseline) -> Self {
+        let os = match self.os {
+            Os::Macos { .. } => Os::Macos {
+                major: baseline.macos.0,
+                minor: baseline.macos.1,
+            },
+            Os::Manylinux { .. } => Os::Manylinux {
+                major: baseline.manylinux.0,
+                minor: baseline.manylinux.1,
+            },
+            other => other,
+        };
+        Self { os, ..self }
+    }
+
     /// `sys_platform` of this platform.
     pub fn sys_platform(&self) -> &'static str {
         match self.os {
@@ -304,6 +352,8 @@ pub struct Target {
     pub platform: Option<Platform>,
     /// The Pythons the lock is for.
     pub requires_python: VersionSpecifiers,
+    /// The OS releases the checked platforms of a universal lock stand for.
+    pub baseline: Baseline,
 }
 
 impl Target {
@@ -347,6 +397,7 @@ impl Target {
             python: Some(full),
             platform,
             requires_python,
+            baseline: Baseline::default(),
         })
     }
 
@@ -361,7 +412,23 @@ impl Target {
             python: None,
             platform: None,
             requires_python,
+            baseline: Baseline::default(),
         }
+    }
+
+    /// The same target with the OS releases of `baseline`: the checked platforms of a
+    /// universal lock use them, and so does a named platform that gives no release of its
+    /// own (`macos`, `linux`, a uv-style triple; `x86_64-manylinux_2_17` keeps its glibc).
+    pub fn with_baseline(mut self, baseline: Baseline, platform_gives_glibc: bool) -> Self {
+        self.baseline = baseline;
+        if let Some(p) = self.platform {
+            let mut b = baseline;
+            if let (true, Os::Manylinux { major, minor }) = (platform_gives_glibc, p.os) {
+                b.manylinux = (major, minor);
+            }
+            self.platform = Some(p.with_baseline(&b));
+        }
+        self
     }
 
     /// Whether the target is one environment (both Python and platform fixed).
@@ -466,7 +533,26 @@ mod tests {
         assert!(!arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
         let intel = Tags::new(11, &"x86_64-apple-darwin".parse().expect("p"));
         assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
-        assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
+        assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
+        assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_15_0_x86_64")));
+        // The baseline decides which macOS and glibc releases are accepted.
+        let old = Baseline {
+            macos: (13, 0),
+            manylinux: (2, 17),
+        };
+        let mac13 = "x86_64-apple-darwin"
+            .parse::<Platform>()
+            .expect("p")
+            .with_baseline(&old);
+        assert!(!Tags::new(11, &mac13).is_compatible(&wheel(
+            "cp311",
+            "cp311",
+            "macosx_14_0_x86_64"
+        )));
+        let glibc217 = "linux".parse::<Platform>().expect("p").with_baseline(&old);
+        let t = Tags::new(11, &glibc217);
+        assert!(!t.is_compatible(&wheel("cp311", "cp311", "manylinux_2_28_x86_64")));
+        assert!(t.is_compatible(&wheel("cp311", "cp311", "manylinux2014_x86_64")));
         let win = Tags::new(11, &"windows".parse().expect("p"));
         assert!(win.is_compatible(&wheel("cp311", "cp311", "win_amd64")));
         assert!(!win.is_compatible(&wheel("cp311", "cp311", "win32")));

@@ -141,6 +141,8 @@ pub struct Fetcher<'a> {
     /// Versions whose dependencies are known only after a build, with the reason: asked
     /// once, not again for every fork and restart (an sdist download each).
     unbuilt: Mutex<BTreeMap<(PackageName, Version), String>>,
+    /// Metadata of single files, keyed by file URL: for versions whose wheels differ.
+    file_metadata: Mutex<HashMap<String, Slot<Arc<CoreMetadata>>>>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -159,6 +161,7 @@ impl<'a> Fetcher<'a> {
             }),
             work: Condvar::new(),
             unbuilt: Mutex::new(BTreeMap::new()),
+            file_metadata: Mutex::new(HashMap::new()),
         }
     }
 
@@ -202,6 +205,21 @@ impl<'a> Fetcher<'a> {
         get_or_produce(&self.metadata, &self.metadata_ready, &key, || {
             self.read_metadata(name, candidate)
         })
+    }
+
+    /// The metadata of one file (for versions whose wheels carry different metadata).
+    pub fn file_metadata(&self, file: &DistFile) -> Result<Arc<CoreMetadata>, IndexError> {
+        get_or_produce(
+            &self.file_metadata,
+            &self.metadata_ready,
+            &file.url.to_string(),
+            || Ok(Arc::new(self.index.metadata(file)?)),
+        )
+    }
+
+    /// The metadata of one file, if already read.
+    pub fn file_metadata_if_ready(&self, file: &DistFile) -> Option<Arc<CoreMetadata>> {
+        if_ready(&self.file_metadata, &file.url.to_string())
     }
 
     /// Metadata already read for `name` at `version`.

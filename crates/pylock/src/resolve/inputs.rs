@@ -76,6 +76,7 @@ impl Inputs {
                     .as_ref()
                     .and_then(|p| p.release().get(1).copied()),
                 target.platform,
+                &target.baseline,
             ),
         }
     }

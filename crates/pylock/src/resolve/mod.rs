@@ -2,8 +2,10 @@
 
 mod candidates;
 mod coverage;
+mod exclusion;
 mod fetch;
 mod inputs;
+mod narrow;
 mod options;
 mod provider;
 mod report;
@@ -12,10 +14,13 @@ mod solve;
 mod universal;
 
 pub use candidates::Unusable;
+pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
+use std::collections::BTreeSet;
+
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{Fetcher, FilterSpec};
 use inputs::Inputs;
@@ -76,6 +81,9 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    if let Some(explanation) = universal::impossible_target(target) {
+        return Err(ResolveError::NoSolution { explanation });
+    }
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
         (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
@@ -113,6 +121,7 @@ pub fn resolve(
 /// is locked at another version), and which locked versions have dependencies read from a
 /// source distribution without a build.
 fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution {
+    let before = resolution.warnings.len();
     for p in &resolution.packages {
         if let Some(why) = fetcher
             .metadata_if_ready(&p.name, &p.version)
@@ -124,22 +133,46 @@ fn warn_unbuilt(mut resolution: Resolution, fetcher: &Fetcher<'_>) -> Resolution
             ));
         }
     }
+    // One line per package: the versions left out as a range, the reasons they give.
+    let mut unbuilt: std::collections::BTreeMap<
+        PackageName,
+        (BTreeSet<Version>, BTreeSet<String>),
+    > = std::collections::BTreeMap::new();
     for ((name, version), reason) in fetcher.unbuilt() {
-        let locked: Vec<String> = resolution
+        let entry = unbuilt.entry(name).or_default();
+        entry.0.insert(version);
+        entry.1.insert(reason);
+    }
+    for (name, (versions, reasons)) in unbuilt {
+        let locked: Vec<&Version> = resolution
             .packages
             .iter()
             .filter(|p| p.name == name)
-            .map(|p| p.version.to_string())
+            .map(|p| &p.version)
             .collect();
-        if !locked.is_empty() && !locked.contains(&version.to_string()) {
-            resolution.warnings.push(format!(
-                "{name} {version} was left out: its dependencies are known only after a build, which pylock does not do ({reason}); the lock has {name} {}",
-                locked.join(", ")
-            ));
+        let left: BTreeSet<Version> = versions
+            .into_iter()
+            .filter(|v| !locked.contains(&v))
+            .collect();
+        if locked.is_empty() || left.is_empty() {
+            continue;
         }
+        let (shown, count) = exclusion::versions_text(&left);
+        let verb = if left.len() == 1 { "was" } else { "were" };
+        let reasons: Vec<String> = reasons.into_iter().collect();
+        let locked: Vec<String> = locked.iter().map(ToString::to_string).collect();
+        resolution.warnings.push(format!(
+            "{name} {shown}{} {verb} left out: its dependencies are known only after a build, which pylock does not do ({}); the lock has {name} {}",
+            count.map(|c| format!(" ({c})")).unwrap_or_default(),
+            reasons.join("; "),
+            locked.join(", ")
+        ));
     }
-    resolution.warnings.sort();
-    resolution.warnings.dedup();
+    // What the resolve said first (where the lock applies, then why) keeps its order.
+    let first = resolution.warnings.len().min(before);
+    resolution.warnings[first..].sort();
+    let mut seen = std::collections::HashSet::new();
+    resolution.warnings.retain(|w| seen.insert(w.clone()));
     resolution
 }
 
@@ -158,6 +191,11 @@ fn resolve_single(
             return Err(ResolveError::Unsupported(
                 "a single-environment solve cannot fork".into(),
             ))
+        }
+        solve::Outcome::Failed(failure) => {
+            return Err(ResolveError::NoSolution {
+                explanation: failure.explanation,
+            })
         }
     };
     let mut packages = Vec::new();

@@ -109,6 +109,22 @@ impl Scope {
         }
     }
 
+    /// Whether every Python of the scope lies above what `requires_python` admits (a cap,
+    /// such as `<3.12` for Pythons 3.12 and later).
+    pub fn is_above(&self, requires_python: &VersionSpecifiers) -> bool {
+        use std::ops::Bound;
+        let admitted = pep440_rs::release_specifiers_to_ranges(requires_python.clone());
+        let above = match admitted.bounding_range() {
+            Some((_, Bound::Excluded(v))) => Range::higher_than(v.clone()),
+            Some((_, Bound::Included(v))) => Range::strictly_higher_than(v.clone()),
+            _ => return false,
+        };
+        match self {
+            Scope::Single { python, .. } => above.contains(python),
+            Scope::Fork { python, .. } => !python.is_empty() && python.subset_of(&above),
+        }
+    }
+
     /// A short description of the Pythons of the scope, for explanations.
     pub fn python_description(&self) -> String {
         match self {

@@ -3,6 +3,7 @@
 
 use pubgrub::SelectedDependencies;
 
+use super::exclusion::Failure;
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
 use super::provider::{DependencyMemo, ForkPart, Pkg, Preferences, Provider, ProviderError};
@@ -19,6 +20,8 @@ pub enum Outcome<'a> {
     Solved(Box<Provider<'a>>, SelectedDependencies<Pkg, Version>),
     /// The scope must split into these parts.
     Fork(Vec<ForkPart>),
+    /// No solution, with the explanation and what the environments had to do with it.
+    Failed(Failure),
 }
 
 /// Solve `scope`. A package that conflicts again and again is moved ahead of the others and
@@ -49,9 +52,8 @@ pub fn solve<'a>(
         let failure = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
             Ok(solution) => return Ok(Outcome::Solved(Box::new(provider), solution)),
             Err(pubgrub::PubGrubError::NoSolution(tree)) => {
-                return Err(ResolveError::NoSolution {
-                    explanation: report::explain(&tree, &provider),
-                })
+                let explanation = report::explain(&tree, &provider);
+                return Ok(Outcome::Failed(Failure::new(explanation, &tree, &provider)));
             }
             Err(pubgrub::PubGrubError::ErrorChoosingVersion { source, .. })
             | Err(pubgrub::PubGrubError::ErrorRetrievingDependencies { source, .. })

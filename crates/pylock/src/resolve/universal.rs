@@ -12,8 +12,10 @@ use std::collections::{BTreeMap, HashMap};
 use pubgrub::SelectedDependencies;
 
 use super::coverage::wheel_marker;
+use super::exclusion::{Exclusions, Failure};
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
+use super::narrow::{equivalent_within, narrowed_requires_python, shortest_within};
 use super::provider::{ForkPart, Pkg, Preferences, Provider};
 use super::scope::Scope;
 use super::solve::{solve, Outcome};
@@ -22,6 +24,7 @@ use crate::index::{DistFile, DistKind};
 use crate::manifest::Target;
 use crate::pep::{
     and, is_possible, lock_marker, or, python_marker, MarkerTree, PackageName, Version,
+    VersionSpecifiers,
 };
 use crate::util::lock;
 
@@ -39,6 +42,13 @@ struct Entry {
     requires_python: Option<crate::pep::VersionSpecifiers>,
 }
 
+/// What the forks of one resolve add up to.
+struct Forks {
+    entries: BTreeMap<(PackageName, Version), Entry>,
+    exclusions: Exclusions,
+    warnings: Vec<String>,
+}
+
 /// Resolve for every environment `target.requires_python` admits.
 pub fn resolve_universal(
     inputs: &Inputs,
@@ -46,34 +56,78 @@ pub fn resolve_universal(
     options: &Options,
     fetcher: &Fetcher<'_>,
 ) -> Result<Resolution, ResolveError> {
+    let whole = target_region(target);
+    let forks = solve_forks(&whole, inputs, target, options, fetcher)?;
+    let claimed = and(&whole, &forks.exclusions.region.negate());
+    if !is_possible(&claimed) {
+        return Err(ResolveError::NoSolution {
+            explanation: format!(
+                "no environment of the target can be locked:\n\n{}",
+                forks.exclusions.explanation()
+            ),
+        });
+    }
+    let requires_python = narrowed_requires_python(&claimed, &target.requires_python);
+    let within = and(&python_marker(&requires_python), &claimed);
+    let packages = forks
+        .entries
+        .into_iter()
+        .map(|((name, version), entry)| package(name, version, entry, &within, &requires_python))
+        .collect();
+    // Said without the combinations no real machine has (`sys_platform == 'linux' and
+    // platform_system != 'Linux'`), which splits on markers leave behind.
+    let said = shortest_within(&claimed, &python_marker(&requires_python));
+    let environments: Vec<String> = lock_marker(&said, &requires_python).into_iter().collect();
+    let applies = match environments.first() {
+        Some(env) => format!("Python {requires_python} where `{env}`"),
+        None => format!("Python {requires_python}"),
+    };
+    let mut warnings = forks.exclusions.warnings(&inputs.env_set, &applies);
+    warnings.extend(forks.warnings);
+    Ok(Resolution {
+        requires_python,
+        environments,
+        packages,
+        warnings,
+    })
+}
+
+/// Solve every fork of `whole`, leaving out those the environments rule out.
+fn solve_forks(
+    whole: &MarkerTree,
+    inputs: &Inputs,
+    target: &Target,
+    options: &Options,
+    fetcher: &Fetcher<'_>,
+) -> Result<Forks, ResolveError> {
     let preferences = Preferences::default();
     let mut pending = vec![ForkPart {
-        region: target_region(target),
+        region: whole.clone(),
         excludable: false,
     }];
-    let mut excluded = MarkerTree::FALSE;
-    let mut entries: BTreeMap<(PackageName, Version), Entry> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut forks = 0;
+    let mut forks = Forks {
+        entries: BTreeMap::new(),
+        exclusions: Exclusions::new(),
+        warnings: Vec::new(),
+    };
+    let mut count = 0;
     while let Some(ForkPart { region, excludable }) = pending.pop() {
-        forks += 1;
-        if forks > MAX_FORKS {
+        count += 1;
+        if count > MAX_FORKS {
             return Err(ResolveError::Unsupported(format!(
                 "the universal resolve split into more than {MAX_FORKS} forks; narrow the target with --python-version or --python-platform"
             )));
         }
         let scope = Scope::fork(region.clone(), &inputs.env_set);
-        let (provider, solution) = match solve(&scope, inputs, options, fetcher, &preferences) {
-            Ok(Outcome::Solved(provider, solution)) => (provider, solution),
-            Ok(Outcome::Fork(parts))
-                if parts.len() < 2 || parts.iter().any(|p| p.region == region) =>
-            {
+        let (provider, solution) = match solve(&scope, inputs, options, fetcher, &preferences)? {
+            Outcome::Solved(provider, solution) => (provider, solution),
+            Outcome::Fork(parts) if parts.len() < 2 || parts.iter().any(|p| p.region == region) => {
                 return Err(ResolveError::Unsupported(format!(
                     "cannot split the environments `{}` further",
                     region.try_to_string().unwrap_or_default()
                 )));
             }
-            Ok(Outcome::Fork(parts)) => {
+            Outcome::Fork(parts) => {
                 // Solve the parts in the order given: push in reverse onto the stack.
                 // Parts of an excludable fork stay excludable.
                 pending.extend(parts.into_iter().rev().map(|p| ForkPart {
@@ -82,103 +136,187 @@ pub fn resolve_universal(
                 }));
                 continue;
             }
-            Err(ResolveError::NoSolution { explanation }) => {
-                let place = lock_marker(&region, &target.requires_python);
-                if let (true, false, Some(place)) = (excludable, options.strict, &place) {
-                    warnings.push(format!(
-                        "no versions install where `{place}`; the lock leaves those environments out (use --strict to fail instead):\n{explanation}"
-                    ));
-                    excluded = or(&excluded, &region);
-                    continue;
-                }
-                return Err(ResolveError::NoSolution {
-                    explanation: match place {
-                        Some(place) => {
-                            format!("In the environments where `{place}`:\n{explanation}")
-                        }
-                        None => explanation,
-                    },
-                });
+            Outcome::Failed(failure) => {
+                let part = ForkPart { region, excludable };
+                let asked = Asked {
+                    whole,
+                    target,
+                    options,
+                    inputs,
+                };
+                on_failure(part, failure, &asked, &mut forks, &mut pending)?;
+                continue;
             }
-            Err(e) => return Err(e),
         };
         // A fork that may be left out (above a Requires-Python cap, or without files) took
         // what was left for it, often old versions: other forks do not prefer those.
         if !excludable {
-            let mut prefs = lock(&preferences);
-            for (pkg, version) in solution.iter() {
-                if let Pkg::Package(name) = pkg {
-                    let list = prefs.entry(name.clone()).or_default();
-                    list.retain(|v| v != version);
-                    list.insert(0, version.clone());
-                }
-            }
+            publish_preferences(&preferences, &solution);
         }
-        let reach = reachability(&provider, &solution);
-        for (pkg, version) in solution.iter() {
-            let Pkg::Package(name) = pkg else { continue };
-            let Some(marker) = reach.get(pkg) else {
-                continue;
-            };
-            if !crate::pep::is_possible(marker) {
-                continue;
-            }
-            let entry = entries
-                .entry((name.clone(), version.clone()))
-                .or_insert_with(|| Entry {
-                    marker: MarkerTree::FALSE,
-                    plain: MarkerTree::FALSE,
-                    files: provider
-                        .candidate(name, version)
-                        .map(|c| c.owned_files())
-                        .unwrap_or_default(),
-                    requires_python: provider.requires_python(name, version),
-                });
-            entry.marker = or(&entry.marker, &and(marker, &region));
-            entry.plain = or(&entry.plain, marker);
-        }
-        warnings.extend(provider.missing_extra_warnings());
+        add_entries(&mut forks.entries, &provider, &solution, &region);
+        forks.warnings.extend(provider.missing_extra_warnings());
     }
-    warnings.sort();
-    warnings.dedup();
-    let within = and(&python_marker(&target.requires_python), &excluded.negate());
-    let packages = entries
+    forks.warnings.sort();
+    forks.warnings.dedup();
+    Ok(forks)
+}
+
+/// What a resolve was asked for.
+struct Asked<'a> {
+    /// The target's whole region.
+    whole: &'a MarkerTree,
+    target: &'a Target,
+    options: &'a Options,
+    inputs: &'a Inputs,
+}
+
+/// A fork with no solution: split where the culprits are required, or leave it out, or fail.
+fn on_failure(
+    part: ForkPart,
+    failure: Failure,
+    asked: &Asked<'_>,
+    forks: &mut Forks,
+    pending: &mut Vec<ForkPart>,
+) -> Result<(), ResolveError> {
+    let Asked {
+        whole,
+        target,
+        options,
+        inputs,
+    } = asked;
+    let ForkPart { region, excludable } = part;
+    // Ruled out only where the culprits are required: solve the rest apart.
+    let needed = and(&region, &failure.needed_where);
+    if failure.environmental() && is_possible(&needed) && needed != region {
+        pending.push(ForkPart {
+            region: needed,
+            excludable: true,
+        });
+        pending.push(ForkPart {
+            region: and(&region, &failure.needed_where.negate()),
+            excludable,
+        });
+        return Ok(());
+    }
+    // A proper part of the target that the environments rule out is left out; so is a part
+    // split off as excludable (above a cap, without files).
+    let leave_out = excludable || (region != **whole && failure.environmental());
+    match lock_marker(&region, &target.requires_python) {
+        Some(place) if leave_out && !options.strict => {
+            let envs = inputs.env_set.envs_in(&region);
+            forks.exclusions.add(&region, &envs, place, failure);
+            Ok(())
+        }
+        Some(place) => Err(ResolveError::NoSolution {
+            explanation: format!(
+                "In the environments where `{place}`:\n{}",
+                failure.explanation
+            ),
+        }),
+        None => Err(ResolveError::NoSolution {
+            explanation: failure.explanation,
+        }),
+    }
+}
+
+/// Later forks prefer the versions this one chose, newest choice first.
+fn publish_preferences(preferences: &Preferences, solution: &SelectedDependencies<Pkg, Version>) {
+    let mut prefs = lock(preferences);
+    for (pkg, version) in solution.iter() {
+        if let Pkg::Package(name) = pkg {
+            let list = prefs.entry(name.clone()).or_default();
+            list.retain(|v| v != version);
+            list.insert(0, version.clone());
+        }
+    }
+}
+
+/// Record where each package of a fork's solution is needed.
+fn add_entries(
+    entries: &mut BTreeMap<(PackageName, Version), Entry>,
+    provider: &Provider<'_>,
+    solution: &SelectedDependencies<Pkg, Version>,
+    region: &MarkerTree,
+) {
+    let reach = reachability(provider, solution);
+    for (pkg, version) in solution.iter() {
+        let Pkg::Package(name) = pkg else { continue };
+        let Some(marker) = reach.get(pkg) else {
+            continue;
+        };
+        if !is_possible(marker) {
+            continue;
+        }
+        let entry = entries
+            .entry((name.clone(), version.clone()))
+            .or_insert_with(|| Entry {
+                marker: MarkerTree::FALSE,
+                plain: MarkerTree::FALSE,
+                files: provider
+                    .candidate(name, version)
+                    .map(|c| c.owned_files())
+                    .unwrap_or_default(),
+                requires_python: provider.requires_python(name, version),
+            });
+        entry.marker = or(&entry.marker, &and(marker, region));
+        entry.plain = or(&entry.plain, marker);
+    }
+}
+
+/// A locked package: only the wheels some environment of its marker installs, and the
+/// shortest marker that holds where it is needed within the lock's environments `within`.
+fn package(
+    name: PackageName,
+    version: Version,
+    entry: Entry,
+    within: &MarkerTree,
+    requires_python: &VersionSpecifiers,
+) -> ResolvedPackage {
+    let needed = and(&entry.marker, within);
+    let files = entry
+        .files
         .into_iter()
-        .map(|((name, version), entry)| {
-            // Only the wheels some environment of the package's marker can install.
-            let needed = and(&entry.marker, &within);
-            let files = entry
-                .files
-                .into_iter()
-                .filter(|f| match &f.kind {
-                    DistKind::Wheel(tags) => is_possible(&and(&needed, &wheel_marker(tags))),
-                    DistKind::Sdist => true,
-                })
-                .collect();
-            let marker = if and(&entry.plain, &within) == and(&entry.marker, &within) {
-                &entry.plain
-            } else {
-                &entry.marker
-            };
-            ResolvedPackage {
-                marker: lock_marker(marker, &target.requires_python),
-                name,
-                version,
-                requires_python: entry.requires_python,
-                files,
-            }
+        .filter(|f| match &f.kind {
+            DistKind::Wheel(tags) => is_possible(&and(&needed, &wheel_marker(tags))),
+            DistKind::Sdist => true,
         })
         .collect();
-    let mut claimed = target_region(target);
-    claimed = and(&claimed, &excluded.negate());
-    let environments = lock_marker(&claimed, &target.requires_python)
-        .into_iter()
-        .collect();
-    Ok(Resolution {
-        requires_python: target.requires_python.clone(),
-        environments,
-        packages,
-        warnings,
+    let mut options = vec![entry.marker.clone()];
+    if equivalent_within(&entry.plain, &entry.marker, within) {
+        options.insert(0, entry.plain.clone());
+    }
+    let shortest = shortest_within(&options[0], within);
+    options.push(shortest);
+    let marker = options
+        .iter()
+        .map(|m| lock_marker(m, requires_python))
+        .min_by_key(|text| text.as_ref().map_or(0, String::len))
+        .flatten();
+    ResolvedPackage {
+        marker,
+        name,
+        version,
+        requires_python: entry.requires_python,
+        files,
+    }
+}
+
+/// Why a target has no environment at all to lock: its Python is outside its
+/// `requires-python`, or its `requires-python` admits no Python.
+pub fn impossible_target(target: &Target) -> Option<String> {
+    let rp = &target.requires_python;
+    if let Some(python) = &target.python {
+        let admitted = pep440_rs::release_specifiers_to_ranges(rp.clone());
+        if !admitted.contains(python) {
+            return Some(format!(
+                "the target Python {python} (--python-version) is outside requires-python `{rp}`: there is no environment to lock"
+            ));
+        }
+    }
+    let pythons = pep440_rs::release_specifiers_to_ranges(rp.clone())
+        .intersection(&super::scope::python_universe());
+    pythons.is_empty().then(|| {
+        format!("requires-python `{rp}` admits no Python: there is no environment to lock")
     })
 }
 

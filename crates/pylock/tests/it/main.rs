@@ -6,6 +6,8 @@
 mod determinism;
 mod explanations;
 mod honest;
+mod honest_fixtures;
+mod honest_more;
 mod hostile;
 mod http;
 mod interop;

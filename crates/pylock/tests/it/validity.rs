@@ -1,5 +1,5 @@
 //! Universal locks, checked the way installers see them: for each claimed environment
-//! (CPython 3.8–3.14 that requires-python admits × Linux x86-64 and aarch64, macOS arm64 and
+//! (CPython 3.8–3.15 that requires-python admits × Linux x86-64 and aarch64, macOS arm64 and
 //! x86-64, Windows x86-64), `packaging.pylock` selects a set in which every applicable root
 //! requirement and every dependency is present at a satisfying version, each with a file that
 //! fits. See `tests/support/verify_lock.py`.
@@ -8,18 +8,11 @@ use pylock::{Lock, LockOptions, Manifest, Role, Target};
 
 use crate::support::{environment_json, run_checker, scenarios, workspace};
 
-const PLATFORMS: [&str; 5] = [
-    "x86_64-unknown-linux-gnu",
-    "aarch64-unknown-linux-gnu",
-    "aarch64-apple-darwin",
-    "x86_64-apple-darwin",
-    "x86_64-pc-windows-msvc",
-];
-
-fn environments() -> Vec<serde_json::Value> {
+/// Every checked CPython minor from `first` on, on every platform, as the checker takes them.
+pub fn environments(first: u64) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for minor in 8..=14 {
-        for platform in PLATFORMS {
+    for minor in first..=*pylock::resolve::PYTHON_MINORS.end() {
+        for platform in pylock::resolve::PLATFORMS {
             let target = Target::single(
                 &format!("3.{minor}"),
                 platform.parse().expect("platform"),
@@ -39,7 +32,8 @@ struct Written {
     overrides: Vec<String>,
 }
 
-fn write_lock(
+/// Write the lock of `resolution` to `dir/name/pylock.toml`.
+pub fn write_lock(
     dir: &std::path::Path,
     name: &str,
     resolution: &pylock::Resolution,
@@ -102,7 +96,7 @@ fn universal_locks_install_everywhere_they_claim() {
             overrides: Vec::new(),
         });
     }
-    let envs = environments();
+    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
     let jobs: Vec<serde_json::Value> = written
         .iter()
         .map(|w| {

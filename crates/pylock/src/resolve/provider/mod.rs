@@ -7,16 +7,21 @@ use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
 
-use super::candidates::{Candidate, Candidates, Unusable};
+mod choose;
+mod forks;
+mod variants;
+
+use super::candidates::{Candidate, Candidates};
+use super::exclusion::CauseKind;
 use super::fetch::Fetcher;
 use super::inputs::{Edge, Inputs};
 use super::options::{Options, PrereleaseMode, ResolutionMode};
 use super::scope::{PythonFit, Scope};
 use crate::index::IndexError;
 use crate::pep::{
-    and, is_possible, or, python_marker_below_4, ExtraName, MarkerTree, PackageName, Range,
-    Requirement, Version, VersionSpecifiers,
+    ExtraName, MarkerTree, PackageName, Range, Requirement, Version, VersionSpecifiers,
 };
+use choose::{Judgement, Misfit};
 
 /// A node of the solver's graph.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -106,6 +111,11 @@ pub struct Provider<'a> {
     root: Vec<Edge>,
     discovery: Mutex<HashMap<Pkg, usize>>,
     rejected: Mutex<HashMap<(PackageName, Version), String>>,
+    /// Why versions were ruled out in this scope, for the warnings of a fork left out.
+    causes: Mutex<HashMap<(PackageName, Version), (CauseKind, String)>>,
+    /// Versions whose wheels carry different metadata: the file whose metadata holds in
+    /// this scope.
+    variants: Mutex<HashMap<(PackageName, Version), Arc<crate::index::DistFile>>>,
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
     boosted: Vec<PackageName>,
     restart: Mutex<Option<PackageName>>,
@@ -145,6 +155,8 @@ impl<'a> Provider<'a> {
             root,
             discovery: Mutex::new(HashMap::new()),
             rejected: Mutex::new(HashMap::new()),
+            causes: Mutex::new(HashMap::new()),
+            variants: Mutex::new(HashMap::new()),
             missing_extras: Mutex::new(Vec::new()),
             boosted,
             restart: Mutex::new(None),
@@ -163,19 +175,21 @@ impl<'a> Provider<'a> {
         self.fetcher.page(name)
     }
 
-    /// The versions earlier forks chose for `name`, in the resolution's order (newest first,
-    /// or oldest first for lowest resolutions): where several fit a fork, it takes the one a
-    /// solve of its own would, not merely the last one chosen (which may be an old version
-    /// an unrelated part of the lock needed).
+    /// The versions earlier forks chose for `name`, newest first: where several fit a fork,
+    /// it takes the one a solve of its own would, not merely the last one chosen (which may
+    /// be an old version an unrelated part of the lock needed). None under a lowest
+    /// resolution: there each fork takes the lowest version that works in it, as uv does
+    /// (a version an earlier fork had to take, above a cap, is no lower bound here).
     pub fn preferred_versions(&self, name: &PackageName, lowest_first: bool) -> Vec<Version> {
+        if lowest_first {
+            return Vec::new();
+        }
         let mut preferred = lock(self.preferences)
             .get(name)
             .cloned()
             .unwrap_or_default();
         preferred.sort();
-        if !lowest_first {
-            preferred.reverse();
-        }
+        preferred.reverse();
         preferred
     }
 
@@ -194,9 +208,50 @@ impl<'a> Provider<'a> {
         name: &PackageName,
         version: &Version,
     ) -> Option<VersionSpecifiers> {
-        self.fetcher
-            .metadata_if_ready(name, version)
+        self.metadata_if_ready(name, version)
             .and_then(|m| m.requires_python.clone())
+    }
+
+    /// Metadata already read of a version, from the file whose metadata holds in this scope
+    /// where its wheels differ.
+    fn metadata_if_ready(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Option<Arc<crate::index::CoreMetadata>> {
+        let variant = lock(&self.variants)
+            .get(&(name.clone(), version.clone()))
+            .cloned();
+        match variant {
+            Some(file) => self.fetcher.file_metadata_if_ready(&file),
+            None => self.fetcher.metadata_if_ready(name, version),
+        }
+    }
+
+    /// Where requirements on `name` apply, over the root's and every dependency read in
+    /// this solve: the union of their markers.
+    pub fn markers_into(&self, name: &PackageName) -> MarkerTree {
+        let memo = lock(&self.dependencies);
+        memo.values()
+            .flat_map(|deps| deps.0.iter())
+            .chain(&self.root)
+            .filter(|e| e.pkg.name() == Some(name))
+            .fold(MarkerTree::FALSE, |acc, e| crate::pep::or(&acc, &e.marker))
+    }
+
+    /// Why versions of `name` in `range` were ruled out in this scope.
+    pub fn causes_of(
+        &self,
+        name: &PackageName,
+        range: &Range,
+    ) -> Vec<(Version, CauseKind, String)> {
+        let mut out: Vec<(Version, CauseKind, String)> = lock(&self.causes)
+            .iter()
+            .filter(|((n, v), _)| n == name && range.contains(v))
+            .map(|((_, v), (kind, detail))| (v.clone(), *kind, detail.clone()))
+            .collect();
+        out.sort();
+        out
     }
 
     /// Warnings for the extras requested of versions that do not provide them.
@@ -233,7 +288,7 @@ impl<'a> Provider<'a> {
             Pkg::Package(name) => (name, None),
             Pkg::Extra(name, extra) => (name, Some(extra)),
         };
-        let Some(metadata) = self.fetcher.metadata_if_ready(name, version) else {
+        let Some(metadata) = self.metadata_if_ready(name, version) else {
             return Vec::new();
         };
         match extra {
@@ -319,137 +374,6 @@ impl<'a> Provider<'a> {
             (PythonFit::All, None)
         }
     }
-
-    /// Split the fork where `requires_python` starts or stops holding.
-    /// The part outside the requirement may be excluded from the lock when it lies above (a
-    /// cap such as `<3.12`); below the range, older versions are expected to serve it.
-    fn python_fork(&self, requires_python: &VersionSpecifiers) -> ProviderError {
-        let Scope::Fork { region, .. } = &self.scope else {
-            return ProviderError::Fork(Vec::new());
-        };
-        let inside_marker = python_marker_below_4(requires_python);
-        let universe = super::scope::python_universe();
-        let usable =
-            |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
-        let inside = and(region, &inside_marker);
-        let outside = and(region, &inside_marker.negate());
-        // Outside a range bounded on both sides (`>=3.10,<3.15`) lie two regions, the Pythons
-        // below and those above: solved apart, the lower one can still take the versions
-        // that fit it (one fork for `<3.10 or >=3.15` would give both the oldest).
-        let outside_parts = match below_and_above(&inside_marker) {
-            Some((below, above)) if and(&outside, &or(&below, &above)) == outside => {
-                vec![and(&outside, &below), and(&outside, &above)]
-            }
-            _ => vec![outside],
-        };
-        // The part where the version fits is solved first; the others then prefer its
-        // versions where they fit and look further where they do not.
-        let mut parts: Vec<ForkPart> = Vec::new();
-        let inside_low = python_low(&inside);
-        if usable(&inside) {
-            parts.push(ForkPart::plain(inside));
-        }
-        for part in outside_parts {
-            if usable(&part) {
-                parts.push(ForkPart {
-                    excludable: python_low(&part) > inside_low,
-                    region: part,
-                });
-            }
-        }
-        ProviderError::Fork(parts)
-    }
-
-    /// Split the fork between the known environments `missing` (where the candidate has no
-    /// file) and the rest; the first part is solved first, the second may be excluded.
-    fn coverage_fork(&self, missing: &[usize]) -> ProviderError {
-        let Scope::Fork { region, .. } = &self.scope else {
-            return ProviderError::Fork(Vec::new());
-        };
-        let uncovered = self.inputs.env_set.envs_marker(missing);
-        let parts = [
-            ForkPart::plain(and(region, &uncovered.negate())),
-            ForkPart {
-                region: and(region, &uncovered),
-                excludable: true,
-            },
-        ];
-        ProviderError::Fork(
-            parts
-                .into_iter()
-                .filter(|p| is_possible(&p.region))
-                .collect(),
-        )
-    }
-
-    /// In a fork, sibling requirements on one package with different markers and different
-    /// version ranges or extras split the fork by those markers.
-    fn sibling_fork(&self, edges: &[Edge]) -> Option<ProviderError> {
-        let Scope::Fork { region, .. } = &self.scope else {
-            return None;
-        };
-        let mut by_name: Vec<(&PackageName, Vec<&Edge>)> = Vec::new();
-        for e in edges {
-            let Some(name) = e.pkg.name() else { continue };
-            match by_name.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, list)) => list.push(e),
-                None => by_name.push((name, vec![e])),
-            }
-        }
-        for (_, group) in by_name {
-            // Markers as they hold within the fork.
-            let effective: Vec<MarkerTree> = group.iter().map(|e| and(&e.marker, region)).collect();
-            let mut markers: Vec<&MarkerTree> = Vec::new();
-            for m in &effective {
-                if m != region && !markers.contains(&m) {
-                    markers.push(m);
-                }
-            }
-            if markers.is_empty() {
-                continue;
-            }
-            // Same requirement under different markers needs no fork.
-            let differs = group.iter().any(|a| {
-                group
-                    .iter()
-                    .any(|b| a.marker != b.marker && (a.range != b.range || a.pkg != b.pkg))
-            });
-            if !differs {
-                continue;
-            }
-            let mut parts = vec![region.clone()];
-            for m in &markers {
-                parts = parts
-                    .into_iter()
-                    .flat_map(|p| [and(&p, m), and(&p, &m.negate())])
-                    .filter(is_possible)
-                    .collect();
-            }
-            if parts.len() > 1 {
-                // Solve order (later forks prefer earlier forks' versions), as uv does: forks
-                // for higher Pythons first, then forks whose requirements carry more upper
-                // bounds (`numpy<2` before `numpy>=1`: the older choice may serve both); ties
-                // in the order of the markers, the part outside them all last.
-                let key = |part: &MarkerTree| {
-                    let bounded = edges
-                        .iter()
-                        .filter(|e| {
-                            is_possible(&and(&e.marker, part))
-                                && e.range.bounding_range().is_some_and(|(_, high)| {
-                                    !matches!(high, std::ops::Bound::Unbounded)
-                                })
-                        })
-                        .count();
-                    (Reverse(python_low(part)), Reverse(bounded))
-                };
-                parts.sort_by_cached_key(key);
-                return Some(ProviderError::Fork(
-                    parts.into_iter().map(ForkPart::plain).collect(),
-                ));
-            }
-        }
-        None
-    }
 }
 
 impl DependencyProvider for Provider<'_> {
@@ -533,83 +457,26 @@ impl DependencyProvider for Provider<'_> {
             }
         }
         // The first version that fits the resolution policy but not the fork, and why.
-        let mut misfit: Option<(Version, String)> = None;
-        let mut uncovered_everywhere = false;
+        let mut misfit: Option<Misfit> = None;
+        // Where the wheels of versions that fit no checked environment may install.
+        let mut foreign = MarkerTree::FALSE;
         for stable_only in passes {
             for c in ordered().filter(|c| allowed(c, stable_only)) {
-                match self.page_python_fit(c) {
-                    (PythonFit::All, _) => {}
-                    (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
-                    (_, rp) => {
-                        if misfit.is_none() {
-                            misfit = rp.map(|rp| {
-                                (
-                                    c.version.clone(),
-                                    format!(
-                                        "requires Python {rp} (the target is {})",
-                                        self.scope.python_description()
-                                    ),
-                                )
-                            });
-                        }
-                        continue;
+                match self.judge(name, &candidates, c, range)? {
+                    Judgement::Take => return Ok(Some(c.version.clone())),
+                    Judgement::Misfit(m) => misfit = misfit.or(m),
+                    Judgement::Foreign(where_, m) => {
+                        foreign = crate::pep::or(&foreign, &where_);
+                        misfit = misfit.or(Some(m));
                     }
-                }
-                self.prefetch_older(name, &candidates, c, range);
-                let Scope::Fork { envs, .. } = &self.scope else {
-                    return Ok(Some(c.version.clone()));
-                };
-                let missing = self.inputs.env_set.uncovered(&c.files, envs);
-                if missing.is_empty() {
-                    return Ok(Some(c.version.clone()));
-                }
-                if missing.len() < envs.len() {
-                    return Err(self.coverage_fork(&missing));
-                }
-                uncovered_everywhere = true;
-                if misfit.is_none() {
-                    misfit = Some((
-                        c.version.clone(),
-                        format!(
-                            "has no wheel for {} and no source distribution",
-                            self.inputs.env_set.describe(&missing)
-                        ),
-                    ));
                 }
             }
         }
-        // Versions exist, but only with wheels for environments outside the checked ones
-        // (another architecture, another interpreter): lock them for those environments and
-        // leave the checked ones out, rather than fail the whole lock.
-        if let (true, Scope::Fork { envs, region, .. }) = (uncovered_everywhere, &self.scope) {
-            let outside = and(region, &self.inputs.env_set.envs_marker(envs).negate());
-            if !envs.is_empty() && is_possible(&outside) {
-                return Err(self.coverage_fork(envs));
-            }
+        if let Some(fork) = self.foreign_fork(&foreign) {
+            return Err(fork);
         }
-        // Nothing usable: offer a version anyway so that `get_dependencies` can say why it
-        // cannot be used; the explanation then names each rejected version.
-        let (version, reason) = match misfit {
-            Some(misfit) => misfit,
-            None => {
-                let Some(c) = ordered().find(|c| range.contains(&c.version)) else {
-                    return Ok(None);
-                };
-                let reason = match &c.unusable {
-                    Some(why @ Unusable::RequiresPython(_)) => {
-                        format!("{why} (the target is {})", self.scope.python_description())
-                    }
-                    Some(why) => why.to_string(),
-                    None => format!(
-                        "is a pre-release, which --prerelease={} does not allow here",
-                        self.options.prerelease
-                    ),
-                };
-                (c.version.clone(), reason)
-            }
-        };
-        lock(&self.rejected).insert((name.clone(), version.clone()), reason);
-        Ok(Some(version))
+        let fallback = || ordered().find(|c| range.contains(&c.version));
+        Ok(self.reject(name, misfit, fallback))
     }
 
     fn get_dependencies(
@@ -639,7 +506,7 @@ impl DependencyProvider for Provider<'_> {
                 "is not listed by the index".into(),
             ));
         };
-        let metadata = match self.fetcher.metadata(name, &candidate) {
+        let metadata = match self.metadata(name, &candidate) {
             Ok(m) => m,
             // Old releases on real indexes carry metadata that no longer parses: such a
             // version cannot be used, but older or newer ones may (pip and uv skip it too).
@@ -665,10 +532,9 @@ impl DependencyProvider for Provider<'_> {
                 PythonFit::All => {}
                 PythonFit::Part => return Err(self.python_fork(rp)),
                 PythonFit::None => {
-                    return Ok(Dependencies::Unavailable(format!(
-                        "requires Python {rp} (the target is {})",
-                        self.scope.python_description()
-                    )))
+                    let (text, cause) = self.python_misfit(rp);
+                    lock(&self.causes).insert((name.clone(), version.clone()), cause);
+                    return Ok(Dependencies::Unavailable(text));
                 }
             }
         }
@@ -698,33 +564,6 @@ impl DependencyProvider for Provider<'_> {
             return Err(fork);
         }
         Ok(Dependencies::Available(deps.1.iter().cloned().collect()))
-    }
-}
-
-/// The Pythons below and above the range of a Python marker, when it is bounded on both
-/// sides.
-fn below_and_above(python: &MarkerTree) -> Option<(MarkerTree, MarkerTree)> {
-    use std::ops::Bound;
-    let range = crate::pep::python_range(python);
-    let (low, high) = range.bounding_range()?;
-    let below = match low {
-        Bound::Included(v) => format!("python_full_version < '{v}'"),
-        Bound::Excluded(v) => format!("python_full_version <= '{v}'"),
-        Bound::Unbounded => return None,
-    };
-    let above = match high {
-        Bound::Excluded(v) => format!("python_full_version >= '{v}'"),
-        Bound::Included(v) => format!("python_full_version > '{v}'"),
-        Bound::Unbounded => return None,
-    };
-    Some((below.parse().ok()?, above.parse().ok()?))
-}
-
-/// The lowest Python a region admits, `None` if unbounded below.
-fn python_low(region: &MarkerTree) -> Option<Version> {
-    match crate::pep::python_range(region).bounding_range() {
-        Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => Some(v.clone()),
-        _ => None,
     }
 }
 

@@ -1,0 +1,203 @@
+//! Fork requests: where a solve must stop and split its region into parts solved apart.
+
+use std::cmp::Reverse;
+
+use super::{ForkPart, Provider, ProviderError};
+use crate::pep::{
+    and, is_possible, or, python_marker_below_4, MarkerTree, PackageName, Version,
+    VersionSpecifiers,
+};
+use crate::resolve::exclusion::CauseKind;
+use crate::resolve::inputs::Edge;
+use crate::resolve::scope::Scope;
+
+impl Provider<'_> {
+    /// Split the fork where `requires_python` starts or stops holding.
+    /// The part outside the requirement may be excluded from the lock when it lies above (a
+    /// cap such as `<3.12`); below the range, older versions are expected to serve it.
+    pub(super) fn python_fork(&self, requires_python: &VersionSpecifiers) -> ProviderError {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        let inside_marker = python_marker_below_4(requires_python);
+        let universe = crate::resolve::scope::python_universe();
+        let usable =
+            |p: &MarkerTree| is_possible(p) && !crate::pep::python_range(p).is_disjoint(&universe);
+        let inside = and(region, &inside_marker);
+        let outside = and(region, &inside_marker.negate());
+        // Outside a range bounded on both sides (`>=3.10,<3.15`) lie two regions, the Pythons
+        // below and those above: solved apart, the lower one can still take the versions
+        // that fit it (one fork for `<3.10 or >=3.15` would give both the oldest).
+        let outside_parts = match below_and_above(&inside_marker) {
+            Some((below, above)) if and(&outside, &or(&below, &above)) == outside => {
+                vec![and(&outside, &below), and(&outside, &above)]
+            }
+            _ => vec![outside],
+        };
+        // The part where the version fits is solved first; the others then prefer its
+        // versions where they fit and look further where they do not.
+        let mut parts: Vec<ForkPart> = Vec::new();
+        let inside_low = python_low(&inside);
+        if usable(&inside) {
+            parts.push(ForkPart::plain(inside));
+        }
+        for part in outside_parts {
+            if usable(&part) {
+                parts.push(ForkPart {
+                    excludable: python_low(&part) > inside_low,
+                    region: part,
+                });
+            }
+        }
+        ProviderError::Fork(parts)
+    }
+
+    /// The reason a version whose Requires-Python admits none of the scope's Pythons cannot
+    /// be used, and its cause: a cap when the scope's Pythons lie above the range.
+    pub(super) fn python_misfit(
+        &self,
+        requires_python: &VersionSpecifiers,
+    ) -> (String, (CauseKind, String)) {
+        let text = format!(
+            "requires Python {requires_python} (the target is {})",
+            self.scope.python_description()
+        );
+        let kind = if self.scope.is_above(requires_python) {
+            CauseKind::PythonCap
+        } else {
+            CauseKind::PythonFloor
+        };
+        (text, (kind, requires_python.to_string()))
+    }
+
+    /// Split the fork between the known environments `missing` (where the candidate has no
+    /// file) and the rest; the first part is solved first, the second may be excluded. The
+    /// first part keeps only the environments where the candidate's files (`fits`) may
+    /// install: a lock never claims a platform its wheels do not name.
+    pub(super) fn coverage_fork(&self, missing: &[usize], fits: &MarkerTree) -> ProviderError {
+        let Scope::Fork { region, envs, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        // Widened where every platform of a Python lacks a file, unless nothing is left.
+        let widened = self.inputs.env_set.envs_marker_widened(missing, envs);
+        let uncovered = if is_possible(&and(region, &widened.negate())) {
+            widened
+        } else {
+            self.inputs.env_set.envs_marker(missing)
+        };
+        let mut served = and(region, &uncovered.negate());
+        let fitting = and(&served, fits);
+        if is_possible(&fitting) {
+            served = fitting;
+        }
+        let parts = [
+            ForkPart::plain(served.clone()),
+            ForkPart {
+                region: and(region, &served.negate()),
+                excludable: true,
+            },
+        ];
+        ProviderError::Fork(
+            parts
+                .into_iter()
+                .filter(|p| is_possible(&p.region))
+                .collect(),
+        )
+    }
+
+    /// In a fork, sibling requirements on one package with different markers and different
+    /// version ranges or extras split the fork by those markers.
+    pub(super) fn sibling_fork(&self, edges: &[Edge]) -> Option<ProviderError> {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return None;
+        };
+        let mut by_name: Vec<(&PackageName, Vec<&Edge>)> = Vec::new();
+        for e in edges {
+            let Some(name) = e.pkg.name() else { continue };
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, list)) => list.push(e),
+                None => by_name.push((name, vec![e])),
+            }
+        }
+        for (_, group) in by_name {
+            // Markers as they hold within the fork.
+            let effective: Vec<MarkerTree> = group.iter().map(|e| and(&e.marker, region)).collect();
+            let mut markers: Vec<&MarkerTree> = Vec::new();
+            for m in &effective {
+                if m != region && !markers.contains(&m) {
+                    markers.push(m);
+                }
+            }
+            if markers.is_empty() {
+                continue;
+            }
+            // Same requirement under different markers needs no fork.
+            let differs = group.iter().any(|a| {
+                group
+                    .iter()
+                    .any(|b| a.marker != b.marker && (a.range != b.range || a.pkg != b.pkg))
+            });
+            if !differs {
+                continue;
+            }
+            let mut parts = vec![region.clone()];
+            for m in &markers {
+                parts = parts
+                    .into_iter()
+                    .flat_map(|p| [and(&p, m), and(&p, &m.negate())])
+                    .filter(is_possible)
+                    .collect();
+            }
+            if parts.len() > 1 {
+                // Solve order (later forks prefer earlier forks' versions), as uv does: forks
+                // for higher Pythons first, then forks whose requirements carry more upper
+                // bounds (`numpy<2` before `numpy>=1`: the older choice may serve both); ties
+                // in the order of the markers, the part outside them all last.
+                let key = |part: &MarkerTree| {
+                    let bounded = edges
+                        .iter()
+                        .filter(|e| {
+                            is_possible(&and(&e.marker, part))
+                                && e.range.bounding_range().is_some_and(|(_, high)| {
+                                    !matches!(high, std::ops::Bound::Unbounded)
+                                })
+                        })
+                        .count();
+                    (Reverse(python_low(part)), Reverse(bounded))
+                };
+                parts.sort_by_cached_key(key);
+                return Some(ProviderError::Fork(
+                    parts.into_iter().map(ForkPart::plain).collect(),
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The Pythons below and above the range of a Python marker, when it is bounded on both
+/// sides.
+fn below_and_above(python: &MarkerTree) -> Option<(MarkerTree, MarkerTree)> {
+    use std::ops::Bound;
+    let range = crate::pep::python_range(python);
+    let (low, high) = range.bounding_range()?;
+    let below = match low {
+        Bound::Included(v) => format!("python_full_version < '{v}'"),
+        Bound::Excluded(v) => format!("python_full_version <= '{v}'"),
+        Bound::Unbounded => return None,
+    };
+    let above = match high {
+        Bound::Excluded(v) => format!("python_full_version >= '{v}'"),
+        Bound::Included(v) => format!("python_full_version > '{v}'"),
+        Bound::Unbounded => return None,
+    };
+    Some((below.parse().ok()?, above.parse().ok()?))
+}
+
+/// The lowest Python a region admits, `None` if unbounded below.
+fn python_low(region: &MarkerTree) -> Option<Version> {
+    match crate::pep::python_range(region).bounding_range() {
+        Some((std::ops::Bound::Included(v) | std::ops::Bound::Excluded(v), _)) => Some(v.clone()),
+        _ => None,
+    }
+}

@@ -1,0 +1,153 @@
+//! Versions whose wheels carry different metadata (tensorflow 2.13's Windows wheels depend
+//! only on tensorflow-intel, its Linux x86-64 wheels on everything): in a fork, the
+//! dependencies are those of the wheels its environments install, and a fork whose
+//! environments install wheels with different dependencies splits between them.
+
+use std::sync::Arc;
+
+use super::{lock, ForkPart, Provider, ProviderError};
+use crate::index::{CoreMetadata, DistFile, DistKind, IndexError};
+use crate::pep::{and, is_possible, or, MarkerTree, PackageName};
+use crate::resolve::candidates::Candidate;
+use crate::resolve::scope::Scope;
+
+/// The environments (indexes into the checked set) that install one metadata variant.
+struct Variant {
+    file: Arc<DistFile>,
+    /// Whether `metadata` is the file's own (else the version's, the file's unreadable).
+    own: bool,
+    metadata: Arc<CoreMetadata>,
+    envs: Vec<usize>,
+}
+
+impl Provider<'_> {
+    /// The metadata of a version in this scope: that of the file its environments install
+    /// where the wheels differ.
+    pub(super) fn metadata(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<Arc<CoreMetadata>, IndexError> {
+        let variant = lock(&self.variants)
+            .get(&(name.clone(), candidate.version.clone()))
+            .cloned();
+        match variant {
+            Some(file) => self.fetcher.file_metadata(&file),
+            None => self.fetcher.metadata(name, candidate),
+        }
+    }
+
+    /// When the wheels of `candidate` that the fork's environments `envs` install carry
+    /// different dependencies or Requires-Python, a fork request splitting the region between
+    /// them; otherwise `None`, with the file whose metadata holds here remembered.
+    ///
+    /// Looked at only where the wheels may differ: the index gives two metadata hashes, or
+    /// gives a hash for some wheels and not for others, or gives none for a version with
+    /// wheels for several platforms and no sdist (PyPI has no PEP 658 file for any of
+    /// tensorflow 2.13's wheels). Without hashes, one wheel per platform tag is read.
+    pub(super) fn variant_fork(
+        &self,
+        name: &PackageName,
+        candidate: &Candidate,
+        envs: &[usize],
+    ) -> Result<Option<ProviderError>, IndexError> {
+        let hash = |f: &DistFile| f.core_metadata.clone().flatten();
+        let wheels: Vec<Option<String>> = candidate
+            .files
+            .iter()
+            .filter(|f| f.is_wheel())
+            .map(|f| hash(f))
+            .collect();
+        let mut hashes: Vec<&String> = wheels.iter().flatten().collect();
+        hashes.sort();
+        hashes.dedup();
+        let mixed = !hashes.is_empty() && wheels.iter().any(Option::is_none);
+        let unadvertised = hashes.is_empty()
+            && !candidate.files.iter().any(|f| !f.is_wheel())
+            && platform_tags(&candidate.files).len() > 1;
+        if hashes.len() < 2 && !mixed && !unadvertised {
+            return Ok(None);
+        }
+        let mut variants: Vec<Variant> = Vec::new();
+        for &env in envs {
+            // Environments that build the sdist stay with the first variant's part.
+            let Some(file) = self
+                .inputs
+                .env_set
+                .file_for(env, &candidate.files)
+                .filter(|f| f.is_wheel())
+            else {
+                continue;
+            };
+            let same = |v: &&mut Variant| match (hash(&v.file), hash(file)) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => platform_tag(&v.file) == platform_tag(file),
+                _ => false,
+            };
+            if let Some(v) = variants.iter_mut().find(same) {
+                v.envs.push(env);
+                continue;
+            }
+            // A wheel whose metadata cannot be read on its own (a local index without its
+            // `.metadata` file) is taken to share the version's metadata.
+            let (metadata, own) = match self.fetcher.file_metadata(file) {
+                Ok(m) => (m, true),
+                Err(_) => (self.fetcher.metadata(name, candidate)?, false),
+            };
+            match variants.iter_mut().find(|v| {
+                v.metadata.requires_dist == metadata.requires_dist
+                    && v.metadata.requires_python == metadata.requires_python
+            }) {
+                Some(v) => v.envs.push(env),
+                None => variants.push(Variant {
+                    file: file.clone(),
+                    own,
+                    metadata,
+                    envs: vec![env],
+                }),
+            }
+        }
+        if variants.len() < 2 {
+            if let Some(v) = variants.first().filter(|v| v.own) {
+                lock(&self.variants)
+                    .insert((name.clone(), candidate.version.clone()), v.file.clone());
+            }
+            return Ok(None);
+        }
+        Ok(Some(self.split_variants(&variants)))
+    }
+
+    /// One part per variant: the first keeps whatever environments the others do not name.
+    fn split_variants(&self, variants: &[Variant]) -> ProviderError {
+        let Scope::Fork { region, .. } = &self.scope else {
+            return ProviderError::Fork(Vec::new());
+        };
+        let markers: Vec<MarkerTree> = variants
+            .iter()
+            .map(|v| self.inputs.env_set.envs_marker(&v.envs))
+            .collect();
+        let others = markers[1..]
+            .iter()
+            .fold(MarkerTree::FALSE, |acc, m| or(&acc, m));
+        let mut parts = vec![ForkPart::plain(and(region, &others.negate()))];
+        parts.extend(markers[1..].iter().map(|m| ForkPart::plain(and(region, m))));
+        parts.retain(|p| is_possible(&p.region));
+        ProviderError::Fork(parts)
+    }
+}
+
+/// The platform tags of a wheel, as one string (`manylinux_2_17_x86_64.manylinux2014_x86_64`).
+fn platform_tag(file: &DistFile) -> Option<String> {
+    match &file.kind {
+        DistKind::Wheel(tags) => Some(tags.platform().collect::<Vec<_>>().join(".")),
+        DistKind::Sdist => None,
+    }
+}
+
+/// The distinct platform tags of `files`' wheels.
+fn platform_tags(files: &[Arc<DistFile>]) -> Vec<String> {
+    let mut tags: Vec<String> = files.iter().filter_map(|f| platform_tag(f)).collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
