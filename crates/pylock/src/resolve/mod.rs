@@ -1,5 +1,6 @@
 //! Resolution: from a [`Manifest`] and a [`Target`] to a [`Resolution`], asking an [`Index`].
 
+mod atoms;
 mod candidates;
 mod coverage;
 mod exclusion;
@@ -11,6 +12,7 @@ mod provider;
 mod report;
 mod scope;
 mod solve;
+mod unalign;
 mod universal;
 
 pub use candidates::Unusable;

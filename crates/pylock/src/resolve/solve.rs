@@ -3,6 +3,7 @@
 
 use pubgrub::SelectedDependencies;
 
+use super::atoms::SolverVersion;
 use super::exclusion::Failure;
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
@@ -49,9 +50,13 @@ pub fn solve<'a>(
         if boosted.is_empty() {
             provider.prefetch_preferred();
         }
-        let failure = match pubgrub::resolve(&provider, Pkg::Root, Version::new([0])) {
-            Ok(solution) => return Ok(Outcome::Solved(Box::new(provider), solution)),
+        let failure = match pubgrub::resolve(&provider, Pkg::Root, SolverVersion::root()) {
+            Ok(solution) => {
+                let solution = solution.into_iter().map(|(p, v)| (p, v.version)).collect();
+                return Ok(Outcome::Solved(Box::new(provider), solution));
+            }
             Err(pubgrub::PubGrubError::NoSolution(tree)) => {
+                let tree = super::unalign::plain_tree(&tree, &provider);
                 let explanation = report::explain(&tree, &provider);
                 return Ok(Outcome::Failed(Failure::new(explanation, &tree, &provider)));
             }

@@ -11,6 +11,7 @@ mod choose;
 mod forks;
 mod variants;
 
+use super::atoms::{Atoms, SolverVersion};
 use super::candidates::{Candidate, Candidates};
 use super::exclusion::CauseKind;
 use super::fetch::Fetcher;
@@ -128,7 +129,14 @@ pub struct Provider<'a> {
 /// The dependencies of the versions a solve asked for (edges, and their merged ranges),
 /// handed from a solve to its restart: they depend only on the scope and the metadata, and
 /// restarts ask for most of them again.
-pub type DependencyMemo = HashMap<(Pkg, Version), Arc<(Vec<Edge>, Vec<(Pkg, Range)>)>>;
+pub type DependencyMemo = HashMap<(Pkg, Version), Arc<VersionDeps>>;
+
+/// The dependencies of one version: its edges, and per node the merged range as written and
+/// as handed to the solver.
+pub struct VersionDeps {
+    edges: Vec<Edge>,
+    merged: Vec<(Pkg, Range, Atoms)>,
+}
 
 impl<'a> Provider<'a> {
     /// A provider for `scope`.
@@ -233,7 +241,7 @@ impl<'a> Provider<'a> {
     pub fn markers_into(&self, name: &PackageName) -> MarkerTree {
         let memo = lock(&self.dependencies);
         memo.values()
-            .flat_map(|deps| deps.0.iter())
+            .flat_map(|deps| deps.edges.iter())
             .chain(&self.root)
             .filter(|e| e.pkg.name() == Some(name))
             .fold(MarkerTree::FALSE, |acc, e| crate::pep::or(&acc, &e.marker))
@@ -376,10 +384,64 @@ impl<'a> Provider<'a> {
     }
 }
 
+impl Provider<'_> {
+    /// The solver's version for `version` of `package`, with the bounds of its atom.
+    fn solver_version(&self, package: &Pkg, version: Version) -> SolverVersion {
+        let listed = package
+            .name()
+            .and_then(|n| self.fetcher.page_if_ready(n))
+            .flatten();
+        match listed {
+            Some(c) => match c.versions.binary_search_by(|c| c.version.cmp(&version)) {
+                Ok(i) => SolverVersion::listed(&c.versions, i),
+                Err(_) => SolverVersion::unlisted(version),
+            },
+            None if *package == Pkg::Root => SolverVersion::root(),
+            None => SolverVersion::unlisted(version),
+        }
+    }
+
+    /// Solver constraints aligned to the versions their projects list (see `atoms`): waits
+    /// for the pages of the dependencies, which were queued when the metadata was read.
+    fn aligned(&self, merged: Vec<(Pkg, Range)>) -> Result<Vec<(Pkg, Range, Atoms)>, IndexError> {
+        merged
+            .into_iter()
+            .map(|(pkg, range)| {
+                let listed = match pkg.name() {
+                    Some(name) => self.candidates(name)?,
+                    None => None,
+                };
+                let atoms = Atoms::align(&range, listed.as_ref().map_or(&[], |c| &c.versions));
+                Ok((pkg, range, atoms))
+            })
+            .collect()
+    }
+
+    /// The ranges as requirements wrote them, for the solver's aligned ones: explanations say
+    /// "you require a<2", not the atoms that stand for it. Where several were aligned alike,
+    /// the root's come first, then the shortest text.
+    pub fn written_ranges(&self) -> HashMap<(Pkg, Atoms), Range> {
+        let root = self.aligned(merge(&self.root)).unwrap_or_default();
+        let memo = lock(&self.dependencies);
+        let mut others: Vec<&(Pkg, Range, Atoms)> =
+            memo.values().flat_map(|d| d.merged.iter()).collect();
+        others.sort_by_cached_key(|(pkg, range, _)| {
+            let text = crate::pep::display_range(range);
+            (pkg.to_string(), text.len(), text)
+        });
+        let mut out: HashMap<(Pkg, Atoms), Range> = HashMap::new();
+        for (pkg, range, atoms) in root.iter().chain(others) {
+            out.entry((pkg.clone(), atoms.clone()))
+                .or_insert_with(|| range.clone());
+        }
+        out
+    }
+}
+
 impl DependencyProvider for Provider<'_> {
     type P = Pkg;
-    type V = Version;
-    type VS = Range;
+    type V = SolverVersion;
+    type VS = Atoms;
     type M = String;
     type Err = ProviderError;
     type Priority = Priority;
@@ -387,13 +449,19 @@ impl DependencyProvider for Provider<'_> {
     fn prioritize(
         &self,
         package: &Pkg,
-        range: &Range,
+        range: &Atoms,
         stats: &PackageResolutionStatistics,
     ) -> Priority {
-        let mut discovery = lock(&self.discovery);
-        let next = discovery.len();
-        let order = *discovery.entry(package.clone()).or_insert(next);
-        let pinned = *package == Pkg::Root || range.as_singleton().is_some();
+        let order = {
+            let mut discovery = lock(&self.discovery);
+            let next = discovery.len();
+            *discovery.entry(package.clone()).or_insert(next)
+        };
+        let pinned = *package == Pkg::Root
+            || package
+                .name()
+                .and_then(|n| self.fetcher.page_if_ready(n).flatten())
+                .is_some_and(|c| range.count_in(&c.versions) == 1);
         let boost = package
             .name()
             .and_then(|n| self.boosted.iter().position(|b| b == n))
@@ -409,8 +477,24 @@ impl DependencyProvider for Provider<'_> {
     fn choose_version(
         &self,
         package: &Pkg,
-        range: &Range,
-    ) -> Result<Option<Version>, ProviderError> {
+        range: &Atoms,
+    ) -> Result<Option<SolverVersion>, ProviderError> {
+        let chosen = self.choose(package, range.range())?;
+        Ok(chosen.map(|v| self.solver_version(package, v)))
+    }
+
+    fn get_dependencies(
+        &self,
+        package: &Pkg,
+        version: &SolverVersion,
+    ) -> Result<Dependencies<Pkg, Atoms, String>, ProviderError> {
+        self.dependencies_of(package, &version.version)
+    }
+}
+
+impl Provider<'_> {
+    /// The version to try for `package` within `range`.
+    fn choose(&self, package: &Pkg, range: &Range) -> Result<Option<Version>, ProviderError> {
         if let Some(restart) = lock(&self.restart).take() {
             return Err(ProviderError::Boost(restart));
         }
@@ -479,19 +563,20 @@ impl DependencyProvider for Provider<'_> {
         Ok(self.reject(name, misfit, fallback))
     }
 
-    fn get_dependencies(
+    /// The dependencies of `package` at `version`.
+    fn dependencies_of(
         &self,
         package: &Pkg,
         version: &Version,
-    ) -> Result<Dependencies<Pkg, Range, String>, ProviderError> {
+    ) -> Result<Dependencies<Pkg, Atoms, String>, ProviderError> {
         let name = match package {
             Pkg::Root => {
                 if let Some(fork) = self.sibling_fork(&self.root) {
                     return Err(fork);
                 }
-                return Ok(Dependencies::Available(
-                    merge(&self.root).into_iter().collect(),
-                ));
+                let aligned = self.aligned(merge(&self.root))?;
+                let constraints = aligned.into_iter().map(|(pkg, _, atoms)| (pkg, atoms));
+                return Ok(Dependencies::Available(constraints.collect()));
             }
             Pkg::Package(name) | Pkg::Extra(name, _) => name,
         };
@@ -554,16 +639,20 @@ impl DependencyProvider for Provider<'_> {
                         .iter()
                         .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
                 );
-                let merged = merge(&edges);
-                let deps = Arc::new((edges, merged));
+                let merged = self.aligned(merge(&edges))?;
+                let deps = Arc::new(VersionDeps { edges, merged });
                 lock(&self.dependencies).insert(key, deps.clone());
                 deps
             }
         };
-        if let Some(fork) = self.sibling_fork(&deps.0) {
+        if let Some(fork) = self.sibling_fork(&deps.edges) {
             return Err(fork);
         }
-        Ok(Dependencies::Available(deps.1.iter().cloned().collect()))
+        let constraints = deps
+            .merged
+            .iter()
+            .map(|(pkg, _, atoms)| (pkg.clone(), atoms.clone()));
+        Ok(Dependencies::Available(constraints.collect()))
     }
 }
 
