@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::manifest::{BinaryPolicy, RequirementHashes};
+
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PrereleaseMode {
@@ -48,6 +50,14 @@ pub struct Options {
     /// Fail instead of leaving out of a universal lock the environments where no version
     /// installs (above a Requires-Python cap, or without a file for the platform).
     pub strict: bool,
+    /// Which formats may be used per package (`--only-binary` / `--no-binary`): a version
+    /// with no allowed file is not a candidate.
+    pub binary: BinaryPolicy,
+    /// Hashes required by requirements (pip's hash-checking mode): for each package named
+    /// here only files whose sha256 is listed (in every entry on that package) are
+    /// candidates, and a version left without a file is not one. Packages not named are
+    /// not checked. Usually [`Manifest::hashes`](crate::Manifest::hashes).
+    pub hashes: Vec<RequirementHashes>,
 }
 
 /// An option value that does not parse.

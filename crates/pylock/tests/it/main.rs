@@ -8,6 +8,7 @@ mod explanations;
 mod honest;
 mod hostile;
 mod http;
+mod inputs;
 mod interop;
 mod live;
 mod pep440;
