@@ -2,13 +2,17 @@
 //! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
 
 mod options;
+mod pyproject;
 mod requirements_txt;
 mod target;
+pub(crate) mod toml_doc;
 
 use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
+pub use pyproject::{GroupName, Project, Selection};
 pub use target::{Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
+pub use toml_doc::TomlError;
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 
@@ -68,6 +72,25 @@ pub enum ManifestError {
         /// What is wrong.
         message: String,
     },
+    /// A selection (extra, dependency group) that a project does not declare.
+    #[error("{}: {message}", path.display())]
+    Selection {
+        /// The project's `pyproject.toml`.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl From<TomlError> for ManifestError {
+    fn from(e: TomlError) -> Self {
+        Self::Parse {
+            path: e.path,
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
 }
 
 impl Manifest {
@@ -98,46 +121,23 @@ impl Manifest {
 
     /// `[project] dependencies` and `requires-python` of a `pyproject.toml`.
     fn add_pyproject(&mut self, path: &Path, role: Role) -> Result<(), ManifestError> {
-        #[derive(serde::Deserialize)]
-        struct PyProject {
-            project: Option<Project>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Project {
-            #[serde(default)]
-            dependencies: Vec<toml::Spanned<String>>,
-            #[serde(rename = "requires-python")]
-            requires_python: Option<toml::Spanned<String>>,
-        }
-        let text = requirements_txt::read_text(path)?;
-        let at = |offset: usize, message: String| {
-            let (line, column) = line_col(&text, offset);
-            ManifestError::Parse {
-                path: path.to_owned(),
-                line,
-                column,
-                message,
-            }
-        };
-        let doc: PyProject = toml::from_str(&text)
-            .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
-        let Some(project) = doc.project else {
-            return Err(at(0, "no [project] table".into()));
-        };
-        for dep in project.dependencies {
-            // +1: the span starts at the opening quote.
-            let (line, column) = line_col(&text, dep.span().start + 1);
-            let req = parse_requirement(dep.get_ref(), path, line, column - 1)?;
+        let project = Project::read(path)?;
+        self.add_project(&project, &Selection::default(), role)
+    }
+
+    /// Add what `selection` installs of `project` in `role`; its `requires-python` becomes
+    /// the manifest's (the last project's wins).
+    pub fn add_project(
+        &mut self,
+        project: &Project,
+        selection: &Selection,
+        role: Role,
+    ) -> Result<(), ManifestError> {
+        for req in project.select(selection)? {
             self.push(req, role);
         }
-        if let Some(rp) = project.requires_python {
-            let spec = crate::pep::parse::specifiers(rp.get_ref()).map_err(|e| {
-                at(
-                    rp.span().start + 1 + e.offset,
-                    format!("invalid requires-python: {e}"),
-                )
-            })?;
-            self.requires_python = Some(spec);
+        if project.requires_python.is_some() {
+            self.requires_python.clone_from(&project.requires_python);
         }
         Ok(())
     }
