@@ -40,3 +40,6 @@ pub use index::{Index, IndexError, LocalIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};
+
+/// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
+pub use jiff::Timestamp;

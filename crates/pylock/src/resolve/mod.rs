@@ -12,7 +12,7 @@ mod solve;
 mod universal;
 
 pub use candidates::Unusable;
-pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};

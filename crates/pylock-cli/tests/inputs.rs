@@ -1,0 +1,239 @@
+//! `pylock resolve` inputs: projects with extras and groups, requirements files with pip's
+//! options, `--exclude-newer` forms, and the output path checked before the resolve.
+
+#![allow(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn index() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/packse/example-toml/index")
+        .canonicalize()
+        .expect("fixture")
+        .display()
+        .to_string()
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-cli-in-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn pylock(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(dir)
+        .args([
+            "resolve",
+            "--python-version",
+            "3.12",
+            "--python-platform",
+            "linux",
+        ])
+        .args(args)
+        .output()
+        .expect("pylock runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `name==version` of every locked package.
+fn locked(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("lock written");
+    let lock: toml::Value = toml::from_str(&text).expect("TOML");
+    lock["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}=={}",
+                p["name"].as_str().unwrap_or(""),
+                p["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+const PROJECT: &str = "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = []\n\n[project.optional-dependencies]\nx = [\"a\"]\n\n[dependency-groups]\nG = [\"b<2\"]\n";
+
+#[test]
+fn positional_project_with_extras_and_groups() {
+    let dir = tempdir("project");
+    std::fs::write(dir.join("pyproject.toml"), PROJECT).expect("write");
+    let idx = index();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--index-url", &idx, "-o", "-"];
+        args.extend(extra);
+        pylock(&dir, &args)
+    };
+    let out = run(&["pyproject.toml", "--extra", "x"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("name = \"a\"") && text.contains("name = \"b\""),
+        "{text}"
+    );
+    assert!(!text.contains("pyproject"), "{text}");
+
+    // A directory means its project; groups by name or pip's PATH:NAME.
+    for args in [
+        &[".", "--group", "g"][..],
+        &["--group", "pyproject.toml:g"][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains("version = \"1.0.0\"") && !text.contains("name = \"a\""),
+            "{text}"
+        );
+    }
+    // Nothing selected: the project has no dependencies.
+    let out = run(&["pyproject.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["pyproject.toml", "--extra", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no extra named `nope`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["a", "--extra", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pass a pyproject.toml"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn requirements_file_options_apply() {
+    let dir = tempdir("fileopts");
+    std::fs::write(
+        dir.join("requirements.txt"),
+        format!(
+            "-i {}\n--only-binary :all:\n--trusted-host example.org\n--prefer-binary\na\n",
+            index()
+        ),
+    )
+    .expect("write");
+    let out = pylock(&dir, &["-r", "requirements.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: ") && err.contains("--trusted-host"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: ") && err.contains("--prefer-binary"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
+    assert!(!text.contains("[packages.sdist]"), "{text}");
+    assert_eq!(locked(&dir.join("pylock.toml")), ["a==1.0.0", "b==2.0.0"]);
+
+    // The command line's flags: --no-binary a, --no-index with find-links.
+    let files = format!("{}/files", index());
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--no-index",
+            "-f",
+            &files,
+            "--no-binary",
+            "a",
+            "-o",
+            "nb/pylock.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text =
+        std::fs::read_to_string(dir.join("nb/pylock.toml")).expect("lock in a new directory");
+    assert!(
+        text.contains("a-1.0.0.tar.gz") && !text.contains("a-1.0.0-py3"),
+        "{text}"
+    );
+    let out = pylock(&dir, &["a", "--no-index"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--find-links"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn exclude_newer_takes_dates_and_spans() {
+    let dir = tempdir("newer");
+    let idx = index();
+    // The fixture's files were uploaded at 2024-03-24T00:00:00Z: a date keeps its whole day.
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "2024-03-24",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "2024-03-22",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "7 days",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &["a", "--index-url", &idx, "--exclude-newer", "1 month"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unwritable_output_fails_before_the_resolve() {
+    let dir = tempdir("unwritable");
+    std::fs::write(dir.join("file"), "").expect("write");
+    // `nonexistent-package` has no solution (exit 1) if the resolve ran first.
+    let out = pylock(
+        &dir,
+        &[
+            "nonexistent-package",
+            "--index-url",
+            &index(),
+            "-o",
+            "file/pylock.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("file"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
