@@ -34,6 +34,10 @@ pub fn read_manifest(args: &ResolveArgs) -> Result<Manifest, String> {
     for r in &args.requirements {
         if is_input(r) {
             files.push(PathBuf::from(r));
+        } else if looks_like_file(r) {
+            return Err(format!(
+                "{r}: no such file (an argument named like a requirements file or pyproject.toml is not taken for a package name)"
+            ));
         } else {
             manifest.add_str(r, Role::Requirement).map_err(err)?;
         }
@@ -95,6 +99,14 @@ fn is_input(arg: &str) -> bool {
                 .extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| matches!(e, "txt" | "in" | "toml")))
+}
+
+/// A name such as `requirements.txt` or `pyproject.toml`: a valid PEP 508 name, but surely
+/// a file that is missing.
+fn looks_like_file(arg: &str) -> bool {
+    [".txt", ".in", ".toml"]
+        .iter()
+        .any(|ext| arg.to_ascii_lowercase().ends_with(ext))
 }
 
 /// The `pyproject.toml` an input means, if it is a project (a `*.toml` file, or a directory

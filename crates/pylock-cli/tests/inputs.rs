@@ -102,6 +102,9 @@ fn positional_project_with_extras_and_groups() {
         "{}",
         stderr(&out)
     );
+    let out = run(&["missing/pyproject.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
     let out = run(&["a", "--extra", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -99,3 +99,48 @@ fn binary_policy_drops_formats() {
     };
     assert!(explanation.contains("a==2.0.0"), "{explanation}");
 }
+
+/// A file written by `uv pip compile --generate-hashes --universal` (for Python >= 3.11),
+/// fed back: the same versions, and only files with the listed hashes.
+#[test]
+fn uv_generated_hashes_file_gives_the_same_versions() {
+    let path = workspace().join("fixtures/locks/requirements.uv-hashes.txt");
+    let mut manifest = Manifest::default();
+    manifest.add_file(&path, Role::Requirement).expect("reads");
+    assert_eq!(manifest.hashes.len(), manifest.requirements.len());
+    assert!(manifest.file_options.index_url.is_some());
+    let options = Options {
+        hashes: manifest.hashes.clone(),
+        ..Options::default()
+    };
+    let index =
+        LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
+    let target = Target::universal(Some(">=3.11".parse().expect("spec")));
+    let resolution = resolve(&manifest, &target, &options, &index).expect("resolves");
+    let locked: Vec<String> = resolution
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    let pinned: Vec<String> = manifest
+        .requirements
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(locked, pinned);
+    for p in &resolution.packages {
+        let allowed = &manifest
+            .hashes
+            .iter()
+            .find(|h| h.name == p.name)
+            .expect("hashes")
+            .sha256;
+        for f in &p.files {
+            assert!(
+                f.sha256.as_ref().is_some_and(|h| allowed.contains(h)),
+                "{}",
+                f.filename
+            );
+        }
+    }
+}
