@@ -240,3 +240,40 @@ fn unwritable_output_fails_before_the_resolve() {
     assert!(stderr(&out).contains("file"), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn hash_mismatch_names_the_requirement_and_only_binary_flag_applies() {
+    let dir = tempdir("hashes");
+    let zeros = "0".repeat(64);
+    std::fs::write(
+        dir.join("requirements.txt"),
+        format!("a==1.0.0 \\\n    --hash=sha256:{zeros}\n"),
+    )
+    .expect("write");
+    let idx = index();
+    let out = pylock(&dir, &["requirements.txt", "--index-url", &idx]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no file with a hash given by `a==1.0.0 ("),
+        "{}",
+        stderr(&out)
+    );
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--only-binary",
+            ":all:",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains(".tar.gz"), "{text}");
+    let out = pylock(&dir, &["a", "--index-url", &idx, "--only-binary", "-x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,7 +4,9 @@
 mod read;
 mod toml_writer;
 
-pub use read::{LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN};
+pub use read::{
+    render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN,
+};
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -8,7 +8,7 @@ mod markers;
 
 use std::path::{Path, PathBuf};
 
-pub use markers::LockMarker;
+pub use markers::{render as render_lock_marker, LockMarker};
 
 use super::{Location, Lock, LockedFile, LockedPackage};
 use crate::manifest::toml_doc::{Doc, Value};

@@ -86,6 +86,48 @@ impl LockMarker {
     }
 }
 
+/// The PEP 751 text of a tree that uses this module's encoding (`extra == 'e-x'` for
+/// `'x' in extras`, `extra == 'g-g'` for `'g' in dependency_groups`): how a writer of
+/// multi-use locks can keep extras and groups as marker variables while solving and render
+/// them as PEP 751 asks. `None` for a tree that is always true; an `extra` comparison
+/// without either prefix is kept as it is.
+pub fn render(tree: &MarkerTree) -> Option<String> {
+    let text = tree.try_to_string()?;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("extra ") {
+        out.push_str(&rest[..at]);
+        let term = &rest[at..];
+        let parsed = ["==", "!="].iter().find_map(|op| {
+            let value = term.strip_prefix(&format!("extra {op} '"))?;
+            let end = value.find('\'')?;
+            let (kind, name) = value[..end].split_once('-')?;
+            let set = match kind {
+                "e" => "extras",
+                "g" => "dependency_groups",
+                _ => return None,
+            };
+            let not = if *op == "!=" { "not " } else { "" };
+            Some((
+                format!("'{name}' {not}in {set}"),
+                format!("extra {op} '").len() + end + 1,
+            ))
+        });
+        match parsed {
+            Some((replacement, used)) => {
+                out.push_str(&replacement);
+                rest = &term[used..];
+            }
+            None => {
+                out.push_str("extra ");
+                rest = &term["extra ".len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Rewrite the lock-only terms of `text` into PEP 508 `extra` comparisons.
 fn rewrite(text: &str) -> Result<String, String> {
     let mut out = String::with_capacity(text.len() + 16);
@@ -188,6 +230,38 @@ mod tests {
         let plain: LockMarker = "sys_platform == 'linux'".parse().expect("plain");
         assert!(plain.evaluate(&env("3.12"), &[], &[]));
         assert_eq!(plain.as_str(), "sys_platform == 'linux'");
+    }
+
+    #[test]
+    fn trees_render_back_to_lock_markers() {
+        let text =
+            "python_full_version < '3.11' and 'fmt' in extras or 'dev' not in dependency_groups";
+        let m: LockMarker = text.parse().expect("parses");
+        let rendered = render(m.tree()).expect("not always true");
+        assert!(rendered.contains("'fmt' in extras"), "{rendered}");
+        assert!(
+            rendered.contains("'dev' not in dependency_groups"),
+            "{rendered}"
+        );
+        assert!(!rendered.contains("extra "), "{rendered}");
+        let again: LockMarker = rendered.parse().expect("reparses");
+        let e = |s: &str| s.parse::<ExtraName>().expect("extra");
+        let g = |s: &str| s.parse::<GroupName>().expect("group");
+        for py in ["3.10", "3.12"] {
+            for (extras, groups) in [
+                (vec![], vec![]),
+                (vec![e("fmt")], vec![g("dev")]),
+                (vec![e("fmt")], vec![]),
+            ] {
+                assert_eq!(
+                    m.evaluate(&env(py), &extras, &groups),
+                    again.evaluate(&env(py), &extras, &groups)
+                );
+            }
+        }
+        let plain: MarkerTree = "extra == 'x' and os_name == 'nt'".parse().expect("marker");
+        assert!(render(&plain).is_some_and(|r| r.contains("extra == 'x'")));
+        assert_eq!(render(&MarkerTree::TRUE), None);
     }
 
     #[test]
