@@ -277,3 +277,62 @@ fn hash_mismatch_names_the_requirement_and_only_binary_flag_applies() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Every option pip allows in a requirements file, in one file (remote indexes named but
+/// unused: `--no-index` leaves the find-links directory, given through `${VAR}`).
+const EVERY_OPTION: &str = "-i https://pypi.invalid/simple
+--index-url=https://pypi.invalid/simple
+--extra-index-url https://extra.invalid/simple
+--no-index
+-f ${PYLOCK_TEST_FIND_LINKS}
+--pre
+--only-binary :none:
+--no-binary b
+--prefer-binary
+--require-hashes
+--trusted-host pypi.invalid
+--use-feature=truststore
+-c constraints.txt
+a==1.0.0 \\
+    --hash=sha256:3a5ae429f951ccb2a1e22b2c6fcf7a199dab9ced1f4978018cd68d2b27ed5df4 \\
+    --hash=sha256:075f30fc5bf4520964c0a0a8b253c01c69972790b62f8260b9cf845f03fd8a38
+    # via -r requirements.txt
+";
+
+#[test]
+fn a_file_with_every_option_resolves() {
+    let dir = tempdir("every");
+    std::fs::write(dir.join("requirements.txt"), EVERY_OPTION).expect("write");
+    std::fs::write(dir.join("constraints.txt"), "b<3\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(&dir)
+        .env("PYLOCK_TEST_FIND_LINKS", format!("{}/files", index()))
+        .args([
+            "resolve",
+            "--python-version",
+            "3.12",
+            "--python-platform",
+            "linux",
+        ])
+        .args(["-r", "requirements.txt", "--no-cache", "-o", "-"])
+        .output()
+        .expect("pylock runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("a-1.0.0.tar.gz") && text.contains("a-1.0.0-py3-none-any.whl"),
+        "{text}"
+    );
+    // b: below the constraint, and only its sdist (--no-binary b).
+    assert!(
+        text.contains("b-2.0.0.tar.gz") && !text.contains("b-2.0.0-py3"),
+        "{text}"
+    );
+    assert_eq!(
+        stderr(&out).matches("note: ").count(),
+        3,
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
