@@ -129,31 +129,39 @@ impl Project {
         for g in groups {
             out.extend(self.groups[g].iter().cloned());
         }
-        Ok(self.expand_self(out))
+        Ok(self.expand_self(out, selection.only_groups.is_empty()))
     }
 
-    /// Replace requirements on the project itself by the extras they name.
-    fn expand_self(&self, requirements: Vec<Requirement>) -> Vec<Requirement> {
+    /// Replace requirements on the project itself (`app`, `app[gpu]`) by its dependencies
+    /// (unless already included without a marker) and the extras they name.
+    fn expand_self(&self, requirements: Vec<Requirement>, base_included: bool) -> Vec<Requirement> {
         let Some(name) = &self.name else {
             return requirements;
         };
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
+        let mut base_done = base_included;
         let mut todo: Vec<Requirement> = requirements.into_iter().rev().collect();
         while let Some(req) = todo.pop() {
             if &req.name != name {
                 out.push(req);
                 continue;
             }
+            let marker = req.marker.try_to_string();
+            let mut parts: Vec<&Vec<Requirement>> = Vec::new();
+            if !base_done && seen.insert((None, marker.clone())) {
+                base_done = marker.is_none();
+                parts.push(&self.dependencies);
+            }
             for extra in &req.extras {
-                if !seen.insert((extra.clone(), req.marker.try_to_string())) {
-                    continue;
+                if seen.insert((Some(extra.clone()), marker.clone())) {
+                    parts.extend(self.extras.get(extra));
                 }
-                for r in self.extras.get(extra).into_iter().flatten().rev() {
-                    let mut r = r.clone();
-                    r.marker.and(req.marker.clone());
-                    todo.push(r);
-                }
+            }
+            for r in parts.into_iter().rev().flat_map(|p| p.iter().rev()) {
+                let mut r = r.clone();
+                r.marker.and(req.marker.clone());
+                todo.push(r);
             }
         }
         out
@@ -410,7 +418,14 @@ dev = [{include-group = "test-suite"}, "app[all]"]
         };
         assert_eq!(
             names(&p.select(&only).expect("ok")),
-            ["pytest", "ruff", "torch ; sys_platform == 'linux'", "rich"]
+            // `app[all]` in a group brings the project's own dependencies too.
+            [
+                "pytest",
+                "ruff",
+                "a>=1",
+                "torch ; sys_platform == 'linux'",
+                "rich"
+            ]
         );
         let all = Selection {
             all_extras: true,
