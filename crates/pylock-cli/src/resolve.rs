@@ -245,8 +245,9 @@ fn open_index(
         return Ok((Box::new(index), None));
     }
     let mut index_urls = Vec::new();
+    // `--no-index`: find-links only.
     let indexes = std::iter::once(&plan.index_url).chain(&plan.extra_index_urls);
-    for u in indexes.skip(usize::from(plan.no_index) * (1 + plan.extra_index_urls.len())) {
+    for u in indexes.filter(|_| !plan.no_index) {
         let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
         index_urls.push(url);
     }
