@@ -48,12 +48,35 @@ pub struct SnapshotArgs {
 #[derive(Args, Debug)]
 pub struct ResolveArgs {
     /// Requirements (PEP 508), such as `requests>=2` or `black[d]; python_version >= "3.10"`.
+    /// An existing file named `*.txt`, `*.in` or `*.toml`, or a directory with a
+    /// `pyproject.toml`, is read as with `-r`.
     #[arg(value_name = "REQ")]
     pub requirements: Vec<String>,
 
     /// Read requirements from a file (pip requirements syntax, or a pyproject.toml).
     #[arg(short = 'r', long = "requirement", value_name = "FILE")]
     pub requirement_files: Vec<PathBuf>,
+
+    /// Add a project extra (repeatable; applies to every pyproject.toml input).
+    #[arg(long = "extra", value_name = "NAME")]
+    pub extras: Vec<String>,
+
+    /// Add every extra of the pyproject.toml inputs.
+    #[arg(long)]
+    pub all_extras: bool,
+
+    /// Add a dependency group (PEP 735; repeatable): `NAME` for every pyproject.toml input,
+    /// or `PATH:NAME` (pip's spelling) for that file only, which is then an input too.
+    #[arg(long = "group", value_name = "[PATH:]NAME")]
+    pub groups: Vec<String>,
+
+    /// Add every dependency group of the pyproject.toml inputs.
+    #[arg(long)]
+    pub all_groups: bool,
+
+    /// Lock only this dependency group, without the project's dependencies (repeatable).
+    #[arg(long = "only-group", value_name = "NAME")]
+    pub only_groups: Vec<String>,
 
     /// Constrain versions with a file: limits a package's versions if it is installed.
     #[arg(short = 'c', long = "constraint", value_name = "FILE")]
@@ -64,13 +87,13 @@ pub struct ResolveArgs {
     pub override_files: Vec<PathBuf>,
 
     /// The package index: a Simple API root URL or a local directory (`<index>/simple`).
-    #[arg(
-        long,
-        short = 'i',
-        value_name = "URL_OR_PATH",
-        default_value = "https://pypi.org/simple"
-    )]
-    pub index_url: String,
+    /// Default: a requirements file's `-i`, else https://pypi.org/simple.
+    #[arg(long, short = 'i', value_name = "URL_OR_PATH")]
+    pub index_url: Option<String>,
+
+    /// Use no index, only --find-links (also from a requirements file).
+    #[arg(long)]
+    pub no_index: bool,
 
     /// Further indexes, after --index-url. The first index that has a project supplies all
     /// of its versions; later indexes are not consulted for it, so a public index cannot
@@ -137,6 +160,19 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "SPEC")]
     pub requires_python: Option<String>,
 
+    /// Allow pre-releases, as pip's --pre (the same as --prerelease allow, which wins).
+    #[arg(long)]
+    pub pre: bool,
+
+    /// Use only wheels for these packages (comma-separated names, `:all:` or `:none:`,
+    /// as pip; applied after a requirements file's, --no-binary values first).
+    #[arg(long, value_name = "NAMES")]
+    pub only_binary: Vec<String>,
+
+    /// Use only source distributions for these packages (as --only-binary).
+    #[arg(long, value_name = "NAMES")]
+    pub no_binary: Vec<String>,
+
     /// When to choose pre-release versions.
     #[arg(long, value_name = "MODE", value_parser = ["disallow", "allow", "if-necessary", "explicit", "if-necessary-or-explicit"])]
     pub prerelease: Option<String>,
@@ -145,8 +181,10 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "MODE", value_parser = ["highest", "lowest", "lowest-direct"])]
     pub resolution: Option<String>,
 
-    /// Ignore files uploaded after this instant (RFC 3339, such as 2024-03-25T00:00:00Z).
-    #[arg(long, value_name = "RFC3339")]
+    /// Ignore files uploaded after this instant: RFC 3339 (2024-03-25T00:00:00Z), a date
+    /// (2024-03-25: files of that day, UTC, are kept) or a span back from now (`7 days`,
+    /// `24 hours`, `P7D`).
+    #[arg(long, value_name = "WHEN")]
     pub exclude_newer: Option<String>,
 
     /// Fail when a universal lock would leave out environments where no version installs

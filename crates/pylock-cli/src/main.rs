@@ -4,6 +4,7 @@
 //! error.
 
 mod args;
+mod inputs;
 mod progress;
 mod resolve;
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use pylock::index::{HttpIndex, HttpOptions};
 use pylock::pep::VersionSpecifiers;
 use pylock::{
-    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Role,
+    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
     Target,
 };
 
@@ -44,9 +44,12 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             "no requirements given: pass REQ arguments or -r FILE",
         ));
     }
-    let (index, index_url) = open_index(args)?;
+    let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
-    let options = options(args)?;
+    let options = options(args, &manifest)?;
+    if args.output != "-" {
+        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    }
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -134,8 +137,8 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
             "no requirements given: pass REQ arguments or -r FILE",
         ));
     }
-    let (index, source) = open_index(r)?;
-    let options = options(r)?;
+    let (index, source) = open_index(r, &manifest)?;
+    let options = options(r, &manifest)?;
     let recorder = pylock::index::RecordingIndex::new(index.as_ref());
     let requires_python = match &r.requires_python {
         Some(spec) => Some(
@@ -209,18 +212,13 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
 }
 
 fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
-    let mut manifest = Manifest::default();
-    let err = |e: pylock::ManifestError| usage(e.to_string());
-    for r in &args.requirements {
-        manifest.add_str(r, Role::Requirement).map_err(err)?;
-    }
-    for (files, role) in [
-        (&args.requirement_files, Role::Requirement),
-        (&args.constraint_files, Role::Constraint),
-        (&args.override_files, Role::Override),
-    ] {
-        for f in files {
-            manifest.add_file(f, role).map_err(err)?;
+    let manifest = crate::inputs::read_manifest(args).map_err(usage)?;
+    if !args.quiet {
+        for w in &manifest.warnings {
+            eprintln!("warning: {w}");
+        }
+        for n in &manifest.notes {
+            eprintln!("note: {n}");
         }
     }
     Ok(manifest)
@@ -228,24 +226,35 @@ fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
 
 /// The index to read: a local directory (`--index-url PATH`), or HTTP(S) indexes with
 /// extra indexes and find-links. Also the index URL to record in the lock (remote only).
-fn open_index(args: &ResolveArgs) -> Result<(Box<dyn Index>, Option<String>), Failure> {
+fn open_index(
+    args: &ResolveArgs,
+    manifest: &Manifest,
+) -> Result<(Box<dyn Index>, Option<String>), Failure> {
+    let plan = crate::inputs::index_plan(args, manifest);
     let remote = |s: &str| s.starts_with("http://") || s.starts_with("https://");
-    if !remote(&args.index_url) {
-        if !args.extra_index_url.is_empty() || !args.find_links.is_empty() {
+    if plan.no_index && plan.find_links.is_empty() {
+        return Err(usage(
+            "--no-index leaves nothing to read packages from: add --find-links",
+        ));
+    }
+    if !plan.no_index && !remote(&plan.index_url) {
+        if !plan.extra_index_urls.is_empty() || !plan.find_links.is_empty() {
             return Err(usage(
                 "--extra-index-url and --find-links need an HTTP(S) --index-url; a local index directory stands alone",
             ));
         }
-        let root = local_index_root(&args.index_url)?;
+        let root = local_index_root(&plan.index_url)?;
         let index = LocalIndex::new(&root).map_err(|e| usage(e.to_string()))?;
         return Ok((Box::new(index), None));
     }
     let mut index_urls = Vec::new();
-    for u in std::iter::once(&args.index_url).chain(&args.extra_index_url) {
+    // `--no-index`: find-links only.
+    let indexes = std::iter::once(&plan.index_url).chain(&plan.extra_index_urls);
+    for u in indexes.filter(|_| !plan.no_index) {
         let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
         index_urls.push(url);
     }
-    let recorded = pylock::index::redact(&index_urls[0]);
+    let recorded = index_urls.first().map(pylock::index::redact);
     let cache_dir = if args.no_cache {
         None
     } else {
@@ -255,7 +264,7 @@ fn open_index(args: &ResolveArgs) -> Result<(Box<dyn Index>, Option<String>), Fa
     };
     let index = HttpIndex::new(HttpOptions {
         index_urls,
-        find_links: args.find_links.clone(),
+        find_links: plan.find_links,
         cache_dir,
         refresh: args.refresh,
         offline: args.offline,
@@ -265,7 +274,7 @@ fn open_index(args: &ResolveArgs) -> Result<(Box<dyn Index>, Option<String>), Fa
     .map_err(|e| usage(e.to_string()))?;
     Ok((
         Box::new(index),
-        Some(recorded.trim_end_matches('/').to_owned()),
+        recorded.map(|r| r.trim_end_matches('/').to_owned()),
     ))
 }
 
@@ -324,11 +333,31 @@ fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
     Ok(baseline)
 }
 
-fn options(args: &ResolveArgs) -> Result<Options, Failure> {
+fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
     let mut options = Options {
         strict: args.strict,
+        binary: manifest.file_options.binary.clone(),
+        hashes: manifest.hashes.clone(),
         ..Options::default()
     };
+    for (values, only) in [(&args.no_binary, false), (&args.only_binary, true)] {
+        for v in values {
+            let applied = if only {
+                options.binary.only_binary(v)
+            } else {
+                options.binary.no_binary(v)
+            };
+            applied.map_err(|e| {
+                usage(format!(
+                    "invalid --{}-binary: {e}",
+                    if only { "only" } else { "no" }
+                ))
+            })?;
+        }
+    }
+    if args.pre || manifest.file_options.pre {
+        options.prerelease = pylock::PrereleaseMode::Allow;
+    }
     if let Some(p) = &args.prerelease {
         options.prerelease = p
             .parse()
@@ -341,8 +370,8 @@ fn options(args: &ResolveArgs) -> Result<Options, Failure> {
     }
     if let Some(t) = &args.exclude_newer {
         options.exclude_newer = Some(
-            t.parse()
-                .map_err(|e| usage(format!("invalid --exclude-newer `{t}`: {e}")))?,
+            pylock::resolve::exclude_newer_cutoff(t, pylock::Timestamp::now())
+                .map_err(|e| usage(format!("invalid --exclude-newer: {e}")))?,
         );
     }
     Ok(options)

@@ -47,3 +47,6 @@ pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryInd
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};
+
+/// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
+pub use jiff::Timestamp;

@@ -1,7 +1,12 @@
 //! PEP 751 locks: the model built from a [`Resolution`], its deterministic TOML writer, and an
 //! atomic file writer.
 
+mod read;
 mod toml_writer;
+
+pub use read::{
+    render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN,
+};
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};

@@ -1,12 +1,18 @@
 //! What to resolve: requirements, constraints and overrides ([`Manifest`]), read from
 //! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
 
+mod options;
+mod pyproject;
 mod requirements_txt;
 mod target;
+pub(crate) mod toml_doc;
 
 use std::path::{Path, PathBuf};
 
+pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
+pub use pyproject::{GroupName, Project, Selection};
 pub use target::{Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
+pub use toml_doc::TomlError;
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 
@@ -32,6 +38,14 @@ pub struct Manifest {
     pub overrides: Vec<Requirement>,
     /// `requires-python` declared by an input (`pyproject.toml`), if any.
     pub requires_python: Option<VersionSpecifiers>,
+    /// Options given in requirements files (`-i`, `--pre`, `--only-binary`, ...).
+    pub file_options: FileOptions,
+    /// Hashes given with requirements (`--hash`), one entry per requirement that has any.
+    pub hashes: Vec<RequirementHashes>,
+    /// Things in the inputs that deserve the user's attention (`file:line: ...`).
+    pub warnings: Vec<String>,
+    /// Things in the inputs that have no effect on a lock (`file:line: ...`).
+    pub notes: Vec<String>,
 }
 
 /// A manifest input that cannot be used, with where it is.
@@ -58,6 +72,25 @@ pub enum ManifestError {
         /// What is wrong.
         message: String,
     },
+    /// A selection (extra, dependency group) that a project does not declare.
+    #[error("{}: {message}", path.display())]
+    Selection {
+        /// The project's `pyproject.toml`.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl From<TomlError> for ManifestError {
+    fn from(e: TomlError) -> Self {
+        Self::Parse {
+            path: e.path,
+            line: e.line,
+            column: e.column,
+            message: e.message,
+        }
+    }
 }
 
 impl Manifest {
@@ -75,9 +108,7 @@ impl Manifest {
             return self.add_pyproject(path, role);
         }
         let mut includes = requirements_txt::Includes::default();
-        requirements_txt::read(path, role, &mut includes, &mut |req, role| {
-            self.push(req, role)
-        })
+        requirements_txt::read(path, role, &mut includes, self)
     }
 
     fn push(&mut self, req: Requirement, role: Role) {
@@ -90,46 +121,23 @@ impl Manifest {
 
     /// `[project] dependencies` and `requires-python` of a `pyproject.toml`.
     fn add_pyproject(&mut self, path: &Path, role: Role) -> Result<(), ManifestError> {
-        #[derive(serde::Deserialize)]
-        struct PyProject {
-            project: Option<Project>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Project {
-            #[serde(default)]
-            dependencies: Vec<toml::Spanned<String>>,
-            #[serde(rename = "requires-python")]
-            requires_python: Option<toml::Spanned<String>>,
-        }
-        let text = requirements_txt::read_text(path)?;
-        let at = |offset: usize, message: String| {
-            let (line, column) = line_col(&text, offset);
-            ManifestError::Parse {
-                path: path.to_owned(),
-                line,
-                column,
-                message,
-            }
-        };
-        let doc: PyProject = toml::from_str(&text)
-            .map_err(|e| at(e.span().map_or(0, |s| s.start), e.message().to_owned()))?;
-        let Some(project) = doc.project else {
-            return Err(at(0, "no [project] table".into()));
-        };
-        for dep in project.dependencies {
-            // +1: the span starts at the opening quote.
-            let (line, column) = line_col(&text, dep.span().start + 1);
-            let req = parse_requirement(dep.get_ref(), path, line, column - 1)?;
+        let project = Project::read(path)?;
+        self.add_project(&project, &Selection::default(), role)
+    }
+
+    /// Add what `selection` installs of `project` in `role`; its `requires-python` becomes
+    /// the manifest's (the last project's wins).
+    pub fn add_project(
+        &mut self,
+        project: &Project,
+        selection: &Selection,
+        role: Role,
+    ) -> Result<(), ManifestError> {
+        for req in project.select(selection)? {
             self.push(req, role);
         }
-        if let Some(rp) = project.requires_python {
-            let spec = crate::pep::parse::specifiers(rp.get_ref()).map_err(|e| {
-                at(
-                    rp.span().start + 1 + e.offset,
-                    format!("invalid requires-python: {e}"),
-                )
-            })?;
-            self.requires_python = Some(spec);
+        if project.requires_python.is_some() {
+            self.requires_python.clone_from(&project.requires_python);
         }
         Ok(())
     }
@@ -141,31 +149,71 @@ impl Manifest {
 }
 
 /// Parse one PEP 508 requirement found at `line`, starting at byte `column0` of that line.
+/// Direct references (URLs, local files and directories) are refused with what they are.
 fn parse_requirement(
     text: &str,
     path: &Path,
     line: usize,
     column0: usize,
 ) -> Result<Requirement, ManifestError> {
+    let unsupported = |message: String| ManifestError::Parse {
+        path: path.to_owned(),
+        line,
+        column: column0 + 1,
+        message,
+    };
+    if let Some(what) = bare_reference(text) {
+        return Err(unsupported(format!(
+            "`{text}`: {what} is not supported: pylock locks packages from indexes and builds nothing (publish it to an index, or list its directory with --find-links)"
+        )));
+    }
     let req = crate::pep::parse::requirement(text).map_err(|e| ManifestError::Parse {
         path: path.to_owned(),
         line,
         column: column0 + e.offset + 1,
         message: e.message,
     })?;
-    if req
-        .version_or_url
-        .as_ref()
-        .is_some_and(|v| matches!(v, pep508_rs::VersionOrUrl::Url(_)))
-    {
-        return Err(ManifestError::Parse {
-            path: path.to_owned(),
-            line,
-            column: column0 + 1,
-            message: format!("`{text}`: direct URL requirements are not supported yet"),
-        });
+    if let Some(pep508_rs::VersionOrUrl::Url(url)) = &req.version_or_url {
+        let what = if url.to_string().starts_with("file:") {
+            "a direct reference to a local file or directory (`name @ file:...`)"
+        } else {
+            "a direct URL reference (`name @ URL`)"
+        };
+        return Err(unsupported(format!(
+            "`{text}`: {what} is not supported yet: pylock locks packages from indexes (list the file's directory with --find-links and require `{} == VERSION` instead)",
+            req.name
+        )));
     }
     Ok(req)
+}
+
+/// What a requirement without a name is, if it is a path or URL: pip accepts these, PEP 508
+/// does not.
+fn bare_reference(text: &str) -> Option<&'static str> {
+    let t = text.trim();
+    let head = t.split([';', ' ']).next().unwrap_or(t);
+    if let Some((before, _)) = head.split_once('@') {
+        if !before.contains([':', '/', '\\']) {
+            return None; // `name@...`: a named reference, for the PEP 508 parser.
+        }
+    }
+    if let Some((scheme, _)) = head.split_once("://") {
+        return Some(if scheme.contains('+') {
+            "a version-control URL (that needs a build)"
+        } else {
+            "a URL requirement without a package name"
+        });
+    }
+    let archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
+        .iter()
+        .any(|ext| head.to_ascii_lowercase().ends_with(ext));
+    if archive {
+        return Some("a local distribution file");
+    }
+    let pathlike = head.starts_with(['.', '/', '~', '\\'])
+        || head.contains(['/', '\\'])
+        || (head.len() > 1 && head.as_bytes()[1] == b':');
+    pathlike.then_some("a local project directory (that needs a build or static metadata)")
 }
 
 /// 1-based line and column of a byte offset.
@@ -212,6 +260,36 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("pyproject.toml:4:"), "{msg}");
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn direct_references_name_what_is_unsupported() {
+        for (text, what) in [
+            (".", "local project directory"),
+            ("./pkg", "local project directory"),
+            ("pkg/x-1.0-py3-none-any.whl", "local distribution file"),
+            ("x-1.0.tar.gz", "local distribution file"),
+            (
+                "https://h/x-1.0.tar.gz",
+                "URL requirement without a package name",
+            ),
+            ("git+https://h/x@v1", "version-control URL"),
+            (
+                "x @ https://h/x-1.0-py3-none-any.whl#sha256=00",
+                "direct URL reference",
+            ),
+            ("x @ file:///tmp/x-1.0.tar.gz", "local file or directory"),
+        ] {
+            let err = Manifest::default()
+                .add_str(text, Role::Requirement)
+                .expect_err(text)
+                .to_string();
+            assert!(err.contains(what), "{text}: {err}");
+            assert!(err.contains(&format!("`{text}`")), "{text}: {err}");
+        }
+        Manifest::default()
+            .add_str("x[a]>=1; python_version > '3'", Role::Requirement)
+            .expect("plain requirement");
     }
 
     #[test]

@@ -1,17 +1,19 @@
-//! pip requirements files: comments, blank lines, `\` continuations, nested `-r` / `-c`.
-//! Every other option is refused with the file and line, never silently ignored.
+//! pip requirements files: comments, blank lines, `\` continuations, nested `-r` / `-c`,
+//! `${VAR}` expansion, pip's file options (`-i`, `--extra-index-url`, `-f`, `--no-index`,
+//! `--pre`, `--only-binary`, `--no-binary`, `--trusted-host`; `--require-hashes`,
+//! `--prefer-binary`, `--use-feature` with a note) and per-requirement `--hash`es. Every other
+//! option is refused with the file, line and option, never silently ignored.
 //!
 //! Files are untrusted (a pull request can change them): each is read up to
 //! [`MAX_FILE_LEN`], includes nest at most [`MAX_INCLUDE_DEPTH`] deep, and a file included
 //! again in the same role is not read again (a chain of files each including the next twice
 //! would otherwise be read an exponential number of times).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use super::{parse_requirement, ManifestError, Role};
-use crate::pep::Requirement;
+use super::{parse_requirement, Manifest, ManifestError, RequirementHashes, Role};
 
 /// The largest requirements file read, in bytes (real ones are kilobytes).
 pub const MAX_FILE_LEN: u64 = 16 * 1024 * 1024;
@@ -26,12 +28,12 @@ pub(super) struct Includes {
     seen: HashSet<(PathBuf, Role)>,
 }
 
-/// Read `path` and hand each requirement to `sink`.
+/// Read `path` and add what it says to `out`.
 pub(super) fn read(
     path: &Path,
     role: Role,
     includes: &mut Includes,
-    sink: &mut dyn FnMut(Requirement, Role),
+    out: &mut Manifest,
 ) -> Result<(), ManifestError> {
     let at_start = |message: String| ManifestError::Parse {
         path: path.to_owned(),
@@ -53,36 +55,228 @@ pub(super) fn read(
         return Ok(());
     }
     includes.stack.push(canonical);
-    let dir = path.parent().unwrap_or(Path::new("."));
-    for (line, column0, content) in logical_lines(&text) {
-        let err = |column: usize, message: String| ManifestError::Parse {
-            path: path.to_owned(),
-            line,
-            column: column0 + column + 1,
-            message,
+    for logical in logical_lines(&text) {
+        let content = expand_env(&logical.text);
+        let line = Line {
+            path,
+            logical: &logical,
         };
         if let Some(rest) = content.strip_prefix('-') {
-            let (option, value) = split_option(rest);
-            let nested = match option {
-                "r" | "-requirement" => role,
-                "c" | "-constraint" => Role::Constraint,
-                _ => {
-                    return Err(err(
-                        0,
-                        format!("unsupported option `-{option}` in a requirements file"),
-                    ))
-                }
-            };
-            if value.is_empty() {
-                return Err(err(0, format!("`-{option}` needs a file name")));
+            if let Some((file, nested)) = option_line(&line, rest, role, out)? {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                read(&dir.join(file), nested, includes, out)?;
             }
-            read(&dir.join(value), nested, includes, sink)?;
             continue;
         }
-        sink(parse_requirement(&content, path, line, column0)?, role);
+        requirement_line(&line, &content, role, out)?;
     }
     includes.stack.pop();
     Ok(())
+}
+
+/// One logical line of a file, for error positions.
+struct Line<'a> {
+    path: &'a Path,
+    logical: &'a Logical,
+}
+
+impl Line<'_> {
+    fn err(&self, offset: usize, message: String) -> ManifestError {
+        let (line, column) = self.logical.position(offset);
+        ManifestError::Parse {
+            path: self.path.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// `file:line`, for notes.
+    fn at(&self) -> String {
+        format!("{}:{}", self.path.display(), self.logical.position(0).0)
+    }
+}
+
+/// Handle an option line (`rest`: after its first `-`). Returns an include to read.
+fn option_line(
+    line: &Line<'_>,
+    rest: &str,
+    role: Role,
+    out: &mut Manifest,
+) -> Result<Option<(String, Role)>, ManifestError> {
+    let (option, value) = split_option(rest);
+    let named = format!("-{option}");
+    let needs_value = |v: &str| {
+        if v.is_empty() {
+            Err(line.err(0, format!("`{named}` needs a value")))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
+    let no_value = || {
+        if value.is_empty() {
+            Ok(())
+        } else {
+            Err(line.err(0, format!("`{named}` takes no value (got `{value}`)")))
+        }
+    };
+    let opts = &mut out.file_options;
+    match option {
+        "r" | "-requirement" => return Ok(Some((needs_value(value)?, role))),
+        "c" | "-constraint" => return Ok(Some((needs_value(value)?, Role::Constraint))),
+        "e" | "-editable" => {
+            return Err(line.err(
+                0,
+                format!(
+                    "`{named} {value}`: editable installs of local projects are not supported (pylock locks packages from indexes; it does not build or read local projects yet)"
+                ),
+            ))
+        }
+        "i" | "-index-url" => opts.index_url = Some(near_file(line.path, &needs_value(value)?)),
+        "-extra-index-url" => opts.extra_index_urls.push(needs_value(value)?),
+        "f" | "-find-links" => opts.find_links.push(near_file(line.path, &needs_value(value)?)),
+        "-no-index" => {
+            no_value()?;
+            opts.no_index = true;
+        }
+        "-pre" => {
+            no_value()?;
+            opts.pre = true;
+        }
+        "-only-binary" | "-no-binary" => {
+            let v = needs_value(value)?;
+            let result = if option == "-only-binary" {
+                opts.binary.only_binary(&v)
+            } else {
+                opts.binary.no_binary(&v)
+            };
+            result.map_err(|m| line.err(0, format!("`{named}`: {m}")))?;
+        }
+        "-trusted-host" => {
+            opts.trusted_hosts.push(needs_value(value)?);
+            out.warnings.push(format!(
+                "{}: `--trusted-host {value}` is ignored: pylock always verifies TLS certificates",
+                line.at()
+            ));
+        }
+        "-require-hashes" | "-prefer-binary" | "-use-feature" => out.notes.push(format!(
+            "{}: `{named}` has no meaning for a lock and is ignored",
+            line.at()
+        )),
+        _ => {
+            return Err(line.err(
+                0,
+                format!("unsupported option `{named}` in a requirements file"),
+            ))
+        }
+    }
+    Ok(None)
+}
+
+/// A requirement with its `--hash` options, if any.
+fn requirement_line(
+    line: &Line<'_>,
+    content: &str,
+    role: Role,
+    out: &mut Manifest,
+) -> Result<(), ManifestError> {
+    // pip: the requirement ends at the first word that starts with `-`.
+    let split = content
+        .match_indices(char::is_whitespace)
+        .map(|(i, _)| i + 1)
+        .find(|&i| content[i..].starts_with('-'))
+        .unwrap_or(content.len());
+    let requirement_text = content[..split].trim_end();
+    let (l, c) = line.logical.position(0);
+    let req = parse_requirement(requirement_text, line.path, l, c - 1)?;
+    let mut hashes = BTreeSet::new();
+    let mut words = content[split..].split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        let offset = content[split..].find(word).map_or(split, |o| o + split);
+        let value = if let Some(v) = word.strip_prefix("--hash=") {
+            v
+        } else if word == "--hash" {
+            words.next().unwrap_or("")
+        } else {
+            return Err(line.err(
+                offset,
+                format!("unsupported option `{word}` after a requirement (only --hash is)"),
+            ));
+        };
+        hashes.insert(parse_hash(value).map_err(|m| line.err(offset, m))?);
+    }
+    if !hashes.is_empty() {
+        out.hashes.push(RequirementHashes {
+            name: req.name.clone(),
+            requirement: format!("{requirement_text} ({})", line.at()),
+            sha256: hashes,
+        });
+    }
+    out.push(req, role);
+    Ok(())
+}
+
+/// `sha256:<64 hex digits>` → the lowercase digest.
+fn parse_hash(value: &str) -> Result<String, String> {
+    let Some((algorithm, digest)) = value.split_once(':') else {
+        return Err(format!("`--hash={value}` is not ALGORITHM:DIGEST"));
+    };
+    if algorithm != "sha256" {
+        return Err(format!(
+            "`--hash={value}`: only sha256 hashes are supported (indexes publish sha256)"
+        ));
+    }
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "`--hash={value}` is not a sha256 digest (64 hex digits)"
+        ));
+    }
+    Ok(digest.to_ascii_lowercase())
+}
+
+/// A relative path that exists next to the requirements file is taken relative to it, as
+/// pip does for `--find-links` (URLs and other values are kept as written).
+fn near_file(file: &Path, value: &str) -> String {
+    if value.contains("://") || Path::new(value).is_absolute() {
+        return value.to_owned();
+    }
+    let beside = file.parent().unwrap_or(Path::new(".")).join(value);
+    if beside.exists() {
+        beside.to_string_lossy().into_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+/// pip's environment variable expansion: `${NAME}` with NAME of uppercase ASCII letters,
+/// digits and `_`, replaced when the variable is set, kept as written otherwise.
+fn expand_env(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let name_len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+            .count();
+        let name = &after[..name_len];
+        match (name_len > 0 && after[name_len..].starts_with('}'))
+            .then(|| std::env::var(name).ok())
+            .flatten()
+        {
+            Some(value) => {
+                out.push_str(&value);
+                rest = &after[name_len + 1..];
+            }
+            None => {
+                out.push_str("${");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The text of `path` (a requirements or pyproject file), at most [`MAX_FILE_LEN`] bytes of
@@ -115,11 +309,31 @@ fn split_option(rest: &str) -> (&str, &str) {
     (option, value.trim_start_matches(['=', ' ', '\t']).trim())
 }
 
-/// Logical lines: continuations joined, comments and blank lines dropped. Each comes with its
-/// 1-based starting line and the byte column where its content starts.
-fn logical_lines(text: &str) -> Vec<(usize, usize, String)> {
+/// One logical line: continuations joined, with where each piece came from.
+struct Logical {
+    text: String,
+    /// (offset in `text`, 1-based line, 0-based byte column) of each physical piece.
+    pieces: Vec<(usize, usize, usize)>,
+}
+
+impl Logical {
+    /// 1-based line and column of a byte offset in the text.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let (start, line, column0) = self
+            .pieces
+            .iter()
+            .rev()
+            .find(|(start, _, _)| *start <= offset)
+            .copied()
+            .unwrap_or((0, 1, 0));
+        (line, column0 + offset - start + 1)
+    }
+}
+
+/// Logical lines: continuations joined, comments and blank lines dropped.
+fn logical_lines(text: &str) -> Vec<Logical> {
     let mut out = Vec::new();
-    let mut current: Option<(usize, usize, String)> = None;
+    let mut current: Option<Logical> = None;
     for (i, raw) in text.lines().enumerate() {
         let line = strip_comment(raw);
         let (body, continues) = match line.strip_suffix('\\') {
@@ -127,26 +341,27 @@ fn logical_lines(text: &str) -> Vec<(usize, usize, String)> {
             None => (line, false),
         };
         match current.as_mut() {
-            Some((_, _, acc)) => acc.push_str(body),
+            Some(acc) => {
+                acc.pieces.push((acc.text.len(), i + 1, 0));
+                acc.text.push_str(body);
+            }
             None => {
                 let indent = body.len() - body.trim_start().len();
-                current = Some((i + 1, indent, body.trim_start().to_owned()));
+                current = Some(Logical {
+                    text: body.trim_start().to_owned(),
+                    pieces: vec![(0, i + 1, indent)],
+                });
             }
         }
         if !continues {
-            if let Some((l, c, acc)) = current.take() {
-                let trimmed = acc.trim_end();
-                if !trimmed.is_empty() {
-                    out.push((l, c, trimmed.to_owned()));
-                }
-            }
+            out.extend(current.take());
         }
     }
-    if let Some((l, c, acc)) = current {
-        if !acc.trim().is_empty() {
-            out.push((l, c, acc.trim_end().to_owned()));
-        }
-    }
+    out.extend(current);
+    out.retain_mut(|l| {
+        l.text.truncate(l.text.trim_end().len());
+        !l.text.is_empty()
+    });
     out
 }
 
@@ -162,124 +377,4 @@ fn strip_comment(line: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::manifest::Manifest;
-
-    struct TempDir(PathBuf);
-    impl TempDir {
-        fn new(tag: &str) -> Self {
-            let p = std::env::temp_dir().join(format!("pylock-req-{tag}-{}", std::process::id()));
-            std::fs::create_dir_all(&p).expect("mkdir");
-            Self(p)
-        }
-        fn file(&self, name: &str, body: &str) -> PathBuf {
-            let p = self.0.join(name);
-            std::fs::write(&p, body).expect("write");
-            p
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            std::fs::remove_dir_all(&self.0).ok();
-        }
-    }
-
-    #[test]
-    fn comments_continuations_and_nesting() {
-        let d = TempDir::new("nest");
-        d.file("base.txt", "six  # trailing comment\n-c constraints.txt\n");
-        d.file("constraints.txt", "six<2\n");
-        let top = d.file(
-            "req.in",
-            "# comment\n\nrequests[socks] \\\n  >=2.0 ; python_version >= '3.8'\n-r base.txt\n--requirement=base.txt\n",
-        );
-        let mut m = Manifest::default();
-        m.add_file(&top, Role::Requirement).expect("reads");
-        let reqs: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            reqs,
-            ["requests[socks]>=2.0 ; python_full_version >= '3.8'", "six",]
-        );
-        // base.txt is read once; its `-c` once too.
-        assert_eq!(m.constraints.len(), 1);
-    }
-
-    #[test]
-    fn unsupported_option_names_file_and_line() {
-        let d = TempDir::new("opt");
-        let p = d.file("req.in", "a\n\n  --index-url https://x\n");
-        let err = Manifest::default()
-            .add_file(&p, Role::Requirement)
-            .expect_err("refused");
-        let msg = err.to_string();
-        assert!(
-            msg.ends_with("req.in:3:3: unsupported option `--index-url` in a requirements file"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn bad_requirement_names_line_and_column() {
-        let d = TempDir::new("bad");
-        let p = d.file("req.in", "a\nb >== 1\n");
-        let msg = Manifest::default()
-            .add_file(&p, Role::Requirement)
-            .expect_err("bad")
-            .to_string();
-        assert!(msg.contains("req.in:2:"), "{msg}");
-    }
-
-    #[test]
-    fn include_cycle_is_an_error() {
-        let d = TempDir::new("cycle");
-        let p = d.file("a.txt", "-r b.txt\n");
-        d.file("b.txt", "-r a.txt\n");
-        let msg = Manifest::default()
-            .add_file(&p, Role::Requirement)
-            .expect_err("cycle")
-            .to_string();
-        assert!(msg.contains("includes itself"), "{msg}");
-    }
-
-    #[test]
-    fn deep_and_repeated_includes_are_bounded() {
-        let d = TempDir::new("deep");
-        // Each file includes the next twice: 2^40 reads without deduplication.
-        for i in 0..40 {
-            d.file(
-                &format!("{i}.txt"),
-                &format!("a{i}\n-r {0}.txt\n-r {0}.txt\n", i + 1),
-            );
-        }
-        d.file("40.txt", "end\n");
-        let mut m = Manifest::default();
-        m.add_file(&d.0.join("0.txt"), Role::Requirement)
-            .expect("reads");
-        assert_eq!(m.requirements.len(), 41);
-
-        for i in 0..100 {
-            d.file(&format!("c{i}.txt"), &format!("-r c{}.txt\n", i + 1));
-        }
-        d.file("c100.txt", "a\n");
-        let msg = Manifest::default()
-            .add_file(&d.0.join("c0.txt"), Role::Requirement)
-            .expect_err("too deep")
-            .to_string();
-        assert!(
-            msg.contains("c64.txt:1:1: -r/-c includes nest more than 64 deep"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn missing_file_is_an_error() {
-        let d = TempDir::new("missing");
-        let p = d.file("a.txt", "-r nope.txt\n");
-        let msg = Manifest::default()
-            .add_file(&p, Role::Requirement)
-            .expect_err("missing")
-            .to_string();
-        assert!(msg.contains("nope.txt"), "{msg}");
-    }
-}
+mod tests;

@@ -1,14 +1,14 @@
 //! The versions of a project as one target sees them: which files install there and, for a
 //! version with none, why not. Computed once per project page and cached.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use crate::index::{DistFile, DistKind, ProjectPage};
-use crate::manifest::Tags;
+use crate::manifest::{BinaryPolicy, RequirementHashes, Tags};
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 
 /// Why a version cannot be installed in the target, ordered from least to most specific:
@@ -23,6 +23,10 @@ pub enum Unusable {
     RequiresPython(VersionSpecifiers),
     /// No wheel fits the target and there is no sdist.
     NoCompatibleFile,
+    /// The files it has are of a format `--only-binary` / `--no-binary` excludes.
+    Format(&'static str),
+    /// No file has a hash the requirement named here lists.
+    Hash(String),
 }
 
 impl fmt::Display for Unusable {
@@ -34,6 +38,10 @@ impl fmt::Display for Unusable {
             Self::NoCompatibleFile => f.write_str(
                 "has no wheel for the target platform and Python and no source distribution",
             ),
+            Self::Format(option) => write!(f, "has no file of a format {option} allows"),
+            Self::Hash(requirement) => {
+                write!(f, "has no file with a hash given by `{requirement}`")
+            }
         }
     }
 }
@@ -84,10 +92,46 @@ pub struct FileFilter<'a> {
     pub exclude_newer: Option<Timestamp>,
     /// Versions whose yanked files are allowed (pinned by a root requirement).
     pub allowed_yanks: &'a HashSet<(PackageName, Version)>,
+    /// `--only-binary` / `--no-binary`.
+    pub binary: &'a BinaryPolicy,
+    /// Per package: the allowed sha256 digests and the requirement that gave them.
+    pub hashes: &'a HashMap<PackageName, (BTreeSet<String>, String)>,
+}
+
+/// The hashes each package must have: per package, the intersection of what each
+/// requirement on it lists, with the requirements named for errors.
+pub fn required_hashes(
+    hashes: &[RequirementHashes],
+) -> HashMap<PackageName, (BTreeSet<String>, String)> {
+    let mut out: HashMap<PackageName, (BTreeSet<String>, String)> = HashMap::new();
+    for h in hashes {
+        match out.get_mut(&h.name) {
+            Some((allowed, named)) => {
+                allowed.retain(|d| h.sha256.contains(d));
+                named.push_str("` and `");
+                named.push_str(&h.requirement);
+            }
+            None => {
+                out.insert(h.name.clone(), (h.sha256.clone(), h.requirement.clone()));
+            }
+        }
+    }
+    out
 }
 
 impl FileFilter<'_> {
     fn check(&self, name: &PackageName, file: &DistFile) -> Result<(), Unusable> {
+        if let Some((allowed, requirement)) = self.hashes.get(name) {
+            if !file.sha256.as_ref().is_some_and(|h| allowed.contains(h)) {
+                return Err(Unusable::Hash(requirement.clone()));
+            }
+        }
+        if file.is_wheel() && !self.binary.allows_wheel(name) {
+            return Err(Unusable::Format("--no-binary"));
+        }
+        if !file.is_wheel() && !self.binary.allows_sdist(name) {
+            return Err(Unusable::Format("--only-binary"));
+        }
         if let Some(cutoff) = self.exclude_newer {
             if file.upload_time.is_none_or(|t| t > cutoff) {
                 return Err(Unusable::TooNew);

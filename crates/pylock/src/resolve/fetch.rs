@@ -3,14 +3,16 @@
 //! metadata of the version each is likely to get) are queued for worker threads, so the solver
 //! rarely waits on a request it could have started earlier.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use jiff::Timestamp;
 
+pub use super::candidates::required_hashes;
 use super::candidates::{Candidate, Candidates, FileFilter};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
+use crate::manifest::BinaryPolicy;
 use crate::manifest::Tags;
 use crate::pep::{
     requirement_range, restrict_extras, MarkerEnvironment, PackageName, Range, Version,
@@ -30,6 +32,15 @@ pub struct FilterSpec {
     /// The target's marker values (single-environment targets): which dependencies to
     /// prefetch.
     pub env: Option<MarkerEnvironment>,
+}
+
+/// The user's restrictions on files, beside the target's: formats and hashes.
+#[derive(Default)]
+pub struct FilePolicy {
+    /// `--only-binary` / `--no-binary`.
+    pub binary: BinaryPolicy,
+    /// Required hashes per package (see [`required_hashes`]).
+    pub hashes: HashMap<PackageName, (BTreeSet<String>, String)>,
 }
 
 enum Slot<T> {
@@ -132,6 +143,7 @@ type MetadataSlots = HashMap<(PackageName, Version), Slot<Arc<CoreMetadata>>>;
 pub struct Fetcher<'a> {
     index: &'a dyn Index,
     filter: FilterSpec,
+    policy: FilePolicy,
     pages: Mutex<HashMap<PackageName, Slot<Page>>>,
     pages_ready: Condvar,
     metadata: Mutex<MetadataSlots>,
@@ -151,6 +163,7 @@ impl<'a> Fetcher<'a> {
         Self {
             index,
             filter,
+            policy: FilePolicy::default(),
             pages: Mutex::new(HashMap::new()),
             pages_ready: Condvar::new(),
             metadata: Mutex::new(HashMap::new()),
@@ -163,6 +176,11 @@ impl<'a> Fetcher<'a> {
             unbuilt: Mutex::new(BTreeMap::new()),
             file_metadata: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The same store, also applying the user's file `policy`.
+    pub fn with_policy(self, policy: FilePolicy) -> Self {
+        Self { policy, ..self }
     }
 
     fn build(&self, name: &PackageName) -> Result<Page, IndexError> {
@@ -179,6 +197,8 @@ impl<'a> Fetcher<'a> {
             tags: self.filter.tags.as_ref(),
             exclude_newer: self.filter.exclude_newer,
             allowed_yanks: &self.filter.allowed_yanks,
+            binary: &self.policy.binary,
+            hashes: &self.policy.hashes,
         };
         Ok(page.map(|p| Arc::new(Candidates::new(p, &filter))))
     }

@@ -17,14 +17,14 @@ mod universal;
 
 pub use candidates::Unusable;
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
-pub use options::{InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
 use std::collections::BTreeSet;
 
 use crate::pep::{PackageName, Version, VersionSpecifiers};
-use fetch::{Fetcher, FilterSpec};
+use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use provider::{Pkg, Preferences};
 use scope::Scope;
@@ -107,7 +107,10 @@ pub fn resolve(
             env: None,
         },
     };
-    let fetcher = Fetcher::new(index, filter);
+    let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
+        binary: options.binary.clone(),
+        hashes: required_hashes(&options.hashes),
+    });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every

@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::manifest::{BinaryPolicy, RequirementHashes};
+
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum PrereleaseMode {
@@ -48,6 +50,14 @@ pub struct Options {
     /// Fail instead of leaving out of a universal lock the environments where no version
     /// installs (above a Requires-Python cap, or without a file for the platform).
     pub strict: bool,
+    /// Which formats may be used per package (`--only-binary` / `--no-binary`): a version
+    /// with no allowed file is not a candidate.
+    pub binary: BinaryPolicy,
+    /// Hashes required by requirements (pip's hash-checking mode): for each package named
+    /// here only files whose sha256 is listed (in every entry on that package) are
+    /// candidates, and a version left without a file is not one. Packages not named are
+    /// not checked. Usually [`Manifest::hashes`](crate::Manifest::hashes).
+    pub hashes: Vec<RequirementHashes>,
 }
 
 /// An option value that does not parse.
@@ -103,5 +113,65 @@ impl FromStr for ResolutionMode {
                 })
             }
         })
+    }
+}
+
+/// The cutoff an `--exclude-newer` value means, as uv reads it: an RFC 3339 instant
+/// (`2024-03-25T00:00:00Z`); a date (`2024-03-25`: files uploaded that day, in UTC, are
+/// kept, so the cutoff is the next midnight UTC — uv uses the local time zone, pylock UTC so
+/// that the same command gives the same lock everywhere); or a span back from `now`, friendly
+/// (`7 days`, `24 hours`, `1 week`) or ISO 8601 (`P7D`, `PT24H`), days being 24 hours and
+/// months and years refused.
+pub fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, InvalidOption> {
+    let invalid = || {
+        InvalidOption {
+        value: text.to_owned(),
+        expected: "an RFC 3339 instant (2024-03-25T00:00:00Z), a date (2024-03-25) or a span (7 days, P7D)",
+    }
+    };
+    let text = text.trim();
+    if let Ok(t) = text.parse::<Timestamp>() {
+        return Ok(t);
+    }
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        return date
+            .tomorrow()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+            .map(|z| z.timestamp())
+            .map_err(|_| invalid());
+    }
+    let span: jiff::Span = text.parse().map_err(|_| invalid())?;
+    if span.get_years() != 0 || span.get_months() != 0 || span.is_negative() {
+        return Err(invalid());
+    }
+    let duration = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|_| invalid())?;
+    now.checked_sub(duration).map_err(|_| invalid())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_newer_takes_instants_dates_and_spans() {
+        let now: Timestamp = "2026-11-26T12:00:00Z".parse().expect("ts");
+        let at = |s: &str| exclude_newer_cutoff(s, now).map(|t| t.to_string());
+        assert_eq!(
+            at("2024-03-25T10:00:00Z").ok().as_deref(),
+            Some("2024-03-25T10:00:00Z")
+        );
+        assert_eq!(
+            at("2024-03-25").ok().as_deref(),
+            Some("2024-03-26T00:00:00Z")
+        );
+        assert_eq!(at("7 days").ok().as_deref(), Some("2026-11-19T12:00:00Z"));
+        assert_eq!(at("P7D").ok().as_deref(), Some("2026-11-19T12:00:00Z"));
+        assert_eq!(at("1 week").ok().as_deref(), Some("2026-11-19T12:00:00Z"));
+        assert_eq!(at("PT24H").ok().as_deref(), Some("2026-11-25T12:00:00Z"));
+        for bad in ["1 month", "P1Y", "yesterday", "", "-7 days"] {
+            assert!(at(bad).is_err(), "{bad}");
+        }
     }
 }

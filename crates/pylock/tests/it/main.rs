@@ -10,6 +10,7 @@ mod honest_fixtures;
 mod honest_more;
 mod hostile;
 mod http;
+mod inputs;
 mod interop;
 mod live;
 mod pep440;

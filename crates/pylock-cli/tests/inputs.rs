@@ -1,0 +1,338 @@
+//! `pylock resolve` inputs: projects with extras and groups, requirements files with pip's
+//! options, `--exclude-newer` forms, and the output path checked before the resolve.
+
+#![allow(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn index() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/packse/example-toml/index")
+        .canonicalize()
+        .expect("fixture")
+        .display()
+        .to_string()
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-cli-in-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn pylock(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(dir)
+        .args([
+            "resolve",
+            "--python-version",
+            "3.12",
+            "--python-platform",
+            "linux",
+        ])
+        .args(args)
+        .output()
+        .expect("pylock runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// `name==version` of every locked package.
+fn locked(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("lock written");
+    let lock: toml::Value = toml::from_str(&text).expect("TOML");
+    lock["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}=={}",
+                p["name"].as_str().unwrap_or(""),
+                p["version"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+const PROJECT: &str = "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = []\n\n[project.optional-dependencies]\nx = [\"a\"]\n\n[dependency-groups]\nG = [\"b<2\"]\n";
+
+#[test]
+fn positional_project_with_extras_and_groups() {
+    let dir = tempdir("project");
+    std::fs::write(dir.join("pyproject.toml"), PROJECT).expect("write");
+    let idx = index();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--index-url", &idx, "-o", "-"];
+        args.extend(extra);
+        pylock(&dir, &args)
+    };
+    let out = run(&["pyproject.toml", "--extra", "x"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("name = \"a\"") && text.contains("name = \"b\""),
+        "{text}"
+    );
+    assert!(!text.contains("pyproject"), "{text}");
+
+    // A directory means its project; groups by name or pip's PATH:NAME.
+    for args in [
+        &[".", "--group", "g"][..],
+        &["--group", "pyproject.toml:g"][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            text.contains("version = \"1.0.0\"") && !text.contains("name = \"a\""),
+            "{text}"
+        );
+    }
+    // Nothing selected: the project has no dependencies.
+    let out = run(&["pyproject.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["pyproject.toml", "--extra", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no extra named `nope`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["missing/pyproject.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no such file"), "{}", stderr(&out));
+    let out = run(&["a", "--extra", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("pass a pyproject.toml"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn requirements_file_options_apply() {
+    let dir = tempdir("fileopts");
+    std::fs::write(
+        dir.join("requirements.txt"),
+        format!(
+            "-i {}\n--only-binary :all:\n--trusted-host example.org\n--prefer-binary\na\n",
+            index()
+        ),
+    )
+    .expect("write");
+    let out = pylock(&dir, &["-r", "requirements.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: ") && err.contains("--trusted-host"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: ") && err.contains("--prefer-binary"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
+    assert!(!text.contains("[packages.sdist]"), "{text}");
+    assert_eq!(locked(&dir.join("pylock.toml")), ["a==1.0.0", "b==2.0.0"]);
+
+    // The command line's flags: --no-binary a, --no-index with find-links.
+    let files = format!("{}/files", index());
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--no-index",
+            "-f",
+            &files,
+            "--no-binary",
+            "a",
+            "-o",
+            "nb/pylock.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text =
+        std::fs::read_to_string(dir.join("nb/pylock.toml")).expect("lock in a new directory");
+    assert!(
+        text.contains("a-1.0.0.tar.gz") && !text.contains("a-1.0.0-py3"),
+        "{text}"
+    );
+    let out = pylock(&dir, &["a", "--no-index"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--find-links"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn exclude_newer_takes_dates_and_spans() {
+    let dir = tempdir("newer");
+    let idx = index();
+    // The fixture's files were uploaded at 2024-03-24T00:00:00Z: a date keeps its whole day.
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "2024-03-24",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "2024-03-22",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--exclude-newer",
+            "7 days",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = pylock(
+        &dir,
+        &["a", "--index-url", &idx, "--exclude-newer", "1 month"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn unwritable_output_fails_before_the_resolve() {
+    let dir = tempdir("unwritable");
+    std::fs::write(dir.join("file"), "").expect("write");
+    // `nonexistent-package` has no solution (exit 1) if the resolve ran first.
+    let out = pylock(
+        &dir,
+        &[
+            "nonexistent-package",
+            "--index-url",
+            &index(),
+            "-o",
+            "file/pylock.toml",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("file"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn hash_mismatch_names_the_requirement_and_only_binary_flag_applies() {
+    let dir = tempdir("hashes");
+    let zeros = "0".repeat(64);
+    std::fs::write(
+        dir.join("requirements.txt"),
+        format!("a==1.0.0 \\\n    --hash=sha256:{zeros}\n"),
+    )
+    .expect("write");
+    let idx = index();
+    let out = pylock(&dir, &["requirements.txt", "--index-url", &idx]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no file with a hash given by `a==1.0.0 ("),
+        "{}",
+        stderr(&out)
+    );
+    let out = pylock(
+        &dir,
+        &[
+            "a",
+            "--index-url",
+            &idx,
+            "--only-binary",
+            ":all:",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains(".tar.gz"), "{text}");
+    let out = pylock(&dir, &["a", "--index-url", &idx, "--only-binary", "-x"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every option pip allows in a requirements file, in one file (remote indexes named but
+/// unused: `--no-index` leaves the find-links directory, given through `${VAR}`).
+const EVERY_OPTION: &str = "-i https://pypi.invalid/simple
+--index-url=https://pypi.invalid/simple
+--extra-index-url https://extra.invalid/simple
+--no-index
+-f ${PYLOCK_TEST_FIND_LINKS}
+--pre
+--only-binary :none:
+--no-binary b
+--prefer-binary
+--require-hashes
+--trusted-host pypi.invalid
+--use-feature=truststore
+-c constraints.txt
+a==1.0.0 \\
+    --hash=sha256:3a5ae429f951ccb2a1e22b2c6fcf7a199dab9ced1f4978018cd68d2b27ed5df4 \\
+    --hash=sha256:075f30fc5bf4520964c0a0a8b253c01c69972790b62f8260b9cf845f03fd8a38
+    # via -r requirements.txt
+";
+
+#[test]
+fn a_file_with_every_option_resolves() {
+    let dir = tempdir("every");
+    std::fs::write(dir.join("requirements.txt"), EVERY_OPTION).expect("write");
+    std::fs::write(dir.join("constraints.txt"), "b<3\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(&dir)
+        .env("PYLOCK_TEST_FIND_LINKS", format!("{}/files", index()))
+        .args([
+            "resolve",
+            "--python-version",
+            "3.12",
+            "--python-platform",
+            "linux",
+        ])
+        .args(["-r", "requirements.txt", "--no-cache", "-o", "-"])
+        .output()
+        .expect("pylock runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("a-1.0.0.tar.gz") && text.contains("a-1.0.0-py3-none-any.whl"),
+        "{text}"
+    );
+    // b: below the constraint, and only its sdist (--no-binary b).
+    assert!(
+        text.contains("b-2.0.0.tar.gz") && !text.contains("b-2.0.0-py3"),
+        "{text}"
+    );
+    assert_eq!(
+        stderr(&out).matches("note: ").count(),
+        3,
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

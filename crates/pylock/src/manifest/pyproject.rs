@@ -1,0 +1,483 @@
+//! `pyproject.toml` as a project: `[project]` dependencies, `requires-python`, extras
+//! (`[project.optional-dependencies]`) and PEP 735 dependency groups (`[dependency-groups]`,
+//! with `{include-group = "..."}`), plus a [`Selection`] that turns it into the requirements of
+//! one single-use resolve. A multi-use lock can read every extra and group from [`Project`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::toml_doc::{key, Doc, TomlError, Value};
+use super::{parse_requirement, ManifestError};
+use crate::pep::{ExtraName, PackageName, Requirement, VersionSpecifiers};
+
+/// A dependency group name, normalized as PEP 735 says (as package names are: lowercase, runs
+/// of `-`, `_`, `.` as one `-`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupName(String);
+
+impl FromStr for GroupName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let name: PackageName = crate::pep::parse::value(s)
+            .map_err(|_| format!("`{s}` is not a valid dependency group name"))?;
+        Ok(Self(name.to_string()))
+    }
+}
+
+impl fmt::Display for GroupName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for GroupName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a `pyproject.toml` declares.
+#[derive(Clone, Debug, Default)]
+pub struct Project {
+    /// The file read.
+    pub path: PathBuf,
+    /// `[project] name`, if there is a `[project]` table.
+    pub name: Option<PackageName>,
+    /// `[project] requires-python`.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// `[project] dependencies`.
+    pub dependencies: Vec<Requirement>,
+    /// `[project.optional-dependencies]`, by normalized extra name.
+    pub extras: BTreeMap<ExtraName, Vec<Requirement>>,
+    /// `[dependency-groups]`, by normalized group name, includes expanded in place.
+    pub groups: BTreeMap<GroupName, Vec<Requirement>>,
+}
+
+/// Which parts of a project a single-use resolve installs (as `uv pip compile` /
+/// `uv sync` select them).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// Extras to add (`--extra`).
+    pub extras: Vec<ExtraName>,
+    /// Every extra (`--all-extras`).
+    pub all_extras: bool,
+    /// Groups to add to the project's dependencies (`--group`).
+    pub groups: Vec<GroupName>,
+    /// Every group (`--all-groups`).
+    pub all_groups: bool,
+    /// Groups to install instead of the project's dependencies and extras (`--only-group`).
+    pub only_groups: Vec<GroupName>,
+}
+
+impl Project {
+    /// Read a `pyproject.toml`.
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
+        let text = super::requirements_txt::read_text(path)?;
+        Ok(read_doc(&Doc::parse(path, &text)?)?)
+    }
+
+    /// The requirements `selection` installs. An extra or group the project does not
+    /// declare is an error naming it. Requirements on the project itself (`app[gpu]` in an
+    /// extra or group) are replaced by the extras they name.
+    pub fn select(&self, selection: &Selection) -> Result<Vec<Requirement>, ManifestError> {
+        let unknown =
+            |what: &str, name: &dyn fmt::Display, known: Vec<String>| ManifestError::Selection {
+                path: self.path.clone(),
+                message: format!(
+                    "no {what} named `{name}` (it declares: {})",
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            };
+        let mut out = Vec::new();
+        for g in selection.groups.iter().chain(&selection.only_groups) {
+            if !self.groups.contains_key(g) {
+                let known = self.groups.keys().map(ToString::to_string).collect();
+                return Err(unknown("dependency group", g, known));
+            }
+        }
+        if selection.only_groups.is_empty() {
+            let mut extras: BTreeSet<&ExtraName> = selection.extras.iter().collect();
+            if selection.all_extras {
+                extras.extend(self.extras.keys());
+            }
+            for e in &extras {
+                if !self.extras.contains_key(*e) {
+                    let known = self.extras.keys().map(ToString::to_string).collect();
+                    return Err(unknown("extra", e, known));
+                }
+            }
+            out.extend(self.dependencies.iter().cloned());
+            for e in extras {
+                out.extend(self.extras[e].iter().cloned());
+            }
+        }
+        let groups: BTreeSet<&GroupName> = if selection.all_groups {
+            self.groups.keys().collect()
+        } else {
+            selection
+                .groups
+                .iter()
+                .chain(&selection.only_groups)
+                .collect()
+        };
+        for g in groups {
+            out.extend(self.groups[g].iter().cloned());
+        }
+        Ok(self.expand_self(out, selection.only_groups.is_empty()))
+    }
+
+    /// Replace requirements on the project itself (`app`, `app[gpu]`) by its dependencies
+    /// (unless already included without a marker) and the extras they name.
+    fn expand_self(&self, requirements: Vec<Requirement>, base_included: bool) -> Vec<Requirement> {
+        let Some(name) = &self.name else {
+            return requirements;
+        };
+        let mut out = Vec::new();
+        let mut seen = BTreeSet::new();
+        let mut base_done = base_included;
+        let mut todo: Vec<Requirement> = requirements.into_iter().rev().collect();
+        while let Some(req) = todo.pop() {
+            if &req.name != name {
+                out.push(req);
+                continue;
+            }
+            let marker = req.marker.try_to_string();
+            let mut parts: Vec<&Vec<Requirement>> = Vec::new();
+            if !base_done && seen.insert((None, marker.clone())) {
+                base_done = marker.is_none();
+                parts.push(&self.dependencies);
+            }
+            for extra in &req.extras {
+                if seen.insert((Some(extra.clone()), marker.clone())) {
+                    parts.extend(self.extras.get(extra));
+                }
+            }
+            for r in parts.into_iter().rev().flat_map(|p| p.iter().rev()) {
+                let mut r = r.clone();
+                r.marker.and(req.marker.clone());
+                todo.push(r);
+            }
+        }
+        out
+    }
+}
+
+fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
+    let mut project = Project {
+        path: doc.path.to_owned(),
+        ..Project::default()
+    };
+    let table = doc.root.get("project");
+    let groups = doc.root.get("dependency-groups");
+    if table.is_none() && groups.is_none() {
+        return Err(doc.err_at(0, "no [project] or [dependency-groups] table"));
+    }
+    if let Some(table) = table {
+        let table = doc.table(table, "[project]")?;
+        if let Some((name, span)) = doc.opt_string(table, "name")? {
+            let parsed = crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?;
+            project.name = Some(parsed);
+        }
+        if let Some((spec, span)) = doc.opt_string(table, "requires-python")? {
+            let parsed = crate::pep::parse::specifiers(spec).map_err(|e| {
+                doc.err_at(
+                    span.start + 1 + e.offset,
+                    format!("invalid requires-python: {e}"),
+                )
+            })?;
+            project.requires_python = Some(parsed);
+        }
+        project.dependencies = requirements(doc, doc.opt_strings(table, "dependencies")?)?;
+        if let Some(extras) = table.get("optional-dependencies") {
+            for (k, v) in doc.table(extras, "[project.optional-dependencies]")? {
+                let extra: ExtraName = crate::pep::parse::value(key(k))
+                    .map_err(|e| doc.err(k.span(), format!("invalid extra name: {e}")))?;
+                let list = doc
+                    .array(v, &format!("extra `{}`", key(k)))?
+                    .iter()
+                    .map(|v| Ok((doc.string(v, "a requirement")?, v.span())))
+                    .collect::<Result<Vec<_>, TomlError>>()?;
+                let reqs = requirements(doc, list)?;
+                project.extras.entry(extra).or_default().extend(reqs);
+            }
+        }
+    }
+    if let Some(groups) = groups {
+        project.groups = dependency_groups(doc, doc.table(groups, "[dependency-groups]")?)?;
+    }
+    Ok(project)
+}
+
+/// Parse requirement strings with their spans (the span starts at the opening quote).
+fn requirements(
+    doc: &Doc<'_>,
+    list: Vec<(&str, std::ops::Range<usize>)>,
+) -> Result<Vec<Requirement>, TomlError> {
+    list.into_iter()
+        .map(|(text, span)| {
+            let (line, column) = super::line_col(doc.text, span.start + 1);
+            parse_requirement(text, doc.path, line, column - 1).map_err(|e| match e {
+                ManifestError::Parse {
+                    path,
+                    line,
+                    column,
+                    message,
+                } => TomlError {
+                    path,
+                    line,
+                    column,
+                    message,
+                },
+                other => doc.err(span, other.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// One group's entries: requirements, or includes of other groups.
+enum Entry<'a> {
+    Requirement(&'a str, std::ops::Range<usize>),
+    Include(GroupName, std::ops::Range<usize>),
+}
+
+/// PEP 735 `[dependency-groups]`, includes expanded; cycles and unknown includes are errors
+/// naming the group.
+fn dependency_groups(
+    doc: &Doc<'_>,
+    table: &toml::de::DeTable<'_>,
+) -> Result<BTreeMap<GroupName, Vec<Requirement>>, TomlError> {
+    let mut raw: BTreeMap<GroupName, (std::ops::Range<usize>, Vec<Entry<'_>>)> = BTreeMap::new();
+    for (k, v) in table {
+        let name: GroupName = key(k).parse().map_err(|e: String| doc.err(k.span(), e))?;
+        let mut entries = Vec::new();
+        for item in doc.array(v, &format!("dependency group `{}`", key(k)))? {
+            entries.push(entry(doc, item)?);
+        }
+        if raw.insert(name.clone(), (k.span(), entries)).is_some() {
+            return Err(doc.err(
+                k.span(),
+                format!("dependency group `{name}` is declared twice (names are normalized)"),
+            ));
+        }
+    }
+    let mut out = BTreeMap::new();
+    for name in raw.keys() {
+        let mut stack = Vec::new();
+        let reqs = expand_group(doc, &raw, name, &mut stack)?;
+        out.insert(name.clone(), reqs);
+    }
+    Ok(out)
+}
+
+fn entry<'a>(doc: &Doc<'a>, item: &'a Value<'a>) -> Result<Entry<'a>, TomlError> {
+    if let toml::de::DeValue::String(s) = item.get_ref() {
+        return Ok(Entry::Requirement(s, item.span()));
+    }
+    let t = doc.table(
+        item,
+        "a dependency group entry (a string or {include-group = ...})",
+    )?;
+    let Some((target, span)) = doc.opt_string(t, "include-group")? else {
+        return Err(doc.err(
+            item.span(),
+            "a table in a dependency group needs `include-group`",
+        ));
+    };
+    if let Some((k, _)) = t.iter().find(|(k, _)| key(k) != "include-group") {
+        return Err(doc.err(k.span(), format!("unknown key `{}` in an include", key(k))));
+    }
+    let name = target
+        .parse()
+        .map_err(|e: String| doc.err(span.clone(), e))?;
+    Ok(Entry::Include(name, span))
+}
+
+fn expand_group(
+    doc: &Doc<'_>,
+    raw: &BTreeMap<GroupName, (std::ops::Range<usize>, Vec<Entry<'_>>)>,
+    name: &GroupName,
+    stack: &mut Vec<GroupName>,
+) -> Result<Vec<Requirement>, TomlError> {
+    let (span, entries) = &raw[name];
+    if stack.contains(name) {
+        stack.push(name.clone());
+        let cycle: Vec<String> = stack.iter().map(ToString::to_string).collect();
+        return Err(doc.err(
+            span.clone(),
+            format!(
+                "dependency group `{name}` includes itself: {}",
+                cycle.join(" -> ")
+            ),
+        ));
+    }
+    stack.push(name.clone());
+    let mut out = Vec::new();
+    for e in entries {
+        match e {
+            Entry::Requirement(text, span) => {
+                out.extend(requirements(doc, vec![(text, span.clone())])?);
+            }
+            Entry::Include(target, span) => {
+                if !raw.contains_key(target) {
+                    return Err(doc.err(
+                        span.clone(),
+                        format!(
+                            "dependency group `{name}` includes `{target}`, which is not declared"
+                        ),
+                    ));
+                }
+                out.extend(expand_group(doc, raw, target, stack)?);
+            }
+        }
+    }
+    stack.pop();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(tag: &str, body: &str) -> Result<Project, ManifestError> {
+        let dir =
+            std::env::temp_dir().join(format!("pylock-pyproject-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("pyproject.toml");
+        std::fs::write(&path, body).expect("write");
+        let p = Project::read(&path);
+        std::fs::remove_dir_all(&dir).ok();
+        p
+    }
+
+    fn names(reqs: &[Requirement]) -> Vec<String> {
+        reqs.iter().map(ToString::to_string).collect()
+    }
+
+    const APP: &str = r#"[project]
+name = "App"
+requires-python = ">=3.10"
+dependencies = ["a>=1"]
+
+[project.optional-dependencies]
+GPU = ["torch"]
+all = ["app[gpu]; sys_platform == 'linux'", "rich"]
+
+[dependency-groups]
+Test_Suite = ["pytest", {include-group = "lint"}]
+lint = ["ruff"]
+dev = [{include-group = "test-suite"}, "app[all]"]
+"#;
+
+    #[test]
+    fn extras_and_groups_are_read_and_normalized() {
+        let p = project("read", APP).expect("reads");
+        assert_eq!(p.name.as_ref().map(AsRef::as_ref), Some("app"));
+        assert_eq!(names(&p.dependencies), ["a>=1"]);
+        assert_eq!(
+            p.extras.keys().map(ToString::to_string).collect::<Vec<_>>(),
+            ["all", "gpu"]
+        );
+        assert_eq!(
+            p.groups.keys().map(ToString::to_string).collect::<Vec<_>>(),
+            ["dev", "lint", "test-suite"]
+        );
+        assert_eq!(
+            names(&p.groups[&"test-suite".parse().expect("g")]),
+            ["pytest", "ruff"]
+        );
+    }
+
+    #[test]
+    fn selections_yield_single_use_requirements() {
+        let p = project("select", APP).expect("reads");
+        let g = |s: &str| s.parse::<GroupName>().expect("group");
+        let e = |s: &str| s.parse::<ExtraName>().expect("extra");
+        assert_eq!(
+            names(&p.select(&Selection::default()).expect("ok")),
+            ["a>=1"]
+        );
+        let sel = Selection {
+            extras: vec![e("all")],
+            groups: vec![g("Lint")],
+            ..Selection::default()
+        };
+        assert_eq!(
+            names(&p.select(&sel).expect("ok")),
+            ["a>=1", "torch ; sys_platform == 'linux'", "rich", "ruff"]
+        );
+        let only = Selection {
+            extras: vec![e("gpu")],
+            only_groups: vec![g("dev")],
+            ..Selection::default()
+        };
+        assert_eq!(
+            names(&p.select(&only).expect("ok")),
+            // `app[all]` in a group brings the project's own dependencies too.
+            [
+                "pytest",
+                "ruff",
+                "a>=1",
+                "torch ; sys_platform == 'linux'",
+                "rich"
+            ]
+        );
+        let all = Selection {
+            all_extras: true,
+            all_groups: true,
+            ..Selection::default()
+        };
+        // A self-reference expanded once is not expanded again.
+        assert_eq!(p.select(&all).expect("ok").len(), 10);
+        for bad in [
+            Selection {
+                extras: vec![e("nope")],
+                ..Selection::default()
+            },
+            Selection {
+                groups: vec![g("nope")],
+                ..Selection::default()
+            },
+        ] {
+            let msg = p.select(&bad).expect_err("unknown").to_string();
+            assert!(
+                msg.contains("named `nope`") && msg.contains("pyproject.toml"),
+                "{msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_errors_name_the_group_and_position() {
+        let cycle =
+            "[dependency-groups]\na = [{include-group = \"b\"}]\nb = [{include-group = \"A\"}]\n";
+        let msg = project("cycle", cycle).expect_err("cycle").to_string();
+        assert!(
+            msg.contains("pyproject.toml:2:1: dependency group `a` includes itself: a -> b -> a"),
+            "{msg}"
+        );
+        let unknown = "[dependency-groups]\na = [\"x\", {include-group = \"zz\"}]\n";
+        let msg = project("unknown", unknown)
+            .expect_err("unknown")
+            .to_string();
+        assert!(
+            msg.contains(":2:28: dependency group `a` includes `zz`, which is not declared"),
+            "{msg}"
+        );
+        let twice = "[dependency-groups]\nA_b = []\na-b = []\n";
+        let msg = project("twice", twice).expect_err("twice").to_string();
+        assert!(msg.contains("declared twice"), "{msg}");
+        let bad = "[project]\nname = \"x\"\n[project.optional-dependencies]\ncli = [\n  \"click >>= 1\",\n]\n";
+        let msg = project("bad", bad).expect_err("bad req").to_string();
+        assert!(msg.contains("pyproject.toml:5:"), "{msg}");
+        let msg = project("none", "[tool.x]\n")
+            .expect_err("empty")
+            .to_string();
+        assert!(msg.contains("no [project] or [dependency-groups]"), "{msg}");
+    }
+}
