@@ -34,10 +34,14 @@ OUT=${FUZZ_OUT:-fuzz/out}
 # Under afl-fuzz a timed-out execution is a hang; generous, for loaded machines.
 EXEC_TIMEOUT_MS=${FUZZ_EXEC_TIMEOUT_MS:-2000}
 
-if ! cargo afl --version 2>/dev/null | grep -q "^cargo-afl $AFL_VERSION "; then
+installed=$(cargo afl --version 2>/dev/null || true)
+case $installed in
+"cargo-afl $AFL_VERSION "*) ;;
+*)
     echo "fuzz: installing cargo-afl $AFL_VERSION (it builds AFL++ too)" >&2
     env -u CARGO_TARGET_DIR cargo install cargo-afl --version "$AFL_VERSION" --locked --quiet
-fi
+    ;;
+esac
 # AFL++'s runtime is built per rustc version: build it when this rustc has none yet.
 if ! config=$(cargo afl config --build 2>&1); then
     case $config in
