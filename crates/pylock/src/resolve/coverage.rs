@@ -243,14 +243,7 @@ impl EnvSet {
             return "environments outside the checked ones (other interpreters, platforms or Pythons)".into();
         }
         let all = &self.envs;
-        let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
-        for &i in envs {
-            let e = &all[i];
-            match by_platform.iter_mut().find(|(p, _)| *p == e.platform) {
-                Some((_, minors)) => minors.push(e.minor),
-                None => by_platform.push((e.platform, vec![e.minor])),
-            }
-        }
+        let by_platform = self.by_platform(envs);
         let platforms = all
             .iter()
             .map(|e| e.platform)
@@ -279,17 +272,22 @@ impl EnvSet {
             .join("; ")
     }
 
-    /// `CPython 3.12, 3.14 on x86_64-manylinux_2_28; CPython 3.12 on ...`, for messages.
-    pub fn describe(&self, envs: &[usize]) -> String {
-        let all = &self.envs;
-        let mut by_platform: Vec<(Platform, Vec<u64>)> = Vec::new();
+    /// The Python minors of `envs`, per platform in order of appearance.
+    fn by_platform(&self, envs: &[usize]) -> Vec<(Platform, Vec<u64>)> {
+        let mut out: Vec<(Platform, Vec<u64>)> = Vec::new();
         for &i in envs {
-            let e = &all[i];
-            match by_platform.iter_mut().find(|(p, _)| *p == e.platform) {
+            let e = &self.envs[i];
+            match out.iter_mut().find(|(p, _)| *p == e.platform) {
                 Some((_, minors)) => minors.push(e.minor),
-                None => by_platform.push((e.platform, vec![e.minor])),
+                None => out.push((e.platform, vec![e.minor])),
             }
         }
+        out
+    }
+
+    /// `CPython 3.12, 3.14 on x86_64-manylinux_2_28; CPython 3.12 on ...`, for messages.
+    pub fn describe(&self, envs: &[usize]) -> String {
+        let by_platform = self.by_platform(envs);
         by_platform
             .iter()
             .map(|(p, minors)| {
