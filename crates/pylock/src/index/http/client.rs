@@ -3,16 +3,19 @@
 //! (URL userinfo and netrc, never shown) sent only to their origin, and an on-disk cache that
 //! revalidates with ETag / Last-Modified as Cache-Control says.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
-use std::sync::{Condvar, Mutex};
+use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use http_cache_semantics::{AfterResponse, BeforeRequest, CachePolicy};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::auth::{netrc_credentials, Credentials};
+use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
+use super::ramp::Ramp;
 use crate::index::IndexError;
 
 /// A response body with what the caller needs to interpret it.
@@ -65,117 +68,6 @@ pub struct Client {
     /// fail at once instead of waiting out the server a second time.
     failures: Mutex<HashMap<String, String>>,
     ramp: Ramp,
-}
-
-type Credential = (String, Option<String>);
-
-/// (scheme, host, port): where a credential may go.
-type Origin = (String, String, u16);
-
-fn origin(url: &Url) -> Option<Origin> {
-    Some((
-        url.scheme().to_owned(),
-        url.host_str()?.to_ascii_lowercase(),
-        url.port_or_known_default()?,
-    ))
-}
-
-/// Credentials and where they may be sent: those in an index URL to that index's origin
-/// only; netrc entries (which name a host) to that host over HTTPS, or over plain HTTP only
-/// where a configured index is itself plain HTTP on that origin.
-#[derive(Default)]
-struct Credentials {
-    by_origin: HashMap<Origin, Credential>,
-    by_host: HashMap<String, Credential>,
-    index_origins: HashSet<Origin>,
-}
-
-impl Credentials {
-    fn new(netrc: HashMap<String, Credential>, indexes: &[Url]) -> Self {
-        let mut out = Self {
-            by_host: netrc
-                .into_iter()
-                .map(|(h, c)| (h.to_ascii_lowercase(), c))
-                .collect(),
-            ..Self::default()
-        };
-        for url in indexes {
-            let Some(origin) = origin(url) else { continue };
-            if !url.username().is_empty() {
-                let credential = (
-                    percent_decode(url.username()),
-                    url.password().map(percent_decode),
-                );
-                out.by_origin.insert(origin.clone(), credential);
-            }
-            out.index_origins.insert(origin);
-        }
-        out
-    }
-
-    fn for_url(&self, url: &Url) -> Option<&Credential> {
-        let origin = origin(url)?;
-        if let Some(c) = self.by_origin.get(&origin) {
-            return Some(c);
-        }
-        let secure = origin.0 == "https" || self.index_origins.contains(&origin);
-        secure.then(|| self.by_host.get(&origin.1)).flatten()
-    }
-}
-
-/// Requests in flight, opened gradually: a cold resolve wants dozens at once, and servers
-/// with a small listen backlog (Python's `http.server` has 5) drop the connections of such a
-/// burst, which the OS retries only after 1, 3, 7 seconds. The first few requests run at
-/// once; each answer allows one more, so new connections open no faster than answers come
-/// back, and keep-alive connections are reused.
-struct Ramp {
-    /// (in flight, allowed).
-    state: Mutex<(usize, usize)>,
-    freed: Condvar,
-}
-
-/// Requests in flight at the start of a run.
-const FIRST_IN_FLIGHT: usize = 6;
-/// The most requests in flight (uv allows 50).
-const MAX_IN_FLIGHT: usize = 64;
-
-impl Ramp {
-    fn new() -> Self {
-        Self {
-            state: Mutex::new((0, FIRST_IN_FLIGHT)),
-            freed: Condvar::new(),
-        }
-    }
-
-    fn enter(&self) -> RampSlot<'_> {
-        let mut state = crate::util::lock(&self.state);
-        while state.0 >= state.1 {
-            state = self
-                .freed
-                .wait(state)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-        state.0 += 1;
-        RampSlot(self)
-    }
-}
-
-/// One request in flight; leaving it lets the next one start.
-struct RampSlot<'r>(&'r Ramp);
-
-impl RampSlot<'_> {
-    /// The server answered: one more request may run at once.
-    fn answered(&self) {
-        let mut state = crate::util::lock(&self.0.state);
-        state.1 = (state.1 + 1).min(MAX_IN_FLIGHT);
-    }
-}
-
-impl Drop for RampSlot<'_> {
-    fn drop(&mut self) {
-        crate::util::lock(&self.0.state).0 -= 1;
-        self.0.freed.notify_all();
-    }
 }
 
 /// `url` without user name and password, for messages and locks.
@@ -549,45 +441,6 @@ fn read_body(
     Ok(body)
 }
 
-/// Temporary files of cache writes a killed run left behind (older than an hour, so that
-/// concurrent runs' writes in progress are left alone). Looked for at most once a day: the
-/// marker file `cleaned` says when it was last done.
-fn remove_abandoned_temporary_files(cache_dir: &Path) {
-    let now = SystemTime::now();
-    let marker = cache_dir.join("cleaned");
-    let recent = std::fs::metadata(&marker)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| {
-            now.duration_since(t)
-                .is_ok_and(|age| age < Duration::from_secs(86_400))
-        });
-    if recent || std::fs::create_dir_all(cache_dir).is_err() {
-        return;
-    }
-    let _ = std::fs::write(&marker, b"");
-    let Some(hour_ago) = now.checked_sub(Duration::from_secs(3600)) else {
-        return;
-    };
-    for dir in ["http-v3", "derived-v2"] {
-        let Ok(entries) = std::fs::read_dir(cache_dir.join(dir)) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let is_temporary = name.to_str().is_some_and(|n| n.ends_with(".tmp"));
-            let old = || {
-                entry
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .is_ok_and(|t| t < hour_ago)
-            };
-            if is_temporary && old() {
-                let _ = std::fs::remove_file(entry.path());
-            }
-        }
-    }
-}
-
 fn describe_error(e: &reqwest::Error) -> String {
     let what = if e.is_timeout() {
         "the request timed out"
@@ -621,40 +474,6 @@ fn chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// How long a response whose server says nothing about freshness is used without asking:
-/// PyPI's own pages say ten minutes. Static mirrors (`python -m http.server`, a bucket behind
-/// a proxy that strips headers) say nothing, and would otherwise be asked for everything on
-/// every run. `--refresh` asks anyway; `--offline` uses entries however old.
-const UNSAID_FRESHNESS: Duration = Duration::from_secs(600);
-
-/// How long a response stays fresh: what its headers say (`Cache-Control`, `Expires`), else
-/// [`UNSAID_FRESHNESS`] (or the heuristic from `Last-Modified`, if longer).
-fn freshness(policy: &CachePolicy, parts: &http::response::Parts) -> Duration {
-    let headers = &parts.headers;
-    let said = headers.contains_key(http::header::EXPIRES)
-        || headers
-            .get_all(http::header::CACHE_CONTROL)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .any(|v| {
-                [
-                    "max-age",
-                    "no-cache",
-                    "no-store",
-                    "must-revalidate",
-                    "immutable",
-                ]
-                .iter()
-                .any(|d| v.contains(d))
-            });
-    let ttl = policy.time_to_live(SystemTime::now());
-    if said {
-        ttl
-    } else {
-        ttl.max(UNSAID_FRESHNESS)
-    }
-}
-
 /// The request the cache policy judges; `no_cache` asks for revalidation of fresh entries.
 fn cache_request(url: &Url, accept: &str, no_cache: bool) -> Result<http::Request<()>, IndexError> {
     let mut request = http::Request::get(redact(url)).header(http::header::ACCEPT, accept);
@@ -682,175 +501,9 @@ fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Par
         .map_err(|e| e.to_string())
 }
 
-fn percent_decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s)
-        .decode_utf8_lossy()
-        .into_owned()
-}
-
-/// `machine HOST login USER password PASS` entries of `$NETRC` or `~/.netrc`.
-fn netrc_credentials() -> HashMap<String, (String, Option<String>)> {
-    let path = std::env::var_os("NETRC")
-        .map(PathBuf::from)
-        .or_else(|| dirs::home_dir().map(|h| h.join(".netrc")));
-    let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
-        return HashMap::new();
-    };
-    parse_netrc(&text)
-}
-
-/// Parse netrc text (`default` entries are ignored: credentials go only to named hosts).
-pub fn parse_netrc(text: &str) -> HashMap<String, (String, Option<String>)> {
-    let mut out = HashMap::new();
-    let mut tokens = text.split_whitespace();
-    let mut machine: Option<String> = None;
-    let mut login: Option<String> = None;
-    let mut password: Option<String> = None;
-    let mut flush = |m: &mut Option<String>, l: &mut Option<String>, p: &mut Option<String>| {
-        if let (Some(m), Some(l)) = (m.take(), l.take()) {
-            out.insert(m, (l, p.take()));
-        }
-        *p = None;
-    };
-    while let Some(tok) = tokens.next() {
-        match tok {
-            "machine" => {
-                flush(&mut machine, &mut login, &mut password);
-                machine = tokens.next().map(str::to_owned);
-            }
-            "default" => {
-                flush(&mut machine, &mut login, &mut password);
-            }
-            "login" => login = tokens.next().map(str::to_owned),
-            "password" => password = tokens.next().map(str::to_owned),
-            "account" | "macdef" => {
-                tokens.next();
-            }
-            _ => {}
-        }
-    }
-    flush(&mut machine, &mut login, &mut password);
-    out
-}
-
-/// One cached response: a single file `http-v3/<key>` holding a header line, the cache
-/// policy on a line of its own, then the body.
-///
-/// The header says until when the entry is fresh, so a warm run reads one file and parses a
-/// short line; the policy (request and response headers) is parsed only to revalidate a
-/// stale entry. The body length in the header catches an entry cut short (entries are not
-/// synced to disk).
-struct CacheEntry {
-    path: PathBuf,
-}
-
-const CACHE_MAGIC: &[u8] = b"pylock-http-v3\n";
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Header {
-    status: u16,
-    content_type: Option<String>,
-    url: String,
-    /// Seconds since the Unix epoch until which the entry may be used without asking.
-    fresh_until: u64,
-    body_len: usize,
-}
-
-/// A cached response; its policy is still JSON, parsed only when needed.
-struct Cached<'a> {
-    fetched: Fetched,
-    fresh: bool,
-    policy: &'a [u8],
-}
-
-fn unix_seconds(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-impl CacheEntry {
-    fn new(dir: &Path, url: &Url, accept: &str) -> Self {
-        let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
-        Self {
-            path: dir.join("http-v3").join(crate::util::hex(&key)),
-        }
-    }
-
-    /// The entry's bytes, if any.
-    fn read(&self) -> Option<Vec<u8>> {
-        std::fs::read(&self.path).ok()
-    }
-
-    /// Split an entry read by [`CacheEntry::read`]; `None` for anything damaged.
-    fn parse(bytes: &[u8]) -> Option<Cached<'_>> {
-        let rest = bytes.strip_prefix(CACHE_MAGIC)?;
-        let header_end = rest.iter().position(|&b| b == b'\n')?;
-        let header: Header = serde_json::from_slice(&rest[..header_end]).ok()?;
-        let rest = &rest[header_end + 1..];
-        let policy_end = rest.iter().position(|&b| b == b'\n')?;
-        let body = &rest[policy_end + 1..];
-        if body.len() != header.body_len {
-            return None;
-        }
-        Some(Cached {
-            fresh: unix_seconds(SystemTime::now()) < header.fresh_until,
-            policy: &rest[..policy_end],
-            fetched: Fetched {
-                status: header.status,
-                content_type: header.content_type,
-                body: body.to_vec(),
-                url: Url::parse(&header.url).ok()?,
-            },
-        })
-    }
-
-    /// Write the entry atomically (concurrent writers leave one complete entry).
-    fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
-        let now = SystemTime::now();
-        let header = Header {
-            status: fetched.status,
-            content_type: fetched.content_type.clone(),
-            url: fetched.url.to_string(),
-            fresh_until: unix_seconds(now + fresh_for),
-            body_len: fetched.body.len(),
-        };
-        let (Ok(header), Ok(policy)) = (serde_json::to_vec(&header), serde_json::to_vec(policy))
-        else {
-            return;
-        };
-        let mut bytes = Vec::with_capacity(
-            CACHE_MAGIC.len() + header.len() + policy.len() + 2 + fetched.body.len(),
-        );
-        bytes.extend_from_slice(CACHE_MAGIC);
-        bytes.extend_from_slice(&header);
-        bytes.push(b'\n');
-        bytes.extend_from_slice(&policy);
-        bytes.push(b'\n');
-        bytes.extend_from_slice(&fetched.body);
-        if let Some(dir) = self.path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        // A cache that cannot be written only costs speed.
-        let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn netrc_entries() {
-        let creds = parse_netrc(
-            "machine pypi.example.com login alice password s3cret\ndefault login x password y\nmachine other login bob",
-        );
-        assert_eq!(
-            creds.get("pypi.example.com"),
-            Some(&("alice".to_owned(), Some("s3cret".to_owned())))
-        );
-        assert_eq!(creds.get("other"), Some(&("bob".to_owned(), None)));
-        assert_eq!(creds.len(), 2);
-    }
 
     #[test]
     fn redaction() {

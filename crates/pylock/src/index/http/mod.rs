@@ -3,7 +3,10 @@
 //! PEP 658 files, else from the wheel's zip directory read with range requests, else from the
 //! whole file; sdist-only versions from a static PKG-INFO.
 
+mod auth;
+mod cache;
 mod client;
+mod ramp;
 mod range;
 
 use std::path::PathBuf;

@@ -1,0 +1,186 @@
+//! The on-disk HTTP cache: one file per response, fresh for as long as its headers say (ten
+//! minutes when they say nothing), revalidated with ETag / Last-Modified when stale.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use http_cache_semantics::CachePolicy;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::client::{redact, Fetched};
+
+/// Temporary files of cache writes a killed run left behind (older than an hour, so that
+/// concurrent runs' writes in progress are left alone). Looked for at most once a day: the
+/// marker file `cleaned` says when it was last done.
+pub(super) fn remove_abandoned_temporary_files(cache_dir: &Path) {
+    let now = SystemTime::now();
+    let marker = cache_dir.join("cleaned");
+    let recent = std::fs::metadata(&marker)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| {
+            now.duration_since(t)
+                .is_ok_and(|age| age < Duration::from_secs(86_400))
+        });
+    if recent || std::fs::create_dir_all(cache_dir).is_err() {
+        return;
+    }
+    let _ = std::fs::write(&marker, b"");
+    let Some(hour_ago) = now.checked_sub(Duration::from_secs(3600)) else {
+        return;
+    };
+    for dir in ["http-v3", "derived-v2"] {
+        let Ok(entries) = std::fs::read_dir(cache_dir.join(dir)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let is_temporary = name.to_str().is_some_and(|n| n.ends_with(".tmp"));
+            let old = || {
+                entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|t| t < hour_ago)
+            };
+            if is_temporary && old() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// How long a response whose server says nothing about freshness is used without asking:
+/// PyPI's own pages say ten minutes. Static mirrors (`python -m http.server`, a bucket behind
+/// a proxy that strips headers) say nothing, and would otherwise be asked for everything on
+/// every run. `--refresh` asks anyway; `--offline` uses entries however old.
+const UNSAID_FRESHNESS: Duration = Duration::from_secs(600);
+
+/// How long a response stays fresh: what its headers say (`Cache-Control`, `Expires`), else
+/// [`UNSAID_FRESHNESS`] (or the heuristic from `Last-Modified`, if longer).
+pub(super) fn freshness(policy: &CachePolicy, parts: &http::response::Parts) -> Duration {
+    let headers = &parts.headers;
+    let said = headers.contains_key(http::header::EXPIRES)
+        || headers
+            .get_all(http::header::CACHE_CONTROL)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| {
+                [
+                    "max-age",
+                    "no-cache",
+                    "no-store",
+                    "must-revalidate",
+                    "immutable",
+                ]
+                .iter()
+                .any(|d| v.contains(d))
+            });
+    let ttl = policy.time_to_live(SystemTime::now());
+    if said {
+        ttl
+    } else {
+        ttl.max(UNSAID_FRESHNESS)
+    }
+}
+
+/// One cached response: a single file `http-v3/<key>` holding a header line, the cache
+/// policy on a line of its own, then the body.
+///
+/// The header says until when the entry is fresh, so a warm run reads one file and parses a
+/// short line; the policy (request and response headers) is parsed only to revalidate a
+/// stale entry. The body length in the header catches an entry cut short (entries are not
+/// synced to disk).
+pub(super) struct CacheEntry {
+    pub(super) path: PathBuf,
+}
+
+const CACHE_MAGIC: &[u8] = b"pylock-http-v3\n";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Header {
+    status: u16,
+    content_type: Option<String>,
+    url: String,
+    /// Seconds since the Unix epoch until which the entry may be used without asking.
+    fresh_until: u64,
+    body_len: usize,
+}
+
+/// A cached response; its policy is still JSON, parsed only when needed.
+pub(super) struct Cached<'a> {
+    pub(super) fetched: Fetched,
+    pub(super) fresh: bool,
+    pub(super) policy: &'a [u8],
+}
+
+fn unix_seconds(t: SystemTime) -> u64 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl CacheEntry {
+    pub(super) fn new(dir: &Path, url: &Url, accept: &str) -> Self {
+        let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
+        Self {
+            path: dir.join("http-v3").join(crate::util::hex(&key)),
+        }
+    }
+
+    /// The entry's bytes, if any.
+    pub(super) fn read(&self) -> Option<Vec<u8>> {
+        std::fs::read(&self.path).ok()
+    }
+
+    /// Split an entry read by [`CacheEntry::read`]; `None` for anything damaged.
+    pub(super) fn parse(bytes: &[u8]) -> Option<Cached<'_>> {
+        let rest = bytes.strip_prefix(CACHE_MAGIC)?;
+        let header_end = rest.iter().position(|&b| b == b'\n')?;
+        let header: Header = serde_json::from_slice(&rest[..header_end]).ok()?;
+        let rest = &rest[header_end + 1..];
+        let policy_end = rest.iter().position(|&b| b == b'\n')?;
+        let body = &rest[policy_end + 1..];
+        if body.len() != header.body_len {
+            return None;
+        }
+        Some(Cached {
+            fresh: unix_seconds(SystemTime::now()) < header.fresh_until,
+            policy: &rest[..policy_end],
+            fetched: Fetched {
+                status: header.status,
+                content_type: header.content_type,
+                body: body.to_vec(),
+                url: Url::parse(&header.url).ok()?,
+            },
+        })
+    }
+
+    /// Write the entry atomically (concurrent writers leave one complete entry).
+    pub(super) fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
+        let now = SystemTime::now();
+        let header = Header {
+            status: fetched.status,
+            content_type: fetched.content_type.clone(),
+            url: fetched.url.to_string(),
+            fresh_until: unix_seconds(now + fresh_for),
+            body_len: fetched.body.len(),
+        };
+        let (Ok(header), Ok(policy)) = (serde_json::to_vec(&header), serde_json::to_vec(policy))
+        else {
+            return;
+        };
+        let mut bytes = Vec::with_capacity(
+            CACHE_MAGIC.len() + header.len() + policy.len() + 2 + fetched.body.len(),
+        );
+        bytes.extend_from_slice(CACHE_MAGIC);
+        bytes.extend_from_slice(&header);
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&policy);
+        bytes.push(b'\n');
+        bytes.extend_from_slice(&fetched.body);
+        if let Some(dir) = self.path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        // A cache that cannot be written only costs speed.
+        let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
+    }
+}
