@@ -266,11 +266,11 @@ fn dependency_groups(
             ));
         }
     }
+    // Each group is expanded once, its requirements without repeats: groups that include
+    // another twice, at every level, would otherwise grow exponentially.
     let mut out = BTreeMap::new();
     for name in raw.keys() {
-        let mut stack = Vec::new();
-        let reqs = expand_group(doc, &raw, name, &mut stack)?;
-        out.insert(name.clone(), reqs);
+        expand_group(doc, &raw, name, &mut Vec::new(), &mut out)?;
     }
     Ok(out)
 }
@@ -303,7 +303,11 @@ fn expand_group(
     raw: &BTreeMap<GroupName, (std::ops::Range<usize>, Vec<Entry<'_>>)>,
     name: &GroupName,
     stack: &mut Vec<GroupName>,
+    done: &mut BTreeMap<GroupName, Vec<Requirement>>,
 ) -> Result<Vec<Requirement>, TomlError> {
+    if let Some(expanded) = done.get(name) {
+        return Ok(expanded.clone());
+    }
     let (span, entries) = &raw[name];
     if stack.contains(name) {
         stack.push(name.clone());
@@ -332,11 +336,14 @@ fn expand_group(
                         ),
                     ));
                 }
-                out.extend(expand_group(doc, raw, target, stack)?);
+                out.extend(expand_group(doc, raw, target, stack, done)?);
             }
         }
     }
     stack.pop();
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|r| seen.insert(r.clone()));
+    done.insert(name.clone(), out.clone());
     Ok(out)
 }
 
@@ -391,6 +398,22 @@ dev = [{include-group = "test-suite"}, "app[all]"]
             names(&p.groups[&"test-suite".parse().expect("g")]),
             ["pytest", "ruff"]
         );
+    }
+
+    #[test]
+    fn groups_that_include_others_twice_stay_small() {
+        let mut text = String::from("[project]\nname = \"app\"\n[dependency-groups]\n");
+        for i in 0..40 {
+            let next = i + 1;
+            text.push_str(&format!(
+                "g{i} = [\"a{i}\", {{include-group = \"g{next}\"}}, {{include-group = \"g{next}\"}}]\n"
+            ));
+        }
+        text.push_str("g40 = [\"end\"]\n");
+        let started = std::time::Instant::now();
+        let p = project("twice", &text).expect("reads");
+        assert_eq!(p.groups[&"g0".parse().expect("g")].len(), 41);
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
     }
 
     #[test]

@@ -182,8 +182,9 @@ fn requirement_line(
 ) -> Result<(), ManifestError> {
     // pip: the requirement ends at the first word that starts with `-`.
     let split = content
-        .match_indices(char::is_whitespace)
-        .map(|(i, _)| i + 1)
+        .char_indices()
+        .filter(|(_, c)| c.is_whitespace())
+        .map(|(i, c)| i + c.len_utf8())
         .find(|&i| content[i..].starts_with('-'))
         .unwrap_or(content.len());
     let requirement_text = content[..split].trim_end();

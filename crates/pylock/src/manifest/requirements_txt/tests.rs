@@ -237,3 +237,18 @@ fn environment_variables_expand_as_pip_does() {
         ["https://${pylock_lower}/"]
     );
 }
+
+/// A non-ASCII space inside a requirement line (pasted text) is an error or a separator,
+/// never a panic (it split inside the character).
+#[test]
+fn non_ascii_whitespace_is_not_a_panic() {
+    let d = TempDir::new("nbsp");
+    for text in [
+        "requests\u{a0}>=2\n",
+        "a\u{2003}--hash=sha256:00\n",
+        "\u{3000}-r x\n",
+    ] {
+        let p = d.file("req.txt", text);
+        let _ = Manifest::default().add_file(&p, Role::Requirement);
+    }
+}
