@@ -163,7 +163,7 @@ impl Locations<'_> {
             .then(|| text.rsplit_once('/'))
             .flatten();
         let Some((dir, name)) = split else {
-            return Location::Url(text.to_owned());
+            return Location::Url(without_credentials(text));
         };
         let base = self.base;
         let dir_path = self.dirs.entry(dir.to_owned()).or_insert_with(|| {
@@ -176,6 +176,17 @@ impl Locations<'_> {
             Some(d) => Location::Path(format!("{d}/{name}")),
             None => Location::Url(text.to_owned()),
         }
+    }
+}
+
+/// A file URL without user name and password: an index may list files at URLs that carry a
+/// token (`https://user:token@host/...`), which must not reach a lock.
+fn without_credentials(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            crate::index::redact(&url)
+        }
+        _ => text.to_owned(),
     }
 }
 
@@ -274,6 +285,11 @@ mod tests {
         );
         assert_eq!(
             locations.of(&at("https://files.example/x-1.0.tar.gz")),
+            Location::Url("https://files.example/x-1.0.tar.gz".into())
+        );
+        // A token in a file URL from the index stays out of the lock.
+        assert_eq!(
+            locations.of(&at("https://__token__:s3cret@files.example/x-1.0.tar.gz")),
             Location::Url("https://files.example/x-1.0.tar.gz".into())
         );
     }

@@ -81,6 +81,13 @@ pub fn requirement(text: &str) -> Result<Requirement, SyntaxError> {
     }
 }
 
+/// Parse a PEP 508 marker (`python_version < '3.12' and ...`) from untrusted text: bounded
+/// like a requirement's marker.
+pub fn marker(text: &str) -> Result<super::MarkerTree, SyntaxError> {
+    precheck(text)?;
+    value(text).map_err(|message| SyntaxError::new(0, message))
+}
+
 /// Parse PEP 440 version specifiers (`>=1.0, <2`) from untrusted text.
 pub fn specifiers(text: &str) -> Result<VersionSpecifiers, SyntaxError> {
     precheck(text)?;
@@ -284,6 +291,13 @@ mod tests {
             .contains("limit"));
         // Quoted text does not count as terms or nesting.
         requirement("a; os_name == '(((( and or and or'").expect("quoted");
+    }
+
+    #[test]
+    fn markers_are_bounded_too() {
+        assert!(marker("python_version < '3.12'").is_ok());
+        let deep = format!("{}os_name == 'a'{}", "(".repeat(5_000), ")".repeat(5_000));
+        assert!(marker(&deep).expect_err("deep").message.contains("nested"));
     }
 
     #[test]

@@ -100,7 +100,8 @@ fn get_or_produce<K: std::hash::Hash + Eq + Clone, T: Clone>(
     }
     map.insert(key.clone(), Slot::Running);
     drop(map);
-    let result = produce();
+    // Whoever waits for this slot is released whatever happens in `produce`.
+    let result = guarded("an index answer", produce);
     let mut map = lock(slots);
     match &result {
         Ok(v) => map.insert(key.clone(), Slot::Ready(v.clone())),
@@ -108,6 +109,20 @@ fn get_or_produce<K: std::hash::Hash + Eq + Clone, T: Clone>(
     };
     ready.notify_all();
     result
+}
+
+/// `produce`, a panic in it (a bug, here or in an index implementation) turned into an error
+/// naming `what`.
+fn guarded<T>(
+    what: &str,
+    produce: impl FnOnce() -> Result<T, IndexError>,
+) -> Result<T, IndexError> {
+    crate::util::catch_panic(produce).unwrap_or_else(|message| {
+        Err(IndexError::Internal {
+            what: what.to_owned(),
+            message,
+        })
+    })
 }
 
 /// The value at `key` if it is ready.
@@ -186,12 +201,13 @@ impl<'a> Fetcher<'a> {
     fn build(&self, name: &PackageName) -> Result<Page, IndexError> {
         // Index reads run on worker threads that the solver waits for: a panic must become
         // an answer, not a slot left running forever.
-        let page = crate::util::catch_panic(|| self.index.project(name)).map_err(|message| {
-            IndexError::Internal {
-                what: format!("the page of {name}"),
-                message,
-            }
-        })??;
+        guarded(&format!("the page of {name}"), || {
+            self.build_unguarded(name)
+        })
+    }
+
+    fn build_unguarded(&self, name: &PackageName) -> Result<Page, IndexError> {
+        let page = self.index.project(name)?;
         let filter = FileFilter {
             python: self.filter.python.as_ref(),
             tags: self.filter.tags.as_ref(),
@@ -301,14 +317,8 @@ impl<'a> Fetcher<'a> {
             .ok_or_else(|| IndexError::NoMetadata {
                 filename: format!("{name}=={}", candidate.version),
             })?;
-        let metadata =
-            crate::util::catch_panic(|| self.index.metadata(file)).map_err(|message| {
-                IndexError::Internal {
-                    what: format!("the metadata of {}", file.filename),
-                    message,
-                }
-            })??;
-        Ok(Arc::new(metadata))
+        let what = format!("the metadata of {}", file.filename);
+        Ok(Arc::new(guarded(&what, || self.index.metadata(file))?))
     }
 
     /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
@@ -384,16 +394,19 @@ impl<'a> Fetcher<'a> {
         // the range asked for) rather than when the solver asks: one round trip less per
         // level of the graph. Dependencies behind extras wait for the solver.
         if let Ok(m) = &result {
-            let deps: Vec<(&PackageName, Range)> = m
-                .requires_dist
-                .iter()
-                .filter(|r| match &self.filter.env {
-                    Some(env) => r.evaluate_markers(env, &[]),
-                    None => !restrict_extras(&r.marker, &[]).is_false(),
-                })
-                .map(|r| (&r.name, requirement_range(r)))
-                .collect();
-            self.prefetch_ranges(deps);
+            // Only a guess: a panic here must not leave the slot below unanswered.
+            let _ = crate::util::catch_panic(|| {
+                let deps: Vec<(&PackageName, Range)> = m
+                    .requires_dist
+                    .iter()
+                    .filter(|r| match &self.filter.env {
+                        Some(env) => r.evaluate_markers(env, &[]),
+                        None => !restrict_extras(&r.marker, &[]).is_false(),
+                    })
+                    .map(|r| (&r.name, requirement_range(r)))
+                    .collect();
+                self.prefetch_ranges(deps);
+            });
         }
         let key = (name.clone(), candidate.version.clone());
         let mut map = lock(&self.metadata);

@@ -29,7 +29,7 @@ pub fn plain_tree(tree: &AtomTree, provider: &Provider<'_>) -> PlainTree {
 
 struct Unaligner<'p, 'a> {
     provider: &'p Provider<'a>,
-    written: HashMap<(Pkg, Atoms), Range>,
+    written: HashMap<(Pkg, Pkg, Atoms), Range>,
 }
 
 /// At most this many listed versions in a range are shown one by one.
@@ -78,7 +78,8 @@ impl Unaligner<'_, '_> {
             External::NoVersions(p, r) => External::NoVersions(p.clone(), self.range(p, r)),
             External::Custom(p, r, m) => External::Custom(p.clone(), self.range(p, r), m.clone()),
             External::FromDependencyOf(p, r, d, dr) => {
-                let written = self.written.get(&(d.clone(), dr.clone())).cloned();
+                let key = (p.clone(), d.clone(), dr.clone());
+                let written = self.written.get(&key).cloned();
                 let dependency = External::FromDependencyOf(
                     p.clone(),
                     self.range(p, r),

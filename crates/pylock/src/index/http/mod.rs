@@ -128,6 +128,13 @@ impl HttpIndex {
             // just fetched is used as parsed.
             let parsed = std::cell::Cell::new(None);
             let keep = |fetched: Fetched| {
+                // A server's answer is JSON or HTML, whatever its Content-Type says: the
+                // cache's own format is for what the cache holds.
+                let fetched = Fetched {
+                    content_type: (fetched.content_type)
+                        .filter(|t| !t.starts_with(compact::CONTENT_TYPE_PREFIX)),
+                    ..fetched
+                };
                 let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
                 let kept = Fetched {
                     content_type: Some(compact::CONTENT_TYPE.to_owned()),

@@ -1,4 +1,5 @@
-//! Requests in flight, ramped up as answers come back.
+//! Requests waiting for an answer (until the response headers arrive; bodies are read after),
+//! ramped up as answers come back.
 
 use std::sync::{Condvar, Mutex};
 
@@ -47,6 +48,7 @@ impl RampSlot<'_> {
     pub(super) fn answered(&self) {
         let mut state = crate::util::lock(&self.0.state);
         state.1 = (state.1 + 1).min(MAX_IN_FLIGHT);
+        self.0.freed.notify_one();
     }
 }
 

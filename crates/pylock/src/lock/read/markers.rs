@@ -41,7 +41,7 @@ impl std::str::FromStr for LockMarker {
     /// Parse a lock marker. The error says what is wrong (no position).
     fn from_str(text: &str) -> Result<Self, String> {
         let rewritten = rewrite(text)?;
-        let tree: MarkerTree = crate::pep::parse::value(&rewritten)?;
+        let tree: MarkerTree = crate::pep::parse::marker(&rewritten).map_err(|e| e.message)?;
         Ok(Self {
             text: text.to_owned(),
             tree,

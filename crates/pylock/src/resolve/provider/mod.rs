@@ -417,21 +417,26 @@ impl Provider<'_> {
             .collect()
     }
 
-    /// The ranges as requirements wrote them, for the solver's aligned ones: explanations say
-    /// "you require a<2", not the atoms that stand for it. Where several were aligned alike,
-    /// the root's come first, then the shortest text.
-    pub fn written_ranges(&self) -> HashMap<(Pkg, Atoms), Range> {
+    /// The ranges as requirements wrote them, for the solver's aligned ones, per (dependent,
+    /// dependency, atoms): explanations say "you require a<2", not the atoms that stand for
+    /// it. Where a dependent's versions wrote several alike, the shortest text is shown.
+    pub fn written_ranges(&self) -> HashMap<(Pkg, Pkg, Atoms), Range> {
         let root = self.aligned(merge(&self.root)).unwrap_or_default();
         let memo = lock(&self.dependencies);
-        let mut others: Vec<&(Pkg, Range, Atoms)> =
-            memo.values().flat_map(|d| d.merged.iter()).collect();
-        others.sort_by_cached_key(|(pkg, range, _)| {
+        let mut written: Vec<(&Pkg, &Pkg, &Range, &Atoms)> = root
+            .iter()
+            .map(|(dep, range, atoms)| (&Pkg::Root, dep, range, atoms))
+            .chain(memo.iter().flat_map(|((parent, _), d)| {
+                (d.merged.iter()).map(move |(dep, range, atoms)| (parent, dep, range, atoms))
+            }))
+            .collect();
+        written.sort_by_cached_key(|(parent, dep, range, _)| {
             let text = crate::pep::display_range(range);
-            (pkg.to_string(), text.len(), text)
+            (parent.to_string(), dep.to_string(), text.len(), text)
         });
-        let mut out: HashMap<(Pkg, Atoms), Range> = HashMap::new();
-        for (pkg, range, atoms) in root.iter().chain(others) {
-            out.entry((pkg.clone(), atoms.clone()))
+        let mut out = HashMap::new();
+        for (parent, dep, range, atoms) in written {
+            out.entry((parent.clone(), dep.clone(), atoms.clone()))
                 .or_insert_with(|| range.clone());
         }
         out
