@@ -80,6 +80,29 @@ fn a_remote_page_cannot_point_at_local_files() {
     std::fs::remove_dir_all(&root).ok();
 }
 
+/// A server cannot have its answer read as pylock's own cache format (a decoder made for
+/// trusted bytes) by naming that format's Content-Type: it is read as a page.
+#[test]
+fn a_server_cannot_claim_the_cache_format() {
+    let server = Server::start(
+        example(),
+        Faults {
+            html_only: true,
+            page_content_type: Some("application/x.pylock-page.v1"),
+            ..Faults::default()
+        },
+    );
+    let url = format!("{}/simple", server.base);
+    let r = resolve(
+        &manifest(),
+        &linux(),
+        &Default::default(),
+        &index(&url, HttpOptions::default()),
+    )
+    .expect("read as HTML");
+    assert_eq!(r.packages.len(), 2);
+}
+
 #[test]
 fn credentials_stay_with_their_origin() {
     let files = Server::start(example(), Faults::default());

@@ -33,6 +33,8 @@ pub struct Faults {
     pub hide: Vec<String>,
     /// Send neither Cache-Control nor ETag (only Last-Modified), as `python -m http.server`.
     pub no_cache_headers: bool,
+    /// Send project pages with this Content-Type instead of the right one.
+    pub page_content_type: Option<&'static str>,
 }
 
 /// A running server.
@@ -249,6 +251,7 @@ fn lookup(root: &Path, path: &str, faults: &Faults, headers: &HashMap<String, St
             file = file.join("index.html");
             content_type = "text/html";
         }
+        content_type = faults.page_content_type.unwrap_or(content_type);
     }
     let Ok(body) = std::fs::read(&file) else {
         return not_found();
