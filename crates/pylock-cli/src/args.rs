@@ -187,6 +187,20 @@ pub struct ResolveArgs {
     #[arg(long, value_name = "WHEN")]
     pub exclude_newer: Option<String>,
 
+    /// Ignore the existing lock (the output file, or --lock): take the newest versions that
+    /// fit. By default each version the existing lock holds is kept where it still fits.
+    #[arg(short = 'U', long)]
+    pub upgrade: bool,
+
+    /// Let this package move while the rest of the existing lock is kept (repeatable);
+    /// `NAME==VERSION` prefers that version instead.
+    #[arg(short = 'P', long = "upgrade-package", value_name = "NAME[==VERSION]")]
+    pub upgrade_package: Vec<String>,
+
+    /// The existing lock whose versions are kept where they fit (default: the output file).
+    #[arg(long = "lock", value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+
     /// Fail when a universal lock would leave out environments where no version installs
     /// (above a package's Requires-Python cap, or without a file for a platform) instead of
     /// leaving them out with a warning.

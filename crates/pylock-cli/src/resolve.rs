@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use pylock::index::{HttpIndex, HttpOptions};
-use pylock::pep::VersionSpecifiers;
+use pylock::pep::{PackageName, Version, VersionSpecifiers};
 use pylock::{
     resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
     Target,
@@ -46,7 +46,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     }
     let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
-    let options = options(args, &manifest)?;
+    let mut options = options(args, &manifest)?;
+    options.preferences = lock_preferences(args)?;
     if args.output != "-" {
         crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
     }
@@ -375,6 +376,60 @@ fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> 
         );
     }
     Ok(options)
+}
+
+/// The versions to keep: those of the existing lock (`--lock`, else the output file if it
+/// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
+/// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead).
+fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, Failure> {
+    let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
+    for spec in &args.upgrade_package {
+        let (name, version) = match spec.split_once("==") {
+            Some((n, v)) => (n.trim(), Some(v.trim())),
+            None => (spec.trim(), None),
+        };
+        let bad = |e: String| usage(format!("invalid --upgrade-package `{spec}`: {e}"));
+        let name = pylock::pep::parse::value::<PackageName>(name).map_err(bad)?;
+        let version = version
+            .map(pylock::pep::parse::value::<Version>)
+            .transpose()
+            .map_err(bad)?;
+        freed.push((name, version));
+    }
+    let mut out: Vec<(PackageName, Version)> = freed
+        .iter()
+        .filter_map(|(n, v)| Some((n.clone(), v.clone()?)))
+        .collect();
+    let path = match &args.lock {
+        Some(path) => Some(path.clone()),
+        None if args.output != "-" => Some(PathBuf::from(&args.output)),
+        None => None,
+    };
+    let Some(path) = path.filter(|p| !args.upgrade && p.is_file()) else {
+        return Ok(out);
+    };
+    let lock = match pylock::lock::LockFile::read(&path) {
+        Ok(lock) => lock,
+        Err(e) if args.lock.is_some() => return Err(usage(e.to_string())),
+        Err(e) => {
+            if !args.quiet {
+                eprintln!("warning: the existing lock is not used: {e}");
+            }
+            return Ok(out);
+        }
+    };
+    for p in &lock.lock.packages {
+        let (Ok(name), Ok(version)) = (
+            pylock::pep::parse::value::<PackageName>(&p.name),
+            pylock::pep::parse::value::<Version>(&p.version),
+        ) else {
+            continue;
+        };
+        if !freed.iter().any(|(n, _)| *n == name) {
+            out.push((name, version));
+        }
+    }
+    Ok(out)
 }
 
 /// `pylock.toml` or `pylock.<name>.toml`.

@@ -444,3 +444,55 @@ fn long_exclusion_lists_resolve_quickly() {
     assert!(started.elapsed().as_secs() < 30, "{:?}", started.elapsed());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A re-lock keeps what the existing lock holds where it still fits; `--upgrade` and
+/// `--upgrade-package` let versions move.
+#[test]
+fn relocks_keep_the_existing_pins() {
+    let dir = tempdir("relock");
+    let idx = index("example-toml");
+    let locked_b = |dir: &Path| -> String {
+        let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
+        let lock: toml::Value = toml::from_str(&text).expect("toml");
+        let packages = lock["packages"].as_array().expect("packages");
+        let b = packages.iter().find(|p| p["name"].as_str() == Some("b"));
+        b.and_then(|p| p["version"].as_str())
+            .expect("b locked")
+            .to_owned()
+    };
+    let run = |extra: &[&str]| {
+        let mut args = vec!["resolve", "--index-url", &idx, "-q"];
+        args.extend(LINUX_312);
+        args.extend(extra);
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+    };
+    // b 3.0.0 needs a package the index lacks: 2.0.0 is the newest that works.
+    run(&["b<2"]);
+    assert_eq!(locked_b(&dir), "1.0.0");
+    run(&["b"]);
+    assert_eq!(locked_b(&dir), "1.0.0", "kept");
+    run(&["b>=2"]);
+    assert_eq!(
+        locked_b(&dir),
+        "2.0.0",
+        "moved where the pin no longer fits"
+    );
+    run(&["b<2"]);
+    run(&["b", "--upgrade"]);
+    assert_eq!(locked_b(&dir), "2.0.0", "--upgrade ignores the lock");
+    run(&["b<2"]);
+    run(&["b", "-P", "b"]);
+    assert_eq!(locked_b(&dir), "2.0.0", "-P frees the package");
+    run(&["b", "-P", "b==1.0.0"]);
+    assert_eq!(
+        locked_b(&dir),
+        "1.0.0",
+        "-P NAME==VERSION prefers that version"
+    );
+    // Another lock file given with --lock is read instead of the output.
+    std::fs::rename(dir.join("pylock.toml"), dir.join("old.toml")).expect("rename");
+    run(&["b", "--lock", "old.toml"]);
+    assert_eq!(locked_b(&dir), "1.0.0");
+    std::fs::remove_dir_all(&dir).ok();
+}

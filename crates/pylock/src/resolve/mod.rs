@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
-use provider::{Pkg, Preferences};
+use provider::Pkg;
 use scope::Scope;
 
 /// A successful resolve: one version per package, with the files that install in the target.
@@ -189,7 +189,7 @@ fn resolve_single(
     options: &Options,
     fetcher: &Fetcher<'_>,
 ) -> Result<Resolution, ResolveError> {
-    let preferences = Preferences::default();
+    let preferences = provider::preferences(options);
     let (provider, solution) = match solve::solve(scope, inputs, options, fetcher, &preferences)? {
         solve::Outcome::Solved(provider, solution) => (provider, solution),
         solve::Outcome::Fork(_) => {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 
 use crate::manifest::{BinaryPolicy, RequirementHashes};
+use crate::pep::{PackageName, Version};
 
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,6 +59,10 @@ pub struct Options {
     /// candidates, and a version left without a file is not one. Packages not named are
     /// not checked. Usually [`Manifest::hashes`](crate::Manifest::hashes).
     pub hashes: Vec<RequirementHashes>,
+    /// Versions to keep where they still fit, such as those of an existing lock: the solver
+    /// tries them before any other (not under a lowest resolution). A re-lock then changes
+    /// only what must change.
+    pub preferences: Vec<(PackageName, Version)>,
 }
 
 /// An option value that does not parse.

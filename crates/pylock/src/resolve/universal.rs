@@ -100,7 +100,7 @@ fn solve_forks(
     options: &Options,
     fetcher: &Fetcher<'_>,
 ) -> Result<Forks, ResolveError> {
-    let preferences = Preferences::default();
+    let preferences = super::provider::preferences(options);
     let mut pending = vec![ForkPart {
         region: whole.clone(),
         excludable: false,

@@ -94,6 +94,15 @@ use crate::util::lock;
 /// universal lock keeps one version of a package wherever it can.
 pub type Preferences = Mutex<HashMap<PackageName, Vec<Version>>>;
 
+/// Preferences seeded with the versions `options` asks to keep.
+pub fn preferences(options: &Options) -> Preferences {
+    let mut out: HashMap<PackageName, Vec<Version>> = HashMap::new();
+    for (name, version) in &options.preferences {
+        out.entry(name.clone()).or_default().push(version.clone());
+    }
+    Mutex::new(out)
+}
+
 /// Priority: pinned packages first, then packages moved ahead after repeated conflicts (the
 /// latest move first), then those that keep conflicting, then discovery order (breadth-first).
 pub type Priority = (bool, usize, u32, Reverse<usize>);
