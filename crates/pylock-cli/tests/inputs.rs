@@ -174,50 +174,19 @@ fn exclude_newer_takes_dates_and_spans() {
     let dir = tempdir("newer");
     let idx = index();
     // The fixture's files were uploaded at 2024-03-24T00:00:00Z: a date keeps its whole day.
-    let out = pylock(
-        &dir,
-        &[
-            "a",
-            "--index-url",
-            &idx,
-            "--exclude-newer",
-            "2024-03-24",
-            "-o",
-            "-",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = pylock(
-        &dir,
-        &[
-            "a",
-            "--index-url",
-            &idx,
-            "--exclude-newer",
-            "2024-03-22",
-            "-o",
-            "-",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let out = pylock(
-        &dir,
-        &[
-            "a",
-            "--index-url",
-            &idx,
-            "--exclude-newer",
-            "7 days",
-            "-o",
-            "-",
-        ],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = pylock(
-        &dir,
-        &["a", "--index-url", &idx, "--exclude-newer", "1 month"],
-    );
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let exit = |when: &str| {
+        let args = ["a", "--index-url", &idx, "--exclude-newer", when, "-o", "-"];
+        let out = pylock(&dir, &args);
+        (out.status.code(), stderr(&out))
+    };
+    let (code, err) = exit("2024-03-24");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = exit("2024-03-22");
+    assert_eq!(code, Some(1), "{err}");
+    let (code, err) = exit("7 days");
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = exit("1 month");
+    assert_eq!(code, Some(2), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -181,11 +181,16 @@ impl Locations<'_> {
 
 /// A file URL without user name and password: an index may list files at URLs that carry a
 /// token (`https://user:token@host/...`), which must not reach a lock.
+/// Only URLs whose authority holds a `@` are parsed: locks list thousands of files.
 fn without_credentials(text: &str) -> String {
-    match Url::parse(text) {
-        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
-            crate::index::redact(&url)
-        }
+    let authority = text
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next());
+    match authority
+        .filter(|a| a.contains('@'))
+        .map(|_| Url::parse(text))
+    {
+        Some(Ok(url)) => crate::index::redact(&url),
         _ => text.to_owned(),
     }
 }

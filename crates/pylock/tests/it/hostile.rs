@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pylock::index::{HttpIndex, HttpOptions, Limits};
-use pylock::{resolve, Manifest, Role, Target};
+use pylock::{resolve, Manifest, Resolution, ResolveError, Role, Target};
 
 use crate::server::{Faults, Server};
 use crate::support::workspace;
@@ -44,6 +44,16 @@ fn index(url: &str, options: HttpOptions) -> HttpIndex {
     .expect("client")
 }
 
+/// Resolve `a` for CPython 3.12 on Linux against the index at `url`.
+fn resolve_a(url: &str, options: HttpOptions) -> Result<Resolution, ResolveError> {
+    resolve(
+        &manifest(),
+        &linux(),
+        &Default::default(),
+        &index(url, options),
+    )
+}
+
 /// A copy of the example index whose JSON pages give file URLs as `rewrite(relative URL)`.
 fn rewritten_index(tag: &str, rewrite: impl Fn(&str) -> String) -> PathBuf {
     let root = tempdir(tag);
@@ -67,13 +77,7 @@ fn a_remote_page_cannot_point_at_local_files() {
     let root = rewritten_index("file-url", |_| "file:///dev/zero".into());
     let server = Server::start(root.clone(), Faults::default());
     let url = format!("{}/simple", server.base);
-    let err = resolve(
-        &manifest(),
-        &linux(),
-        &Default::default(),
-        &index(&url, HttpOptions::default()),
-    )
-    .expect_err("refused");
+    let err = resolve_a(&url, HttpOptions::default()).expect_err("refused");
     let msg = err.to_string();
     assert!(msg.contains("may only point at http(s) URLs"), "{msg}");
     assert!(msg.contains(&server.base), "{msg}");
@@ -93,13 +97,7 @@ fn a_server_cannot_claim_the_cache_format() {
         },
     );
     let url = format!("{}/simple", server.base);
-    let r = resolve(
-        &manifest(),
-        &linux(),
-        &Default::default(),
-        &index(&url, HttpOptions::default()),
-    )
-    .expect("read as HTML");
+    let r = resolve_a(&url, HttpOptions::default()).expect("read as HTML");
     assert_eq!(r.packages.len(), 2);
 }
 
@@ -115,13 +113,7 @@ fn credentials_stay_with_their_origin() {
         "http://user:s3cret@{}/simple",
         pages.base.trim_start_matches("http://")
     );
-    let r = resolve(
-        &manifest(),
-        &linux(),
-        &Default::default(),
-        &index(&with_password, HttpOptions::default()),
-    )
-    .expect("resolves");
+    let r = resolve_a(&with_password, HttpOptions::default()).expect("resolves");
     assert_eq!(r.packages.len(), 2);
     assert!(
         pages.authorized.load(Ordering::Relaxed) > 0,
@@ -163,13 +155,7 @@ fn a_stalled_server_fails_within_the_timeout_naming_the_url() {
         ..HttpOptions::default()
     };
     let started = Instant::now();
-    let err = resolve(
-        &manifest(),
-        &linux(),
-        &Default::default(),
-        &index(&format!("{base}/simple"), options),
-    )
-    .expect_err("times out");
+    let err = resolve_a(&format!("{base}/simple"), options).expect_err("times out");
     let took = started.elapsed();
     let msg = err.to_string();
     assert!(msg.contains(&format!("{base}/simple/a/")), "{msg}");
@@ -216,13 +202,7 @@ fn an_endless_page_stops_at_the_page_limit() {
         ..HttpOptions::default()
     };
     let started = Instant::now();
-    let err = resolve(
-        &manifest(),
-        &linux(),
-        &Default::default(),
-        &index(&format!("{base}/simple"), options),
-    )
-    .expect_err("too large");
+    let err = resolve_a(&format!("{base}/simple"), options).expect_err("too large");
     let msg = err.to_string();
     assert!(
         msg.contains("larger than the limit of 4194304 bytes"),

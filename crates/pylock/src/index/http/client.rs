@@ -72,10 +72,16 @@ pub struct Client {
 
 /// `url` without user name and password, for messages and locks.
 pub fn redact(url: &Url) -> String {
+    without_credentials(url).to_string()
+}
+
+/// `url` without user name and password (what goes on the wire: credentials travel in a
+/// header, for their origin only).
+fn without_credentials(url: &Url) -> Url {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);
-    u.to_string()
+    u
 }
 
 impl Client {
@@ -346,12 +352,9 @@ impl Client {
                 break;
             };
             made += 1;
-            let mut clean = url.clone();
-            let _ = clean.set_username("");
-            let _ = clean.set_password(None);
             let mut req = self
                 .http(url)?
-                .get(clean)
+                .get(without_credentials(url))
                 .timeout(left)
                 .header(http::header::ACCEPT, accept);
             if let Some(headers) = extra {

@@ -430,14 +430,12 @@ impl Provider<'_> {
     /// dependency, atoms): explanations say "you require a<2", not the atoms that stand for
     /// it. Where a dependent's versions wrote several alike, the shortest text is shown.
     pub fn written_ranges(&self) -> HashMap<(Pkg, Pkg, Atoms), Range> {
-        let root = self.aligned(merge(&self.root)).unwrap_or_default();
         let memo = lock(&self.dependencies);
-        let mut written: Vec<(&Pkg, &Pkg, &Range, &Atoms)> = root
+        let mut written: Vec<(&Pkg, &Pkg, &Range, &Atoms)> = memo
             .iter()
-            .map(|(dep, range, atoms)| (&Pkg::Root, dep, range, atoms))
-            .chain(memo.iter().flat_map(|((parent, _), d)| {
+            .flat_map(|((parent, _), d)| {
                 (d.merged.iter()).map(move |(dep, range, atoms)| (parent, dep, range, atoms))
-            }))
+            })
             .collect();
         written.sort_by_cached_key(|(parent, dep, range, _)| {
             let text = crate::pep::display_range(range);
@@ -588,9 +586,7 @@ impl Provider<'_> {
                 if let Some(fork) = self.sibling_fork(&self.root) {
                     return Err(fork);
                 }
-                let aligned = self.aligned(merge(&self.root))?;
-                let constraints = aligned.into_iter().map(|(pkg, _, atoms)| (pkg, atoms));
-                return Ok(Dependencies::Available(constraints.collect()));
+                return Ok(available(&*self.version_deps(package, version)?));
             }
             Pkg::Package(name) | Pkg::Extra(name, _) => name,
         };
@@ -642,32 +638,44 @@ impl Provider<'_> {
                 lock(&self.missing_extras).push((name.clone(), version.clone(), extra.clone()));
             }
         }
-        let key = (package.clone(), version.clone());
-        let known = lock(&self.dependencies).get(&key).cloned();
-        let deps = match known {
-            Some(deps) => deps,
-            None => {
-                let edges = self.edges_of(package, version);
-                self.fetcher.prefetch_ranges(
-                    edges
-                        .iter()
-                        .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
-                );
-                let merged = self.aligned(merge(&edges))?;
-                let deps = Arc::new(VersionDeps { edges, merged });
-                lock(&self.dependencies).insert(key, deps.clone());
-                deps
-            }
-        };
+        let deps = self.version_deps(package, version)?;
         if let Some(fork) = self.sibling_fork(&deps.edges) {
             return Err(fork);
         }
-        let constraints = deps
-            .merged
-            .iter()
-            .map(|(pkg, _, atoms)| (pkg.clone(), atoms.clone()));
-        Ok(Dependencies::Available(constraints.collect()))
+        Ok(available(&deps))
     }
+
+    /// The edges of `package` at `version` (its metadata read) and their aligned constraints,
+    /// computed once per scope (restarts included); the root's too, so that explanations
+    /// find every written range in one place.
+    fn version_deps(
+        &self,
+        package: &Pkg,
+        version: &Version,
+    ) -> Result<Arc<VersionDeps>, IndexError> {
+        let key = (package.clone(), version.clone());
+        if let Some(deps) = lock(&self.dependencies).get(&key) {
+            return Ok(deps.clone());
+        }
+        let edges = self.edges_of(package, version);
+        if *package != Pkg::Root {
+            // The root's pages were queued when the provider was made.
+            let wanted = edges
+                .iter()
+                .filter_map(|e| Some((e.pkg.name()?, e.range.clone())));
+            self.fetcher.prefetch_ranges(wanted);
+        }
+        let merged = self.aligned(merge(&edges))?;
+        let deps = Arc::new(VersionDeps { edges, merged });
+        lock(&self.dependencies).insert(key, deps.clone());
+        Ok(deps)
+    }
+}
+
+/// The solver's view of a version's dependencies.
+fn available(deps: &VersionDeps) -> Dependencies<Pkg, Atoms, String> {
+    let constraints = (deps.merged.iter()).map(|(pkg, _, atoms)| (pkg.clone(), atoms.clone()));
+    Dependencies::Available(constraints.collect())
 }
 
 /// One solver constraint per node: ranges of repeated edges intersect. Edges whose ranges
