@@ -76,6 +76,32 @@ fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()
     result
 }
 
+/// The text of the file at `path`, refused past `limit` bytes (`what` names the kind of file
+/// in that error) or when it is not UTF-8: input files are untrusted (`-r /dev/zero`).
+pub fn read_text(path: &Path, limit: u64, what: &str) -> std::io::Result<String> {
+    let Some(bytes) = read_at_most(std::fs::File::open(path)?, limit, 0)? else {
+        return Err(std::io::Error::other(format!(
+            "larger than the limit of {limit} bytes for {what}"
+        )));
+    };
+    String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
+}
+
+/// All of `reader` if it holds at most `limit` bytes, else `None` (having read one byte past
+/// the limit, no more): the one way untrusted streams are read whole. `capacity` is a hint.
+pub fn read_at_most(
+    reader: impl std::io::Read,
+    limit: u64,
+    capacity: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
 /// Lock a mutex, recovering the data if another thread panicked while holding it.
 pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)

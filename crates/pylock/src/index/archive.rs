@@ -15,22 +15,16 @@ fn read_bounded(
     url: &str,
     what: &str,
 ) -> Result<Vec<u8>, IndexError> {
-    let mut out = Vec::new();
-    reader
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut out)
+    crate::util::read_at_most(reader, limit, 0)
         .map_err(|e| IndexError::Malformed {
             url: url.to_owned(),
             reason: format!("cannot read {what}: {e}"),
-        })?;
-    if out.len() as u64 > limit {
-        return Err(IndexError::TooLarge {
+        })?
+        .ok_or_else(|| IndexError::TooLarge {
             url: url.to_owned(),
             what: what.to_owned(),
             limit,
-        });
-    }
-    Ok(out)
+        })
 }
 
 /// The `METADATA` member of a wheel, decompressed up to the metadata limit.

@@ -103,21 +103,12 @@ pub enum ReadError {
 impl LockFile {
     /// Read the lock at `path` (at most [`MAX_LOCK_LEN`] bytes).
     pub fn read(path: &Path) -> Result<Self, ReadError> {
-        use std::io::Read as _;
-        let io = |source| ReadError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_LOCK_LEN + 1).read_to_end(&mut bytes))
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_LOCK_LEN {
-            return Err(io(std::io::Error::other(format!(
-                "larger than the limit of {MAX_LOCK_LEN} bytes for a lock"
-            ))));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| io(std::io::Error::other("not UTF-8")))?;
+        let text = crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| {
+            ReadError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
         Ok(Self::parse(path, &text)?)
     }
 

@@ -10,7 +10,6 @@
 //! would otherwise be read an exponential number of times).
 
 use std::collections::{BTreeSet, HashSet};
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::{parse_requirement, Manifest, ManifestError, RequirementHashes, Role};
@@ -283,20 +282,12 @@ fn expand_env(text: &str) -> String {
 /// The text of `path` (a requirements or pyproject file), at most [`MAX_FILE_LEN`] bytes of
 /// UTF-8.
 pub(super) fn read_text(path: &Path) -> Result<String, ManifestError> {
-    let io = |source| ManifestError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_FILE_LEN + 1).read_to_end(&mut bytes))
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_LEN {
-        return Err(io(std::io::Error::other(format!(
-            "larger than the limit of {MAX_FILE_LEN} bytes for a requirements file"
-        ))));
-    }
-    String::from_utf8(bytes).map_err(|_| io(std::io::Error::other("not UTF-8 text")))
+    crate::util::read_text(path, MAX_FILE_LEN, "a requirements file").map_err(|source| {
+        ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    })
 }
 
 /// `r file`, `r=file`, `-requirement file`, `rfile` → (option, value).

@@ -4,7 +4,6 @@
 //! revalidates with ETag / Last-Modified as Cache-Control says.
 
 use std::collections::HashMap;
-use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
@@ -433,15 +432,10 @@ fn read_body(
     if announced > limit {
         return Err(too_large());
     }
-    let mut body = Vec::with_capacity(usize::try_from(announced.min(1 << 24)).unwrap_or(0));
-    response
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut body)
-        .map_err(|e| http_error(url, format!("the response was cut short: {}", chain(&e))))?;
-    if body.len() as u64 > limit {
-        return Err(too_large());
-    }
-    Ok(body)
+    let capacity = usize::try_from(announced.min(1 << 24)).unwrap_or(0);
+    crate::util::read_at_most(response, limit, capacity)
+        .map_err(|e| http_error(url, format!("the response was cut short: {}", chain(&e))))?
+        .ok_or_else(too_large)
 }
 
 fn describe_error(e: &reqwest::Error) -> String {
