@@ -100,8 +100,9 @@ fn get_or_produce<K: std::hash::Hash + Eq + Clone, T: Clone>(
     }
     map.insert(key.clone(), Slot::Running);
     drop(map);
-    // Whoever waits for this slot is released whatever happens in `produce`.
-    let result = guarded("an index answer", produce);
+    // Producers guard their index reads (see `guarded`): whoever waits for this slot is
+    // released whatever happens there.
+    let result = produce();
     let mut map = lock(slots);
     match &result {
         Ok(v) => map.insert(key.clone(), Slot::Ready(v.clone())),
@@ -249,7 +250,7 @@ impl<'a> Fetcher<'a> {
             &self.file_metadata,
             &self.metadata_ready,
             &file.url.to_string(),
-            || Ok(Arc::new(self.index.metadata(file)?)),
+            || self.index_metadata(file),
         )
     }
 
@@ -317,6 +318,11 @@ impl<'a> Fetcher<'a> {
             .ok_or_else(|| IndexError::NoMetadata {
                 filename: format!("{name}=={}", candidate.version),
             })?;
+        self.index_metadata(file)
+    }
+
+    /// The index's metadata of `file`, a panic in the index turned into an error.
+    fn index_metadata(&self, file: &DistFile) -> Result<Arc<CoreMetadata>, IndexError> {
         let what = format!("the metadata of {}", file.filename);
         Ok(Arc::new(guarded(&what, || self.index.metadata(file))?))
     }
