@@ -9,6 +9,8 @@
 mod lenient;
 mod markers;
 pub mod parse;
+#[cfg(test)]
+mod props;
 
 use std::fmt::Write as _;
 use std::ops::Bound;
@@ -53,6 +55,12 @@ pub fn specifier_range(specifier: &VersionSpecifier) -> Range {
         // `pep440_rs` starts the range at `1.0.post2`.
         Operator::GreaterThan if local_blind && version.is_post() && !version.is_dev() => {
             Range::higher_than(after_locals(version))
+        }
+        // `<V.postN` is `< V.postN.dev0` (packaging's reading of PEP 440: only a pre-release
+        // bound admits the dev releases just below it); `pep440_rs` also drops every version
+        // of V's release (`1.0 < 1.0.post1` is true).
+        Operator::LessThan if version.is_post() && !version.any_prerelease() => {
+            Range::strictly_lower_than(version.clone().with_dev(Some(0)))
         }
         Operator::ExactEqual => Range::singleton(version.clone()),
         _ => Range::from(specifier.clone()),
@@ -223,6 +231,11 @@ mod tests {
         assert!(!r("<1.2.3").contains(&v("1.2.3.post0")));
         assert!(!r("<1.2.3").contains(&v("1.2.3a1")));
         assert!(r("<1.2.3a2").contains(&v("1.2.3a1")));
+        assert!(r("<1.0.post1").contains(&v("1.0")));
+        assert!(r("<1.0.post1").contains(&v("1.0+cpu")));
+        assert!(r("<1.0.post1").contains(&v("1.0a1")));
+        assert!(r("<1.0.post1").contains(&v("1.0.post0.dev1")));
+        assert!(!r("<1.0.post1").contains(&v("1.0.post1.dev0")));
         assert!(r("==1.0.dev1").contains(&v("1.0.dev1+x")));
         assert!(!r("==1.0.dev1").contains(&v("1.0.dev2")));
         assert!(r("==1.0.post1").contains(&v("1.0.post1+x")));
