@@ -13,7 +13,9 @@ packages.
 
 Input (stdin, JSON): {"jobs": [{"lock": path, "requirements": [PEP 508...],
     "constraints": [...], "overrides": [...],
-    "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}]}]}
+    "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}],
+    "metadata": {filename: [PEP 508...]} (optional: the Requires-Dist of files that are not on
+    disk next to the lock, such as an in-memory index's)}]}
 Output (stdout, JSON): [{"lock": path, "checked": n, "skipped": n, "problems": [str...]}]
 """
 
@@ -48,7 +50,8 @@ def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
 
 
 def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags,
-              constraints: list[Requirement], overrides: list[Requirement]) -> list[str]:
+              constraints: list[Requirement], overrides: list[Requirement],
+              metadata: dict[str, list[str]]) -> list[str]:
     problems = []
     try:
         chosen = {canonicalize_name(p.name): (p, d) for p, d in lock.select(environment=env, tags=tags)}
@@ -90,8 +93,12 @@ def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, 
         location = dist.path or (dist.url or "")
         if location.startswith("file://"):
             location = location[len("file://"):]
-        metadata = os.path.join(lock_dir, location) + ".metadata"
-        for dep in read_requires_dist(metadata):
+        filename = location.rsplit("/", 1)[-1]
+        if filename in metadata:
+            requires_dist = [Requirement(r) for r in metadata[filename]]
+        else:
+            requires_dist = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
+        for dep in requires_dist:
             if not applies(dep.marker, env, extras_of[name]):
                 continue
             for eff in effective([dep]):
@@ -124,7 +131,8 @@ def main() -> None:
                 compatible_tags(python_version=python, platforms=e["platforms"])
             )
             result["checked"] += 1
-            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides):
+            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides,
+                                job.get("metadata", {})):
                 result["problems"].append(f"{e['name']}: {p}")
         results.append(result)
     json.dump(results, sys.stdout)
