@@ -2,7 +2,7 @@ use super::*;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/locks")
+        .join("tests/data/locks")
         .join(name)
 }
 
