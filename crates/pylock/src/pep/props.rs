@@ -175,19 +175,12 @@ fn python() -> PathBuf {
     venv
 }
 
-/// 3000 generated (specifier set, version) pairs, from a fixed seed, judged by Python's
-/// `packaging` in one call: the solver ranges agree on every one, `===` aside (it compares
-/// strings; solver ranges compare versions).
-#[test]
-fn specifier_ranges_agree_with_packaging_on_generated_pairs() {
+/// Whether Python's `packaging` says each version matches its specifier set (pre-releases
+/// included), in one call of `tests/support/specifiers.py`.
+pub(super) fn packaging_contains(pairs: &[(String, String)]) -> Vec<bool> {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
 
-    let mut runner = TestRunner::deterministic();
-    let strategy = (specifiers_text(), version_text());
-    let pairs: Vec<(String, String)> = (0..3000)
-        .map(|_| strategy.new_tree(&mut runner).expect("generated").current())
-        .collect();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/specifiers.py");
     let mut child = Command::new(python())
         .arg(&script)
@@ -195,7 +188,7 @@ fn specifier_ranges_agree_with_packaging_on_generated_pairs() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("python starts");
-    let input = serde_json::to_vec(&pairs).expect("json");
+    let input = serde_json::to_vec(pairs).expect("json");
     child
         .stdin
         .take()
@@ -206,6 +199,19 @@ fn specifier_ranges_agree_with_packaging_on_generated_pairs() {
     assert!(output.status.success(), "specifiers.py failed");
     let expected: Vec<bool> = serde_json::from_slice(&output.stdout).expect("a list of booleans");
     assert_eq!(expected.len(), pairs.len());
+    expected
+}
+
+/// 3000 generated (specifier set, version) pairs, from a fixed seed, judged by Python's
+/// `packaging` in one call: the solver ranges agree on every one.
+#[test]
+fn specifier_ranges_agree_with_packaging_on_generated_pairs() {
+    let mut runner = TestRunner::deterministic();
+    let strategy = (specifiers_text(), version_text());
+    let pairs: Vec<(String, String)> = (0..3000)
+        .map(|_| strategy.new_tree(&mut runner).expect("generated").current())
+        .collect();
+    let expected = packaging_contains(&pairs);
     let mut disagreements = Vec::new();
     let mut departures = 0;
     for ((spec, version), want) in pairs.iter().zip(expected) {

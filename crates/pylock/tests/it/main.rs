@@ -13,7 +13,6 @@ mod http;
 mod inputs;
 mod interop;
 mod live;
-mod pep440;
 mod props_solver;
 mod scenarios;
 mod server;
