@@ -19,7 +19,8 @@ mod snapshot;
 
 use sha2::{Digest, Sha256};
 
-pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
+pub(crate) use filename::parse_filename;
+pub use filename::{DistKind, WheelTags};
 pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
@@ -170,7 +171,11 @@ pub trait Index: Send + Sync {
 }
 
 /// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.
-pub fn verify_sha256(bytes: &[u8], expected: Option<&str>, url: &str) -> Result<(), IndexError> {
+pub(crate) fn verify_sha256(
+    bytes: &[u8],
+    expected: Option<&str>,
+    url: &str,
+) -> Result<(), IndexError> {
     let Some(expected) = expected else {
         return Ok(());
     };

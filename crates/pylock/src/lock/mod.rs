@@ -4,9 +4,7 @@
 mod read;
 mod toml_writer;
 
-pub use read::{
-    render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN,
-};
+pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source};
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -19,7 +17,7 @@ use crate::index::{DistFile, FileUrl};
 use crate::resolve::Resolution;
 
 /// The PEP 751 lock format version written.
-pub const LOCK_VERSION: &str = "1.0";
+pub(crate) const LOCK_VERSION: &str = "1.0";
 
 /// A PEP 751 lock.
 #[derive(Clone, Debug, PartialEq, Eq)]

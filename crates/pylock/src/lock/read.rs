@@ -16,7 +16,7 @@ use crate::manifest::TomlError;
 use crate::pep::{PackageName, Version};
 
 /// The largest lock file read, in bytes (real locks are kilobytes to a few megabytes).
-pub const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
 
 /// A lock read from a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,7 +101,7 @@ pub enum ReadError {
 }
 
 impl LockFile {
-    /// Read the lock at `path` (at most [`MAX_LOCK_LEN`] bytes).
+    /// Read the lock at `path` (at most 64 MiB).
     pub fn read(path: &Path) -> Result<Self, ReadError> {
         let text = crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| {
             ReadError::Io {

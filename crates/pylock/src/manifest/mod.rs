@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
 pub use pyproject::{GroupName, Project, Selection};
-pub use target::{Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
+pub(crate) use target::Tags;
+pub use target::{Baseline, Os, Platform, Target, TargetError};
 pub use toml_doc::TomlError;
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};

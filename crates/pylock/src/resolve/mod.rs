@@ -15,7 +15,6 @@ mod solve;
 mod unalign;
 mod universal;
 
-pub use candidates::Unusable;
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
