@@ -134,7 +134,10 @@
 //! When no set of versions satisfies the requirements, [`resolve()`] returns
 //! [`ResolveError::NoSolution`], whose `explanation` is the derivation in words, one step a
 //! line, each naming the packages and version ranges involved and ending with the
-//! requirement that cannot be met. Other errors name the file, line or URL at fault.
+//! requirement that cannot be met. [`ResolveError::Index`] names the file or URL at fault;
+//! [`ResolveError::TooManyForks`], [`ResolveError::Unsplittable`] and
+//! [`ResolveError::Backtracking`] are limits of the solver that a narrower target or tighter
+//! requirements get around.
 //!
 //! ```
 //! use pylock::{resolve, Manifest, MemoryIndex, Options, ResolveError, Role, Target};

@@ -70,9 +70,32 @@ pub enum ResolveError {
     /// The index could not be read.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// A target this version cannot resolve for.
-    #[error("{0}")]
-    Unsupported(String),
+    /// The universal resolve needed more forks (solves of groups of environments) than
+    /// `limit`; a narrower target needs fewer.
+    #[error("the universal resolve split into more than {limit} forks; narrow the target with --python-version or --python-platform")]
+    TooManyForks {
+        /// The most forks one resolve may solve.
+        limit: usize,
+    },
+    /// The requirements need different versions in parts of a group of environments that the
+    /// solver cannot split along those requirements' markers.
+    #[error("cannot split the environments `{environments}` further")]
+    Unsplittable {
+        /// The group of environments, as a PEP 508 marker.
+        environments: String,
+    },
+    /// The solver kept backtracking over one package after restarting with it first as many
+    /// times as it may.
+    #[error("the solver kept backtracking over {package} after {restarts} restarts")]
+    Backtracking {
+        /// The package the solver kept backtracking over.
+        package: PackageName,
+        /// How many times it restarted.
+        restarts: usize,
+    },
+    /// A state the resolver should never reach (a bug; please report it with the inputs).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Resolve `manifest` for `target` with `options`, reading packages from `index`.
@@ -192,7 +215,7 @@ fn resolve_single(
     let (provider, solution) = match solve::solve(scope, inputs, options, fetcher, &preferences)? {
         solve::Outcome::Solved(provider, solution) => (provider, solution),
         solve::Outcome::Fork(_) => {
-            return Err(ResolveError::Unsupported(
+            return Err(ResolveError::Internal(
                 "a single-environment solve cannot fork".into(),
             ))
         }
@@ -228,4 +251,37 @@ fn resolve_single(
         packages,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed errors that replaced `Unsupported(String)` print what it printed, so the CLI's
+    /// messages do not change.
+    #[test]
+    fn typed_errors_keep_their_messages() {
+        let name = PackageName::new("numpy".to_owned()).expect("name");
+        for (error, text) in [
+            (
+                ResolveError::TooManyForks { limit: 10_000 },
+                "the universal resolve split into more than 10000 forks; narrow the target with --python-version or --python-platform",
+            ),
+            (
+                ResolveError::Unsplittable {
+                    environments: "sys_platform == 'win32'".into(),
+                },
+                "cannot split the environments `sys_platform == 'win32'` further",
+            ),
+            (
+                ResolveError::Backtracking {
+                    package: name,
+                    restarts: 8,
+                },
+                "the solver kept backtracking over numpy after 8 restarts",
+            ),
+        ] {
+            assert_eq!(error.to_string(), text);
+        }
+    }
 }
