@@ -24,9 +24,7 @@ impl Provider<'_> {
             let fits = |c: &&Arc<Candidate>| {
                 c.unusable.is_none() && self.page_python_fit(c).0 == PythonFit::All
             };
-            let by_preference = preferred
-                .iter()
-                .filter_map(|v| candidates.versions.iter().find(|c| &c.version == v));
+            let by_preference = preferred.iter().filter_map(|v| candidates.get(v));
             let newest_stable = candidates
                 .versions
                 .iter()
