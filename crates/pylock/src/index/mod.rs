@@ -9,6 +9,7 @@
 
 pub(crate) mod archive;
 mod compact;
+mod direct;
 mod filename;
 mod http;
 mod local;
@@ -19,6 +20,8 @@ mod snapshot;
 
 use sha2::{Digest, Sha256};
 
+pub(crate) use direct::Overlay;
+pub use direct::{DirectDist, MAX_DIRECT};
 pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
 pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
@@ -109,6 +112,14 @@ pub enum IndexError {
         /// What went wrong.
         message: String,
     },
+    /// A direct reference (`name @ URL`, a local file or project) that cannot be used.
+    #[error("`{requirement}`: {reason}")]
+    Direct {
+        /// The requirement as written (its URL made absolute).
+        requirement: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]
     InvalidLocation {
@@ -166,6 +177,13 @@ pub trait Index: Send + Sync {
     /// threads). Network indexes want many; a local directory, about one per core.
     fn concurrency(&self) -> usize {
         std::thread::available_parallelism().map_or(2, usize::from)
+    }
+
+    /// The distribution a direct reference (`name @ URL`) points at, with its metadata. The
+    /// default reads `file:` URLs (local archives and project directories the user named)
+    /// within the default [`Limits`] and refuses others; indexes that download override it.
+    fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
+        direct::read_local(name, url, &Limits::default())
     }
 }
 

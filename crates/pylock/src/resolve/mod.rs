@@ -21,7 +21,7 @@ pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, 
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
@@ -40,6 +40,21 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The packages locked from direct references (`name @ URL`, local files and
+    /// projects) rather than from the index.
+    pub direct: BTreeMap<PackageName, Direct>,
+}
+
+/// Where a package locked from a direct reference comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Direct {
+    /// An archive (wheel or sdist) at a URL or local path: the package's one file.
+    Archive,
+    /// A local project directory: the URL of the package's one file.
+    Directory {
+        /// Whether it is installed editable (`-e`).
+        editable: bool,
+    },
 }
 
 /// One resolved package.
@@ -86,6 +101,8 @@ pub fn resolve(
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution { explanation });
     }
+    let overlay = crate::index::Overlay::read(manifest, index)?;
+    let index: &dyn Index = &overlay;
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
         (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
@@ -110,6 +127,7 @@ pub fn resolve(
     let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
         binary: options.binary.clone(),
         hashes: required_hashes(&options.hashes),
+        direct: overlay.dists().keys().cloned().collect(),
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
@@ -118,8 +136,33 @@ pub fn resolve(
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
     let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
+    let resolution = resolution.map(|mut r| {
+        r.direct = direct_sources(&overlay, manifest);
+        r
+    });
     fetcher.release_in_background();
     resolution
+}
+
+/// Where the packages from direct references come from.
+fn direct_sources(
+    overlay: &crate::index::Overlay<'_>,
+    manifest: &Manifest,
+) -> BTreeMap<PackageName, Direct> {
+    overlay
+        .dists()
+        .iter()
+        .map(|(name, d)| {
+            let source = if d.directory {
+                Direct::Directory {
+                    editable: manifest.editable.contains(name),
+                }
+            } else {
+                Direct::Archive
+            };
+            (name.clone(), source)
+        })
+        .collect()
 }
 
 /// Say where a version left out for needing a build may have changed the lock (its package
@@ -228,5 +271,6 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        direct: BTreeMap::new(),
     })
 }

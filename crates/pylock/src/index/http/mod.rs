@@ -319,6 +319,24 @@ impl Index for HttpIndex {
         })
     }
 
+    /// `http(s)` references are downloaded whole (at most [`Limits::download_bytes`]) through
+    /// the client, so that their sha256 is checked or computed; `file:` ones are read.
+    fn direct(&self, name: &PackageName, url: &Url) -> Result<super::DirectDist, IndexError> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return super::direct::read_local(name, url, &self.limits);
+        }
+        let mut bare = url.clone();
+        bare.set_fragment(None);
+        let fetched = self.client.get(&bare, "*/*", self.limits.download_bytes)?;
+        if fetched.status != 200 {
+            return Err(IndexError::Http {
+                url: redact(&bare),
+                reason: format!("status {}", fetched.status),
+            });
+        }
+        super::direct::from_bytes(name, url, &fetched.body, &self.limits)
+    }
+
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         let file_url = file.url.parse()?;
         let shown = redact(&file_url);

@@ -1,0 +1,400 @@
+//! Direct references (`name @ URL`, local archives and project directories): reading the one
+//! distribution each names, and an [`Index`] overlay through which the resolver sees it as
+//! the only version of its project.
+//!
+//! The seam is [`Index::direct`]: every index reads `file:` references (local archives and
+//! project directories the user named), and [`HttpIndex`](super::HttpIndex) also downloads
+//! `http(s)` ones through its client (its limits, cache and credentials-by-origin rules). An
+//! archive is read whole (bounded by [`Limits::download_bytes`]) so that its sha256 can be
+//! checked against a `#sha256=` fragment, or computed for the lock. Metadata comes from a
+//! wheel's `METADATA`, an sdist's static `PKG-INFO` (Metadata-Version 2.2+, dependencies and
+//! Requires-Python not dynamic) or a project's static `[project]` table; anything else would
+//! need a build and is an error.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Cursor;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::archive::{sdist_metadata, static_or_why, wheel_metadata};
+use super::{
+    parse_filename, parse_metadata, CoreMetadata, DistFile, DistKind, FileUrl, Index, IndexError,
+    Limits, ProjectPage,
+};
+use crate::manifest::{Manifest, Project};
+use crate::pep::{PackageName, Requirement, VersionOrUrl};
+
+/// The distribution a direct reference names, read.
+#[derive(Clone, Debug)]
+pub struct DirectDist {
+    /// Its one file: the archive (its sha256 and size known), or, for a project directory,
+    /// the directory standing as a source distribution (installable anywhere).
+    pub file: DistFile,
+    /// Its core metadata.
+    pub metadata: CoreMetadata,
+    /// Whether it is a local project directory.
+    pub directory: bool,
+}
+
+/// The most direct references one resolve reads (a local project's local dependencies
+/// included); real projects have a handful.
+pub const MAX_DIRECT: usize = 1_000;
+
+/// Read a `file:` reference: a local archive (at most [`Limits::download_bytes`]) or a
+/// project directory.
+pub(crate) fn read_local(
+    name: &PackageName,
+    url: &Url,
+    limits: &Limits,
+) -> Result<DirectDist, IndexError> {
+    if url.scheme() != "file" {
+        return Err(IndexError::InvalidLocation {
+            location: super::redact(url),
+            reason: "this index reads only local (file:) direct references; use an HTTP(S) index to download others".into(),
+        });
+    }
+    let path = url
+        .to_file_path()
+        .map_err(|()| IndexError::InvalidLocation {
+            location: url.to_string(),
+            reason: "not a local path".into(),
+        })?;
+    let mut bare = url.clone();
+    bare.set_fragment(None);
+    let io = |source| IndexError::Io {
+        url: path.display().to_string(),
+        source,
+    };
+    if path.is_dir() {
+        return directory(name, &path, bare);
+    }
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let bytes = crate::util::read_at_most(file, limits.download_bytes, 0)
+        .map_err(io)?
+        .ok_or_else(|| IndexError::TooLarge {
+            url: path.display().to_string(),
+            what: "the file".into(),
+            limit: limits.download_bytes,
+        })?;
+    from_bytes(name, url, &bytes, limits)
+}
+
+/// The distribution an archive's bytes hold, fetched from `url` (whose `#sha256=` fragment,
+/// if any, the bytes must match).
+pub(crate) fn from_bytes(
+    name: &PackageName,
+    url: &Url,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<DirectDist, IndexError> {
+    let mut bare = url.clone();
+    bare.set_fragment(None);
+    let shown = super::redact(&bare);
+    let sha256 = crate::util::hex(&Sha256::digest(bytes));
+    if let Some(expected) = url.fragment().and_then(|f| f.strip_prefix("sha256=")) {
+        if !expected.eq_ignore_ascii_case(&sha256) {
+            return Err(IndexError::HashMismatch {
+                url: shown,
+                expected: expected.to_ascii_lowercase(),
+                actual: sha256,
+            });
+        }
+    }
+    let filename = bare
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default();
+    let malformed = |reason: String| IndexError::Malformed {
+        url: shown.clone(),
+        reason,
+    };
+    let parsed = parse_filename(&filename, name).ok_or_else(|| {
+        malformed(format!(
+            "`{filename}` is not a wheel or sdist file name of {name}"
+        ))
+    })?;
+    let metadata_bytes = match &parsed.kind {
+        DistKind::Wheel(_) => wheel_metadata(Cursor::new(bytes), &shown, limits)?,
+        DistKind::Sdist if filename.ends_with(".zip") => {
+            let pkg_info = zip_pkg_info(bytes, &shown, limits)?;
+            if let Some(why) = static_or_why(&pkg_info) {
+                return Err(needs_build(name, &why));
+            }
+            pkg_info
+        }
+        DistKind::Sdist => {
+            let (pkg_info, why) = sdist_metadata(bytes, &shown, name.as_ref(), limits)?;
+            if let Some(why) = why {
+                return Err(needs_build(name, &why));
+            }
+            pkg_info
+        }
+    };
+    let metadata = parse_metadata(&metadata_bytes, &shown)?;
+    if metadata.name != *name || metadata.version != parsed.version {
+        return Err(malformed(format!(
+            "its metadata says {} {}, its file name {name} {}",
+            metadata.name, metadata.version, parsed.version
+        )));
+    }
+    Ok(DirectDist {
+        file: DistFile {
+            filename,
+            version: parsed.version,
+            kind: parsed.kind,
+            url: FileUrl::from(bare),
+            sha256: Some(sha256),
+            requires_python: metadata.requires_python.clone(),
+            yanked: false,
+            core_metadata: None,
+            size: u64::try_from(bytes.len()).ok(),
+            upload_time: None,
+        },
+        metadata,
+        directory: false,
+    })
+}
+
+fn needs_build(name: &PackageName, why: &str) -> IndexError {
+    IndexError::DynamicMetadata {
+        project: name.to_string(),
+        reason: format!("{why}; a build would be needed"),
+    }
+}
+
+/// `PKG-INFO` of a `.zip` sdist (`name-1.0/PKG-INFO`).
+fn zip_pkg_info(bytes: &[u8], url: &str, limits: &Limits) -> Result<Vec<u8>, IndexError> {
+    let malformed = |reason: String| IndexError::Malformed {
+        url: url.to_owned(),
+        reason,
+    };
+    let read = || -> Result<Vec<u8>, IndexError> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| malformed(format!("not a zip: {e}")))?;
+        let member = zip
+            .file_names()
+            .filter(|n| n.ends_with("/PKG-INFO") && n.matches('/').count() == 1)
+            .min()
+            .map(str::to_owned)
+            .ok_or_else(|| malformed("no PKG-INFO in the source distribution".into()))?;
+        let entry = zip
+            .by_name(&member)
+            .map_err(|e| malformed(format!("cannot read {member}: {e}")))?;
+        crate::util::read_at_most(entry, limits.metadata_bytes, 0)
+            .map_err(|e| malformed(format!("cannot read {member}: {e}")))?
+            .ok_or_else(|| IndexError::TooLarge {
+                url: url.to_owned(),
+                what: member,
+                limit: limits.metadata_bytes,
+            })
+    };
+    crate::util::catch_panic(read).unwrap_or_else(|_| {
+        Err(malformed(
+            "not a readable zip (the zip reader panicked)".into(),
+        ))
+    })
+}
+
+/// A local project directory's static `[project]` metadata.
+fn directory(name: &PackageName, dir: &Path, url: Url) -> Result<DirectDist, IndexError> {
+    let pyproject = dir.join("pyproject.toml");
+    let project = Project::read(&pyproject).map_err(|e| IndexError::Malformed {
+        url: pyproject.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let needed = [
+        "version",
+        "dependencies",
+        "optional-dependencies",
+        "requires-python",
+    ];
+    if let Some(field) = needed
+        .iter()
+        .find(|f| project.dynamic.iter().any(|d| d == *f))
+    {
+        return Err(needs_build(
+            name,
+            &format!("{} lists `{field}` as dynamic", pyproject.display()),
+        ));
+    }
+    let Some(version) = project.version.clone() else {
+        return Err(needs_build(
+            name,
+            &format!("{} gives no [project] version", pyproject.display()),
+        ));
+    };
+    if project.name.as_ref() != Some(name) {
+        return Err(IndexError::Malformed {
+            url: pyproject.display().to_string(),
+            reason: format!("the project is not named {name}"),
+        });
+    }
+    let mut requires_dist = project.dependencies.clone();
+    for (extra, requirements) in &project.extras {
+        let marker = crate::pep::parse::marker(&format!("extra == '{extra}'")).map_err(|e| {
+            IndexError::Internal {
+                what: pyproject.display().to_string(),
+                message: e.message,
+            }
+        })?;
+        for r in requirements {
+            let mut r = r.clone();
+            r.marker.and(marker.clone());
+            requires_dist.push(r);
+        }
+    }
+    let metadata = CoreMetadata {
+        name: name.clone(),
+        version: version.clone(),
+        requires_python: project.requires_python.clone(),
+        requires_dist,
+        provides_extra: project.extras.keys().cloned().collect(),
+        approximate: None,
+    };
+    Ok(DirectDist {
+        file: DistFile {
+            filename: format!("{name}-{version}"),
+            version,
+            kind: DistKind::Sdist,
+            url: FileUrl::from(url),
+            sha256: None,
+            requires_python: metadata.requires_python.clone(),
+            yanked: false,
+            core_metadata: None,
+            size: None,
+            upload_time: None,
+        },
+        metadata,
+        directory: true,
+    })
+}
+
+/// An index seen through the direct references of a manifest: each named package has its
+/// referenced distribution as its only version, and the underlying index is not asked for it.
+pub(crate) struct Overlay<'a> {
+    inner: &'a dyn Index,
+    dists: BTreeMap<PackageName, DirectDist>,
+    by_url: HashMap<String, PackageName>,
+}
+
+/// The URL of a direct requirement, if it is one.
+fn url_of(requirement: &Requirement) -> Option<Url> {
+    match &requirement.version_or_url {
+        Some(VersionOrUrl::Url(url)) => Some(url.to_url()),
+        _ => None,
+    }
+}
+
+fn without_fragment(url: &Url) -> String {
+    let mut bare = url.clone();
+    bare.set_fragment(None);
+    bare.to_string()
+}
+
+impl<'a> Overlay<'a> {
+    /// Read every direct reference of `manifest` (requirements, constraints, overrides) and
+    /// of the local projects among them, through `inner`. Two different references for one
+    /// name, or one that cannot be read, is an error naming the requirement.
+    pub(crate) fn read(manifest: &Manifest, inner: &'a dyn Index) -> Result<Self, IndexError> {
+        let mut todo: Vec<Requirement> = manifest
+            .requirements
+            .iter()
+            .chain(&manifest.constraints)
+            .chain(&manifest.overrides)
+            .filter(|r| url_of(r).is_some())
+            .cloned()
+            .collect();
+        todo.reverse();
+        let mut seen: BTreeMap<PackageName, (Url, String)> = BTreeMap::new();
+        let mut dists = BTreeMap::new();
+        while let Some(req) = todo.pop() {
+            let Some(url) = url_of(&req) else { continue };
+            let given = req.to_string();
+            if let Some((first, first_given)) = seen.get(&req.name) {
+                let same = without_fragment(first) == without_fragment(&url);
+                let hashes_agree = first.fragment().is_none()
+                    || url.fragment().is_none()
+                    || first.fragment() == url.fragment();
+                if same && hashes_agree {
+                    continue;
+                }
+                return Err(IndexError::Direct {
+                    requirement: given,
+                    reason: format!(
+                        "{} has another direct reference, `{first_given}`: one package can come from one place only",
+                        req.name
+                    ),
+                });
+            }
+            if seen.len() >= MAX_DIRECT {
+                return Err(IndexError::Direct {
+                    requirement: given,
+                    reason: format!("more than {MAX_DIRECT} direct references"),
+                });
+            }
+            seen.insert(req.name.clone(), (url.clone(), given.clone()));
+            let dist = inner
+                .direct(&req.name, &url)
+                .map_err(|e| IndexError::Direct {
+                    requirement: given.clone(),
+                    reason: e.to_string(),
+                })?;
+            // A local project's own direct references (`lib @ file:../lib`) are the user's
+            // too; those in an archive's metadata are not followed (a remote file must not
+            // make pylock read local ones).
+            if dist.directory {
+                let local = dist.metadata.requires_dist.iter().rev();
+                todo.extend(local.filter(|r| url_of(r).is_some()).cloned());
+            }
+            dists.insert(req.name.clone(), dist);
+        }
+        let by_url = dists
+            .iter()
+            .map(|(name, d)| (d.file.url.as_str().to_owned(), name.clone()))
+            .collect();
+        Ok(Self {
+            inner,
+            dists,
+            by_url,
+        })
+    }
+
+    /// The packages read, by name.
+    pub(crate) fn dists(&self) -> &BTreeMap<PackageName, DirectDist> {
+        &self.dists
+    }
+}
+
+impl Index for Overlay<'_> {
+    fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+        match self.dists.get(name) {
+            Some(d) => Ok(Some(ProjectPage {
+                name: name.clone(),
+                files: vec![d.file.clone()],
+            })),
+            None => self.inner.project(name),
+        }
+    }
+
+    fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+        match self.by_url.get(file.url.as_str()) {
+            Some(name) => Ok(self.dists[name].metadata.clone()),
+            None => self.inner.metadata(file),
+        }
+    }
+
+    fn concurrency(&self) -> usize {
+        self.inner.concurrency()
+    }
+
+    fn direct(&self, name: &PackageName, url: &Url) -> Result<DirectDist, IndexError> {
+        self.inner.direct(name, url)
+    }
+}

@@ -1,0 +1,271 @@
+//! Direct references: `name @ URL` (served over loopback), local wheels and sdists, and local
+//! project directories (editable too), locked as PEP 751 `archive` / `directory` entries that
+//! `packaging.pylock` loads; and the clear errors for what would need a build, a wrong hash,
+//! a version other requirements refuse, and two references for one package.
+//!
+//! Fixtures: `fixtures/direct` (built by its `make.py`); their dependencies come from the
+//! `fixtures/packse/example-toml` index (`a` 1.0.0 needs `b`; `b` 2.0.0 needs Python 3.12).
+
+use std::path::{Path, PathBuf};
+
+use pylock::{
+    resolve, HttpIndex, HttpOptions, LocalIndex, Lock, LockOptions, Manifest, Options,
+    ResolveError, Role, Target,
+};
+
+use crate::server::{Faults, Server};
+use crate::support::{environment_json, run_checker, workspace};
+
+const DWHEEL_SHA: &str = "10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a";
+
+fn fixtures() -> PathBuf {
+    workspace().join("fixtures/direct")
+}
+
+fn index() -> LocalIndex {
+    LocalIndex::new(workspace().join("fixtures/packse/example-toml/index/simple")).expect("index")
+}
+
+fn linux() -> Target {
+    Target::single("3.12", "linux".parse().expect("platform"), None).expect("target")
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-direct-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn manifest(requirements: &[&str]) -> Manifest {
+    let mut m = Manifest::default();
+    for r in requirements {
+        m.add_str(r, Role::Requirement).expect(r);
+    }
+    m
+}
+
+fn lock_text(resolution: &pylock::Resolution, dir: &Path) -> String {
+    Lock::from_resolution(
+        resolution,
+        &LockOptions {
+            index_url: None,
+            lock_dir: Some(dir.to_path_buf()),
+        },
+    )
+    .to_toml()
+}
+
+fn error(m: &Manifest, index: &dyn pylock::Index) -> String {
+    resolve(m, &linux(), &Options::default(), index)
+        .expect_err("fails")
+        .to_string()
+}
+
+/// Load `lock` with `packaging.pylock` and select for CPython 3.12 on Linux: the names,
+/// versions and file names selected.
+fn select(lock: &Path) -> Vec<serde_json::Value> {
+    let mut job = environment_json(&linux());
+    job["lock"] = serde_json::json!(lock);
+    let results = run_checker("check_lock.py", &serde_json::json!([job]));
+    let result = &results[0];
+    assert!(result.get("error").is_none(), "{result}");
+    result["selected"].as_array().expect("selected").clone()
+}
+
+#[test]
+fn local_archives_and_projects_are_locked_relative_to_the_lock() {
+    let dir = tempdir("local");
+    let reqs = dir.join("requirements.txt");
+    let fx = fixtures();
+    std::fs::write(
+        &reqs,
+        format!(
+            "-e {}/pkg\n{}/dwheel-1.0-py3-none-any.whl\ndsdist @ {}\ndzip[x] @ {}/dzip-1.0.zip\n",
+            fx.display(),
+            fx.display(),
+            url::Url::from_file_path(fx.join("dsdist-1.0.tar.gz")).expect("url"),
+            fx.display(),
+        ),
+    )
+    .expect("write");
+    let mut m = Manifest::default();
+    m.add_file(&reqs, Role::Requirement).expect("reads");
+    let r = resolve(&m, &linux(), &Options::default(), &index()).expect("resolves");
+    // Paths are relative to the lock's directory (`..` to leave it); packaging does not
+    // open the files, so the lock is checked from a temporary directory.
+    let text = lock_text(&r, &fx.join("out"));
+    insta::assert_snapshot!(text);
+    let path = dir.join("pylock.toml");
+    std::fs::write(&path, &text).expect("write lock");
+    let selected = select(&path);
+    let names: Vec<String> = selected
+        .iter()
+        .map(|s| format!("{} {}", s[0].as_str().unwrap_or(""), s[1]))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "a \"1.0.0\"",
+            "b \"2.0.0\"",
+            "dsdist \"1.0\"",
+            "dwheel \"1.0\"",
+            "dzip \"1.0\"",
+            "pkg \"None\""
+        ]
+    );
+    // Read back into the model.
+    let read = pylock::lock::LockFile::parse(&path, &text).expect("reads back");
+    assert!(read.lock.packages.iter().any(|p| matches!(
+        &p.source,
+        Some(pylock::lock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
+    )));
+}
+
+#[test]
+fn a_project_directory_brings_its_extras_and_static_metadata() {
+    let m = manifest(&[&format!("{}/pkg[cli]", fixtures().display())]);
+    let r = resolve(&m, &linux(), &Options::default(), &index()).expect("resolves");
+    let names: Vec<String> = r
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    assert_eq!(names, ["a==1.0.0", "b==2.0.0", "pkg==0.1.0"]);
+    let text = lock_text(&r, &fixtures());
+    assert!(
+        text.contains(
+            "name = \"pkg\"\nrequires-python = \">=3.9\"\ndirectory = { path = \"pkg\" }\n"
+        ),
+        "{text}"
+    );
+    // Without the extra, `a` is not needed.
+    let m = manifest(&[&format!("{}/pkg", fixtures().display())]);
+    let r = resolve(&m, &linux(), &Options::default(), &index()).expect("resolves");
+    assert_eq!(r.packages.len(), 2);
+}
+
+#[test]
+fn what_would_need_a_build_is_an_error_naming_the_requirement() {
+    let fx = fixtures();
+    for (requirement, why) in [
+        ("dynsdist-1.0.tar.gz", "marks Requires-Dist as dynamic"),
+        ("oldsdist-1.0.tar.gz", "Metadata-Version 2.1"),
+        ("dynpkg", "lists `dependencies` as dynamic"),
+    ] {
+        let m = manifest(&[&format!("{}/{requirement}", fx.display())]);
+        let err = error(&m, &index());
+        assert!(err.contains(why), "{requirement}: {err}");
+        assert!(err.contains("a build would be needed"), "{err}");
+        assert!(err.contains(requirement), "{err}");
+    }
+    let err = Manifest::default()
+        .add_str("x @ git+https://example.com/x.git", Role::Requirement)
+        .expect_err("vcs")
+        .to_string();
+    assert!(
+        err.contains(
+            "`x @ git+https://example.com/x.git`: VCS requirements need a build; not supported"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn other_requirements_must_accept_the_referenced_version() {
+    let wheel = format!("{}/dwheel-1.0-py3-none-any.whl", fixtures().display());
+    let m = manifest(&[&wheel, "dwheel>=2"]);
+    let err = resolve(&m, &linux(), &Options::default(), &index()).expect_err("conflict");
+    assert!(matches!(err, ResolveError::NoSolution { .. }), "{err}");
+    assert!(err.to_string().contains("dwheel"), "{err}");
+    // `==1.0` agrees with it; the index is not asked for dwheel at all.
+    let m = manifest(&[&wheel, "dwheel==1.0"]);
+    resolve(&m, &linux(), &Options::default(), &index()).expect("agrees");
+}
+
+#[test]
+fn two_references_for_one_package_are_an_error_naming_both() {
+    let fx = fixtures();
+    let m = manifest(&[
+        &format!("{}/dwheel-1.0-py3-none-any.whl", fx.display()),
+        &format!("dwheel @ https://example.com/dwheel-1.0-py3-none-any.whl#sha256={DWHEEL_SHA}"),
+    ]);
+    let err = error(&m, &index());
+    assert!(err.contains("another direct reference"), "{err}");
+    assert!(err.contains("https://example.com/dwheel"), "{err}");
+    assert!(err.contains("direct/dwheel-1.0-py3-none-any.whl"), "{err}");
+}
+
+#[test]
+fn urls_are_downloaded_hashed_and_verified() {
+    let server = Server::start(workspace().join("fixtures"), Faults::default());
+    let http = HttpIndex::new(HttpOptions {
+        index_urls: vec![format!("{}/packse/example-toml/index/simple", server.base)
+            .parse()
+            .expect("url")],
+        cache_dir: None,
+        ..HttpOptions::default()
+    })
+    .expect("client");
+    let wheel = format!("{}/direct/dwheel-1.0-py3-none-any.whl", server.base);
+    let sdist = format!("{}/direct/dsdist-1.0.tar.gz", server.base);
+    let m = manifest(&[
+        &format!("dwheel @ {wheel}#sha256={DWHEEL_SHA}"),
+        &format!("dsdist @ {sdist}"),
+    ]);
+    let r = resolve(&m, &linux(), &Options::default(), &http).expect("resolves");
+    let text = lock_text(&r, &workspace()).replace(&server.base, "http://SERVER");
+    insta::assert_snapshot!(text);
+    assert_eq!(server.hits_ending("dwheel-1.0-py3-none-any.whl"), 1);
+
+    let bad = "0".repeat(64);
+    let m = manifest(&[&format!("dwheel @ {wheel}#sha256={bad}")]);
+    let err = error(&m, &http);
+    assert!(
+        err.contains(&format!("`dwheel @ {wheel}#sha256={bad}`: hash mismatch")),
+        "{err}"
+    );
+    assert!(err.contains(DWHEEL_SHA), "{err}");
+
+    let m = manifest(&[&format!(
+        "dwheel @ {}/direct/dwheel-9.0-py3-none-any.whl",
+        server.base
+    )]);
+    let err = error(&m, &http);
+    assert!(err.contains("`dwheel @ "), "{err}");
+
+    // A local index reads no remote files, and says so.
+    let err = error(&manifest(&[&format!("dsdist @ {sdist}")]), &index());
+    assert!(
+        err.contains("only local (file:) direct references"),
+        "{err}"
+    );
+}
+
+#[test]
+fn platform_wheels_are_checked_in_universal_locks_and_exclude_newer_spares_them() {
+    let m = manifest(&[&format!(
+        "{}/dlinux-1.0-py3-none-manylinux_2_17_x86_64.whl",
+        fixtures().display()
+    )]);
+    let target = Target::universal(Some(">=3.12".parse().expect("spec")));
+    let r = resolve(&m, &target, &Options::default(), &index()).expect("resolves");
+    assert_eq!(r.environments.len(), 1, "{:?}", r.environments);
+    assert!(r.environments[0].contains("x86_64"), "{:?}", r.environments);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("dlinux")),
+        "{:?}",
+        r.warnings
+    );
+    let options = Options {
+        exclude_newer: Some("2000-01-01T00:00:00Z".parse().expect("ts")),
+        ..Options::default()
+    };
+    let m = manifest(&[&format!("{}/dsdist-1.0.tar.gz", fixtures().display())]);
+    let err = resolve(&m, &linux(), &options, &index()).expect_err("a is too new");
+    assert!(
+        !err.to_string().contains("dsdist 1.0 was uploaded"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--exclude-newer"), "{err}");
+}
