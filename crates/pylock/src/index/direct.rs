@@ -281,6 +281,8 @@ fn directory(name: &PackageName, dir: &Path, url: Url) -> Result<DirectDist, Ind
 pub(crate) struct Overlay<'a> {
     inner: &'a dyn Index,
     dists: BTreeMap<PackageName, DirectDist>,
+    /// The requirement each package's reference was first given in.
+    given: BTreeMap<PackageName, String>,
     by_url: HashMap<String, PackageName>,
 }
 
@@ -359,11 +361,29 @@ impl<'a> Overlay<'a> {
             .iter()
             .map(|(name, d)| (d.file.url.as_str().to_owned(), name.clone()))
             .collect();
+        let given = seen.into_iter().map(|(n, (_, g))| (n, g)).collect();
         Ok(Self {
             inner,
             dists,
+            given,
             by_url,
         })
+    }
+
+    /// Where each direct package comes from, for an explanation that names some of them:
+    /// one line per package whose name appears in `explanation`.
+    pub(crate) fn notes(&self, explanation: &str) -> Vec<String> {
+        self.dists
+            .iter()
+            .filter(|(name, _)| explanation.contains(name.as_ref()))
+            .map(|(name, d)| {
+                format!(
+                    "{name} {} is the only version considered: it comes from the direct reference `{}`",
+                    d.file.version,
+                    self.given.get(name).map_or("", String::as_str)
+                )
+            })
+            .collect()
     }
 
     /// The packages read, by name.

@@ -135,13 +135,30 @@ pub fn resolve(
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
-    let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
+    let resolution = resolution
+        .map(|r| warn_unbuilt(r, &fetcher))
+        .map_err(|e| note_direct(e, &overlay));
     let resolution = resolution.map(|mut r| {
         r.direct = direct_sources(&overlay, manifest);
         r
     });
     fetcher.release_in_background();
     resolution
+}
+
+/// A conflict that involves a package from a direct reference says where its one version
+/// comes from.
+fn note_direct(error: ResolveError, overlay: &crate::index::Overlay<'_>) -> ResolveError {
+    match error {
+        ResolveError::NoSolution { mut explanation } => {
+            for note in overlay.notes(&explanation) {
+                explanation.push('\n');
+                explanation.push_str(&note);
+            }
+            ResolveError::NoSolution { explanation }
+        }
+        other => other,
+    }
 }
 
 /// Where the packages from direct references come from.

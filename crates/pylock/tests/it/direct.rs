@@ -81,7 +81,7 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
     std::fs::write(
         &reqs,
         format!(
-            "-e {}/pkg\n{}/dwheel-1.0-py3-none-any.whl\ndsdist @ {}\ndzip[x] @ {}/dzip-1.0.zip\n",
+            "-e {}/pkg[cli]\n{}/dwheel-1.0-py3-none-any.whl\ndsdist @ {}\ndzip[x] @ {}/dzip-1.0.zip\n",
             fx.display(),
             fx.display(),
             url::Url::from_file_path(fx.join("dsdist-1.0.tar.gz")).expect("url"),
@@ -92,13 +92,23 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
     let mut m = Manifest::default();
     m.add_file(&reqs, Role::Requirement).expect("reads");
     let r = resolve(&m, &linux(), &Options::default(), &index()).expect("resolves");
-    // Paths are relative to the lock's directory (`..` to leave it); packaging does not
-    // open the files, so the lock is checked from a temporary directory.
-    let text = lock_text(&r, &fx.join("out"));
-    insta::assert_snapshot!(text);
+    // Paths are relative to the lock's directory (`..` to leave it).
+    let relative = lock_text(&r, &fx.join("out"));
+    insta::assert_snapshot!(relative);
+    // Checked where it is written (the paths then lead out of the temporary directory).
+    let text = lock_text(&r, &dir);
     let path = dir.join("pylock.toml");
     std::fs::write(&path, &text).expect("write lock");
     let selected = select(&path);
+    let mut env = environment_json(&linux());
+    env["name"] = serde_json::json!("linux");
+    let roots: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
+    let verified = run_checker(
+        "verify_lock.py",
+        &serde_json::json!({"jobs": [{"lock": path, "requirements": roots, "environments": [env]}]}),
+    );
+    assert_eq!(verified[0]["checked"], 1, "{verified}");
+    assert_eq!(verified[0]["problems"], serde_json::json!([]), "{verified}");
     let names: Vec<String> = selected
         .iter()
         .map(|s| format!("{} {}", s[0].as_str().unwrap_or(""), s[1]))
@@ -115,7 +125,7 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
         ]
     );
     // Read back into the model.
-    let read = pylock::lock::LockFile::parse(&path, &text).expect("reads back");
+    let read = pylock::lock::LockFile::parse(&path, &relative).expect("reads back");
     assert!(read.lock.packages.iter().any(|p| matches!(
         &p.source,
         Some(pylock::lock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
@@ -177,7 +187,11 @@ fn other_requirements_must_accept_the_referenced_version() {
     let m = manifest(&[&wheel, "dwheel>=2"]);
     let err = resolve(&m, &linux(), &Options::default(), &index()).expect_err("conflict");
     assert!(matches!(err, ResolveError::NoSolution { .. }), "{err}");
-    assert!(err.to_string().contains("dwheel"), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("dwheel 1.0 is the only version considered: it comes from the direct reference `dwheel @ file:///"),
+        "{text}"
+    );
     // `==1.0` agrees with it; the index is not asked for dwheel at all.
     let m = manifest(&[&wheel, "dwheel==1.0"]);
     resolve(&m, &linux(), &Options::default(), &index()).expect("agrees");
