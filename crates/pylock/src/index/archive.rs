@@ -248,7 +248,7 @@ fn with_requires_txt(pkg_info: &str, requires: &str) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::index::Limits;
     use std::io::{Cursor, Write};

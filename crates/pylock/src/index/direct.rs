@@ -418,3 +418,67 @@ impl Index for Overlay<'_> {
         self.inner.direct(name, url)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(n: &str) -> PackageName {
+        n.parse().expect("name")
+    }
+
+    #[test]
+    fn hostile_archives_are_errors_not_panics() {
+        let limits = Limits::default();
+        let url = |f: &str| Url::parse(&format!("https://h.example/{f}")).expect("url");
+        for (file, bytes) in [
+            ("x-1.0-py3-none-any.whl", &b"not a zip"[..]),
+            ("x-1.0.tar.gz", b"\x1f\x8b garbage"),
+            ("x-1.0.zip", b"PK\x03\x04 short"),
+            ("y-1.0.tar.gz", b""),
+        ] {
+            let err = from_bytes(&name("x"), &url(file), bytes, &limits).expect_err(file);
+            assert!(
+                err.to_string().contains("h.example") || err.to_string().contains('x'),
+                "{err}"
+            );
+        }
+        // A wheel whose METADATA names another version than its file name.
+        let wheel = super::super::archive::tests::wheel_bytes("Name: x\nVersion: 2.0\n");
+        let err = from_bytes(
+            &name("x"),
+            &url("x-1.0-py3-none-any.whl"),
+            &wheel,
+            &Limits::default(),
+        )
+        .expect_err("mismatch");
+        assert!(
+            err.to_string()
+                .contains("its metadata says x 2.0, its file name x 1.0"),
+            "{err}"
+        );
+        let small = Limits {
+            metadata_bytes: 4,
+            ..Limits::default()
+        };
+        let wheel = super::super::archive::tests::wheel_bytes("Name: x\nVersion: 1.0\n");
+        let err = from_bytes(&name("x"), &url("x-1.0-py3-none-any.whl"), &wheel, &small)
+            .expect_err("too large");
+        assert!(err.to_string().contains("larger than the limit"), "{err}");
+    }
+
+    #[test]
+    fn only_file_urls_are_read_by_default() {
+        let err = read_local(
+            &name("x"),
+            &Url::parse("https://h.example/x-1.0.tar.gz").expect("url"),
+            &Limits::default(),
+        )
+        .expect_err("remote");
+        assert!(
+            err.to_string()
+                .contains("only local (file:) direct references"),
+            "{err}"
+        );
+    }
+}

@@ -283,3 +283,23 @@ fn platform_wheels_are_checked_in_universal_locks_and_exclude_newer_spares_them(
     );
     assert!(err.to_string().contains("--exclude-newer"), "{err}");
 }
+
+#[test]
+fn a_local_projects_own_direct_references_are_followed() {
+    let m = manifest(&[&format!("{}/app", fixtures().display())]);
+    let r = resolve(&m, &linux(), &Options::default(), &index()).expect("resolves");
+    let names: Vec<String> = r
+        .packages
+        .iter()
+        .map(|p| format!("{}=={}", p.name, p.version))
+        .collect();
+    assert_eq!(names, ["app==2.0", "b==2.0.0", "dwheel==1.0", "pkg==0.1.0"]);
+    let text = lock_text(&r, &fixtures());
+    for entry in [
+        "name = \"app\"\ndirectory = { path = \"app\" }\n",
+        "requires-python = \">=3.9\"\ndirectory = { path = \"pkg\" }\n",
+        "archive = { path = \"dwheel-1.0-py3-none-any.whl\", size = 805,",
+    ] {
+        assert!(text.contains(entry), "{entry}\n{text}");
+    }
+}
