@@ -40,7 +40,7 @@ pub struct DirectDist {
 
 /// The most direct references one resolve reads (a local project's local dependencies
 /// included); real projects have a handful.
-pub const MAX_DIRECT: usize = 1_000;
+pub(crate) const MAX_DIRECT: usize = 1_000;
 
 /// Read a `file:` reference: a local archive (at most [`Limits::download_bytes`]) or a
 /// project directory.
@@ -318,7 +318,12 @@ impl<'a> Overlay<'a> {
         let mut dists = BTreeMap::new();
         while let Some(req) = todo.pop() {
             let Some(url) = url_of(&req) else { continue };
-            let given = req.to_string();
+            let given = if url.username().is_empty() && url.password().is_none() {
+                req.to_string()
+            } else {
+                // Never print credentials.
+                format!("{} @ {}", req.name, super::redact(&url))
+            };
             if let Some((first, first_given)) = seen.get(&req.name) {
                 let same = without_fragment(first) == without_fragment(&url);
                 let hashes_agree = first.fragment().is_none()

@@ -20,8 +20,8 @@ mod snapshot;
 
 use sha2::{Digest, Sha256};
 
+pub use direct::DirectDist;
 pub(crate) use direct::Overlay;
-pub use direct::{DirectDist, MAX_DIRECT};
 pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
 pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;

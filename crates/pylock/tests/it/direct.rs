@@ -241,12 +241,17 @@ fn urls_are_downloaded_hashed_and_verified() {
     );
     assert!(err.contains(DWHEEL_SHA), "{err}");
 
-    let m = manifest(&[&format!(
-        "dwheel @ {}/direct/dwheel-9.0-py3-none-any.whl",
-        server.base
-    )]);
+    let missing = format!("{}/direct/dwheel-9.0-py3-none-any.whl", server.base);
+    let m = manifest(&[&format!("dwheel @ {missing}")]);
     let err = error(&m, &http);
-    assert!(err.contains("`dwheel @ "), "{err}");
+    assert!(err.contains(&format!("`dwheel @ {missing}`: ")), "{err}");
+    // Credentials in a reference are never printed.
+    let with_token = missing.replace("http://", "http://user:s3cret@");
+    let err = error(&manifest(&[&format!("dwheel @ {with_token}")]), &http);
+    assert!(
+        err.contains("`dwheel @ http://") && !err.contains("s3cret"),
+        "{err}"
+    );
 
     // A local index reads no remote files, and says so.
     let err = error(&manifest(&[&format!("dsdist @ {sdist}")]), &index());
