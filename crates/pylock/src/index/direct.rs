@@ -132,7 +132,8 @@ pub(crate) fn from_bytes(
         DistKind::Sdist => {
             let (pkg_info, why) = sdist_metadata(bytes, &shown, name.as_ref(), limits)?;
             if let Some(why) = why {
-                return Err(needs_build(name, &why));
+                // Why PKG-INFO is not static, without what the index path falls back to.
+                return Err(needs_build(name, &static_or_why(&pkg_info).unwrap_or(why)));
             }
             pkg_info
         }

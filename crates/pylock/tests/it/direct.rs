@@ -167,6 +167,8 @@ fn what_would_need_a_build_is_an_error_naming_the_requirement() {
         let err = error(&m, &index());
         assert!(err.contains(why), "{requirement}: {err}");
         assert!(err.contains("a build would be needed"), "{err}");
+        // Not what the index path falls back to (the dependencies a build recorded).
+        assert!(!err.contains("its dependencies are those"), "{err}");
         assert!(err.contains(requirement), "{err}");
     }
     let err = Manifest::default()
