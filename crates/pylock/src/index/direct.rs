@@ -12,7 +12,7 @@
 //! need a build and is an error.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -70,15 +70,24 @@ pub(crate) fn read_local(
     if path.is_dir() {
         return directory(name, &path, bare);
     }
-    let file = std::fs::File::open(&path).map_err(io)?;
-    let bytes = crate::util::read_at_most(file, limits.download_bytes, 0)
-        .map_err(io)?
-        .ok_or_else(|| IndexError::TooLarge {
+    // Hashed as a stream and read in place: a local wheel can be gigabytes.
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(
+        &mut (&mut file).take(limits.download_bytes.saturating_add(1)),
+        &mut hasher,
+    )
+    .map_err(io)?;
+    if size > limits.download_bytes {
+        return Err(IndexError::TooLarge {
             url: path.display().to_string(),
             what: "the file".into(),
             limit: limits.download_bytes,
-        })?;
-    from_bytes(name, url, &bytes, limits)
+        });
+    }
+    file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
+    let hashed = (crate::util::hex(&hasher.finalize()), size);
+    from_archive(name, url, std::io::BufReader::new(file), hashed, limits)
 }
 
 /// The distribution an archive's bytes hold, fetched from `url` (whose `#sha256=` fragment,
@@ -89,10 +98,22 @@ pub(crate) fn from_bytes(
     bytes: &[u8],
     limits: &Limits,
 ) -> Result<DirectDist, IndexError> {
+    let sha256 = crate::util::hex(&Sha256::digest(bytes));
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    from_archive(name, url, Cursor::new(bytes), (sha256, size), limits)
+}
+
+/// The distribution an archive holds, given its sha256 and size (`hashed`).
+fn from_archive<R: Read + Seek>(
+    name: &PackageName,
+    url: &Url,
+    reader: R,
+    (sha256, size): (String, u64),
+    limits: &Limits,
+) -> Result<DirectDist, IndexError> {
     let mut bare = url.clone();
     bare.set_fragment(None);
     let shown = super::redact(&bare);
-    let sha256 = crate::util::hex(&Sha256::digest(bytes));
     if let Some(expected) = url.fragment().and_then(|f| f.strip_prefix("sha256=")) {
         if !expected.eq_ignore_ascii_case(&sha256) {
             return Err(IndexError::HashMismatch {
@@ -121,16 +142,16 @@ pub(crate) fn from_bytes(
         ))
     })?;
     let metadata_bytes = match &parsed.kind {
-        DistKind::Wheel(_) => wheel_metadata(Cursor::new(bytes), &shown, limits)?,
+        DistKind::Wheel(_) => wheel_metadata(reader, &shown, limits)?,
         DistKind::Sdist if filename.ends_with(".zip") => {
-            let pkg_info = zip_pkg_info(bytes, &shown, limits)?;
+            let pkg_info = zip_pkg_info(reader, &shown, limits)?;
             if let Some(why) = static_or_why(&pkg_info) {
                 return Err(needs_build(name, &why));
             }
             pkg_info
         }
         DistKind::Sdist => {
-            let (pkg_info, why) = sdist_metadata(bytes, &shown, name.as_ref(), limits)?;
+            let (pkg_info, why) = sdist_metadata(reader, &shown, name.as_ref(), limits)?;
             if let Some(why) = why {
                 // Why PKG-INFO is not static, without what the index path falls back to.
                 return Err(needs_build(name, &static_or_why(&pkg_info).unwrap_or(why)));
@@ -155,7 +176,7 @@ pub(crate) fn from_bytes(
             requires_python: metadata.requires_python.clone(),
             yanked: false,
             core_metadata: None,
-            size: u64::try_from(bytes.len()).ok(),
+            size: Some(size),
             upload_time: None,
         },
         metadata,
@@ -171,14 +192,18 @@ fn needs_build(name: &PackageName, why: &str) -> IndexError {
 }
 
 /// `PKG-INFO` of a `.zip` sdist (`name-1.0/PKG-INFO`).
-fn zip_pkg_info(bytes: &[u8], url: &str, limits: &Limits) -> Result<Vec<u8>, IndexError> {
+fn zip_pkg_info<R: Read + Seek>(
+    reader: R,
+    url: &str,
+    limits: &Limits,
+) -> Result<Vec<u8>, IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
     };
     let read = || -> Result<Vec<u8>, IndexError> {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-            .map_err(|e| malformed(format!("not a zip: {e}")))?;
+        let mut zip =
+            zip::ZipArchive::new(reader).map_err(|e| malformed(format!("not a zip: {e}")))?;
         let member = zip
             .file_names()
             .filter(|n| n.ends_with("/PKG-INFO") && n.matches('/').count() == 1)
@@ -471,6 +496,28 @@ mod tests {
         let err = from_bytes(&name("x"), &url("x-1.0-py3-none-any.whl"), &wheel, &small)
             .expect_err("too large");
         assert!(err.to_string().contains("larger than the limit"), "{err}");
+    }
+
+    #[test]
+    fn local_archives_are_hashed_in_place_within_the_limit() {
+        let wheel = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/direct/dwheel-1.0-py3-none-any.whl");
+        let url = Url::from_file_path(std::path::absolute(&wheel).expect("abs")).expect("url");
+        let d = read_local(&name("dwheel"), &url, &Limits::default()).expect("reads");
+        assert_eq!(d.file.size, Some(805));
+        assert_eq!(
+            d.file.sha256.as_deref(),
+            Some("10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a")
+        );
+        let small = Limits {
+            download_bytes: 804,
+            ..Limits::default()
+        };
+        let err = read_local(&name("dwheel"), &url, &small).expect_err("too large");
+        assert!(
+            err.to_string().contains("larger than the limit of 804"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Package indexes: the only I/O seam of the library.
 //!
-//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Three
+//! [`Index`] is what the resolver asks: a project's page and a file's core metadata, and the
+//! distribution a direct reference (`name @ URL`, a local archive or project) names. Three
 //! implementations come with the crate: [`LocalIndex`] (a static index directory on disk),
 //! [`HttpIndex`] (PyPI or any PEP 503/691 server, with a cache, credentials and [`Limits`]) and
 //! [`MemoryIndex`] (built in code, for tests and examples). Page and metadata parsers
@@ -181,7 +182,8 @@ pub trait Index: Send + Sync {
 
     /// The distribution a direct reference (`name @ URL`) points at, with its metadata. The
     /// default reads `file:` URLs (local archives and project directories the user named)
-    /// within the default [`Limits`] and refuses others; indexes that download override it.
+    /// within the default [`Limits`] and refuses others; indexes that download override it,
+    /// and an index that wraps another must forward it (as it forwards the other methods).
     fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
         direct::read_local(name, url, &Limits::default())
     }
