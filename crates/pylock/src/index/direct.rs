@@ -404,9 +404,13 @@ impl<'a> Overlay<'a> {
     /// Where each direct package comes from, for an explanation that names some of them:
     /// one line per package whose name appears in `explanation`.
     pub(crate) fn notes(&self, explanation: &str) -> Vec<String> {
+        let words: std::collections::HashSet<&str> = explanation
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .map(|w| w.trim_end_matches('.'))
+            .collect();
         self.dists
             .iter()
-            .filter(|(name, _)| explanation.contains(name.as_ref()))
+            .filter(|(name, _)| words.contains(name.as_ref()))
             .map(|(name, d)| {
                 format!(
                     "{name} {} is the only version considered: it comes from the direct reference `{}`",

@@ -186,7 +186,8 @@ fn what_would_need_a_build_is_an_error_naming_the_requirement() {
 #[test]
 fn other_requirements_must_accept_the_referenced_version() {
     let wheel = format!("{}/dwheel-1.0-py3-none-any.whl", fixtures().display());
-    let m = manifest(&[&wheel, "dwheel>=2"]);
+    let sdist = format!("{}/dsdist-1.0.tar.gz", fixtures().display());
+    let m = manifest(&[&wheel, &sdist, "dwheel>=2"]);
     let err = resolve(&m, &linux(), &Options::default(), &index()).expect_err("conflict");
     assert!(matches!(err, ResolveError::NoSolution { .. }), "{err}");
     let text = err.to_string();
@@ -194,6 +195,8 @@ fn other_requirements_must_accept_the_referenced_version() {
         text.contains("dwheel 1.0 is the only version considered: it comes from the direct reference `dwheel @ file:///"),
         "{text}"
     );
+    // Only the packages the explanation names get a note.
+    assert!(!text.contains("dsdist 1.0 is the only"), "{text}");
     // `==1.0` agrees with it; the index is not asked for dwheel at all.
     let m = manifest(&[&wheel, "dwheel==1.0"]);
     resolve(&m, &linux(), &Options::default(), &index()).expect("agrees");
