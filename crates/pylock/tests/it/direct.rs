@@ -313,3 +313,44 @@ fn a_local_projects_own_direct_references_are_followed() {
         assert!(text.contains(entry), "{entry}\n{text}");
     }
 }
+
+#[test]
+fn universal_locks_with_direct_references_install_everywhere_they_claim() {
+    let fx = fixtures();
+    let requirements = [
+        format!("{}/dwheel-1.0-py3-none-any.whl", fx.display()),
+        format!(
+            "dzip[x] @ {}",
+            url::Url::from_file_path(fx.join("dzip-1.0.zip")).expect("url")
+        ),
+        format!(
+            "{}/dlinux-1.0-py3-none-manylinux_2_17_x86_64.whl ; sys_platform == 'linux'",
+            fx.display()
+        ),
+    ];
+    let m = manifest(&requirements.iter().map(String::as_str).collect::<Vec<_>>());
+    let target = Target::universal(Some(">=3.12".parse().expect("spec")));
+    let r = resolve(&m, &target, &Options::default(), &index()).expect("resolves");
+    let out = tempdir("universal");
+    let lock = crate::validity::write_lock(&out, "direct", &r);
+    let roots: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
+    let results = run_checker(
+        "verify_lock.py",
+        &serde_json::json!({"jobs": [{
+            "lock": lock,
+            "requirements": roots,
+            "environments": crate::validity::environments(12),
+        }]}),
+    );
+    let checked = results[0]["checked"].as_u64().expect("checked");
+    // dlinux has a wheel for x86-64 Linux only: aarch64 Linux is left out of the lock, the
+    // other platforms do not need it.
+    assert_eq!(
+        r.environments,
+        ["sys_platform != 'linux' or platform_machine == 'x86_64'"]
+    );
+    assert!(checked >= 12, "{results}");
+    assert!(results[0]["skipped"].as_u64() > Some(0), "{results}");
+    assert_eq!(results[0]["problems"], serde_json::json!([]), "{results}");
+    std::fs::remove_dir_all(&out).ok();
+}
