@@ -407,6 +407,52 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_is_an_error_or_left_alone_never_a_panic() {
+        for text in [
+            "@",
+            " @ ",
+            "a @",
+            "a @ ",
+            "@ ./x",
+            "[",
+            "./[",
+            "./x[",
+            "./x]",
+            "a[@]",
+            "a @ @",
+            "a @ file:",
+            "a @ file://",
+            "a @ file:///",
+            "a @ https://",
+            "a @ https:///x.whl",
+            "a @ http://h/%ff%fe.whl",
+            "a @ http://h/.whl",
+            "./é.whl",
+            "é @ ./x",
+            "a @ ./é",
+            "C:",
+            "c:\\x.whl",
+            "~/x.whl",
+            "a @ .;",
+            "./;",
+            "a@b@c",
+            "a @ https://h/a-1.0.whl#",
+            "a @ https://h/a-1.0.whl#sha256=",
+            "a @ https://u:p@h/a-1.0.whl#=",
+        ] {
+            if let Err(e) = rewritten(text) {
+                assert!(!e.is_empty(), "{text}");
+            }
+            let added = crate::manifest::Manifest::default()
+                .add_str(text, crate::manifest::Role::Requirement);
+            if let Err(e) = added {
+                let e = e.to_string();
+                assert!(e.starts_with("<command line>:1:"), "{text}: {e}");
+            }
+        }
+    }
+
+    #[test]
     fn names_come_from_file_names() {
         assert_eq!(
             archive_name("Foo_Bar-1.0-py3-none-any.whl")
