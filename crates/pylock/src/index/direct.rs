@@ -12,7 +12,7 @@
 //! need a build and is an error.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read, Seek};
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -72,27 +72,22 @@ pub(crate) fn read_local(
     }
     // Hashed as a stream and read in place: a local wheel can be gigabytes.
     let mut file = std::fs::File::open(&path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let size = std::io::copy(
-        &mut (&mut file).take(limits.download_bytes.saturating_add(1)),
-        &mut hasher,
-    )
-    .map_err(io)?;
-    if size > limits.download_bytes {
-        return Err(IndexError::TooLarge {
-            url: path.display().to_string(),
-            what: "the file".into(),
-            limit: limits.download_bytes,
-        });
-    }
+    let shown = path.display().to_string();
+    let hashed = copy_hashed(
+        &mut file,
+        &mut std::io::sink(),
+        limits.download_bytes,
+        &shown,
+    )?;
     file.seek(std::io::SeekFrom::Start(0)).map_err(io)?;
-    let hashed = (crate::util::hex(&hasher.finalize()), size);
-    from_archive(name, url, std::io::BufReader::new(file), hashed, limits)
+    let reader = std::io::BufReader::new(file);
+    from_archive(name, url, reader, hashed, limits).map(|(d, _)| d)
 }
 
 /// The distribution an archive's bytes hold, fetched from `url` (whose `#sha256=` fragment,
 /// if any, the bytes must match).
-pub(crate) fn from_bytes(
+#[cfg(test)]
+fn from_bytes(
     name: &PackageName,
     url: &Url,
     bytes: &[u8],
@@ -100,26 +95,36 @@ pub(crate) fn from_bytes(
 ) -> Result<DirectDist, IndexError> {
     let sha256 = crate::util::hex(&Sha256::digest(bytes));
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    from_archive(name, url, Cursor::new(bytes), (sha256, size), limits)
+    from_archive(
+        name,
+        url,
+        std::io::Cursor::new(bytes),
+        (sha256, size),
+        limits,
+    )
+    .map(|(d, _)| d)
 }
 
-/// The distribution an archive holds, given its sha256 and size (`hashed`).
-fn from_archive<R: Read + Seek>(
-    name: &PackageName,
-    url: &Url,
-    reader: R,
-    (sha256, size): (String, u64),
-    limits: &Limits,
-) -> Result<DirectDist, IndexError> {
+/// What an archive's URL says: the URL without its fragment, as shown in messages, and the
+/// file name parsed.
+struct Identified {
+    bare: Url,
+    shown: String,
+    filename: String,
+    parsed: super::DistFilename,
+}
+
+/// Check `sha256` against the URL's `#sha256=` fragment, if any, and parse the file name.
+fn identify(name: &PackageName, url: &Url, sha256: &str) -> Result<Identified, IndexError> {
     let mut bare = url.clone();
     bare.set_fragment(None);
     let shown = super::redact(&bare);
     if let Some(expected) = url.fragment().and_then(|f| f.strip_prefix("sha256=")) {
-        if !expected.eq_ignore_ascii_case(&sha256) {
+        if !expected.eq_ignore_ascii_case(sha256) {
             return Err(IndexError::HashMismatch {
                 url: shown,
                 expected: expected.to_ascii_lowercase(),
-                actual: sha256,
+                actual: sha256.to_owned(),
             });
         }
     }
@@ -132,26 +137,40 @@ fn from_archive<R: Read + Seek>(
                 .into_owned()
         })
         .unwrap_or_default();
-    let malformed = |reason: String| IndexError::Malformed {
+    let parsed = parse_filename(&filename, name).ok_or_else(|| IndexError::Malformed {
         url: shown.clone(),
-        reason,
-    };
-    let parsed = parse_filename(&filename, name).ok_or_else(|| {
-        malformed(format!(
-            "`{filename}` is not a wheel or sdist file name of {name}"
-        ))
+        reason: format!("`{filename}` is not a wheel or sdist file name of {name}"),
     })?;
-    let metadata_bytes = match &parsed.kind {
-        DistKind::Wheel(_) => wheel_metadata(reader, &shown, limits)?,
-        DistKind::Sdist if filename.ends_with(".zip") => {
-            let pkg_info = zip_pkg_info(reader, &shown, limits)?;
+    Ok(Identified {
+        bare,
+        shown,
+        filename,
+        parsed,
+    })
+}
+
+/// The distribution an archive holds, given its sha256 and size (`hashed`); also what a
+/// cache may keep of it (see [`from_kept`]).
+pub(crate) fn from_archive<R: Read + Seek>(
+    name: &PackageName,
+    url: &Url,
+    reader: R,
+    (sha256, size): (String, u64),
+    limits: &Limits,
+) -> Result<(DirectDist, Vec<u8>), IndexError> {
+    let id = identify(name, url, &sha256)?;
+    let shown = id.shown.as_str();
+    let metadata_bytes = match &id.parsed.kind {
+        DistKind::Wheel(_) => wheel_metadata(reader, shown, limits)?,
+        DistKind::Sdist if id.filename.ends_with(".zip") => {
+            let pkg_info = zip_pkg_info(reader, shown, limits)?;
             if let Some(why) = static_or_why(&pkg_info) {
                 return Err(needs_build(name, &why));
             }
             pkg_info
         }
         DistKind::Sdist => {
-            let (pkg_info, why) = sdist_metadata(reader, &shown, name.as_ref(), limits)?;
+            let (pkg_info, why) = sdist_metadata(reader, shown, name.as_ref(), limits)?;
             if let Some(why) = why {
                 // Why PKG-INFO is not static, without what the index path falls back to.
                 return Err(needs_build(name, &static_or_why(&pkg_info).unwrap_or(why)));
@@ -159,19 +178,54 @@ fn from_archive<R: Read + Seek>(
             pkg_info
         }
     };
-    let metadata = parse_metadata(&metadata_bytes, &shown)?;
-    if metadata.name != *name || metadata.version != parsed.version {
-        return Err(malformed(format!(
-            "its metadata says {} {}, its file name {name} {}",
-            metadata.name, metadata.version, parsed.version
-        )));
+    let mut kept = format!("{sha256}\n{size}\n").into_bytes();
+    kept.extend_from_slice(&metadata_bytes);
+    Ok((assemble(name, id, &metadata_bytes, sha256, size)?, kept))
+}
+
+/// The distribution [`from_archive`] read earlier from `url`, from what it gave to keep;
+/// `None` when `kept` is not in that form.
+pub(crate) fn from_kept(
+    name: &PackageName,
+    url: &Url,
+    kept: &[u8],
+) -> Option<Result<DirectDist, IndexError>> {
+    let text = std::str::from_utf8(kept.get(..kept.len().min(128))?).ok();
+    let mut lines = text.unwrap_or_default().splitn(3, '\n');
+    let (sha256, size) = (lines.next()?, lines.next()?.parse::<u64>().ok()?);
+    let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
+    let header = sha256.len() + 1 + size.to_string().len() + 1;
+    let metadata = kept.get(header..).filter(|_| valid)?;
+    Some(
+        identify(name, url, sha256)
+            .and_then(|id| assemble(name, id, metadata, sha256.to_owned(), size)),
+    )
+}
+
+/// The distribution from its parts; its metadata must name it as its file name does.
+fn assemble(
+    name: &PackageName,
+    id: Identified,
+    metadata_bytes: &[u8],
+    sha256: String,
+    size: u64,
+) -> Result<DirectDist, IndexError> {
+    let metadata = parse_metadata(metadata_bytes, &id.shown)?;
+    if metadata.name != *name || metadata.version != id.parsed.version {
+        return Err(IndexError::Malformed {
+            url: id.shown,
+            reason: format!(
+                "its metadata says {} {}, its file name {name} {}",
+                metadata.name, metadata.version, id.parsed.version
+            ),
+        });
     }
     Ok(DirectDist {
         file: DistFile {
-            filename,
-            version: parsed.version,
-            kind: parsed.kind,
-            url: FileUrl::from(bare),
+            filename: id.filename,
+            version: id.parsed.version,
+            kind: id.parsed.kind,
+            url: FileUrl::from(id.bare),
             sha256: Some(sha256),
             requires_python: metadata.requires_python.clone(),
             yanked: false,
@@ -182,6 +236,80 @@ fn from_archive<R: Read + Seek>(
         metadata,
         directory: false,
     })
+}
+
+/// A temporary file for a download, removed when dropped.
+pub(crate) struct Spool {
+    /// The open file, for writing then reading.
+    pub(crate) file: std::fs::File,
+    path: std::path::PathBuf,
+}
+
+impl Spool {
+    /// A new empty file in the system's temporary directory.
+    pub(crate) fn new() -> Result<Self, IndexError> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("pylock-download-{}-{n}", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|source| IndexError::Io {
+                url: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self { file, path })
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Hash `reader` (at most `limit` bytes) into `out` as it is copied; its sha256 and size.
+pub(crate) fn copy_hashed(
+    reader: impl Read,
+    out: &mut impl std::io::Write,
+    limit: u64,
+    what: &str,
+) -> Result<(String, u64), IndexError> {
+    struct Tee<'a, W> {
+        out: &'a mut W,
+        hasher: Sha256,
+    }
+    impl<W: std::io::Write> std::io::Write for Tee<'_, W> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let n = self.out.write(buf)?;
+            self.hasher.update(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.out.flush()
+        }
+    }
+    let mut tee = Tee {
+        out,
+        hasher: Sha256::new(),
+    };
+    let size =
+        std::io::copy(&mut reader.take(limit.saturating_add(1)), &mut tee).map_err(|source| {
+            IndexError::Io {
+                url: what.to_owned(),
+                source,
+            }
+        })?;
+    if size > limit {
+        return Err(IndexError::TooLarge {
+            url: what.to_owned(),
+            what: "the file".into(),
+            limit,
+        });
+    }
+    Ok((crate::util::hex(&tee.hasher.finalize()), size))
 }
 
 fn needs_build(name: &PackageName, why: &str) -> IndexError {

@@ -130,6 +130,7 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
         &p.source,
         Some(pylock::lock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
     )));
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -353,4 +354,35 @@ fn universal_locks_with_direct_references_install_everywhere_they_claim() {
     assert!(results[0]["skipped"].as_u64() > Some(0), "{results}");
     assert_eq!(results[0]["problems"], serde_json::json!([]), "{results}");
     std::fs::remove_dir_all(&out).ok();
+}
+
+#[test]
+fn a_url_pinned_by_its_hash_is_read_once_then_from_the_cache() {
+    let server = Server::start(workspace().join("fixtures"), Faults::default());
+    let cache = tempdir("cache");
+    let http = |offline| {
+        HttpIndex::new(HttpOptions {
+            index_urls: vec![format!("{}/packse/example-toml/index/simple", server.base)
+                .parse()
+                .expect("url")],
+            cache_dir: Some(cache.clone()),
+            offline,
+            ..HttpOptions::default()
+        })
+        .expect("client")
+    };
+    let wheel = format!("{}/direct/dwheel-1.0-py3-none-any.whl", server.base);
+    let pinned = manifest(&[&format!("dwheel @ {wheel}#sha256={DWHEEL_SHA}")]);
+    let first = resolve(&pinned, &linux(), &Options::default(), &http(false)).expect("cold");
+    let again = resolve(&pinned, &linux(), &Options::default(), &http(true)).expect("offline");
+    assert_eq!(server.hits_ending("dwheel-1.0-py3-none-any.whl"), 1);
+    assert_eq!(lock_text(&first, &cache), lock_text(&again, &cache));
+    // Without a pinned hash the file may change under its URL: it is read again, and
+    // --offline cannot.
+    let loose = manifest(&[&format!("dwheel @ {wheel}")]);
+    resolve(&loose, &linux(), &Options::default(), &http(false)).expect("reads");
+    assert_eq!(server.hits_ending("dwheel-1.0-py3-none-any.whl"), 2);
+    let err = error(&loose, &http(true));
+    assert!(err.contains("--offline"), "{err}");
+    std::fs::remove_dir_all(&cache).ok();
 }
