@@ -184,22 +184,21 @@ pub(crate) fn from_archive<R: Read + Seek>(
 }
 
 /// The distribution [`from_archive`] read earlier from `url`, from what it gave to keep;
-/// `None` when `kept` is not in that form.
-pub(crate) fn from_kept(
-    name: &PackageName,
-    url: &Url,
-    kept: &[u8],
-) -> Option<Result<DirectDist, IndexError>> {
-    let text = std::str::from_utf8(kept.get(..kept.len().min(128))?).ok();
-    let mut lines = text.unwrap_or_default().splitn(3, '\n');
-    let (sha256, size) = (lines.next()?, lines.next()?.parse::<u64>().ok()?);
-    let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-    let header = sha256.len() + 1 + size.to_string().len() + 1;
-    let metadata = kept.get(header..).filter(|_| valid)?;
-    Some(
-        identify(name, url, sha256)
-            .and_then(|id| assemble(name, id, metadata, sha256.to_owned(), size)),
-    )
+/// `None` when `kept` is not in that form or no longer fits (read the file again then).
+pub(crate) fn from_kept(name: &PackageName, url: &Url, kept: &[u8]) -> Option<DirectDist> {
+    let at = kept.iter().position(|&b| b == b'\n')?;
+    let sha256 = std::str::from_utf8(&kept[..at]).ok()?;
+    let rest = &kept[at + 1..];
+    let at2 = rest.iter().position(|&b| b == b'\n')?;
+    let size = std::str::from_utf8(&rest[..at2])
+        .ok()?
+        .parse::<u64>()
+        .ok()?;
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let id = identify(name, url, sha256).ok()?;
+    assemble(name, id, &rest[at2 + 1..], sha256.to_owned(), size).ok()
 }
 
 /// The distribution from its parts; its metadata must name it as its file name does.
@@ -650,6 +649,34 @@ mod tests {
             err.to_string().contains("larger than the limit of 804"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn kept_reads_come_back_and_damaged_ones_are_read_again() {
+        let wheel = super::super::archive::tests::wheel_bytes("Name: x\nVersion: 1.0\n");
+        let url = Url::parse("https://h.example/x-1.0-py3-none-any.whl").expect("url");
+        let sha256 = crate::util::hex(&Sha256::digest(&wheel));
+        let size = wheel.len() as u64;
+        let (read, kept) = from_archive(
+            &name("x"),
+            &url,
+            std::io::Cursor::new(&wheel),
+            (sha256, size),
+            &Limits::default(),
+        )
+        .expect("reads");
+        let back = from_kept(&name("x"), &url, &kept).expect("kept");
+        assert_eq!(format!("{:?}", back.file), format!("{:?}", read.file));
+        assert_eq!(
+            format!("{:?}", back.metadata),
+            format!("{:?}", read.metadata)
+        );
+        for damaged in [&kept[..10], &kept[1..], b"", b"\n\n"] {
+            assert!(from_kept(&name("x"), &url, damaged).is_none());
+        }
+        // Kept under another hash than the URL now pins: read again.
+        let other = Url::parse(&format!("{url}#sha256={}", "0".repeat(64))).expect("url");
+        assert!(from_kept(&name("x"), &other, &kept).is_none());
     }
 
     #[test]

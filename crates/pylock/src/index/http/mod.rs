@@ -335,8 +335,8 @@ impl Index for HttpIndex {
             .filter(|f| f.starts_with("sha256="))
             .map(|f| format!("direct-v1 {f}"));
         if let Some(kept) = key.as_ref().and_then(|k| self.client.derived(&bare, k)) {
-            if let Some(read) = direct::from_kept(name, url, &kept) {
-                return read;
+            if let Some(dist) = direct::from_kept(name, url, &kept) {
+                return Ok(dist);
             }
         }
         let shown = redact(&bare);
