@@ -20,7 +20,7 @@ pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, 
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
@@ -39,6 +39,21 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The packages locked from direct references (`name @ URL`, local files and
+    /// projects) rather than from the index.
+    pub direct: BTreeMap<PackageName, Direct>,
+}
+
+/// Where a package locked from a direct reference comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Direct {
+    /// An archive (wheel or sdist) at a URL or local path: the package's one file.
+    Archive,
+    /// A local project directory: the URL of the package's one file.
+    Directory {
+        /// Whether it is installed editable (`-e`).
+        editable: bool,
+    },
 }
 
 /// One resolved package.
@@ -108,6 +123,8 @@ pub fn resolve(
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution { explanation });
     }
+    let overlay = crate::index::Overlay::read(manifest, index)?;
+    let index: &dyn Index = &overlay;
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
         (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
@@ -132,6 +149,7 @@ pub fn resolve(
     let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
         binary: options.binary.clone(),
         hashes: required_hashes(&options.hashes),
+        direct: overlay.dists().keys().cloned().collect(),
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
@@ -139,9 +157,51 @@ pub fn resolve(
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
-    let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
+    let resolution = resolution
+        .map(|r| warn_unbuilt(r, &fetcher))
+        .map_err(|e| note_direct(e, &overlay));
+    let resolution = resolution.map(|mut r| {
+        r.direct = direct_sources(&overlay, manifest);
+        r
+    });
     fetcher.release_in_background();
     resolution
+}
+
+/// A conflict that involves a package from a direct reference says where its one version
+/// comes from.
+fn note_direct(error: ResolveError, overlay: &crate::index::Overlay<'_>) -> ResolveError {
+    match error {
+        ResolveError::NoSolution { mut explanation } => {
+            for note in overlay.notes(&explanation) {
+                explanation.push('\n');
+                explanation.push_str(&note);
+            }
+            ResolveError::NoSolution { explanation }
+        }
+        other => other,
+    }
+}
+
+/// Where the packages from direct references come from.
+fn direct_sources(
+    overlay: &crate::index::Overlay<'_>,
+    manifest: &Manifest,
+) -> BTreeMap<PackageName, Direct> {
+    overlay
+        .dists()
+        .iter()
+        .map(|(name, d)| {
+            let source = if d.directory {
+                Direct::Directory {
+                    editable: manifest.editable.contains(name),
+                }
+            } else {
+                Direct::Archive
+            };
+            (name.clone(), source)
+        })
+        .collect()
 }
 
 /// Say where a version left out for needing a build may have changed the lock (its package
@@ -250,6 +310,7 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        direct: BTreeMap::new(),
     })
 }
 

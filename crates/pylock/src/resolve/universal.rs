@@ -89,6 +89,7 @@ pub fn resolve_universal(
         environments,
         packages,
         warnings,
+        direct: std::collections::BTreeMap::new(),
     })
 }
 

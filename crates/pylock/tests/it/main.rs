@@ -4,6 +4,7 @@
 #![allow(missing_docs)]
 
 mod determinism;
+mod direct;
 mod explanations;
 mod honest;
 mod honest_fixtures;

@@ -25,7 +25,7 @@ import sys
 import tomllib
 
 from packaging.markers import Marker
-from packaging.pylock import Pylock, PylockSelectError
+from packaging.pylock import PackageDirectory, Pylock, PylockSelectError
 from packaging.requirements import Requirement
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name
@@ -41,6 +41,21 @@ def read_requires_dist(path: str) -> list[Requirement]:
             if line.lower().startswith("requires-dist:"):
                 out.append(Requirement(line.split(":", 1)[1].strip()))
     return out
+
+
+def directory_metadata(path: str) -> tuple[str, list[Requirement]]:
+    """A local project's version and dependencies (extras as markers), from its static
+    pyproject.toml: a `directory` entry has no version or core metadata beside it."""
+    with open(os.path.join(path, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    reqs = [Requirement(r) for r in project.get("dependencies", [])]
+    for extra, items in project.get("optional-dependencies", {}).items():
+        for r in items:
+            req = Requirement(r)
+            guard = f'extra == "{extra}"'
+            req.marker = Marker(f"({req.marker}) and {guard}" if req.marker else guard)
+            reqs.append(req)
+    return project["version"], reqs
 
 
 def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
@@ -84,21 +99,26 @@ def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, 
             problems.append(f"{where}, but {name} is not selected")
             continue
         package, dist = chosen[name]
-        if not req.specifier.contains(Version(str(package.version)), prereleases=True):
-            problems.append(f"{where}, but {name}=={package.version} is selected")
+        if isinstance(dist, PackageDirectory):
+            version, requires = directory_metadata(os.path.join(lock_dir, dist.path))
+        else:
+            version, requires = str(package.version), None
+        if not req.specifier.contains(Version(version), prereleases=True):
+            problems.append(f"{where}, but {name}=={version} is selected")
         new = set(req.extras) - extras_of.get(name, set())
         if name in extras_of and not new:
             continue
         extras_of.setdefault(name, set()).update(req.extras)
-        location = dist.path or (dist.url or "")
-        if location.startswith("file://"):
-            location = location[len("file://"):]
-        filename = location.rsplit("/", 1)[-1]
-        if filename in metadata:
-            requires_dist = [Requirement(r) for r in metadata[filename]]
-        else:
-            requires_dist = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
-        for dep in requires_dist:
+        if requires is None:
+            location = dist.path or (dist.url or "")
+            if location.startswith("file://"):
+                location = location[len("file://"):]
+            filename = location.rsplit("/", 1)[-1]
+            if filename in metadata:
+                requires = [Requirement(r) for r in metadata[filename]]
+            else:
+                requires = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
+        for dep in requires:
             if not applies(dep.marker, env, extras_of[name]):
                 continue
             for eff in effective([dep]):
