@@ -1,6 +1,7 @@
 //! What to resolve: requirements, constraints and overrides ([`Manifest`]), read from
 //! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
 
+mod conflicts;
 mod options;
 mod pyproject;
 mod requirements_txt;
@@ -10,7 +11,7 @@ pub(crate) mod toml_doc;
 use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
-pub use pyproject::{GroupName, Project, Selection};
+pub use pyproject::{GroupName, Part, Project, Selection};
 pub use target::{Baseline, Os, Platform, Tags, Target, TargetError, DEFAULT_REQUIRES_PYTHON};
 pub use toml_doc::TomlError;
 

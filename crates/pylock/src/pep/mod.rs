@@ -18,6 +18,7 @@ pub use markers::{
     and, is_possible, lock_marker, or, python_bounds, python_marker, python_marker_below_4,
     python_range, restrict_extras,
 };
+pub(crate) use markers::{assign_extras, restrict_extras_keeping};
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{
     ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl,

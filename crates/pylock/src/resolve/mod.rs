@@ -11,6 +11,7 @@ mod options;
 mod provider;
 mod report;
 mod scope;
+mod selections;
 mod solve;
 mod unalign;
 mod universal;
@@ -28,6 +29,7 @@ use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use provider::Pkg;
 use scope::Scope;
+pub(crate) use selections::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -83,12 +85,41 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    let inputs = Inputs::new(manifest, target);
+    resolve_inputs(inputs, target, options, index)
+}
+
+/// Resolve a multi-use lock: `manifest`'s root requirements carry the selection items
+/// `uses.vars` as `extra` terms of their markers (see [`selections`]), `uses.conflicts` the
+/// sets declared conflicting. Always a universal resolve (over the target's region), so that
+/// the items stay variables of the lock's markers.
+pub(crate) fn resolve_multi_use(
+    manifest: &Manifest,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+    uses: selections::Uses,
+) -> Result<Resolution, ResolveError> {
+    let mut inputs = Inputs::new(manifest, target);
+    inputs.uses = uses;
+    resolve_inputs(inputs, target, options, index)
+}
+
+/// Resolve digested inputs: one environment, or a universal resolve (multi-use locks always).
+fn resolve_inputs(
+    mut inputs: Inputs,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+) -> Result<Resolution, ResolveError> {
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution { explanation });
     }
-    let inputs = Inputs::new(manifest, target);
+    let multi_use = !inputs.uses.vars.is_empty();
     let single = match (target.environment(), target.tags(), target.python.clone()) {
-        (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
+        (Some(env), Some(tags), Some(python)) if !multi_use => {
+            Some(Scope::Single { env, python, tags })
+        }
         _ => None,
     };
     let filter = match &single {
@@ -113,6 +144,7 @@ pub fn resolve(
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
+        None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),

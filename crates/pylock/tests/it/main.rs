@@ -14,6 +14,7 @@ mod inputs;
 mod interop;
 mod live;
 mod pep440;
+mod project;
 mod scenarios;
 mod server;
 mod support;
