@@ -95,9 +95,12 @@ fn selection(
     })
 }
 
+/// Extras and groups selected together (that cannot be).
+type Together<'a> = (&'a [&'a str], &'a [&'a str]);
+
 /// Every selection worth checking: none, the default groups, each extra, each group, all
 /// that go together, and the impossible ones.
-fn selections(project: &Project, impossible: &[(&[&str], &[&str])]) -> Vec<serde_json::Value> {
+fn selections(project: &Project, impossible: &[Together<'_>]) -> Vec<serde_json::Value> {
     let extras: Vec<String> = project.extras.keys().map(ToString::to_string).collect();
     let groups: Vec<String> = project.groups.keys().map(ToString::to_string).collect();
     let mut out = vec![
@@ -175,7 +178,7 @@ fn check(jobs: Vec<serde_json::Value>) -> u64 {
 fn every_selection_installs_a_consistent_set_everywhere() {
     let out = std::env::temp_dir().join(format!("pylock-project-{}", std::process::id()));
     let mut jobs = Vec::new();
-    let cases: [(&str, Vec<(&[&str], &[&str])>); 2] = [
+    let cases: [(&str, Vec<Together<'_>>); 2] = [
         (
             "app",
             vec![(&["old", "new"], &[]), (&["new", "old", "cli"], &["dev"])],
