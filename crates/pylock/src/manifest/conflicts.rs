@@ -91,3 +91,75 @@ fn read_part(doc: &Doc<'_>, item: &Value<'_>, project: &Project) -> Result<Part,
     };
     Ok(part)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_project(tag: &str, body: &str) -> Result<Project, crate::ManifestError> {
+        let dir =
+            std::env::temp_dir().join(format!("pylock-conflicts-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("pyproject.toml");
+        std::fs::write(&path, body).expect("write");
+        let p = Project::read(&path);
+        std::fs::remove_dir_all(&dir).ok();
+        p
+    }
+
+    const HEAD: &str = "[project]\nname = \"x\"\n[project.optional-dependencies]\nOld = []\nnew = []\n[dependency-groups]\nlint = []\n[tool.pylock]\n";
+
+    #[test]
+    fn sets_of_extras_and_groups_are_read_normalized() {
+        let body = format!(
+            "{HEAD}conflicts = [[{{ extra = \"old\" }}, {{ extra = \"NEW\" }}], [{{ group = \"Lint\" }}, {{ extra = \"old\" }}, {{ group = \"lint\" }}]]\n"
+        );
+        let p = read_project("ok", &body).expect("reads");
+        let e = |s: &str| Part::Extra(s.parse().expect("extra"));
+        let g = |s: &str| Part::Group(s.parse().expect("group"));
+        assert_eq!(
+            p.conflicts,
+            [vec![e("old"), e("new")], vec![g("lint"), e("old")]]
+        );
+        assert!(read_project("none", "[project]\nname = \"x\"\n")
+            .expect("reads")
+            .conflicts
+            .is_empty());
+    }
+
+    #[test]
+    fn bad_sets_are_errors_with_positions() {
+        for (conflicts, says) in [
+            (
+                "[[{ extra = \"gone\" }, { extra = \"old\" }]]",
+                "10:25: conflicts name the extra `gone`",
+            ),
+            (
+                "[[{ group = \"gone\" }, { extra = \"old\" }]]",
+                "10:25: conflicts name the dependency group `gone`",
+            ),
+            (
+                "[[{ extra = \"old\" }]]",
+                "10:14: a conflict set needs at least two",
+            ),
+            (
+                "[[{ extra = \"old\" }, { extra = \"old\" }]]",
+                "a conflict set needs at least two",
+            ),
+            (
+                "[[{ package = \"old\" }, { extra = \"new\" }]]",
+                "10:17: unknown key `package`",
+            ),
+            (
+                "[[{ extra = \"old\", group = \"lint\" }, { extra = \"new\" }]]",
+                "must have exactly one key",
+            ),
+            ("[[\"old\", \"new\"]]", "10:15: a conflict entry"),
+            ("\"old\"", "10:13: `conflicts` must be an array"),
+        ] {
+            let body = format!("{HEAD}\nconflicts = {conflicts}\n");
+            let msg = read_project("bad", &body).expect_err(conflicts).to_string();
+            assert!(msg.contains(says), "{conflicts}: {msg}");
+        }
+    }
+}
