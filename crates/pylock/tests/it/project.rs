@@ -211,6 +211,37 @@ fn every_selection_installs_a_consistent_set_everywhere() {
     assert_eq!(checked, 30 * count as u64);
 }
 
+/// A real project's shape on a real PyPI snapshot (`fixtures/realworld/large`, recorded for
+/// the same requirements all together): `fixtures/projects/service`.
+#[test]
+fn a_real_snapshot_project_serves_every_selection() {
+    let out = std::env::temp_dir().join(format!("pylock-project-real-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let dir = fixture("service");
+    let project = Project::read(&dir.join("pyproject.toml")).expect("project reads");
+    let index = workspace().join("fixtures/realworld/large/index/simple");
+    let target = Target::universal(project.requires_python.clone());
+    let (project, lock) =
+        lock_with(&dir.join("pyproject.toml"), &index, &target, &out).expect("locks");
+    assert!(lock.warnings.is_empty(), "{:?}", lock.warnings);
+    assert!(
+        lock.lock.packages.len() > 300,
+        "{}",
+        lock.lock.packages.len()
+    );
+    let path = out.join("pylock.toml");
+    pylock::write_atomic(&path, &lock.lock.to_toml()).expect("write");
+    let sels = selections(&project, &[]);
+    let checked = check(vec![serde_json::json!({
+        "lock": path,
+        "requirements": [],
+        "environments": environments(10),
+        "selections": sels,
+    })]);
+    std::fs::remove_dir_all(&out).ok();
+    assert_eq!(checked, 30 * sels.len() as u64);
+}
+
 #[test]
 fn the_lock_lists_extras_and_groups_and_marks_each_package() {
     let dir = fixture("app");
