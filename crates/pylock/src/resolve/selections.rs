@@ -189,19 +189,44 @@ pub fn solve(
             Err(e) => Err(e),
         }
     };
-    for var in &vars {
-        if let Some(why) = check(&[var])? {
-            return Err(ResolveError::NoSolution {
-                explanation: format!("{} cannot be installed:\n{why}", describe(var)),
-            });
-        }
-    }
+    // Items join a set that solves together one by one. An item that does not fit is
+    // checked alone (failing alone, it is the error), then with each member; every item is
+    // also checked with each item set apart before. The pairs that fail conflict. One
+    // conflicting pair costs about twice as many solves as there are items.
+    let mut fitting: Vec<&ExtraName> = Vec::new();
+    let mut apart: Vec<&ExtraName> = Vec::new();
     let mut found: Vec<Vec<ExtraName>> = Vec::new();
-    for (i, a) in vars.iter().enumerate() {
-        for b in &vars[i + 1..] {
-            if !together(a, b) && check(&[a, b])?.is_some() {
-                found.push(vec![a.clone(), b.clone()]);
+    for var in &vars {
+        let mut with: Vec<&ExtraName> = (fitting.iter().copied())
+            .filter(|f| !together(f, var))
+            .collect();
+        with.push(var);
+        let fits = check(&with)?.is_none();
+        if !fits {
+            if let Some(why) = check(&[var])? {
+                return Err(ResolveError::NoSolution {
+                    explanation: format!("{} cannot be installed:\n{why}", describe(var)),
+                });
             }
+        }
+        let mut against = apart.clone();
+        if !fits {
+            against.extend(&fitting);
+        }
+        let mut with_fitting = false;
+        for other in against {
+            if !together(other, var) && check(&[other, var])?.is_some() {
+                with_fitting |= fitting.contains(&other);
+                found.push(vec![other.clone(), var.clone()]);
+            }
+        }
+        if fits {
+            fitting.push(var);
+        } else if with_fitting {
+            apart.push(var);
+        } else {
+            // Three or more items that only conflict all together: not split apart.
+            return Err(ResolveError::NoSolution { explanation });
         }
     }
     if found.is_empty() {

@@ -342,6 +342,45 @@ fn narrowed_targets_keep_selection_markers() {
 }
 
 #[test]
+fn chains_of_conflicts_are_all_found() {
+    let dir = std::env::temp_dir().join(format!("pylock-project-chain-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let pyproject = dir.join("pyproject.toml");
+    // `y` conflicts with `x` and with `z`, which go together.
+    std::fs::write(
+        &pyproject,
+        "[project]\nname = \"x\"\nrequires-python = \">=3.10\"\ndependencies = [\"core\"]\n[project.optional-dependencies]\nx = [\"lib<2\"]\ny = [\"lib>=2\"]\nz = [\"lib<1.5\"]\n",
+    )
+    .expect("write");
+    let index = fixture("app").join("index/simple");
+    let target = Target::universal(Some(">=3.10".parse().expect("spec")));
+    let (project, lock) = lock_with(&pyproject, &index, &target, &dir).expect("locks");
+    let warned: Vec<&str> = lock.warnings.iter().map(|w| &w[..23]).collect();
+    assert_eq!(
+        warned,
+        ["extra `x` and extra `y`", "extra `y` and extra `z`"]
+    );
+    let path = dir.join("pylock.toml");
+    pylock::write_atomic(&path, &lock.lock.to_toml()).expect("write");
+    let mut sels = selections(&project, &[(&["x", "y"], &[]), (&["z", "y"], &[])]);
+    sels.push(selection(
+        &project,
+        "x and z",
+        &["x", "z"],
+        Some(&[]),
+        false,
+    ));
+    let checked = check(vec![serde_json::json!({
+        "lock": path,
+        "requirements": [],
+        "environments": environments(10),
+        "selections": sels,
+    })]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(checked, 30 * sels.len() as u64);
+}
+
+#[test]
 fn an_extra_that_cannot_install_is_an_error_naming_it() {
     let dir = std::env::temp_dir().join(format!("pylock-project-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
