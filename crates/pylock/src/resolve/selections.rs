@@ -149,8 +149,7 @@ pub fn describe(var: &ExtraName) -> String {
 }
 
 /// Solve a multi-use lock: all items together; when that has no solution, find the items
-/// that cannot be selected together (each with the base alone must work, else that item is
-/// the error), declare them conflicting and solve again.
+/// that cannot be selected together, declare them conflicting and solve again.
 pub fn solve(
     inputs: &mut Inputs,
     target: &Target,
@@ -164,6 +163,36 @@ pub fn solve(
         }
         other => return other.map(|r| with_conflict_warnings(r, &inputs.uses, &[])),
     };
+    let asked = Asked {
+        target,
+        options,
+        fetcher,
+    };
+    let found = find_conflicts(inputs, &asked, explanation)?;
+    inputs.uses.conflicts.extend(found.iter().cloned());
+    let resolution = super::universal::resolve_universal(inputs, target, options, fetcher)?;
+    Ok(with_conflict_warnings(resolution, &inputs.uses, &found))
+}
+
+/// What every check of a selection solves with.
+struct Asked<'a, 'f> {
+    target: &'a Target,
+    options: &'a Options,
+    fetcher: &'a Fetcher<'f>,
+}
+
+/// The pairs of items that cannot be selected together (beside those declared so).
+///
+/// Items join a set that solves together one by one. An item that does not fit is checked
+/// alone (failing alone, it is the error), then with each member; every item is also checked
+/// with each item set apart before. The pairs that fail conflict. One conflicting pair costs
+/// about twice as many solves as there are items. `explanation` (why all together fail) is
+/// the error when the conflict is not between two items.
+fn find_conflicts(
+    inputs: &mut Inputs,
+    asked: &Asked<'_, '_>,
+    explanation: String,
+) -> Result<Vec<Vec<ExtraName>>, ResolveError> {
     let declared = inputs.uses.conflicts.clone();
     let together = |a: &ExtraName, b: &ExtraName| {
         declared
@@ -171,28 +200,6 @@ pub fn solve(
             .any(|set| set.contains(a) && set.contains(b))
     };
     let vars = inputs.uses.vars.clone();
-    let mut check = |selected: &[&ExtraName]| -> Result<Option<String>, ResolveError> {
-        let mut uses = Uses {
-            vars: vars.clone(),
-            conflicts: Vec::new(),
-            fixed: vars
-                .iter()
-                .map(|v| (v.clone(), selected.contains(&v)))
-                .collect(),
-        };
-        std::mem::swap(&mut inputs.uses, &mut uses);
-        let result = super::universal::resolve_universal(inputs, target, options, fetcher);
-        std::mem::swap(&mut inputs.uses, &mut uses);
-        match result {
-            Ok(_) => Ok(None),
-            Err(ResolveError::NoSolution { explanation }) => Ok(Some(explanation)),
-            Err(e) => Err(e),
-        }
-    };
-    // Items join a set that solves together one by one. An item that does not fit is
-    // checked alone (failing alone, it is the error), then with each member; every item is
-    // also checked with each item set apart before. The pairs that fail conflict. One
-    // conflicting pair costs about twice as many solves as there are items.
     let mut fitting: Vec<&ExtraName> = Vec::new();
     let mut apart: Vec<&ExtraName> = Vec::new();
     let mut found: Vec<Vec<ExtraName>> = Vec::new();
@@ -201,9 +208,9 @@ pub fn solve(
             .filter(|f| !together(f, var))
             .collect();
         with.push(var);
-        let fits = check(&with)?.is_none();
+        let fits = check(inputs, asked, &with)?.is_none();
         if !fits {
-            if let Some(why) = check(&[var])? {
+            if let Some(why) = check(inputs, asked, &[var])? {
                 return Err(ResolveError::NoSolution {
                     explanation: format!("{} cannot be installed:\n{why}", describe(var)),
                 });
@@ -215,7 +222,7 @@ pub fn solve(
         }
         let mut with_fitting = false;
         for other in against {
-            if !together(other, var) && check(&[other, var])?.is_some() {
+            if !together(other, var) && check(inputs, asked, &[other, var])?.is_some() {
                 with_fitting |= fitting.contains(&other);
                 found.push(vec![other.clone(), var.clone()]);
             }
@@ -232,9 +239,31 @@ pub fn solve(
     if found.is_empty() {
         return Err(ResolveError::NoSolution { explanation });
     }
-    inputs.uses.conflicts.extend(found.iter().cloned());
-    let resolution = super::universal::resolve_universal(inputs, target, options, fetcher)?;
-    Ok(with_conflict_warnings(resolution, &inputs.uses, &found))
+    Ok(found)
+}
+
+/// Solve the selection of exactly the items `selected`: why it has no solution, if so.
+fn check(
+    inputs: &mut Inputs,
+    asked: &Asked<'_, '_>,
+    selected: &[&ExtraName],
+) -> Result<Option<String>, ResolveError> {
+    let mut uses = Uses {
+        vars: inputs.uses.vars.clone(),
+        conflicts: Vec::new(),
+        fixed: (inputs.uses.vars.iter())
+            .map(|v| (v.clone(), selected.contains(&v)))
+            .collect(),
+    };
+    std::mem::swap(&mut inputs.uses, &mut uses);
+    let result =
+        super::universal::resolve_universal(inputs, asked.target, asked.options, asked.fetcher);
+    std::mem::swap(&mut inputs.uses, &mut uses);
+    match result {
+        Ok(_) => Ok(None),
+        Err(ResolveError::NoSolution { explanation }) => Ok(Some(explanation)),
+        Err(e) => Err(e),
+    }
 }
 
 /// One warning per conflicting set: which items, found how, and what an installer does when

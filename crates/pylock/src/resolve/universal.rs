@@ -212,17 +212,24 @@ fn on_failure(
     // A proper part of the target that the environments rule out is left out; so is a part
     // split off as excludable (above a cap, without files).
     let leave_out = excludable || (region != **whole && failure.environmental());
+    // Said without a multi-use lock's selection items: the environments are what matters.
+    let shown = lock_marker(&inputs.uses.project_out(&region), &target.requires_python);
     match lock_marker(&region, &target.requires_python) {
         Some(place) if leave_out && !options.strict => {
             let envs = inputs.env_set.envs_in(&region);
-            forks.exclusions.add(&region, &envs, place, failure);
+            forks
+                .exclusions
+                .add(&region, &envs, shown.unwrap_or(place), failure);
             Ok(())
         }
-        Some(place) => Err(ResolveError::NoSolution {
-            explanation: format!(
-                "In the environments where `{place}`:\n{}",
-                failure.explanation
-            ),
+        Some(_) => Err(ResolveError::NoSolution {
+            explanation: match shown {
+                Some(place) => format!(
+                    "In the environments where `{place}`:\n{}",
+                    failure.explanation
+                ),
+                None => failure.explanation,
+            },
         }),
         None => Err(ResolveError::NoSolution {
             explanation: failure.explanation,

@@ -398,4 +398,6 @@ fn an_extra_that_cannot_install_is_an_error_naming_it() {
     assert!(matches!(err, ResolveError::NoSolution { .. }), "{msg}");
     assert!(msg.contains("extra `bad` cannot be installed"), "{msg}");
     assert!(msg.contains("lib>=3"), "{msg}");
+    // Said without the selection items' encoding.
+    assert!(!msg.contains("e-bad") && !msg.contains("extra =="), "{msg}");
 }
