@@ -250,6 +250,38 @@ fn the_lock_lists_extras_and_groups_and_marks_each_package() {
     assert_eq!(l.extras, ["cli", "gpu", "new", "old"]);
     assert_eq!(l.dependency_groups, ["dev", "docs", "lint", "test"]);
     assert_eq!(l.default_groups, ["dev"]);
+    // The lock reads back into the same model, and its markers select per selection.
+    let text = l.to_toml();
+    let read = pylock::lock::LockFile::parse(&dir.join("pylock.toml"), &text).expect("reads");
+    assert_eq!(&read.lock, l);
+    let env = Target::single("3.12", "linux".parse().expect("platform"), None)
+        .expect("target")
+        .environment()
+        .expect("environment");
+    let selected = |extras: &[&str], groups: &[&str]| -> Vec<String> {
+        let extras: Vec<ExtraName> = extras.iter().map(|e| extra(e)).collect();
+        let groups: Vec<GroupName> = groups.iter().map(|g| group(g)).collect();
+        (read.lock.packages.iter().zip(&read.details))
+            .filter(|(_, d)| {
+                d.marker
+                    .as_ref()
+                    .is_none_or(|m| m.evaluate(&env, &extras, &groups))
+            })
+            .map(|(p, _)| format!("{}=={}", p.name, p.version))
+            .collect()
+    };
+    assert_eq!(selected(&[], &[]), ["core==2.0", "util==1.5"]);
+    assert_eq!(
+        selected(&["old", "gpu"], &["lint"]),
+        [
+            "accel==1.0",
+            "core==2.0",
+            "helper==1.0",
+            "lib==1.5",
+            "ruff==0.5.0",
+            "util==1.5"
+        ]
+    );
     let marker = |name: &str, version: &str| {
         let p = (l.packages.iter())
             .find(|p| p.name == name && p.version == version)
