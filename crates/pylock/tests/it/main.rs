@@ -14,6 +14,7 @@ mod http;
 mod inputs;
 mod interop;
 mod live;
+mod project;
 mod props_solver;
 mod scenarios;
 mod server;
