@@ -469,10 +469,14 @@ impl DependencyProvider for Provider<'_> {
             let next = discovery.len();
             *discovery.entry(package.clone()).or_insert(next)
         };
+        // Waits for the page (queued when the package was discovered) rather than asking
+        // whether it has arrived: a priority that depends on timing makes the solver take
+        // other paths from run to run (airflow's universal lock read 410 or 1,553 metadata
+        // files depending on which pages came first).
         let pinned = *package == Pkg::Root
             || package
                 .name()
-                .and_then(|n| self.fetcher.page_if_ready(n).flatten())
+                .and_then(|n| self.candidates(n).ok().flatten())
                 .is_some_and(|c| range.count_in(&c.versions) == 1);
         let boost = package
             .name()

@@ -235,4 +235,36 @@ mod tests {
             },
         );
     }
+
+    /// The solver's priorities must not depend on which pages have arrived: a package whose
+    /// range holds one listed version is pinned whether or not its page was read before.
+    #[test]
+    fn priority_does_not_depend_on_what_has_arrived() {
+        use pubgrub::{DependencyProvider, PackageResolutionStatistics};
+
+        use crate::resolve::atoms::Atoms;
+        use crate::resolve::provider::Pkg;
+
+        let mut index = MemoryIndex::new();
+        for version in ["1.0", "2.0"] {
+            let wheel = format!("a-{version}-py3-none-any.whl");
+            index
+                .add("a", version, "", &[], &[wheel.as_str()])
+                .expect("release");
+        }
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork(
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let a = name("a");
+                assert!(fetcher.page_if_ready(&a).is_none(), "nothing read yet");
+                let one = Atoms::align(&Range::singleton(v("1.0")), &[]);
+                let stats = PackageResolutionStatistics::default();
+                let (pinned, ..) = provider.prioritize(&Pkg::Package(a), &one, &stats);
+                assert!(pinned);
+            },
+        );
+    }
 }
