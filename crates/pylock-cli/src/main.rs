@@ -4,9 +4,12 @@
 //! error.
 
 mod args;
+mod check;
+mod diff;
 mod inputs;
 mod progress;
 mod resolve;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -17,5 +20,8 @@ fn main() -> ExitCode {
     match cli.command {
         args::Command::Resolve(args) => resolve::run(&args),
         args::Command::Index(args::IndexCommand::Snapshot(args)) => resolve::snapshot(&args),
+        // Lock lifecycle (issue 12).
+        args::Command::Diff(args) => diff::run(&args),
+        args::Command::Verify(args) => verify::run(&args),
     }
 }

@@ -47,8 +47,20 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
+    // `--check`: the lock to compare with, read before the resolve (missing: fail now).
+    let checked =
+        if args.check {
+            let existing = crate::check::Existing::read(args.lock.as_deref(), &args.output)
+                .map_err(|f| Failure {
+                    code: f.code,
+                    message: f.message,
+                })?;
+            Some(existing)
+        } else {
+            None
+        };
     options.preferences = lock_preferences(args)?;
-    if args.output != "-" {
+    if args.output != "-" && checked.is_none() {
         crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
     }
 
@@ -75,7 +87,9 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
 
     let to_stdout = args.output == "-";
     let output = PathBuf::from(&args.output);
-    let lock_dir = if to_stdout {
+    let lock_dir = if let Some(existing) = &checked {
+        Some(existing.dir())
+    } else if to_stdout {
         None
     } else {
         let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
@@ -89,6 +103,16 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         },
     );
     let text = lock.to_toml();
+    if let Some(existing) = &checked {
+        existing.verdict(&text).map_err(|f| Failure {
+            code: f.code,
+            message: f.message,
+        })?;
+        if !args.quiet {
+            eprintln!("{} is up to date", existing.path.display());
+        }
+        return Ok(());
+    }
     if to_stdout {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
@@ -231,7 +255,41 @@ fn open_index(
     args: &ResolveArgs,
     manifest: &Manifest,
 ) -> Result<(Box<dyn Index>, Option<String>), Failure> {
-    let plan = crate::inputs::index_plan(args, manifest);
+    let network = Network {
+        cache_dir: (!args.no_cache)
+            .then(|| {
+                args.cache_dir
+                    .clone()
+                    .or_else(HttpOptions::default_cache_dir)
+            })
+            .flatten(),
+        refresh: args.refresh,
+        offline: args.offline,
+        timeout: args.timeout,
+    };
+    open_plan(crate::inputs::index_plan(args, manifest), &network).map_err(usage)
+}
+
+/// How HTTP indexes are read.
+pub(crate) struct Network {
+    /// The HTTP cache (`None`: none).
+    pub cache_dir: Option<PathBuf>,
+    /// Revalidate every cached response.
+    pub refresh: bool,
+    /// No network: the cache only.
+    pub offline: bool,
+    /// Seconds one request may take.
+    pub timeout: f64,
+}
+
+/// The index of `plan` (see `open_index`); errors are usage errors.
+pub(crate) fn open_plan(
+    plan: crate::inputs::IndexPlan,
+    network: &Network,
+) -> Result<(Box<dyn Index>, Option<String>), String> {
+    fn usage(message: impl Into<String>) -> String {
+        message.into()
+    }
     let remote = |s: &str| s.starts_with("http://") || s.starts_with("https://");
     if plan.no_index && plan.find_links.is_empty() {
         return Err(usage(
@@ -244,7 +302,7 @@ fn open_index(
                 "--extra-index-url and --find-links need an HTTP(S) --index-url; a local index directory stands alone",
             ));
         }
-        let root = local_index_root(&plan.index_url)?;
+        let root = local_index_root(&plan.index_url);
         let index = LocalIndex::new(&root).map_err(|e| usage(e.to_string()))?;
         return Ok((Box::new(index), None));
     }
@@ -256,20 +314,13 @@ fn open_index(
         index_urls.push(url);
     }
     let recorded = index_urls.first().map(pylock::index::redact);
-    let cache_dir = if args.no_cache {
-        None
-    } else {
-        args.cache_dir
-            .clone()
-            .or_else(HttpOptions::default_cache_dir)
-    };
     let index = HttpIndex::new(HttpOptions {
         index_urls,
         find_links: plan.find_links,
-        cache_dir,
-        refresh: args.refresh,
-        offline: args.offline,
-        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        cache_dir: network.cache_dir.clone(),
+        refresh: network.refresh,
+        offline: network.offline,
+        timeout: std::time::Duration::from_secs_f64(network.timeout),
         ..HttpOptions::default()
     })
     .map_err(|e| usage(e.to_string()))?;
@@ -281,16 +332,16 @@ fn open_index(
 
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
 /// or `<index>` when it has a `simple` folder.
-fn local_index_root(location: &str) -> Result<PathBuf, Failure> {
+fn local_index_root(location: &str) -> PathBuf {
     let path = match location.strip_prefix("file://") {
         Some(rest) => PathBuf::from(rest),
         None => PathBuf::from(location),
     };
     let nested = path.join("simple");
     if !path.join("index.html").exists() && nested.is_dir() {
-        return Ok(nested);
+        return nested;
     }
-    Ok(path)
+    path
 }
 
 fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {

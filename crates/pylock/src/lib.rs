@@ -42,6 +42,7 @@ pub mod manifest;
 pub mod pep;
 pub mod resolve;
 mod util;
+pub mod verify;
 
 pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};

@@ -1,8 +1,11 @@
 //! PEP 751 locks: the model built from a [`Resolution`], its deterministic TOML writer, and an
 //! atomic file writer.
 
+mod diff;
 mod read;
 mod toml_writer;
+
+pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
 
 pub use read::{
     render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN,

@@ -4,6 +4,7 @@
 #![allow(missing_docs)]
 
 mod determinism;
+mod diff;
 mod explanations;
 mod honest;
 mod honest_fixtures;
@@ -18,3 +19,4 @@ mod scenarios;
 mod server;
 mod support;
 mod validity;
+mod verify;
