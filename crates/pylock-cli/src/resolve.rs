@@ -59,7 +59,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         } else {
             None
         };
-    options.preferences = lock_preferences(args)?;
+    (options.preferences, options.preference_markers) = lock_preferences(args)?;
     if args.output != "-" && checked.is_none() {
         crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
     }
@@ -429,10 +429,18 @@ fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> 
     Ok(options)
 }
 
+/// Preferred versions, and the markers of those the lock holds only somewhere.
+type Preferences = (
+    Vec<(PackageName, Version)>,
+    Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+);
+
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
-/// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead).
-fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, Failure> {
+/// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead); and where
+/// the lock holds them, for a lock with several versions of one package under different
+/// markers.
+fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -457,7 +465,7 @@ fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, F
         None => None,
     };
     let Some(path) = path.filter(|p| !args.upgrade && p.is_file()) else {
-        return Ok(out);
+        return Ok((out, Vec::new()));
     };
     let lock = match pylock::lock::LockFile::read(&path) {
         Ok(lock) => lock,
@@ -466,21 +474,26 @@ fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, F
             if !args.quiet {
                 eprintln!("warning: the existing lock is not used: {e}");
             }
-            return Ok(out);
+            return Ok((out, Vec::new()));
         }
     };
-    for p in &lock.lock.packages {
+    let mut markers = Vec::new();
+    for (p, details) in lock.lock.packages.iter().zip(&lock.details) {
         let (Ok(name), Ok(version)) = (
             pylock::pep::parse::value::<PackageName>(&p.name),
             pylock::pep::parse::value::<Version>(&p.version),
         ) else {
             continue;
         };
-        if !freed.iter().any(|(n, _)| *n == name) {
-            out.push((name, version));
+        if freed.iter().any(|(n, _)| *n == name) {
+            continue;
         }
+        if let Some(m) = &details.marker {
+            markers.push((name.clone(), version.clone(), m.tree().clone()));
+        }
+        out.push((name, version));
     }
-    Ok(out)
+    Ok((out, markers))
 }
 
 /// `pylock.toml` or `pylock.<name>.toml`.

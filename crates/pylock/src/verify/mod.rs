@@ -119,11 +119,12 @@ pub fn verify(
 ) -> Result<VerifyReport, VerifyError> {
     let groups = select::groups(lock, options)?;
     let envs = envs::environments(options.python.as_ref(), options.platform, &options.baseline);
+    let parsed = select::parse(lock);
     let mut selections: Vec<Option<(Vec<Selected<'_>>, Vec<Problem>)>> = Vec::new();
     for env in &envs {
-        selections.push(
-            select::claims(lock, env).then(|| select::select(lock, env, &options.extras, &groups)),
-        );
+        let claimed = select::claims(lock, env);
+        selections
+            .push(claimed.then(|| select::select(lock, &parsed, env, &options.extras, &groups)));
     }
     let wanted: Vec<fetch::Want> = selections
         .iter()

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use super::envs::Env;
 use super::fetch::{file_name, Key, Want};
 use super::{Problem, VerifyError, VerifyOptions};
-use crate::index::{parse_filename, DistKind};
+use crate::index::{parse_filename, DistKind, WheelTags};
 use crate::lock::{LockFile, LockMarker, LockedFile, LockedPackage, PackageDetails, Source};
 use crate::manifest::GroupName;
-use crate::pep::{ExtraName, PackageName, Version};
+use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
 
 /// One entry the lock selects in an environment.
 pub(crate) struct Selected<'a> {
@@ -133,40 +133,82 @@ pub(crate) fn claims(lock: &LockFile, env: &Env) -> bool {
             }))
 }
 
+/// What selection needs of a `[[packages]]` entry, parsed once for every environment.
+pub(crate) struct Parsed {
+    name: Option<PackageName>,
+    version: Option<Version>,
+    requires_python: Option<VersionSpecifiers>,
+    /// The tags of each wheel, in the order of `wheels` (`None`: not a wheel name).
+    wheel_tags: Vec<Option<WheelTags>>,
+}
+
+/// [`Parsed`] for every entry of `lock`, in order.
+pub(crate) fn parse(lock: &LockFile) -> Vec<Parsed> {
+    lock.lock
+        .packages
+        .iter()
+        .map(|p| {
+            let name = crate::pep::parse::value::<PackageName>(&p.name).ok();
+            let wheel_tags = p
+                .wheels
+                .iter()
+                .map(
+                    |w| match parse_filename(&file_name(w), name.as_ref()?)?.kind {
+                        DistKind::Wheel(tags) => Some(tags),
+                        DistKind::Sdist => None,
+                    },
+                )
+                .collect();
+            Parsed {
+                version: crate::pep::parse::value::<Version>(&p.version).ok(),
+                requires_python: p
+                    .requires_python
+                    .as_deref()
+                    .and_then(|rp| crate::pep::parse::specifiers(rp).ok()),
+                wheel_tags,
+                name,
+            }
+        })
+        .collect()
+}
+
 /// The entries `env` installs, and what is wrong with them there.
 pub(crate) fn select<'a>(
     lock: &'a LockFile,
+    parsed: &[Parsed],
     env: &Env,
     extras: &[ExtraName],
     groups: &[GroupName],
 ) -> (Vec<Selected<'a>>, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut chosen: BTreeMap<PackageName, Selected<'a>> = BTreeMap::new();
-    for (package, details) in lock.lock.packages.iter().zip(&lock.details) {
+    let entries = lock.lock.packages.iter().zip(&lock.details).zip(parsed);
+    for ((package, details), parsed) in entries {
         if let Some(m) = &details.marker {
             if !m.evaluate(&env.markers, extras, groups) {
                 continue;
             }
         }
-        let Ok(name) = crate::pep::parse::value::<PackageName>(&package.name) else {
+        let Some(name) = parsed.name.clone() else {
             continue;
         };
-        let version = crate::pep::parse::value::<Version>(&package.version).ok();
         let mut s = Selected {
             name,
-            version,
+            version: parsed.version.clone(),
             package,
             details,
             file: None,
         };
-        if let Some(rp) = &package.requires_python {
-            if let Ok(spec) = crate::pep::parse::specifiers(rp) {
-                if !spec.contains(&env.python) {
-                    problems.push(Problem {
-                        package: Some(s.label()),
-                        reason: format!("requires Python {rp}, not {}", env.interpreter),
-                    });
-                }
+        if let Some(spec) = &parsed.requires_python {
+            if !spec.contains(&env.python) {
+                problems.push(Problem {
+                    package: Some(s.label()),
+                    reason: format!(
+                        "requires Python {}, not {}",
+                        package.requires_python.as_deref().unwrap_or_default(),
+                        env.interpreter
+                    ),
+                });
             }
         }
         if let Some(other) = chosen.get(&s.name) {
@@ -179,14 +221,19 @@ pub(crate) fn select<'a>(
             });
             continue;
         }
-        choose_file(&mut s, env, &mut problems);
+        choose_file(&mut s, &parsed.wheel_tags, env, &mut problems);
         chosen.insert(s.name.clone(), s);
     }
     (chosen.into_values().collect(), problems)
 }
 
 /// Pick the file `env` installs (a wheel whose tags fit, else the sdist) and check its hash.
-fn choose_file(s: &mut Selected<'_>, env: &Env, problems: &mut Vec<Problem>) {
+fn choose_file(
+    s: &mut Selected<'_>,
+    wheel_tags: &[Option<WheelTags>],
+    env: &Env,
+    problems: &mut Vec<Problem>,
+) {
     let hashed = |f: &LockedFile| f.sha256.is_some();
     if let Some(source) = &s.details.source {
         if let Source::Archive { file, .. } = source {
@@ -200,12 +247,12 @@ fn choose_file(s: &mut Selected<'_>, env: &Env, problems: &mut Vec<Problem>) {
         return;
     }
     let package = s.package;
-    let wheel = package.wheels.iter().find(|w| {
-        matches!(
-            parse_filename(&file_name(w), &s.name).map(|d| d.kind),
-            Some(DistKind::Wheel(tags)) if env.tags.is_compatible(&tags)
-        )
-    });
+    let wheel = package
+        .wheels
+        .iter()
+        .zip(wheel_tags)
+        .find(|(_, tags)| tags.as_ref().is_some_and(|t| env.tags.is_compatible(t)))
+        .map(|(w, _)| w);
     let Some(file) = wheel.or(package.sdist.as_ref()) else {
         problems.push(Problem {
             package: Some(s.label()),

@@ -15,6 +15,7 @@ mod inputs;
 mod interop;
 mod live;
 mod pep440;
+mod preferences;
 mod scenarios;
 mod server;
 mod support;
