@@ -1,7 +1,8 @@
 //! `--check` (`--locked`): whether the lock on disk is the one a re-lock would write. Shared
 //! by the subcommands that write locks: read the existing lock before resolving
 //! ([`Existing::read`]), resolve with it as preferences, then compare what would be written
-//! ([`Existing::verdict`]); nothing is written either way.
+//! ([`Existing::verdict`]); nothing is written either way. Also the lifecycle commands'
+//! way of printing their report ([`print_stdout`]).
 
 use std::path::{Path, PathBuf};
 
@@ -102,5 +103,15 @@ impl Existing {
             diff.summary(),
             shown.join("\n")
         )))
+    }
+}
+
+/// Write `text` to standard output; a reader that went away (`| head`) is not an error.
+pub fn print_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

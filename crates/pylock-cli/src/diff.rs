@@ -23,7 +23,10 @@ pub fn run(args: &DiffArgs) -> ExitCode {
     } else {
         DiffFormat::Text
     };
-    print!("{}", diff.render(format));
+    if let Err(e) = crate::check::print_stdout(&diff.render(format)) {
+        eprintln!("error: cannot write to standard output: {e}");
+        return ExitCode::from(2);
+    }
     if args.exit_code && !diff.is_empty() {
         ExitCode::from(1)
     } else {

@@ -23,7 +23,10 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
     match run_inner(args) {
         Ok(report) => {
             let text = render(&args.lock, &report, args.quiet);
-            print!("{text}");
+            if let Err(e) = crate::check::print_stdout(&text) {
+                eprintln!("error: cannot write to standard output: {e}");
+                return ExitCode::from(2);
+            }
             ExitCode::from(if report.is_ok() { 0 } else { 1 })
         }
         Err(message) => {

@@ -1,7 +1,9 @@
 //! `pylock::verify` against the independent Python checker (`tests/support/verify_lock.py`,
-//! `packaging.pylock` underneath): on real-world locks written by pylock and by uv, and on
-//! locks broken on purpose, both must agree, environment by environment, on which
-//! environments the lock claims and which of them fail.
+//! `packaging.pylock` underneath): on real-world locks written by pylock and by uv
+//! (`fixtures/realworld`, the same snapshots as `/work/shared/realworld`; uv's
+//! single-platform locks of trio, jupyter and large fail on other platforms), and on a lock
+//! broken on purpose, both must agree, environment by environment, on which environments
+//! the lock claims and which of them fail.
 
 use std::path::{Path, PathBuf};
 
@@ -83,23 +85,18 @@ fn rust_verify(case: &Case) -> VerifyReport {
 
 fn cases(out: &Path) -> Vec<Case> {
     let mut cases = Vec::new();
+    // (set, whether to lock it with pylock too): `large` is left to uv's locks, whose
+    // single-platform one fails in 19 environments, to keep the test quick.
     let sets = [
-        workspace().join("fixtures/realworld/black"),
-        workspace().join("fixtures/realworld/trio"),
-        workspace().join("fixtures/realworld/large"),
-        PathBuf::from("/work/shared/realworld/jupyter"),
+        ("black", true),
+        ("trio", true),
+        ("jupyter", true),
+        ("large", false),
     ];
-    for dir in sets.iter().filter(|d| d.is_dir()) {
-        let set = dir.file_name().and_then(|n| n.to_str()).expect("name");
+    for (set, ours) in sets {
+        let dir = workspace().join("fixtures/realworld").join(set);
         let index = dir.join("index/simple");
-        let manifest = requirements(dir);
-        let resolution = pylock::resolve(
-            &manifest,
-            &Target::universal(Some(">=3.10".parse().expect("spec"))),
-            &Default::default(),
-            &LocalIndex::new(&index).expect("index"),
-        )
-        .unwrap_or_else(|e| panic!("{set}: {e}"));
+        let manifest = requirements(&dir);
         let mut add = |name: String, lock: PathBuf| {
             cases.push(Case {
                 name,
@@ -108,8 +105,19 @@ fn cases(out: &Path) -> Vec<Case> {
                 requirements: strings(&manifest),
             });
         };
-        let ours = write_lock(out, &format!("{set}-pylock"), &resolution);
-        add(format!("{set}: pylock"), ours.clone());
+        if ours {
+            let resolution = pylock::resolve(
+                &manifest,
+                &Target::universal(Some(">=3.10".parse().expect("spec"))),
+                &Default::default(),
+                &LocalIndex::new(&index).expect("index"),
+            )
+            .unwrap_or_else(|e| panic!("{set}: {e}"));
+            add(
+                format!("{set}: pylock"),
+                write_lock(out, &format!("{set}-pylock"), &resolution),
+            );
+        }
         for uv in ["uv-universal", "uv-linux-py312"] {
             let lock = dir.join(format!("{uv}.pylock.toml"));
             add(
@@ -202,8 +210,8 @@ fn verify_agrees_with_the_python_checker_per_environment() {
     }
     std::fs::remove_dir_all(&out).ok();
     // Both verdicts are exercised: pylock's locks pass, the broken ones fail.
-    assert!(passing_locks >= 3, "{passing_locks} locks pass");
-    assert!(failing_locks >= 1, "{failing_locks} locks fail");
+    assert!(passing_locks >= 6, "{passing_locks} locks pass");
+    assert!(failing_locks >= 4, "{failing_locks} locks fail");
 }
 
 /// The reasons name the package, the environment and what is wrong.
