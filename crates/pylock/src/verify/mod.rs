@@ -17,16 +17,15 @@
 mod envs;
 mod fetch;
 mod select;
+mod walk;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::index::{Index, IndexError};
 use crate::lock::LockFile;
 use crate::manifest::{Baseline, GroupName, Platform};
-use crate::pep::{ExtraName, PackageName, Requirement, Version};
+use crate::pep::{ExtraName, Requirement, Version};
 
-use envs::Env;
 use select::Selected;
 
 /// What to check a lock against, and where.
@@ -145,193 +144,15 @@ pub fn verify(
             });
             continue;
         };
-        let mut unchecked = Vec::new();
-        let walk = Walk {
-            env,
-            options,
-            metadata: &metadata,
-            selected: selected
-                .iter()
-                .map(|s| (s.name.clone(), s))
-                .collect::<BTreeMap<_, _>>(),
-        };
-        walk.run(&mut problems, &mut unchecked);
+        let walk = walk::Walk::new(env, options, &metadata, &selected);
+        let unchecked = walk.run(&mut problems);
         out.push(EnvironmentReport {
             name: env.name.clone(),
             claimed: true,
-            selected: walk.selected.len(),
+            selected: selected.len(),
             problems,
             unchecked,
         });
     }
     Ok(VerifyReport { environments: out })
-}
-
-/// The dependency walk in one environment.
-struct Walk<'a> {
-    env: &'a Env,
-    options: &'a VerifyOptions,
-    metadata: &'a fetch::Metadata,
-    selected: BTreeMap<PackageName, &'a Selected<'a>>,
-}
-
-/// Who asks for a requirement.
-enum Asker<'a> {
-    /// The root requirements.
-    Root,
-    /// A selected package that is checked without a root (closure-only checks).
-    Seed,
-    /// A selected package's dependency.
-    Package(&'a Selected<'a>),
-}
-
-impl Walk<'_> {
-    fn run(&self, problems: &mut Vec<Problem>, unchecked: &mut Vec<String>) {
-        let env = &self.env.markers;
-        for c in &self.options.constraints {
-            let Some(s) = self.selected.get(&c.name) else {
-                continue;
-            };
-            if c.marker.evaluate(env, &[]) && !admits(c, s) {
-                problems.push(Problem {
-                    package: Some(s.label()),
-                    reason: format!("the constraint `{}` does not hold", req_text(c)),
-                });
-            }
-        }
-        let mut queue: Vec<(Asker, Requirement)> = Vec::new();
-        if self.options.requirements.is_empty() {
-            for s in self.selected.values() {
-                let bare: Option<Requirement> = crate::pep::parse::value(s.name.as_ref()).ok();
-                queue.extend(bare.map(|r| (Asker::Seed, r)));
-            }
-        } else {
-            for r in self.effective(&self.options.requirements) {
-                if r.marker.evaluate(env, &[]) {
-                    queue.push((Asker::Root, r));
-                }
-            }
-        }
-        let mut extras_of: BTreeMap<PackageName, BTreeSet<ExtraName>> = BTreeMap::new();
-        let mut reported: BTreeSet<String> = BTreeSet::new();
-        while let Some((asker, req)) = queue.pop() {
-            let found = self.selected.get(&req.name).copied();
-            let problem = match (&asker, found) {
-                (Asker::Seed, _) => None,
-                (Asker::Root, None) => Some((
-                    None,
-                    format!(
-                        "the requirement `{}` is not met: the lock selects no {} here",
-                        req_text(&req),
-                        req.name
-                    ),
-                )),
-                (Asker::Root, Some(s)) if !admits(&req, s) => Some((
-                    None,
-                    format!(
-                        "the requirement `{}` is not met: the lock has {}",
-                        req_text(&req),
-                        s.label()
-                    ),
-                )),
-                (Asker::Package(p), None) => Some((
-                    Some(p.label()),
-                    format!(
-                        "needs `{}`, and the lock selects no {} here",
-                        req_text(&req),
-                        req.name
-                    ),
-                )),
-                (Asker::Package(p), Some(s)) if !admits(&req, s) => Some((
-                    Some(p.label()),
-                    format!("needs `{}`, the lock has {}", req_text(&req), s.label()),
-                )),
-                _ => None,
-            };
-            if let Some((package, reason)) = problem {
-                let p = Problem { package, reason };
-                if reported.insert(p.to_string()) {
-                    problems.push(p);
-                }
-            }
-            let Some(s) = found else { continue };
-            let known = extras_of.get(&req.name);
-            let new = req
-                .extras
-                .iter()
-                .any(|e| known.is_none_or(|k| !k.contains(e)));
-            if known.is_some() && !new {
-                continue;
-            }
-            let extras = extras_of.entry(req.name.clone()).or_default();
-            extras.extend(req.extras.iter().cloned());
-            let extras: Vec<ExtraName> = extras.iter().cloned().collect();
-            let Some(key) = s.key() else {
-                if s.details.source.is_some() {
-                    let note = format!("the dependencies of {} ({})", s.label(), s.source_kind());
-                    if !unchecked.contains(&note) {
-                        unchecked.push(note);
-                    }
-                }
-                continue;
-            };
-            let deps = match self.metadata.get(&key) {
-                Some(Ok(deps)) => deps,
-                Some(Err(reason)) => {
-                    let p = Problem {
-                        package: Some(s.label()),
-                        reason: reason.clone(),
-                    };
-                    if reported.insert(p.to_string()) {
-                        problems.push(p);
-                    }
-                    continue;
-                }
-                None => continue,
-            };
-            for dep in deps.iter().filter(|d| d.marker.evaluate(env, &extras)) {
-                for eff in self.effective(std::slice::from_ref(dep)) {
-                    let same = eff.name == dep.name && eff.marker == dep.marker;
-                    if same || eff.marker.evaluate(env, &[]) {
-                        queue.push((Asker::Package(s), eff));
-                    }
-                }
-            }
-        }
-    }
-
-    /// `reqs` with overrides applied: an override replaces every requirement on its name.
-    fn effective(&self, reqs: &[Requirement]) -> Vec<Requirement> {
-        let overrides = &self.options.overrides;
-        let mut out = Vec::new();
-        for r in reqs {
-            if overrides.iter().any(|o| o.name == r.name) {
-                out.extend(overrides.iter().filter(|o| o.name == r.name).cloned());
-            } else {
-                out.push(r.clone());
-            }
-        }
-        out
-    }
-}
-
-/// Whether the selected version meets `req`'s specifiers (pre-releases included, as an
-/// installer given a lock takes what it says).
-fn admits(req: &Requirement, s: &Selected<'_>) -> bool {
-    s.version
-        .as_ref()
-        .is_none_or(|v| crate::pep::requirement_range(req).contains(v))
-}
-
-/// `name[extras]specifiers`, without the marker.
-fn req_text(r: &Requirement) -> String {
-    let mut out = r.name.to_string();
-    if !r.extras.is_empty() {
-        let extras: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
-        out.push_str(&format!("[{}]", extras.join(",")));
-    }
-    if let Some(crate::pep::VersionOrUrl::VersionSpecifier(s)) = &r.version_or_url {
-        out.push_str(&s.to_string());
-    }
-    out
 }
