@@ -288,3 +288,44 @@ fn failures_say_what_and_where() {
     }
     std::fs::remove_dir_all(&out).ok();
 }
+
+/// PEP 751 selection with extras and groups (pdm's multi-use lock): the default group when
+/// none is given, the groups given otherwise; undeclared ones are refused.
+#[test]
+fn extras_and_groups_select_entries() {
+    let lock =
+        LockFile::read(&workspace().join("fixtures/locks/pylock.pdm-multi.toml")).expect("lock");
+    let index =
+        LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
+    let selected = |extras: &[&str], groups: Option<&[&str]>| -> usize {
+        let options = VerifyOptions {
+            extras: extras.iter().map(|e| e.parse().expect("extra")).collect(),
+            groups: groups.map(|g| g.iter().map(|g| g.parse().expect("group")).collect()),
+            python: Some("3.10".parse().expect("version")),
+            platform: Some("linux".parse().expect("platform")),
+            ..VerifyOptions::default()
+        };
+        let report = verify(&lock, &options, &index).expect("verify");
+        assert!(report.is_ok(), "{report:?}");
+        assert_eq!(report.environments.len(), 1);
+        report.environments[0].selected
+    };
+    assert_eq!(selected(&[], None), 1, "the default group: click");
+    assert_eq!(
+        selected(&["fmt"], None),
+        9,
+        "black and its dependencies on 3.10"
+    );
+    assert_eq!(
+        selected(&[], Some(&["dev"])),
+        2,
+        "packaging, and pathspec through lint"
+    );
+    assert_eq!(selected(&[], Some(&["lint"])), 1);
+    let undeclared = VerifyOptions {
+        extras: vec!["nope".parse().expect("extra")],
+        ..VerifyOptions::default()
+    };
+    let err = verify(&lock, &undeclared, &index).expect_err("undeclared extra");
+    assert!(err.to_string().contains("no extra `nope`"), "{err}");
+}
