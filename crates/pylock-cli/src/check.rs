@@ -15,8 +15,8 @@ const MAX_LINES: usize = 40;
 pub struct Existing {
     /// Where it is.
     pub path: PathBuf,
-    /// Its bytes, as text.
-    pub text: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// Why a check cannot pass, with the exit code to use.
@@ -50,13 +50,21 @@ impl Existing {
                 ),
             });
         }
-        let text = std::fs::read(&path)
-            .map_err(|e| CheckFailure {
-                code: 2,
-                message: format!("cannot read {}: {e}", path.display()),
-            })
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())?;
-        Ok(Self { path, text })
+        let unreadable = |e: String| CheckFailure {
+            code: 2,
+            message: format!("cannot read {}: {e}", path.display()),
+        };
+        let len = std::fs::metadata(&path)
+            .map_err(|e| unreadable(e.to_string()))?
+            .len();
+        if len > pylock::lock::MAX_LOCK_LEN {
+            return Err(unreadable(format!(
+                "larger than {} bytes, too large for a lock",
+                pylock::lock::MAX_LOCK_LEN
+            )));
+        }
+        let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
+        Ok(Self { path, bytes })
     }
 
     /// The directory local files of the lock are recorded relative to.
@@ -67,7 +75,7 @@ impl Existing {
 
     /// `Ok` when `new_text` is byte-identical to the lock; else what would change.
     pub fn verdict(&self, new_text: &str) -> Result<(), CheckFailure> {
-        if self.text == new_text {
+        if self.bytes == new_text.as_bytes() {
             return Ok(());
         }
         let stale = |details: String| CheckFailure {
@@ -77,7 +85,8 @@ impl Existing {
                 self.path.display()
             ),
         };
-        let old = LockFile::parse(&self.path, &self.text);
+        let old_text = String::from_utf8_lossy(&self.bytes);
+        let old = LockFile::parse(&self.path, &old_text);
         let new = LockFile::parse(Path::new("(new lock)"), new_text);
         let (Ok(old), Ok(new)) = (old, new) else {
             return Err(stale(" (the existing lock does not parse)".into()));

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{Location, Lock, LockMarker, LockedFile, LockedPackage};
+use super::{Lock, LockMarker, LockedPackage};
 use crate::pep::{and, is_possible, or, python_marker, MarkerTree, Version};
 
 /// The differences between two locks, sorted by package name, then old and new version.
@@ -173,19 +173,9 @@ impl<'a> Entry<'a> {
         p.sdist
             .iter()
             .chain(&p.wheels)
-            .map(|f| (file_name(f).to_owned(), f.sha256.clone()))
+            .map(|f| (f.file_name(), f.sha256.clone()))
             .collect()
     }
-}
-
-/// The file name of a locked file: its `name`, else the last segment of its location.
-fn file_name(f: &LockedFile) -> &str {
-    if let Some(n) = &f.name {
-        return n;
-    }
-    let (Location::Url(s) | Location::Path(s)) = &f.location;
-    let s = s.split(['#', '?']).next().unwrap_or(s);
-    s.rsplit('/').next().unwrap_or(s)
 }
 
 fn diff_package(olds: &[Entry<'_>], news: &[Entry<'_>], out: &mut Vec<PackageChange>) {

@@ -143,6 +143,21 @@ impl Lock {
     }
 }
 
+impl LockedFile {
+    /// The file name: `name`, else the last segment of the location, percent-decoded.
+    pub(crate) fn file_name(&self) -> String {
+        if let Some(n) = &self.name {
+            return n.clone();
+        }
+        let (Location::Url(s) | Location::Path(s)) = &self.location;
+        let s = s.split(['#', '?']).next().unwrap_or(s);
+        let last = s.rsplit('/').next().unwrap_or(s);
+        percent_encoding::percent_decode_str(last)
+            .decode_utf8_lossy()
+            .into_owned()
+    }
+}
+
 impl Location {
     fn cmp_key(&self) -> &str {
         match self {

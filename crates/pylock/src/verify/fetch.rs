@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::index::{DistFile, DistKind, Index, IndexError, ProjectPage};
-use crate::lock::{Location, LockedFile};
 use crate::pep::{PackageName, Requirement, Version};
 
 /// A selected file: name, version as written, file name.
@@ -23,20 +22,6 @@ pub(crate) struct Want {
     pub key: Key,
     /// Its version.
     pub version: Version,
-}
-
-/// The file name of a locked file: its `name`, else the last segment of its location,
-/// percent-decoded.
-pub(crate) fn file_name(f: &LockedFile) -> String {
-    if let Some(n) = &f.name {
-        return n.clone();
-    }
-    let (Location::Url(s) | Location::Path(s)) = &f.location;
-    let s = s.split(['#', '?']).next().unwrap_or(s);
-    let last = s.rsplit('/').next().unwrap_or(s);
-    percent_encoding::percent_decode_str(last)
-        .decode_utf8_lossy()
-        .into_owned()
 }
 
 /// Read the dependencies of every wanted file. Errors reading the index (network, cache,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::envs::Env;
-use super::fetch::{file_name, Key, Want};
+use super::fetch::{Key, Want};
 use super::{Problem, VerifyError, VerifyOptions};
 use crate::index::{parse_filename, DistKind, WheelTags};
 use crate::lock::{LockFile, LockMarker, LockedFile, LockedPackage, PackageDetails, Source};
@@ -45,7 +45,7 @@ impl Selected<'_> {
         Some((
             self.name.clone(),
             self.package.version.clone(),
-            file_name(file),
+            file.file_name(),
         ))
     }
 
@@ -153,7 +153,7 @@ pub(crate) fn parse(lock: &LockFile) -> Vec<Parsed> {
                 .wheels
                 .iter()
                 .map(
-                    |w| match parse_filename(&file_name(w), name.as_ref()?)?.kind {
+                    |w| match parse_filename(&w.file_name(), name.as_ref()?)?.kind {
                         DistKind::Wheel(tags) => Some(tags),
                         DistKind::Sdist => None,
                     },
@@ -240,7 +240,7 @@ fn choose_file(
             if !hashed(file) {
                 problems.push(Problem {
                     package: Some(s.label()),
-                    reason: format!("its archive {} has no sha256 hash", file_name(file)),
+                    reason: format!("its archive {} has no sha256 hash", file.file_name()),
                 });
             }
         }
@@ -263,7 +263,7 @@ fn choose_file(
     if !hashed(file) {
         problems.push(Problem {
             package: Some(s.label()),
-            reason: format!("{} has no sha256 hash", file_name(file)),
+            reason: format!("{} has no sha256 hash", file.file_name()),
         });
     }
     s.file = Some(file);
