@@ -116,7 +116,11 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
     huge.set_len(64 * 1024 * 1024 + 1).expect("size");
     let out = run(&["b<2", "--check", "--lock", "huge.toml", "-o", "-"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("too large for a lock"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("too large for a lock"),
+        "{}",
+        stderr(&out)
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 
