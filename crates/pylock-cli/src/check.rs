@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use pylock::lock::{DiffFormat, LockDiff, LockFile};
 
+/// The largest lock read, as the library's lock reader allows.
+const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
 
@@ -57,10 +60,10 @@ impl Existing {
         let len = std::fs::metadata(&path)
             .map_err(|e| unreadable(e.to_string()))?
             .len();
-        if len > pylock::lock::MAX_LOCK_LEN {
+        if len > MAX_LOCK_BYTES {
             return Err(unreadable(format!(
                 "larger than {} bytes, too large for a lock",
-                pylock::lock::MAX_LOCK_LEN
+                MAX_LOCK_BYTES
             )));
         }
         let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;

@@ -126,7 +126,7 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
 
 fn lock_fixture(name: &str) -> String {
     workspace()
-        .join("fixtures/locks")
+        .join("crates/pylock/tests/data/locks")
         .join(name)
         .display()
         .to_string()

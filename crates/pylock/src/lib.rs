@@ -1,37 +1,188 @@
 //! pylock: resolve Python requirements into one deterministic PEP 751 `pylock.toml`.
 //!
-//! Data flows one way: a [`Manifest`] (what to install) and a [`Target`] (where) go to
-//! [`resolve()`], which asks an [`Index`] for project pages and core metadata and runs a PubGrub
-//! solve; the [`Resolution`] becomes a [`Lock`], written as PEP 751 TOML.
+//! # The pipeline
+//!
+//! Data flows one way. A [`Manifest`] says what to install (requirements, constraints,
+//! overrides: PEP 508 strings, requirements files or a `pyproject.toml`); a [`Target`] says
+//! where (every Python in a `requires-python` on every platform, or one Python on one
+//! platform). [`resolve()`] asks an [`Index`] for project pages and core metadata and runs a
+//! PubGrub solve; the [`Resolution`] it returns becomes a [`Lock`], written as PEP 751 TOML.
 //!
 //! ```
-//! use pylock::{resolve, Lock, LockOptions, LocalIndex, Manifest, Options, Role, Target};
+//! use pylock::{resolve, Lock, LockOptions, Manifest, MemoryIndex, Options, Role, Target};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/packse/example-toml/index/simple");
-//! let index = LocalIndex::new(fixture)?;
+//! let mut index = MemoryIndex::new();
+//! index.add("a", "1.0.0", "", &["b>=2"], &["a-1.0.0-py3-none-any.whl"])?;
+//! index.add("b", "2.0.0", "", &[], &["b-2.0.0-py3-none-any.whl"])?;
+//! index.add("b", "1.0.0", "", &[], &["b-1.0.0-py3-none-any.whl"])?;
 //!
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("a", Role::Requirement)?;
-//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! // Every CPython from 3.10 on, on Linux, macOS and Windows: markers say where each package
+//! // is needed. `Target::single("3.12", "linux".parse()?, None)?` narrows to one environment.
+//! let target = Target::universal(Some(">=3.10".parse()?));
 //!
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
 //! let lock = Lock::from_resolution(&resolution, &LockOptions::default());
 //! let toml = lock.to_toml();
 //!
 //! assert!(toml.starts_with("lock-version = \"1.0\"\n"));
-//! let versions: Vec<_> = lock.packages.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
-//! assert_eq!(versions, ["a==1.0.0", "b==2.0.0"]);
+//! let pins: Vec<_> = lock.packages.iter().map(|p| format!("{}=={}", p.name, p.version)).collect();
+//! assert_eq!(pins, ["a==1.0.0", "b==2.0.0"]);
 //! # Ok(())
 //! # }
 //! ```
 //!
+//! [`write_atomic`] writes the text so that a reader never sees a half-written lock.
+//!
+//! # Embedding with the HTTP index
+//!
+//! [`HttpIndex`] reads PyPI, or any Simple Repository API server (PEP 503 HTML or PEP 691
+//! JSON), fetching in parallel. [`HttpOptions::default()`] is PyPI with no cache; set
+//! `cache_dir` to keep pages and metadata between runs (HTTP caching rules apply), `offline`
+//! to use only the cache, `index_urls` / `find_links` for other sources, and `limits` to bound
+//! what a server can make the resolver read.
+//!
+//! ```no_run
+//! use pylock::{resolve, HttpIndex, HttpOptions, Lock, LockOptions, Manifest, Options, Role, Target};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let index = HttpIndex::new(HttpOptions {
+//!     cache_dir: HttpOptions::default_cache_dir(),
+//!     ..HttpOptions::default()
+//! })?;
+//! let mut manifest = Manifest::default();
+//! manifest.add_str("django>=5", Role::Requirement)?;
+//! let resolution = resolve(&manifest, &Target::universal(None), &Options::default(), &index)?;
+//! let lock = Lock::from_resolution(
+//!     &resolution,
+//!     &LockOptions { index_url: Some(pylock::index::PYPI.into()), lock_dir: Some(".".into()) },
+//! );
+//! pylock::write_atomic("pylock.toml".as_ref(), &lock.to_toml())?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Writing your own index
+//!
+//! The resolver reads packages only through the [`Index`] trait: a project's page (its files)
+//! and one file's core metadata. Implement it to read from your own storage or transport; the
+//! crate's parsers turn the bytes of a PEP 691 JSON page ([`index::parse_json_page`]), a PEP
+//! 503 HTML page ([`index::parse_html_page`]) or a `METADATA` file ([`index::parse_metadata`])
+//! into the types the trait returns, with the limits and error messages the built-in indexes
+//! have.
+//!
+//! ```
+//! use std::collections::HashMap;
+//!
+//! use pylock::index::{parse_json_page, parse_metadata, CoreMetadata, DistFile, ProjectPage};
+//! use pylock::pep::PackageName;
+//! use pylock::{resolve, Index, IndexError, Manifest, Options, Role, Target};
+//!
+//! /// Pages and metadata files fetched beforehand, by project name and by file name.
+//! struct Vendored {
+//!     pages: HashMap<String, Vec<u8>>,
+//!     metadata: HashMap<String, Vec<u8>>,
+//! }
+//!
+//! impl Index for Vendored {
+//!     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
+//!         let Some(bytes) = self.pages.get(name.as_ref()) else { return Ok(None) };
+//!         // Relative file URLs on the page are resolved against the page's URL.
+//!         let url = format!("https://vendored.invalid/simple/{name}/").parse().expect("url");
+//!         parse_json_page(bytes, &url, name).map(Some)
+//!     }
+//!
+//!     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
+//!         match self.metadata.get(&file.filename) {
+//!             Some(bytes) => parse_metadata(bytes, file.url.as_str()),
+//!             None => Err(IndexError::NoMetadata { filename: file.filename.clone() }),
+//!         }
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let page = br#"{"meta": {"api-version": "1.1"}, "name": "hello", "files": [
+//!     {"filename": "hello-1.0-py3-none-any.whl", "url": "../../files/hello-1.0-py3-none-any.whl",
+//!      "hashes": {"sha256": "0000000000000000000000000000000000000000000000000000000000000000"},
+//!      "core-metadata": true}]}"#;
+//! let metadata = b"Metadata-Version: 2.1\nName: hello\nVersion: 1.0\n";
+//! let index = Vendored {
+//!     pages: HashMap::from([("hello".to_owned(), page.to_vec())]),
+//!     metadata: HashMap::from([("hello-1.0-py3-none-any.whl".to_owned(), metadata.to_vec())]),
+//! };
+//!
+//! let mut manifest = Manifest::default();
+//! manifest.add_str("hello", Role::Requirement)?;
+//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
+//! assert_eq!(resolution.packages[0].version.to_string(), "1.0");
+//! assert_eq!(
+//!     resolution.packages[0].files[0].url.as_str(),
+//!     "https://vendored.invalid/files/hello-1.0-py3-none-any.whl"
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`LocalIndex`] reads a static index directory on disk (as `pylock index snapshot` writes
+//! them) and [`MemoryIndex`] is built in code, for tests and examples.
+//!
+//! # Reading the explanation of a failure
+//!
+//! When no set of versions satisfies the requirements, [`resolve()`] returns
+//! [`ResolveError::NoSolution`], whose `explanation` is the derivation in words, one step a
+//! line, each naming the packages and version ranges involved and ending with the
+//! requirement that cannot be met. [`ResolveError::Index`] names the file or URL at fault;
+//! [`ResolveError::TooManyForks`], [`ResolveError::Unsplittable`] and
+//! [`ResolveError::Backtracking`] are limits of the solver that a narrower target or tighter
+//! requirements get around.
+//!
+//! ```
+//! use pylock::{resolve, Manifest, MemoryIndex, Options, ResolveError, Role, Target};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut index = MemoryIndex::new();
+//! index.add("web", "1.0", "", &["http<2"], &["web-1.0-py3-none-any.whl"])?;
+//! index.add("api", "1.0", "", &["http>=2"], &["api-1.0-py3-none-any.whl"])?;
+//! index.add("http", "1.5", "", &[], &["http-1.5-py3-none-any.whl"])?;
+//! index.add("http", "2.0", "", &[], &["http-2.0-py3-none-any.whl"])?;
+//!
+//! let mut manifest = Manifest::default();
+//! manifest.add_str("web", Role::Requirement)?;
+//! manifest.add_str("api", Role::Requirement)?;
+//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//!
+//! match resolve(&manifest, &target, &Options::default(), &index) {
+//!     Err(ResolveError::NoSolution { explanation }) => {
+//!         assert!(explanation.contains("web==1.0 depends on http<2"), "{explanation}");
+//!         assert!(explanation.contains("api==1.0 depends on http>=2"), "{explanation}");
+//!         assert!(explanation.ends_with("your requirements cannot be satisfied."));
+//!     }
+//!     other => panic!("expected a conflict, got {other:?}"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is stable
+//!
+//! The items at the crate root are the API this crate means to keep: the pipeline
+//! ([`Manifest`], [`Target`], [`Options`], [`resolve()`], [`Resolution`], [`Lock`]), the
+//! [`Index`] trait and its three implementations, and the error types. Until 1.0, a release
+//! that changes them in an incompatible way bumps the minor version (0.1 → 0.2). The text of
+//! explanations, warnings and error messages is for people and may change in any release;
+//! match on error variants, not on text. The modules (`pep`, `index`, `manifest`, `lock`,
+//! `resolve`) also hold lower-level items (parsers, the PEP 751 reader, marker helpers) that
+//! are public for embedders who need them, with no such promise yet.
+//!
 //! The library never prints and never panics on input: every failure is an error value that
 //! names the file, line or URL at fault.
 
-/// The README's examples, compiled and run as doctests so that they cannot rot.
+/// The crate README's examples, compiled and run as doctests so that they cannot rot.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
 #[doc(hidden)]

@@ -1,9 +1,12 @@
 //! An index held in memory: for tests, benchmarks and programs that already have package
-//! metadata. Files get `https://files.invalid/` URLs.
+//! metadata. Files get `https://files.invalid/` URLs and, as the index holds no file contents,
+//! the sha256 of their name as hash, so that locks made from it are valid PEP 751 (which
+//! requires a hash for every file).
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use sha2::{Digest as _, Sha256};
 use url::Url;
 
 use super::{parse_filename, CoreMetadata, DistFile, Index, IndexError, ProjectPage};
@@ -131,7 +134,7 @@ impl Index for MemoryIndex {
                     version: parsed.version,
                     kind: parsed.kind,
                     url: url.into(),
-                    sha256: None,
+                    sha256: Some(crate::util::hex(&Sha256::digest(f.as_bytes()))),
                     requires_python: r.requires_python.clone(),
                     yanked: r.yanked,
                     core_metadata: Some(None),

@@ -1,6 +1,7 @@
 //! Package indexes: the only I/O seam of the library.
 //!
-//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Three
+//! [`Index`] is what the resolver asks: a project's page and a file's core metadata, and the
+//! distribution a direct reference (`name @ URL`, a local archive or project) names. Three
 //! implementations come with the crate: [`LocalIndex`] (a static index directory on disk),
 //! [`HttpIndex`] (PyPI or any PEP 503/691 server, with a cache, credentials and [`Limits`]) and
 //! [`MemoryIndex`] (built in code, for tests and examples). Page and metadata parsers
@@ -9,6 +10,7 @@
 
 pub(crate) mod archive;
 mod compact;
+mod direct;
 mod filename;
 mod http;
 mod local;
@@ -19,7 +21,10 @@ mod snapshot;
 
 use sha2::{Digest, Sha256};
 
-pub use filename::{parse_filename, DistFilename, DistKind, WheelTags};
+pub use direct::DirectDist;
+pub(crate) use direct::Overlay;
+pub(crate) use filename::{parse_filename, DistFilename};
+pub use filename::{DistKind, WheelTags};
 pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
@@ -109,6 +114,14 @@ pub enum IndexError {
         /// What went wrong.
         message: String,
     },
+    /// A direct reference (`name @ URL`, a local file or project) that cannot be used.
+    #[error("`{requirement}`: {reason}")]
+    Direct {
+        /// The requirement as written (its URL made absolute).
+        requirement: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]
     InvalidLocation {
@@ -167,10 +180,22 @@ pub trait Index: Send + Sync {
     fn concurrency(&self) -> usize {
         std::thread::available_parallelism().map_or(2, usize::from)
     }
+
+    /// The distribution a direct reference (`name @ URL`) points at, with its metadata. The
+    /// default reads `file:` URLs (local archives and project directories the user named)
+    /// within the default [`Limits`] and refuses others; indexes that download override it,
+    /// and an index that wraps another must forward it (as it forwards the other methods).
+    fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
+        direct::read_local(name, url, &Limits::default())
+    }
 }
 
 /// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.
-pub fn verify_sha256(bytes: &[u8], expected: Option<&str>, url: &str) -> Result<(), IndexError> {
+pub(crate) fn verify_sha256(
+    bytes: &[u8],
+    expected: Option<&str>,
+    url: &str,
+) -> Result<(), IndexError> {
     let Some(expected) = expected else {
         return Ok(());
     };

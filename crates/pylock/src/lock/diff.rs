@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::{Lock, LockMarker, LockedPackage};
+use super::{Lock, LockMarker, LockedPackage, Source};
 use crate::pep::{and, is_possible, or, python_marker, MarkerTree, Version};
 
 /// The differences between two locks, sorted by package name, then old and new version.
@@ -168,13 +168,28 @@ impl<'a> Entry<'a> {
         }
     }
 
+    /// The files it offers (name, hash), and where a source that is not index files is.
     fn files(&self) -> BTreeSet<(String, Option<String>)> {
         let p = self.package;
-        p.sdist
+        let mut out: BTreeSet<(String, Option<String>)> = p
+            .sdist
             .iter()
             .chain(&p.wheels)
             .map(|f| (f.file_name(), f.sha256.clone()))
-            .collect()
+            .collect();
+        match &p.source {
+            Some(Source::Archive { file, .. }) => {
+                out.insert((file.file_name(), file.sha256.clone()));
+            }
+            Some(Source::Vcs { commit_id, .. }) => {
+                out.insert(("vcs".into(), Some(commit_id.clone())));
+            }
+            Some(Source::Directory { path, .. }) => {
+                out.insert(("directory".into(), Some(path.clone())));
+            }
+            None => {}
+        }
+        out
     }
 }
 

@@ -6,10 +6,7 @@ mod read;
 mod toml_writer;
 
 pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-
-pub use read::{
-    render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source, MAX_LOCK_LEN,
-};
+pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source};
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -19,10 +16,10 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
-use crate::resolve::Resolution;
+use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
-pub const LOCK_VERSION: &str = "1.0";
+pub(crate) const LOCK_VERSION: &str = "1.0";
 
 /// A PEP 751 lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +49,10 @@ pub struct LockedPackage {
     pub sdist: Option<LockedFile>,
     /// Wheels, sorted by file name.
     pub wheels: Vec<LockedFile>,
+    /// Where the package comes from when it is not index files (a direct reference: an
+    /// archive, a local project directory, a VCS checkout); then `sdist` and `wheels` are
+    /// empty.
+    pub source: Option<Source>,
 }
 
 /// An sdist or wheel entry.
@@ -102,6 +103,10 @@ impl Lock {
         };
         let mut packages: Vec<LockedPackage> = Vec::with_capacity(resolution.packages.len());
         for p in &resolution.packages {
+            if let Some(direct) = resolution.direct.get(&p.name) {
+                packages.push(direct_package(p, direct, &mut locations));
+                continue;
+            }
             let mut lock_file = |f: &DistFile| LockedFile {
                 name: None,
                 upload_time: f.upload_time,
@@ -124,6 +129,7 @@ impl Lock {
                 index: options.index_url.clone(),
                 sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
                 wheels,
+                source: None,
             });
         }
         packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -155,6 +161,56 @@ impl LockedFile {
         percent_encoding::percent_decode_str(last)
             .decode_utf8_lossy()
             .into_owned()
+    }
+}
+
+/// The entry of a package from a direct reference: `archive` (its file, hashed) or
+/// `directory` (no version: PEP 751 leaves it out for source trees, as uv does).
+fn direct_package(
+    p: &ResolvedPackage,
+    direct: &Direct,
+    locations: &mut Locations<'_>,
+) -> LockedPackage {
+    let file = p.files.first();
+    let source = match direct {
+        Direct::Archive => file.map(|f| Source::Archive {
+            file: LockedFile {
+                name: None,
+                upload_time: None,
+                location: locations.of(&f.url),
+                size: f.size,
+                sha256: f.sha256.clone(),
+            },
+            subdirectory: None,
+        }),
+        Direct::Directory { editable } => file.map(|f| {
+            let path = Url::parse(f.url.as_str())
+                .ok()
+                .and_then(|u| u.to_file_path().ok());
+            let path = match path {
+                Some(path) => relative_path(&path, locations.base),
+                None => f.url.to_string(),
+            };
+            Source::Directory {
+                path: if path.is_empty() { ".".into() } else { path },
+                editable: *editable,
+                subdirectory: None,
+            }
+        }),
+    };
+    let version = match direct {
+        Direct::Archive => p.version.to_string(),
+        Direct::Directory { .. } => String::new(),
+    };
+    LockedPackage {
+        name: p.name.to_string(),
+        version,
+        marker: p.marker.clone(),
+        requires_python: p.requires_python.as_ref().map(ToString::to_string),
+        index: None,
+        sdist: None,
+        wheels: Vec::new(),
+        source,
     }
 }
 

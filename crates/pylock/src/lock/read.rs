@@ -1,6 +1,6 @@
 //! Reading PEP 751 `pylock.toml` files (pylock's own, uv's, pdm's, pip's) into the
-//! [`Lock`] model, with what the model does not carry (lock-only fields, package sources that
-//! are not index files, dependencies) alongside, in [`LockFile`]. Every error names the file,
+//! [`Lock`] model (package sources that are not index files included), with what the model
+//! does not carry (lock-only fields, dependencies) alongside, in [`LockFile`]. Every error names the file,
 //! line and column of the value at fault. Markers are kept as written and parsed as
 //! [`LockMarker`]s, which understand PEP 751's `'x' in extras` / `'g' in dependency_groups`.
 
@@ -16,7 +16,7 @@ use crate::manifest::TomlError;
 use crate::pep::{PackageName, Version};
 
 /// The largest lock file read, in bytes (real locks are kilobytes to a few megabytes).
-pub const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
 
 /// A lock read from a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,8 +43,6 @@ pub struct LockFile {
 pub struct PackageDetails {
     /// `marker`, parsed (PEP 751 lock-only terms included).
     pub marker: Option<LockMarker>,
-    /// Where the package comes from when it is not index files.
-    pub source: Option<Source>,
     /// `dependencies`: the names (and versions, when given) of the entries this one needs.
     pub dependencies: Vec<(String, Option<String>)>,
 }
@@ -101,7 +99,7 @@ pub enum ReadError {
 }
 
 impl LockFile {
-    /// Read the lock at `path` (at most [`MAX_LOCK_LEN`] bytes).
+    /// Read the lock at `path` (at most 64 MiB).
     pub fn read(path: &Path) -> Result<Self, ReadError> {
         let text = crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| {
             ReadError::Io {
@@ -203,7 +201,6 @@ fn package(doc: &Doc<'_>, value: &Value<'_>) -> Result<(LockedPackage, PackageDe
                 .push((dep_name.unwrap_or_default(), dep_version));
         }
     }
-    details.source = source(doc, t)?;
     let sdist = t
         .get("sdist")
         .map(|v| file(doc, v, "`sdist`"))
@@ -224,6 +221,7 @@ fn package(doc: &Doc<'_>, value: &Value<'_>) -> Result<(LockedPackage, PackageDe
         index: doc.opt_string(t, "index")?.map(|(s, _)| s.to_owned()),
         sdist,
         wheels,
+        source: source(doc, t)?,
     };
     Ok((package, details))
 }

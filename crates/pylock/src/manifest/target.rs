@@ -341,7 +341,7 @@ impl Tags {
 
 /// The default `requires-python` of a universal target: CPython 3.10 is the oldest release
 /// still supported upstream (3.9 reached its end of life in October 2025).
-pub const DEFAULT_REQUIRES_PYTHON: &str = ">=3.10";
+pub(crate) const DEFAULT_REQUIRES_PYTHON: &str = ">=3.10";
 
 /// Where a resolve's lock must install.
 #[derive(Clone, Debug)]
@@ -370,7 +370,7 @@ impl Target {
     /// A target narrowed to one Python version (every platform), one platform (every Python
     /// in `requires_python`), both (one environment) or neither (universal). With a Python,
     /// `requires_python` defaults to that minor version; without, to
-    /// [`DEFAULT_REQUIRES_PYTHON`].
+    /// `>=3.10`.
     pub fn new(
         python: Option<&str>,
         platform: Option<Platform>,
@@ -402,7 +402,7 @@ impl Target {
     }
 
     /// Every Python `requires_python` admits on every platform. Without one, the oldest
-    /// CPython still supported upstream ([`DEFAULT_REQUIRES_PYTHON`]).
+    /// CPython still supported upstream (`>=3.10`).
     pub fn universal(requires_python: Option<VersionSpecifiers>) -> Self {
         let requires_python = requires_python.unwrap_or_else(|| {
             VersionSpecifiers::from_str(DEFAULT_REQUIRES_PYTHON)
@@ -468,7 +468,7 @@ impl Target {
     }
 
     /// The wheel tags of a single-environment target.
-    pub fn tags(&self) -> Option<Tags> {
+    pub(crate) fn tags(&self) -> Option<Tags> {
         let (python, platform) = (self.python.as_ref()?, self.platform.as_ref()?);
         Some(Tags::new(
             python.release().get(1).copied().unwrap_or(0),

@@ -6,7 +6,10 @@
 
 /// Parse `input` with `parse`, repairing the common mistakes of old metadata if it does not
 /// parse as is.
-pub fn parse_lenient<T, E>(input: &str, parse: impl Fn(&str) -> Result<T, E>) -> Result<T, E> {
+pub(crate) fn parse_lenient<T, E>(
+    input: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<T, E> {
     let strict = parse(input);
     if strict.is_ok() {
         return strict;

@@ -40,7 +40,7 @@ fn platform_facts() -> &'static MarkerTree {
 
 /// Whether some real environment satisfies `marker` (it is not false, nor false once the
 /// platform facts are taken into account). Memoized per marker.
-pub fn is_possible(marker: &MarkerTree) -> bool {
+pub(crate) fn is_possible(marker: &MarkerTree) -> bool {
     if marker.is_false() {
         return false;
     }
@@ -59,14 +59,14 @@ pub fn is_possible(marker: &MarkerTree) -> bool {
 }
 
 /// `a and b`.
-pub fn and(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
+pub(crate) fn and(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
     let mut out = a.clone();
     out.and(b.clone());
     out
 }
 
 /// `a or b`.
-pub fn or(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
+pub(crate) fn or(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
     let mut out = a.clone();
     out.or(b.clone());
     out
@@ -74,7 +74,7 @@ pub fn or(a: &MarkerTree, b: &MarkerTree) -> MarkerTree {
 
 /// The marker with every `extra` expression decided: true for `extras`, false for any other.
 /// Memoized: resolves ask this for the same few hundred markers again and again.
-pub fn restrict_extras(marker: &MarkerTree, extras: &[ExtraName]) -> MarkerTree {
+pub(crate) fn restrict_extras(marker: &MarkerTree, extras: &[ExtraName]) -> MarkerTree {
     if marker.is_true() || marker.is_false() {
         return marker.clone();
     }
@@ -133,7 +133,7 @@ fn mentions_extra(marker: &MarkerTree) -> bool {
 }
 
 /// The Python versions (`python_full_version`) for which `marker` can hold.
-pub fn python_range(marker: &MarkerTree) -> Range {
+pub(crate) fn python_range(marker: &MarkerTree) -> Range {
     let union = |it: &mut dyn Iterator<Item = MarkerTree>| {
         it.fold(Range::empty(), |acc, c| acc.union(&python_range(&c)))
     };
@@ -154,7 +154,7 @@ pub fn python_range(marker: &MarkerTree) -> Range {
 }
 
 /// The marker `python_full_version` satisfies `specifiers`.
-pub fn python_marker(specifiers: &VersionSpecifiers) -> MarkerTree {
+pub(crate) fn python_marker(specifiers: &VersionSpecifiers) -> MarkerTree {
     let mut out = MarkerTree::TRUE;
     for spec in specifiers.iter() {
         let text = spec.to_string();
@@ -171,7 +171,7 @@ pub fn python_marker(specifiers: &VersionSpecifiers) -> MarkerTree {
 /// locks are for Pythons below 4 (see `python_universe`), so such caps say nothing, and
 /// splitting on them would make forks for Python 4 (the part "outside" `>=3.11,<4` would be
 /// `<3.11 or >=4`).
-pub fn python_marker_below_4(specifiers: &VersionSpecifiers) -> MarkerTree {
+pub(crate) fn python_marker_below_4(specifiers: &VersionSpecifiers) -> MarkerTree {
     let kept: Vec<_> = specifiers
         .iter()
         .filter(|spec| {
@@ -189,7 +189,7 @@ pub fn python_marker_below_4(specifiers: &VersionSpecifiers) -> MarkerTree {
 }
 
 /// The lower and upper bounds of a specifier set's Python range.
-pub fn python_bounds(specifiers: &VersionSpecifiers) -> (Bound<Version>, Bound<Version>) {
+pub(crate) fn python_bounds(specifiers: &VersionSpecifiers) -> (Bound<Version>, Bound<Version>) {
     // Requires-Python compares releases: `==3.12.*` is [3.12, 3.13), not a range of dev
     // releases.
     let range = pep440_rs::release_specifiers_to_ranges(specifiers.clone());
@@ -201,7 +201,10 @@ pub fn python_bounds(specifiers: &VersionSpecifiers) -> (Bound<Version>, Bound<V
 
 /// The canonical text of `marker` once what `requires_python` guarantees is dropped; `None`
 /// when nothing is left (the marker always holds within `requires_python`).
-pub fn lock_marker(marker: &MarkerTree, requires_python: &VersionSpecifiers) -> Option<String> {
+pub(crate) fn lock_marker(
+    marker: &MarkerTree,
+    requires_python: &VersionSpecifiers,
+) -> Option<String> {
     let (low, high) = python_bounds(requires_python);
     let simplified = marker
         .clone()

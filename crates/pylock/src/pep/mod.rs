@@ -1,34 +1,42 @@
-//! A thin layer over `pep440_rs` / `pep508_rs`: the names and types the rest of the crate uses,
-//! and our fixes to their known gaps.
+//! The PEP 440 / PEP 508 types of the public API, re-exported from `pep440_rs` and `pep508_rs`
+//! (whose documentation applies), and [`parse::value`], a parser for untrusted text that
+//! never panics.
+//!
+//! Inside the crate, this is the thin layer over those crates that the rest of the crate uses,
+//! with our fixes to their known gaps.
 //!
 //! The conversion from PEP 440 specifiers to PubGrub ranges lives here and only here:
 //! `pep440_rs` 0.7 converts `==1.0`, `!=1.0` and `<=1.0` so that they exclude `1.0+local`,
 //! although PEP 440 says a specifier without a local label ignores the candidate's local label
 //! (`torch==2.4.0` must match `2.4.0+cpu`).
 
+#[cfg(test)]
+mod agreement;
 mod lenient;
 mod markers;
 pub mod parse;
+#[cfg(test)]
+mod props;
 
 use std::fmt::Write as _;
 use std::ops::Bound;
 
-pub use lenient::parse_lenient;
-pub use markers::{
+pub(crate) use lenient::parse_lenient;
+pub(crate) use markers::{
     and, is_possible, lock_marker, or, python_bounds, python_marker, python_marker_below_4,
     python_range, restrict_extras,
 };
-pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
-pub use pep508_rs::{
-    ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement, VersionOrUrl,
-};
+pub(crate) use pep440_rs::{Operator, VersionSpecifier};
+pub use pep440_rs::{Version, VersionSpecifiers};
+pub(crate) use pep508_rs::VersionOrUrl;
+pub use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement};
 
 /// A set of versions as the solver sees it.
-pub type Range = pubgrub::Ranges<Version>;
+pub(crate) type Range = pubgrub::Ranges<Version>;
 
 /// The smallest version that sorts after `version` and after every local variant of it
 /// (`1.0` → `1.0.post0.dev0`, which sorts after `1.0+anything`).
-pub fn after_locals(version: &Version) -> Version {
+pub(crate) fn after_locals(version: &Version) -> Version {
     let public = version.clone().without_local();
     if let Some(dev) = public.dev() {
         public.with_dev(Some(dev + 1))
@@ -40,7 +48,7 @@ pub fn after_locals(version: &Version) -> Version {
 }
 
 /// The versions one specifier admits, with PEP 440's local-version rule applied.
-pub fn specifier_range(specifier: &VersionSpecifier) -> Range {
+pub(crate) fn specifier_range(specifier: &VersionSpecifier) -> Range {
     let version = specifier.version();
     let local_blind = version.local().is_empty();
     match specifier.operator() {
@@ -54,20 +62,26 @@ pub fn specifier_range(specifier: &VersionSpecifier) -> Range {
         Operator::GreaterThan if local_blind && version.is_post() && !version.is_dev() => {
             Range::higher_than(after_locals(version))
         }
+        // `<V.postN` is `< V.postN.dev0` (packaging's reading of PEP 440: only a pre-release
+        // bound admits the dev releases just below it); `pep440_rs` also drops every version
+        // of V's release (`1.0 < 1.0.post1` is true).
+        Operator::LessThan if version.is_post() && !version.any_prerelease() => {
+            Range::strictly_lower_than(version.clone().with_dev(Some(0)))
+        }
         Operator::ExactEqual => Range::singleton(version.clone()),
         _ => Range::from(specifier.clone()),
     }
 }
 
 /// The versions a list of specifiers admits (their intersection; empty list admits all).
-pub fn specifiers_range(specifiers: &VersionSpecifiers) -> Range {
+pub(crate) fn specifiers_range(specifiers: &VersionSpecifiers) -> Range {
     let ranges: Vec<Range> = specifiers.iter().map(specifier_range).collect();
     intersect_all(&ranges.iter().collect::<Vec<_>>())
 }
 
 /// The intersection of `ranges`, halving the list at each step: `n log n` range steps where
 /// folding one by one costs `n²` when each range adds a hole (`!=` lists).
-pub fn intersect_all(ranges: &[&Range]) -> Range {
+pub(crate) fn intersect_all(ranges: &[&Range]) -> Range {
     match ranges {
         [] => Range::full(),
         [one] => (*one).clone(),
@@ -79,7 +93,7 @@ pub fn intersect_all(ranges: &[&Range]) -> Range {
 }
 
 /// The versions a requirement admits (`Range::full()` for a bare name).
-pub fn requirement_range(requirement: &Requirement) -> Range {
+pub(crate) fn requirement_range(requirement: &Requirement) -> Range {
     match &requirement.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers_range(specifiers),
         _ => Range::full(),
@@ -87,7 +101,7 @@ pub fn requirement_range(requirement: &Requirement) -> Range {
 }
 
 /// Whether a requirement pins one exact version (`==1.0` or `===1.0`, no wildcard).
-pub fn pinned_version(requirement: &Requirement) -> Option<&Version> {
+pub(crate) fn pinned_version(requirement: &Requirement) -> Option<&Version> {
     match &requirement.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers.iter().find_map(|s| {
             matches!(s.operator(), Operator::Equal | Operator::ExactEqual).then(|| s.version())
@@ -97,7 +111,7 @@ pub fn pinned_version(requirement: &Requirement) -> Option<&Version> {
 }
 
 /// Whether any specifier of the requirement names a pre-release (`>=1.0a1`).
-pub fn names_prerelease(requirement: &Requirement) -> bool {
+pub(crate) fn names_prerelease(requirement: &Requirement) -> bool {
     match &requirement.version_or_url {
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
             specifiers.iter().any(|s| s.version().any_prerelease())
@@ -107,7 +121,7 @@ pub fn names_prerelease(requirement: &Requirement) -> bool {
 }
 
 /// Render a solver range in PEP 440 words: `==1.0`, `>=1.0, <2.0`, `any version`.
-pub fn display_range(range: &Range) -> String {
+pub(crate) fn display_range(range: &Range) -> String {
     let mut out = String::new();
     for (i, (low, high)) in range.iter().enumerate() {
         if i > 0 {
@@ -223,6 +237,11 @@ mod tests {
         assert!(!r("<1.2.3").contains(&v("1.2.3.post0")));
         assert!(!r("<1.2.3").contains(&v("1.2.3a1")));
         assert!(r("<1.2.3a2").contains(&v("1.2.3a1")));
+        assert!(r("<1.0.post1").contains(&v("1.0")));
+        assert!(r("<1.0.post1").contains(&v("1.0+cpu")));
+        assert!(r("<1.0.post1").contains(&v("1.0a1")));
+        assert!(r("<1.0.post1").contains(&v("1.0.post0.dev1")));
+        assert!(!r("<1.0.post1").contains(&v("1.0.post1.dev0")));
         assert!(r("==1.0.dev1").contains(&v("1.0.dev1+x")));
         assert!(!r("==1.0.dev1").contains(&v("1.0.dev2")));
         assert!(r("==1.0.post1").contains(&v("1.0.post1+x")));

@@ -10,9 +10,9 @@
 //! through this module, which
 //! - refuses, with a message and an offset, what the grammar does not allow and would hit
 //!   those failures: non-ASCII characters (PEP 508 strings and URLs are ASCII), names and
-//!   extras ending in punctuation, nesting deeper than [`MAX_NESTING`], more than
-//!   [`MAX_MARKER_TERMS`] marker terms, text longer than [`MAX_REQUIREMENT_LEN`];
-//! - runs the parser under [`catch_panic`](crate::util::catch_panic), so a panic not foreseen
+//!   extras ending in punctuation, nesting deeper than `MAX_NESTING` (32), more than
+//!   `MAX_MARKER_TERMS` (128) marker terms, text longer than `MAX_REQUIREMENT_LEN` (16 KiB);
+//! - runs the parser under `util::catch_panic`, so a panic not foreseen
 //!   here is an error too;
 //! - never formats the crates' errors with their `Display` (which can panic): messages are
 //!   built from their parts.
@@ -24,19 +24,19 @@ use super::{Requirement, VersionSpecifiers};
 /// The longest requirement accepted, in bytes. Real requirements are under 1 KiB (the longest
 /// Requires-Dist values on PyPI, with markers, are a few hundred bytes); long lists of `!=`
 /// beyond this are refused rather than parsed and intersected.
-pub const MAX_REQUIREMENT_LEN: usize = 16 * 1024;
+pub(crate) const MAX_REQUIREMENT_LEN: usize = 16 * 1024;
 
 /// The deepest parenthesis nesting accepted in a marker (real markers nest two or three deep).
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// The most marker terms (`python_version < '3.10'`, ...) accepted in one requirement. Real
 /// markers have under 20; combining hundreds of `or`-ed `and` pairs makes the marker algebra
 /// slow (20,000 took 28 s and 6.7 GB).
-pub const MAX_MARKER_TERMS: usize = 128;
+pub(crate) const MAX_MARKER_TERMS: usize = 128;
 
 /// Why a piece of PEP 440/508 text was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// What is wrong.
     pub message: String,
     /// The byte offset in the text where it is wrong.
@@ -59,7 +59,7 @@ impl SyntaxError {
 }
 
 /// Parse a PEP 508 requirement from untrusted text.
-pub fn requirement(text: &str) -> Result<Requirement, SyntaxError> {
+pub(crate) fn requirement(text: &str) -> Result<Requirement, SyntaxError> {
     precheck(text)?;
     check_name_and_extras(text)?;
     match crate::util::catch_panic(|| Requirement::from_str(text)) {
@@ -83,13 +83,13 @@ pub fn requirement(text: &str) -> Result<Requirement, SyntaxError> {
 
 /// Parse a PEP 508 marker (`python_version < '3.12' and ...`) from untrusted text: bounded
 /// like a requirement's marker.
-pub fn marker(text: &str) -> Result<super::MarkerTree, SyntaxError> {
+pub(crate) fn marker(text: &str) -> Result<super::MarkerTree, SyntaxError> {
     precheck(text)?;
     value(text).map_err(|message| SyntaxError::new(0, message))
 }
 
 /// Parse PEP 440 version specifiers (`>=1.0, <2`) from untrusted text.
-pub fn specifiers(text: &str) -> Result<VersionSpecifiers, SyntaxError> {
+pub(crate) fn specifiers(text: &str) -> Result<VersionSpecifiers, SyntaxError> {
     precheck(text)?;
     value(text).map_err(|message| SyntaxError::new(0, message))
 }

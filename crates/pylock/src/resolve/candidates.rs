@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::ops::Bound;
 use std::sync::Arc;
 
 use jiff::Timestamp;
 
 use crate::index::{DistFile, DistKind, ProjectPage};
 use crate::manifest::{BinaryPolicy, RequirementHashes, Tags};
-use crate::pep::{PackageName, Version, VersionSpecifiers};
+use crate::pep::{PackageName, Range, Version, VersionSpecifiers};
 
 /// Why a version cannot be installed in the target, ordered from least to most specific:
 /// when files fail for different reasons, the version reports the most specific one.
@@ -96,6 +97,9 @@ pub struct FileFilter<'a> {
     pub binary: &'a BinaryPolicy,
     /// Per package: the allowed sha256 digests and the requirement that gave them.
     pub hashes: &'a HashMap<PackageName, (BTreeSet<String>, String)>,
+    /// Packages from direct references: their one file has no upload time, and
+    /// `--exclude-newer` does not apply to it.
+    pub direct: &'a HashSet<PackageName>,
 }
 
 /// The hashes each package must have: per package, the intersection of what each
@@ -132,7 +136,7 @@ impl FileFilter<'_> {
         if !file.is_wheel() && !self.binary.allows_sdist(name) {
             return Err(Unusable::Format("--only-binary"));
         }
-        if let Some(cutoff) = self.exclude_newer {
+        if let Some(cutoff) = self.exclude_newer.filter(|_| !self.direct.contains(name)) {
             if file.upload_time.is_none_or(|t| t > cutoff) {
                 return Err(Unusable::TooNew);
             }
@@ -194,5 +198,104 @@ impl Candidates {
             })
             .collect();
         Self { versions }
+    }
+
+    /// The candidate for `version`, if listed.
+    pub fn get(&self, version: &Version) -> Option<&Arc<Candidate>> {
+        self.versions
+            .binary_search_by(|c| c.version.cmp(version))
+            .ok()
+            .map(|i| &self.versions[i])
+    }
+
+    /// The candidates inside `range`, newest first (oldest first with `lowest_first`).
+    ///
+    /// Walks the range's intervals and finds each one's versions by binary search, so a
+    /// backtracking solve whose range has ruled out the newest hundreds of boto3 versions
+    /// does not step over them again at every choice.
+    pub fn within<'a>(
+        &'a self,
+        range: &'a Range,
+        lowest_first: bool,
+    ) -> Box<dyn Iterator<Item = &'a Arc<Candidate>> + 'a> {
+        let slice = move |(lo, hi): (&Bound<Version>, &Bound<Version>)| {
+            let start = self.versions.partition_point(|c| match lo {
+                Bound::Included(v) => c.version < *v,
+                Bound::Excluded(v) => c.version <= *v,
+                Bound::Unbounded => false,
+            });
+            let end = self.versions.partition_point(|c| match hi {
+                Bound::Included(v) => c.version <= *v,
+                Bound::Excluded(v) => c.version < *v,
+                Bound::Unbounded => true,
+            });
+            &self.versions[start..end.max(start)]
+        };
+        if lowest_first {
+            Box::new(range.iter().flat_map(move |r| slice(r).iter()))
+        } else {
+            // `Ranges::iter` cannot run backwards.
+            let intervals: Vec<_> = range.iter().collect();
+            Box::new(
+                intervals
+                    .into_iter()
+                    .rev()
+                    .flat_map(move |r| slice(r).iter().rev()),
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn candidates(versions: &[&str]) -> Candidates {
+        let versions = versions
+            .iter()
+            .map(|v| {
+                Arc::new(Candidate {
+                    version: Version::from_str(v).expect("version"),
+                    files: Vec::new(),
+                    all_files: Vec::new(),
+                    unusable: None,
+                })
+            })
+            .collect();
+        Candidates { versions }
+    }
+
+    fn listed<'a>(it: impl Iterator<Item = &'a Arc<Candidate>>) -> Vec<String> {
+        it.map(|c| c.version.to_string()).collect()
+    }
+
+    #[test]
+    fn within_walks_each_interval_in_order() {
+        let all = candidates(&["1.0", "1.1", "1.2", "2.0", "2.1", "3.0", "4.0"]);
+        let v = |s: &str| Version::from_str(s).expect("version");
+        // [1.1, 2.0] or (2.1, 4.0): holes, an excluded bound and an included one.
+        let range = Range::between(v("1.1"), v("2.0"))
+            .union(&Range::singleton(v("2.0")))
+            .union(
+                &Range::strictly_higher_than(v("2.1"))
+                    .intersection(&Range::strictly_lower_than(v("4.0"))),
+            );
+        assert_eq!(
+            listed(all.within(&range, false)),
+            ["3.0", "2.0", "1.2", "1.1"]
+        );
+        assert_eq!(
+            listed(all.within(&range, true)),
+            ["1.1", "1.2", "2.0", "3.0"]
+        );
+        assert_eq!(listed(all.within(&Range::full(), false)).len(), 7);
+        assert!(listed(all.within(&Range::empty(), true)).is_empty());
+        assert_eq!(
+            all.get(&v("2.1")).map(|c| c.version.to_string()),
+            Some("2.1".into())
+        );
+        assert!(all.get(&v("2.2")).is_none());
     }
 }

@@ -15,13 +15,12 @@ mod solve;
 mod unalign;
 mod universal;
 
-pub use candidates::Unusable;
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
@@ -40,6 +39,21 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The packages locked from direct references (`name @ URL`, local files and
+    /// projects) rather than from the index.
+    pub direct: BTreeMap<PackageName, Direct>,
+}
+
+/// Where a package locked from a direct reference comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Direct {
+    /// An archive (wheel or sdist) at a URL or local path: the package's one file.
+    Archive,
+    /// A local project directory: the URL of the package's one file.
+    Directory {
+        /// Whether it is installed editable (`-e`).
+        editable: bool,
+    },
 }
 
 /// One resolved package.
@@ -71,9 +85,32 @@ pub enum ResolveError {
     /// The index could not be read.
     #[error(transparent)]
     Index(#[from] IndexError),
-    /// A target this version cannot resolve for.
-    #[error("{0}")]
-    Unsupported(String),
+    /// The universal resolve needed more forks (solves of groups of environments) than
+    /// `limit`; a narrower target needs fewer.
+    #[error("the universal resolve split into more than {limit} forks; narrow the target with --python-version or --python-platform")]
+    TooManyForks {
+        /// The most forks one resolve may solve.
+        limit: usize,
+    },
+    /// The requirements need different versions in parts of a group of environments that the
+    /// solver cannot split along those requirements' markers.
+    #[error("cannot split the environments `{environments}` further")]
+    Unsplittable {
+        /// The group of environments, as a PEP 508 marker.
+        environments: String,
+    },
+    /// The solver kept backtracking over one package after restarting with it first as many
+    /// times as it may.
+    #[error("the solver kept backtracking over {package} after {restarts} restarts")]
+    Backtracking {
+        /// The package the solver kept backtracking over.
+        package: PackageName,
+        /// How many times it restarted.
+        restarts: usize,
+    },
+    /// A state the resolver should never reach (a bug; please report it with the inputs).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Resolve `manifest` for `target` with `options`, reading packages from `index`.
@@ -86,6 +123,8 @@ pub fn resolve(
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution { explanation });
     }
+    let overlay = crate::index::Overlay::read(manifest, index)?;
+    let index: &dyn Index = &overlay;
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
         (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
@@ -110,6 +149,7 @@ pub fn resolve(
     let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
         binary: options.binary.clone(),
         hashes: required_hashes(&options.hashes),
+        direct: overlay.dists().keys().cloned().collect(),
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
@@ -117,9 +157,51 @@ pub fn resolve(
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
-    let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
+    let resolution = resolution
+        .map(|r| warn_unbuilt(r, &fetcher))
+        .map_err(|e| note_direct(e, &overlay));
+    let resolution = resolution.map(|mut r| {
+        r.direct = direct_sources(&overlay, manifest);
+        r
+    });
     fetcher.release_in_background();
     resolution
+}
+
+/// A conflict that involves a package from a direct reference says where its one version
+/// comes from.
+fn note_direct(error: ResolveError, overlay: &crate::index::Overlay<'_>) -> ResolveError {
+    match error {
+        ResolveError::NoSolution { mut explanation } => {
+            for note in overlay.notes(&explanation) {
+                explanation.push('\n');
+                explanation.push_str(&note);
+            }
+            ResolveError::NoSolution { explanation }
+        }
+        other => other,
+    }
+}
+
+/// Where the packages from direct references come from.
+fn direct_sources(
+    overlay: &crate::index::Overlay<'_>,
+    manifest: &Manifest,
+) -> BTreeMap<PackageName, Direct> {
+    overlay
+        .dists()
+        .iter()
+        .map(|(name, d)| {
+            let source = if d.directory {
+                Direct::Directory {
+                    editable: manifest.editable.contains(name),
+                }
+            } else {
+                Direct::Archive
+            };
+            (name.clone(), source)
+        })
+        .collect()
 }
 
 /// Say where a version left out for needing a build may have changed the lock (its package
@@ -193,7 +275,7 @@ fn resolve_single(
     let (provider, solution) = match solve::solve(scope, inputs, options, fetcher, &preferences)? {
         solve::Outcome::Solved(provider, solution) => (provider, solution),
         solve::Outcome::Fork(_) => {
-            return Err(ResolveError::Unsupported(
+            return Err(ResolveError::Internal(
                 "a single-environment solve cannot fork".into(),
             ))
         }
@@ -228,5 +310,39 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        direct: BTreeMap::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed errors that replaced `Unsupported(String)` print what it printed, so the CLI's
+    /// messages do not change.
+    #[test]
+    fn typed_errors_keep_their_messages() {
+        let name = PackageName::new("numpy".to_owned()).expect("name");
+        for (error, text) in [
+            (
+                ResolveError::TooManyForks { limit: 10_000 },
+                "the universal resolve split into more than 10000 forks; narrow the target with --python-version or --python-platform",
+            ),
+            (
+                ResolveError::Unsplittable {
+                    environments: "sys_platform == 'win32'".into(),
+                },
+                "cannot split the environments `sys_platform == 'win32'` further",
+            ),
+            (
+                ResolveError::Backtracking {
+                    package: name,
+                    restarts: 8,
+                },
+                "the solver kept backtracking over numpy after 8 restarts",
+            ),
+        ] {
+            assert_eq!(error.to_string(), text);
+        }
+    }
 }

@@ -69,10 +69,10 @@ pub fn solve<'a>(
             ProviderError::Fork(parts) => return Ok(Outcome::Fork(parts)),
             ProviderError::Boost(name) => {
                 if boosted.len() >= MAX_RESTARTS || boosted.contains(&name) {
-                    return Err(ResolveError::Unsupported(format!(
-                        "the solver kept backtracking over {name} after {} restarts",
-                        boosted.len()
-                    )));
+                    return Err(ResolveError::Backtracking {
+                        package: name,
+                        restarts: boosted.len(),
+                    });
                 }
                 boosted.push(name);
                 dependencies = provider.take_dependencies();

@@ -89,6 +89,7 @@ pub fn resolve_universal(
         environments,
         packages,
         warnings,
+        direct: std::collections::BTreeMap::new(),
     })
 }
 
@@ -114,18 +115,15 @@ fn solve_forks(
     while let Some(ForkPart { region, excludable }) = pending.pop() {
         count += 1;
         if count > MAX_FORKS {
-            return Err(ResolveError::Unsupported(format!(
-                "the universal resolve split into more than {MAX_FORKS} forks; narrow the target with --python-version or --python-platform"
-            )));
+            return Err(ResolveError::TooManyForks { limit: MAX_FORKS });
         }
         let scope = Scope::fork(region.clone(), &inputs.env_set);
         let (provider, solution) = match solve(&scope, inputs, options, fetcher, &preferences)? {
             Outcome::Solved(provider, solution) => (provider, solution),
             Outcome::Fork(parts) if parts.len() < 2 || parts.iter().any(|p| p.region == region) => {
-                return Err(ResolveError::Unsupported(format!(
-                    "cannot split the environments `{}` further",
-                    region.try_to_string().unwrap_or_default()
-                )));
+                return Err(ResolveError::Unsplittable {
+                    environments: region.try_to_string().unwrap_or_default(),
+                });
             }
             Outcome::Fork(parts) => {
                 // Solve the parts in the order given: push in reverse onto the stack.

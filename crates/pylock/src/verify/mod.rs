@@ -13,6 +13,25 @@
 //! - every selected file has a hash; constraints hold for the selected packages.
 //!
 //! The result is a [`VerifyReport`]: per environment, the problems found.
+//!
+//! ```no_run
+//! use pylock::lock::{DiffFormat, LockDiff, LockFile};
+//! use pylock::verify::{verify, VerifyOptions};
+//! use pylock::LocalIndex;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let old = LockFile::read("old/pylock.toml".as_ref())?;
+//! let new = LockFile::read("pylock.toml".as_ref())?; // pylock's, uv's, pdm's or pip's
+//! print!("{}", LockDiff::between(&old.lock, &new.lock).render(DiffFormat::Markdown));
+//!
+//! let index = LocalIndex::new("index/simple")?;
+//! let report = verify(&new, &VerifyOptions::default(), &index)?;
+//! for env in report.environments.iter().filter(|e| e.claimed) {
+//!     println!("{}: {} problems", env.name, env.problems.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 mod envs;
 mod fetch;

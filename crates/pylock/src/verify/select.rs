@@ -8,7 +8,7 @@ use super::envs::Env;
 use super::fetch::{Key, Want};
 use super::{Problem, VerifyError, VerifyOptions};
 use crate::index::{parse_filename, DistKind, WheelTags};
-use crate::lock::{LockFile, LockMarker, LockedFile, LockedPackage, PackageDetails, Source};
+use crate::lock::{LockFile, LockMarker, LockedFile, LockedPackage, Source};
 use crate::manifest::GroupName;
 use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
 
@@ -20,8 +20,6 @@ pub(crate) struct Selected<'a> {
     pub version: Option<Version>,
     /// The entry.
     pub package: &'a LockedPackage,
-    /// What the model does not carry (source).
-    pub details: &'a PackageDetails,
     /// The file installed (absent: a directory, VCS or archive source, or none fits).
     pub file: Option<&'a LockedFile>,
 }
@@ -38,7 +36,7 @@ impl Selected<'_> {
 
     /// The metadata to read for it: that of the file installed.
     pub fn key(&self) -> Option<Key> {
-        if self.details.source.is_some() {
+        if self.package.source.is_some() {
             return None;
         }
         let file = self.file?;
@@ -59,7 +57,7 @@ impl Selected<'_> {
 
     /// `a directory source`, for notes on what is not checked.
     pub fn source_kind(&self) -> &'static str {
-        match &self.details.source {
+        match &self.package.source {
             Some(Source::Directory { .. }) => "a directory source",
             Some(Source::Vcs { .. }) => "a VCS source",
             Some(Source::Archive { .. }) => "an archive source",
@@ -196,7 +194,6 @@ pub(crate) fn select<'a>(
             name,
             version: parsed.version.clone(),
             package,
-            details,
             file: None,
         };
         if let Some(spec) = &parsed.requires_python {
@@ -235,7 +232,7 @@ fn choose_file(
     problems: &mut Vec<Problem>,
 ) {
     let hashed = |f: &LockedFile| f.sha256.is_some();
-    if let Some(source) = &s.details.source {
+    if let Some(source) = &s.package.source {
         if let Source::Archive { file, .. } = source {
             if !hashed(file) {
                 problems.push(Problem {

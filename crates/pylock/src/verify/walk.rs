@@ -77,7 +77,7 @@ impl<'a> Walk<'a> {
                 continue;
             };
             let Some(key) = s.key() else {
-                if s.details.source.is_some() {
+                if s.package.source.is_some() {
                     let note = format!("the dependencies of {} ({})", s.label(), s.source_kind());
                     if !unchecked.contains(&note) {
                         unchecked.push(note);

@@ -14,9 +14,13 @@ fn parse(text: &str) -> pylock::Lock {
 }
 
 fn fixture(name: &str) -> pylock::Lock {
-    LockFile::read(&workspace().join("fixtures/locks").join(name))
-        .expect("fixture lock reads")
-        .lock
+    LockFile::read(
+        &workspace()
+            .join("crates/pylock/tests/data/locks")
+            .join(name),
+    )
+    .expect("fixture lock reads")
+    .lock
 }
 
 const HASH_A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -196,7 +200,7 @@ fn equal_locks_and_markers_equal_in_meaning() {
         .starts_with("requires-python: >=3.10 -> >=3.11\n"));
 }
 
-/// pylock's lock of black and uv's of a project needing black (`fixtures/locks/README.md`):
+/// pylock's lock of black and uv's of a project needing black (`tests/data/locks/README.md`):
 /// uv's is for Python >=3.11, so the packages only 3.10 needs go, and black and pytokens
 /// list other wheels (uv keeps those for platforms pylock does not lock for); URLs and the
 /// way markers are spelled do not count.

@@ -378,3 +378,84 @@ fn wheels_with_their_own_dependencies_are_each_used_where_they_install() {
         ["(platform_machine == 'AMD64' and sys_platform == 'win32') or (platform_machine == 'x86_64' and sys_platform == 'linux')"]
     );
 }
+
+/// An index without metadata hashes that records which files' metadata is read.
+struct Counting {
+    index: MemoryIndex,
+    read: std::sync::Mutex<Vec<String>>,
+}
+
+impl pylock::Index for Counting {
+    fn project(
+        &self,
+        name: &pylock::pep::PackageName,
+    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        self.index.project(name)
+    }
+    fn metadata(
+        &self,
+        file: &pylock::index::DistFile,
+    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        self.read
+            .lock()
+            .expect("not poisoned")
+            .push(file.filename.clone());
+        self.index.metadata(file)
+    }
+}
+
+/// Wheels without PEP 658 files may differ per platform, so one wheel per platform is read,
+/// not one per Python: torch 2.15 has 28 wheels over 4 platforms, each a range read of a
+/// 1.2 MB zip directory. Forks read the same wheel, so the second fork reads nothing.
+#[test]
+fn wheel_variants_are_read_once_per_platform_across_forks() {
+    let mut memory = MemoryIndex::new();
+    let wheels: Vec<String> = ["cp310", "cp311", "cp312"]
+        .iter()
+        .flat_map(|py| {
+            ["manylinux_2_17_x86_64", "win_amd64"]
+                .iter()
+                .map(move |platform| wheel("tf", "1.0", &format!("{py}-{py}-{platform}")))
+        })
+        .collect();
+    let wheels: Vec<&str> = wheels.iter().map(String::as_str).collect();
+    memory
+        .add("tf", "1.0", ">=3.10", &[], &wheels)
+        .expect("tf")
+        .add("other", "1.0", "", &[], &["other-1.0-py3-none-any.whl"])
+        .expect("other 1")
+        .add("other", "2.0", "", &[], &["other-2.0-py3-none-any.whl"])
+        .expect("other 2");
+    let index = Counting {
+        index: memory,
+        read: Default::default(),
+    };
+    let target = Target::universal(Some(">=3.10,<3.13".parse().expect("spec")));
+    let requirements = [
+        "tf",
+        "other<2 ; python_version < '3.11'",
+        "other>=2 ; python_version >= '3.11'",
+    ];
+    let r = resolve(
+        &manifest(&requirements),
+        &target,
+        &Options::default(),
+        &index,
+    )
+    .expect("resolves");
+    assert_eq!(r.packages.len(), 3, "{:?}", r.packages);
+    let mut read: Vec<String> = index
+        .read
+        .into_inner()
+        .expect("not poisoned")
+        .into_iter()
+        .filter(|f| f.starts_with("tf-"))
+        .collect();
+    read.sort();
+    let platforms: std::collections::BTreeSet<&str> = read
+        .iter()
+        .map(|f| f.rsplit('-').next().expect("platform"))
+        .collect();
+    assert!(read.len() <= 3, "tf wheels read: {read:?}");
+    assert_eq!(platforms.len(), 2, "tf wheels read: {read:?}");
+}

@@ -104,7 +104,7 @@ fn binary_policy_drops_formats() {
 /// fed back: the same versions, and only files with the listed hashes.
 #[test]
 fn uv_generated_hashes_file_gives_the_same_versions() {
-    let path = workspace().join("fixtures/locks/requirements.uv-hashes.txt");
+    let path = workspace().join("crates/pylock/tests/data/locks/requirements.uv-hashes.txt");
     let mut manifest = Manifest::default();
     manifest.add_file(&path, Role::Requirement).expect("reads");
     assert_eq!(manifest.hashes.len(), manifest.requirements.len());

@@ -5,6 +5,7 @@
 
 mod determinism;
 mod diff;
+mod direct;
 mod explanations;
 mod honest;
 mod honest_fixtures;
@@ -14,8 +15,8 @@ mod http;
 mod inputs;
 mod interop;
 mod live;
-mod pep440;
 mod preferences;
+mod props_solver;
 mod scenarios;
 mod server;
 mod support;

@@ -107,7 +107,9 @@ impl Scenario {
     }
 
     pub fn run(&self) -> Result<Resolution, ResolveError> {
-        let target = self.target().map_err(ResolveError::Unsupported)?;
+        let target = self
+            .target()
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name));
         let index = LocalIndex::new(self.index_root()).expect("index opens");
         resolve(&self.manifest(), &target, &self.options(), &index)
     }

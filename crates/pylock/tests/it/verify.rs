@@ -294,7 +294,8 @@ fn failures_say_what_and_where() {
 #[test]
 fn extras_and_groups_select_entries() {
     let lock =
-        LockFile::read(&workspace().join("fixtures/locks/pylock.pdm-multi.toml")).expect("lock");
+        LockFile::read(&workspace().join("crates/pylock/tests/data/locks/pylock.pdm-multi.toml"))
+            .expect("lock");
     let index =
         LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
     let selected = |extras: &[&str], groups: Option<&[&str]>| -> usize {

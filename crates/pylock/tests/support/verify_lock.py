@@ -13,7 +13,9 @@ packages.
 
 Input (stdin, JSON): {"jobs": [{"lock": path, "requirements": [PEP 508...],
     "constraints": [...], "overrides": [...],
-    "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}]}]}
+    "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}],
+    "metadata": {filename: [PEP 508...]} (optional: the Requires-Dist of files that are not on
+    disk next to the lock, such as an in-memory index's)}]}
 Output (stdout, JSON): [{"lock": path, "checked": n, "skipped": n, "problems": [str...]}]
 """
 
@@ -23,7 +25,7 @@ import sys
 import tomllib
 
 from packaging.markers import Marker
-from packaging.pylock import Pylock, PylockSelectError
+from packaging.pylock import PackageDirectory, Pylock, PylockSelectError
 from packaging.requirements import Requirement
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name
@@ -41,6 +43,21 @@ def read_requires_dist(path: str) -> list[Requirement]:
     return out
 
 
+def directory_metadata(path: str) -> tuple[str, list[Requirement]]:
+    """A local project's version and dependencies (extras as markers), from its static
+    pyproject.toml: a `directory` entry has no version or core metadata beside it."""
+    with open(os.path.join(path, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    reqs = [Requirement(r) for r in project.get("dependencies", [])]
+    for extra, items in project.get("optional-dependencies", {}).items():
+        for r in items:
+            req = Requirement(r)
+            guard = f'extra == "{extra}"'
+            req.marker = Marker(f"({req.marker}) and {guard}" if req.marker else guard)
+            reqs.append(req)
+    return project["version"], reqs
+
+
 def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
     if marker is None:
         return True
@@ -48,7 +65,8 @@ def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
 
 
 def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags,
-              constraints: list[Requirement], overrides: list[Requirement]) -> list[str]:
+              constraints: list[Requirement], overrides: list[Requirement],
+              metadata: dict[str, list[str]]) -> list[str]:
     problems = []
     try:
         chosen = {canonicalize_name(p.name): (p, d) for p, d in lock.select(environment=env, tags=tags)}
@@ -81,17 +99,26 @@ def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, 
             problems.append(f"{where}, but {name} is not selected")
             continue
         package, dist = chosen[name]
-        if not req.specifier.contains(Version(str(package.version)), prereleases=True):
-            problems.append(f"{where}, but {name}=={package.version} is selected")
+        if isinstance(dist, PackageDirectory):
+            version, requires = directory_metadata(os.path.join(lock_dir, dist.path))
+        else:
+            version, requires = str(package.version), None
+        if not req.specifier.contains(Version(version), prereleases=True):
+            problems.append(f"{where}, but {name}=={version} is selected")
         new = set(req.extras) - extras_of.get(name, set())
         if name in extras_of and not new:
             continue
         extras_of.setdefault(name, set()).update(req.extras)
-        location = dist.path or (dist.url or "")
-        if location.startswith("file://"):
-            location = location[len("file://"):]
-        metadata = os.path.join(lock_dir, location) + ".metadata"
-        for dep in read_requires_dist(metadata):
+        if requires is None:
+            location = dist.path or (dist.url or "")
+            if location.startswith("file://"):
+                location = location[len("file://"):]
+            filename = location.rsplit("/", 1)[-1]
+            if filename in metadata:
+                requires = [Requirement(r) for r in metadata[filename]]
+            else:
+                requires = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
+        for dep in requires:
             if not applies(dep.marker, env, extras_of[name]):
                 continue
             for eff in effective([dep]):
@@ -124,7 +151,8 @@ def main() -> None:
                 compatible_tags(python_version=python, platforms=e["platforms"])
             )
             result["checked"] += 1
-            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides):
+            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides,
+                                job.get("metadata", {})):
                 result["problems"].append(f"{e['name']}: {p}")
         results.append(result)
     json.dump(results, sys.stdout)

@@ -556,19 +556,10 @@ impl Provider<'_> {
         // An iterator, not a list: projects list thousands of versions and the solver
         // usually takes the first that fits.
         let ordered = || {
-            let by_pref = preferred.iter().filter_map(|v| {
-                candidates
-                    .versions
-                    .binary_search_by(|c| c.version.cmp(v))
-                    .ok()
-                    .map(|i| candidates.versions[i].as_ref())
-            });
-            let all = candidates.versions.iter().map(AsRef::as_ref);
-            let rest: Box<dyn Iterator<Item = &Candidate>> = if lowest_first {
-                Box::new(all)
-            } else {
-                Box::new(all.rev())
-            };
+            let by_pref = preferred
+                .iter()
+                .filter_map(|v| candidates.get(v).map(AsRef::as_ref));
+            let rest = candidates.within(range, lowest_first).map(AsRef::as_ref);
             by_pref.chain(rest)
         };
         let mut passes: Vec<bool> = Vec::new();
@@ -621,10 +612,7 @@ impl Provider<'_> {
         if let Some(reason) = lock(&self.rejected).get(&(name.clone(), version.clone())) {
             return Ok(Dependencies::Unavailable(reason.clone()));
         }
-        let Some(candidate) = self
-            .candidates(name)?
-            .and_then(|c| c.versions.iter().find(|c| &c.version == version).cloned())
-        else {
+        let Some(candidate) = self.candidates(name)?.and_then(|c| c.get(version).cloned()) else {
             return Ok(Dependencies::Unavailable(
                 "is not listed by the index".into(),
             ));

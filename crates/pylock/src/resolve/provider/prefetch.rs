@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::Provider;
 use crate::pep::{PackageName, Range};
 use crate::resolve::candidates::{Candidate, Candidates};
-use crate::resolve::scope::PythonFit;
+use crate::resolve::scope::{PythonFit, Scope};
 use crate::util::lock;
 
 impl Provider<'_> {
@@ -24,9 +24,7 @@ impl Provider<'_> {
             let fits = |c: &&Arc<Candidate>| {
                 c.unusable.is_none() && self.page_python_fit(c).0 == PythonFit::All
             };
-            let by_preference = preferred
-                .iter()
-                .filter_map(|v| candidates.versions.iter().find(|c| &c.version == v));
+            let by_preference = preferred.iter().filter_map(|v| candidates.get(v));
             let newest_stable = candidates
                 .versions
                 .iter()
@@ -75,7 +73,9 @@ impl Provider<'_> {
             *queued_to = to;
             (from, to)
         };
-        let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
+        let usable = |c: &&Arc<Candidate>| {
+            c.unusable.is_none() && range.contains(&c.version) && self.installs_here(c)
+        };
         let next: Vec<Arc<Candidate>> = (from..to)
             .map(|t| {
                 if lowest_first {
@@ -88,6 +88,23 @@ impl Provider<'_> {
             .cloned()
             .collect();
         self.fetcher.prefetch_metadata(name, &next);
+    }
+
+    /// Whether `c` can be taken somewhere in this scope without its metadata saying so: its
+    /// files fit the scope's Pythons and install in at least one of its environments. The
+    /// versions a fork rejects on their files alone (torch 1.x in a Python 3.15 fork, with
+    /// 1.2 MB of zip directory to range-read per version where the index has no PEP 658
+    /// file) are never worth reading ahead.
+    fn installs_here(&self, c: &Candidate) -> bool {
+        if self.page_python_fit(c).0 != PythonFit::All {
+            return false;
+        }
+        match &self.scope {
+            Scope::Fork { envs, .. } => {
+                envs.is_empty() || self.inputs.env_set.uncovered(&c.files, envs).len() < envs.len()
+            }
+            Scope::Single { .. } => true,
+        }
     }
 }
 
@@ -107,6 +124,52 @@ mod tests {
     use crate::resolve::scope::Scope;
     use crate::resolve::Options;
 
+    fn fetcher(index: &MemoryIndex) -> Fetcher<'_> {
+        let spec = FilterSpec {
+            python: None,
+            tags: None,
+            exclude_newer: None,
+            allowed_yanks: HashSet::new(),
+            env: None,
+        };
+        Fetcher::new(index, spec)
+    }
+
+    fn name(s: &str) -> PackageName {
+        PackageName::from_str(s).expect("name")
+    }
+
+    fn v(s: &str) -> Version {
+        Version::from_str(s).expect("version")
+    }
+
+    /// A universal resolve of `a` for Python >= 3.10, and a provider for the fork `region`.
+    fn with_fork<T>(
+        index: &MemoryIndex,
+        preferences: &Preferences,
+        region: &str,
+        test: impl FnOnce(&Fetcher<'_>, &Provider<'_>) -> T,
+    ) -> T {
+        let mut manifest = Manifest::default();
+        manifest.add_str("a", Role::Requirement).expect("req");
+        let target = Target::universal(Some(">=3.10".parse().expect("spec")));
+        let inputs = Inputs::new(&manifest, &target);
+        let fetcher = fetcher(index);
+        let options = Options::default();
+        let region = MarkerTree::from_str(region).expect("marker");
+        let scope = Scope::fork(region, &inputs.env_set);
+        let provider = Provider::new(
+            scope,
+            &inputs,
+            &options,
+            &fetcher,
+            preferences,
+            vec![],
+            DependencyMemo::new(),
+        );
+        test(&fetcher, &provider)
+    }
+
     #[test]
     fn a_fork_prefetches_the_versions_it_will_take() {
         let mut index = MemoryIndex::new();
@@ -116,39 +179,60 @@ mod tests {
         index
             .add("a", "2.0", ">=3.11", &[], &["a-2.0-py3-none-any.whl"])
             .expect("a 2.0");
-        let mut manifest = Manifest::default();
-        manifest.add_str("a", Role::Requirement).expect("req");
-        let target = Target::universal(Some(">=3.10".parse().expect("spec")));
-        let inputs = Inputs::new(&manifest, &target);
-        let fetcher = Fetcher::new(
-            &index,
-            FilterSpec {
-                python: None,
-                tags: None,
-                exclude_newer: None,
-                allowed_yanks: HashSet::new(),
-                env: None,
-            },
-        );
-        let a = PackageName::from_str("a").expect("name");
-        let v = |s: &str| Version::from_str(s).expect("version");
+        let a = name("a");
         // An earlier fork (Python >= 3.11) took a 2.0; this one is for Python 3.10.
         let preferences: Preferences = Mutex::new(HashMap::from([(a.clone(), vec![v("2.0")])]));
-        let options = Options::default();
-        let region = MarkerTree::from_str("python_full_version < '3.11'").expect("marker");
-        let scope = Scope::fork(region, &inputs.env_set);
-        let provider = Provider::new(
-            scope,
-            &inputs,
-            &options,
-            &fetcher,
+        with_fork(
+            &index,
             &preferences,
-            vec![],
-            DependencyMemo::new(),
+            "python_full_version < '3.11'",
+            |fetcher, provider| {
+                fetcher.page(&a).expect("page");
+                provider.prefetch_preferred();
+                assert!(fetcher.metadata_requested(&a, &v("1.0")));
+                assert!(!fetcher.metadata_requested(&a, &v("2.0")));
+            },
         );
-        fetcher.page(&a).expect("page");
-        provider.prefetch_preferred();
-        assert!(fetcher.metadata_requested(&a, &v("1.0")));
-        assert!(!fetcher.metadata_requested(&a, &v("2.0")));
+    }
+
+    #[test]
+    fn backtracking_reads_ahead_only_versions_the_fork_can_install() {
+        // Versions 1.x have wheels only for Python 2 (as torch 1.x has none for 3.15), 2.x
+        // for any Python 3. Reading 1.x's metadata ahead would be wasted: the fork rejects
+        // them on their files alone.
+        let mut index = MemoryIndex::new();
+        for version in ["1.0", "1.1", "1.2"] {
+            let wheel = format!("a-{version}-py2-none-any.whl");
+            index
+                .add("a", version, "", &[], &[wheel.as_str()])
+                .expect("py2 release");
+        }
+        for version in ["2.0", "2.1", "2.2", "2.3"] {
+            let wheel = format!("a-{version}-py3-none-any.whl");
+            index
+                .add("a", version, "", &[], &[wheel.as_str()])
+                .expect("py3 release");
+        }
+        let a = name("a");
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork(
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let page = fetcher.page(&a).expect("page").expect("listed");
+                let newest = page.versions.last().expect("versions").clone();
+                // The solver comes back to `a` a second time: the batch is queued then.
+                for _ in 0..2 {
+                    provider.prefetch_older(&a, &page, &newest, &Range::full());
+                }
+                for version in ["2.0", "2.1", "2.2"] {
+                    assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+                for version in ["1.0", "1.1", "1.2"] {
+                    assert!(!fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+            },
+        );
     }
 }

@@ -69,6 +69,11 @@ impl Provider<'_> {
             return Ok(None);
         }
         let mut variants: Vec<Variant> = Vec::new();
+        // Which variant each file read so far belongs to, by what tells files apart: the
+        // metadata hash, else the platform tags. torch 2.15 has 28 wheels over 5 platforms
+        // and no PEP 658 file on PyPI: one read per platform, not one per environment (each
+        // is a range read of a 1.2 MB zip directory).
+        let mut read: Vec<(Option<String>, Option<String>, usize)> = Vec::new();
         for &env in envs {
             // Environments that build the sdist stay with the first variant's part.
             let Some(file) = self
@@ -79,33 +84,51 @@ impl Provider<'_> {
             else {
                 continue;
             };
-            let same = |v: &&mut Variant| match (hash(&v.file), hash(file)) {
-                (Some(a), Some(b)) => a == b,
-                (None, None) => platform_tag(&v.file) == platform_tag(file),
-                _ => false,
+            let key = match hash(file) {
+                Some(h) => (Some(h), None),
+                None => (None, platform_tag(file)),
             };
-            if let Some(v) = variants.iter_mut().find(same) {
-                v.envs.push(env);
+            if let Some(&(.., i)) = read.iter().find(|(h, t, _)| (h, t) == (&key.0, &key.1)) {
+                variants[i].envs.push(env);
                 continue;
             }
+            // Every fork reads the same wheel for a key (the first listed), so that the
+            // fetcher's memo answers the next fork without another read.
+            let file = candidate
+                .files
+                .iter()
+                .filter(|f| f.is_wheel())
+                .find(|f| match &key.0 {
+                    Some(h) => hash(f).as_ref() == Some(h),
+                    None => hash(f).is_none() && platform_tag(f) == key.1,
+                })
+                .unwrap_or(file);
             // A wheel whose metadata cannot be read on its own (a local index without its
             // `.metadata` file) is taken to share the version's metadata.
             let (metadata, own) = match self.fetcher.file_metadata(file) {
                 Ok(m) => (m, true),
                 Err(_) => (self.fetcher.metadata(name, candidate)?, false),
             };
-            match variants.iter_mut().find(|v| {
+            let same_metadata = variants.iter().position(|v| {
                 v.metadata.requires_dist == metadata.requires_dist
                     && v.metadata.requires_python == metadata.requires_python
-            }) {
-                Some(v) => v.envs.push(env),
-                None => variants.push(Variant {
-                    file: file.clone(),
-                    own,
-                    metadata,
-                    envs: vec![env],
-                }),
-            }
+            });
+            let i = match same_metadata {
+                Some(i) => {
+                    variants[i].envs.push(env);
+                    i
+                }
+                None => {
+                    variants.push(Variant {
+                        file: file.clone(),
+                        own,
+                        metadata,
+                        envs: vec![env],
+                    });
+                    variants.len() - 1
+                }
+            };
+            read.push((key.0, key.1, i));
         }
         if variants.len() < 2 {
             if let Some(v) = variants.first().filter(|v| v.own) {
