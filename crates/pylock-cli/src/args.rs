@@ -69,7 +69,12 @@ pub struct VerifyArgs {
 
     /// The index to read dependencies from: a Simple API root URL or a local directory
     /// (default: a requirements file's `-i`, else https://pypi.org/simple).
-    #[arg(long, short = 'i', alias = "index-dir", value_name = "URL_OR_PATH")]
+    #[arg(
+        long,
+        short = 'i',
+        visible_alias = "index-dir",
+        value_name = "URL_OR_PATH"
+    )]
     pub index_url: Option<String>,
 
     /// Further indexes, after --index-url.

@@ -184,13 +184,13 @@ fn verify_prints_a_table_and_exits_by_verdict() {
         text.contains("not claimed by the lock: CPython 3.8, 3.9 on every platform"),
         "{text}"
     );
-    // One environment only.
+    // One environment only (`--index-dir` is `--index-url`).
     let out = pylock(
         &dir,
         &[
             "verify",
             &good,
-            "--index-url",
+            "--index-dir",
             &idx,
             "--python-version",
             "3.12",
