@@ -70,12 +70,6 @@ impl Existing {
         Ok(Self { path, bytes })
     }
 
-    /// The directory local files of the lock are recorded relative to.
-    pub fn dir(&self) -> PathBuf {
-        let parent = self.path.parent().filter(|p| !p.as_os_str().is_empty());
-        parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-    }
-
     /// `Ok` when `new_text` is byte-identical to the lock; else what would change.
     pub fn verdict(&self, new_text: &str) -> Result<(), CheckFailure> {
         if self.bytes == new_text.as_bytes() {

@@ -7,6 +7,7 @@ mod args;
 mod check;
 mod diff;
 mod inputs;
+mod lock;
 mod progress;
 mod resolve;
 mod verify;
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     match cli.command {
         args::Command::Resolve(args) => resolve::run(&args),
         args::Command::Index(args::IndexCommand::Snapshot(args)) => resolve::snapshot(&args),
+        args::Command::Lock(args) => lock::run(args),
         // Lock lifecycle (issue 12).
         args::Command::Diff(args) => diff::run(&args),
         args::Command::Verify(args) => verify::run(&args),

@@ -14,12 +14,12 @@ use pylock::{
 use crate::args::ResolveArgs;
 
 /// A failure and its exit code.
-struct Failure {
-    code: u8,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
         message: message.into(),
@@ -47,22 +47,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
-    // `--check`: the lock to compare with, read before the resolve (missing: fail now).
-    let checked =
-        if args.check {
-            let existing = crate::check::Existing::read(args.lock.as_deref(), &args.output)
-                .map_err(|f| Failure {
-                    code: f.code,
-                    message: f.message,
-                })?;
-            Some(existing)
-        } else {
-            None
-        };
+    prepare_output(args)?;
     (options.preferences, options.preference_markers) = lock_preferences(args)?;
-    if args.output != "-" && checked.is_none() {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
-    }
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -85,54 +71,17 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         }
     }
 
-    let to_stdout = args.output == "-";
     let output = PathBuf::from(&args.output);
-    let lock_dir = if let Some(existing) = &checked {
-        Some(existing.dir())
-    } else if to_stdout {
-        None
-    } else {
-        let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
-        Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
-    };
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
             index_url,
-            lock_dir,
+            lock_dir: lock_dir(args),
         },
     );
-    let text = lock.to_toml();
-    if let Some(existing) = &checked {
-        existing.verdict(&text).map_err(|f| Failure {
-            code: f.code,
-            message: f.message,
-        })?;
-        if !args.quiet {
-            eprintln!("{} is up to date", existing.path.display());
-        }
+    if !emit(&lock.to_toml(), args)? {
         return Ok(());
     }
-    if to_stdout {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            // The reader went away (`pylock ... -o - | head`): nothing left to tell it.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(usage(format!(
-                "cannot write the lock to standard output: {e}"
-            ))),
-            Ok(()) => Ok(()),
-        };
-    }
-    if !args.quiet && !is_pep751_name(&output) {
-        eprintln!(
-            "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
-            output.display()
-        );
-    }
-    write_atomic(&output, &text)
-        .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
     if !args.quiet {
         eprintln!(
             "Resolved {} packages into {}",
@@ -141,6 +90,56 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The directory files are recorded relative to: the output's (none for standard output).
+pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
+    let output = match &args.lock {
+        // `--check` compares with `--lock`: its files are recorded relative to it.
+        Some(lock) if args.check => lock.as_path(),
+        _ if args.output == "-" => return None,
+        _ => Path::new(&args.output),
+    };
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
+    Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+}
+
+/// Write the lock's text where `-o` says: standard output (`-`, then `false`) or a file,
+/// atomically (`true`).
+pub(crate) fn emit(text: &str, args: &ResolveArgs) -> Result<bool, Failure> {
+    if args.check {
+        let existing = check_failure(crate::check::Existing::read(
+            args.lock.as_deref(),
+            &args.output,
+        ))?;
+        check_failure(existing.verdict(text))?;
+        if !args.quiet {
+            eprintln!("{} is up to date", existing.path.display());
+        }
+        return Ok(false);
+    }
+    if args.output == "-" {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            // The reader went away (`pylock ... -o - | head`): nothing left to tell it.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(usage(format!(
+                "cannot write the lock to standard output: {e}"
+            ))),
+            Ok(()) => Ok(false),
+        };
+    }
+    let output = PathBuf::from(&args.output);
+    if !args.quiet && !is_pep751_name(&output) {
+        eprintln!(
+            "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
+            output.display()
+        );
+    }
+    write_atomic(&output, text)
+        .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
+    Ok(true)
 }
 
 /// Run `pylock index snapshot`.
@@ -251,7 +250,7 @@ fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
 
 /// The index to read: a local directory (`--index-url PATH`), or HTTP(S) indexes with
 /// extra indexes and find-links. Also the index URL to record in the lock (remote only).
-fn open_index(
+pub(crate) fn open_index(
     args: &ResolveArgs,
     manifest: &Manifest,
 ) -> Result<(Box<dyn Index>, Option<String>), Failure> {
@@ -344,7 +343,7 @@ fn local_index_root(location: &str) -> PathBuf {
     path
 }
 
-fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
+pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
     let requires_python = match &args.requires_python {
         Some(spec) => Some(
             VersionSpecifiers::from_str(spec)
@@ -385,7 +384,7 @@ fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
     Ok(baseline)
 }
 
-fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
+pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
     let mut options = Options {
         strict: args.strict,
         binary: manifest.file_options.binary.clone(),
@@ -440,7 +439,7 @@ type Preferences = (
 /// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead); and where
 /// the lock holds them, for a lock with several versions of one package under different
 /// markers.
-fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
+pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -494,6 +493,29 @@ fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
         out.push((name, version));
     }
     Ok((out, markers))
+}
+
+/// Before resolving: with `--check`, the lock to compare with must exist (checked now, not
+/// after the resolve) and nothing is prepared for writing; else the output must be
+/// writable.
+pub(crate) fn prepare_output(args: &ResolveArgs) -> Result<(), Failure> {
+    if args.check {
+        check_failure(crate::check::Existing::read(
+            args.lock.as_deref(),
+            &args.output,
+        ))?;
+    } else if args.output != "-" {
+        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    }
+    Ok(())
+}
+
+/// A `--check` failure as the commands' failure.
+fn check_failure<T>(result: Result<T, crate::check::CheckFailure>) -> Result<T, Failure> {
+    result.map_err(|f| Failure {
+        code: f.code,
+        message: f.message,
+    })
 }
 
 /// `pylock.toml` or `pylock.<name>.toml`.

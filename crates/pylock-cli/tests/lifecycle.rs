@@ -233,3 +233,38 @@ fn verify_prints_a_table_and_exits_by_verdict() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `pylock lock --check`: the same helper as `resolve --check`.
+#[test]
+fn lock_check_passes_fresh_and_fails_after_a_change() {
+    let dir = tempdir("lock-check");
+    let app = workspace().join("fixtures/projects/app");
+    let idx = app.join("index/simple").display().to_string();
+    let pyproject = std::fs::read_to_string(app.join("pyproject.toml")).expect("fixture");
+    std::fs::write(dir.join("pyproject.toml"), &pyproject).expect("write");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--check", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("there is no lock at"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = std::fs::read(dir.join("pylock.toml")).expect("lock");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--locked"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is up to date"), "{}", stderr(&out));
+    // The project drops its `cli` extra: the lock is stale, and stays as it was.
+    let changed = pyproject.replace("cli = [\"click>=8\"]\n", "");
+    assert_ne!(changed, pyproject);
+    std::fs::write(dir.join("pyproject.toml"), changed).expect("write");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--check", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is out of date"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(dir.join("pylock.toml")).expect("lock"),
+        before
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -191,6 +191,7 @@ pub mod index;
 pub mod lock;
 pub mod manifest;
 pub mod pep;
+mod project;
 pub mod resolve;
 mod util;
 pub mod verify;
@@ -198,6 +199,7 @@ pub mod verify;
 pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use project::{lock_project, ProjectLock};
 pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};
 
 /// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).

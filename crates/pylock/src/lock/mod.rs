@@ -28,6 +28,12 @@ pub struct Lock {
     pub environments: Vec<String>,
     /// The Pythons the lock is for.
     pub requires_python: String,
+    /// The extras a multi-use lock serves (PEP 751 `extras`; empty: none listed).
+    pub extras: Vec<String>,
+    /// The dependency groups a multi-use lock serves (`dependency-groups`).
+    pub dependency_groups: Vec<String>,
+    /// The groups an installer selects when asked for none (`default-groups`).
+    pub default_groups: Vec<String>,
     /// Locked packages, sorted by name then version.
     pub packages: Vec<LockedPackage>,
 }
@@ -138,6 +144,9 @@ impl Lock {
         Lock {
             environments,
             requires_python: resolution.requires_python.to_string(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages,
         }
     }

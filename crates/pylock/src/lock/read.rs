@@ -136,6 +136,9 @@ impl LockFile {
                 requires_python: doc
                     .opt_string(root, "requires-python")?
                     .map_or_else(String::new, |(s, _)| s.to_owned()),
+                extras: strings("extras")?,
+                dependency_groups: strings("dependency-groups")?,
+                default_groups: strings("default-groups")?,
                 packages: Vec::new(),
             },
             lock_version: version.to_owned(),

@@ -12,16 +12,18 @@ pub(super) fn write(lock: &Lock) -> String {
     string(&mut out, LOCK_VERSION);
     out.push('\n');
     if !lock.environments.is_empty() {
-        out.push_str("environments = [");
-        for (i, e) in lock.environments.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            string(&mut out, e);
-        }
-        out.push_str("]\n");
+        string_list(&mut out, "environments", &lock.environments);
     }
     key_value(&mut out, "requires-python", &lock.requires_python);
+    for (key, names) in [
+        ("extras", &lock.extras),
+        ("dependency-groups", &lock.dependency_groups),
+        ("default-groups", &lock.default_groups),
+    ] {
+        if !names.is_empty() {
+            string_list(&mut out, key, names);
+        }
+    }
     key_value(&mut out, "created-by", "pylock");
     if lock.packages.is_empty() {
         // PEP 751 requires the key even when nothing is locked.
@@ -152,6 +154,19 @@ fn hashes(out: &mut String, sha256: Option<&str>) {
     }
 }
 
+/// `key = ["a", "b"]` on a line of its own.
+fn string_list(out: &mut String, key: &str, values: &[String]) {
+    out.push_str(key);
+    out.push_str(" = [");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        string(out, v);
+    }
+    out.push_str("]\n");
+}
+
 /// `key = "value"` on a line of its own.
 fn key_value(out: &mut String, key: &str, value: &str) {
     out.push_str(key);
@@ -209,6 +224,9 @@ mod tests {
         Lock {
             environments: vec!["sys_platform == 'linux'".into()],
             requires_python: ">=3.12".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages: vec![LockedPackage {
                 name: "a".into(),
                 version: "1.0".into(),
@@ -249,6 +267,9 @@ mod tests {
         let lock = Lock {
             environments: Vec::new(),
             requires_python: ">=3.10".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages: vec![
                 bare(
                     "arch",
@@ -299,10 +320,37 @@ mod tests {
     }
 
     #[test]
+    fn multi_use_keys_in_the_specification_order() {
+        let mut lock = sample();
+        lock.extras = vec!["gpu".into(), "old".into()];
+        lock.dependency_groups = vec!["dev".into(), "test".into()];
+        lock.default_groups = vec!["dev".into()];
+        let text = write(&lock);
+        let head: Vec<&str> = text.lines().take(7).collect();
+        assert_eq!(
+            head,
+            [
+                "lock-version = \"1.0\"",
+                "environments = [\"sys_platform == 'linux'\"]",
+                "requires-python = \">=3.12\"",
+                "extras = [\"gpu\", \"old\"]",
+                "dependency-groups = [\"dev\", \"test\"]",
+                "default-groups = [\"dev\"]",
+                "created-by = \"pylock\"",
+            ]
+        );
+        // A single-use lock lists none of them.
+        assert!(!write(&sample()).contains("extras"));
+    }
+
+    #[test]
     fn empty_lock_still_has_packages() {
         let lock = Lock {
             environments: Vec::new(),
             requires_python: ">=3.10".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages: Vec::new(),
         };
         let value: toml::Value = toml::from_str(&write(&lock)).expect("valid TOML");

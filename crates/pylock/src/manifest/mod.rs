@@ -1,6 +1,7 @@
 //! What to resolve: requirements, constraints and overrides ([`Manifest`]), read from
 //! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
 
+mod conflicts;
 mod direct;
 mod options;
 mod pyproject;
@@ -12,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
-pub use pyproject::{GroupName, Project, Selection};
+pub use pyproject::{GroupName, Part, Project, Selection};
 pub(crate) use target::Tags;
 pub use target::{Baseline, Os, Platform, Target, TargetError};
 pub use toml_doc::TomlError;

@@ -57,6 +57,17 @@ pub struct Project {
     pub extras: BTreeMap<ExtraName, Vec<Requirement>>,
     /// `[dependency-groups]`, by normalized group name, includes expanded in place.
     pub groups: BTreeMap<GroupName, Vec<Requirement>>,
+    /// `[tool.pylock] conflicts`: sets of extras and groups never selected together.
+    pub conflicts: Vec<Vec<Part>>,
+}
+
+/// An extra or a dependency group of a project: what a multi-use lock's selections hold.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// An extra (`[project.optional-dependencies]`).
+    Extra(ExtraName),
+    /// A dependency group (`[dependency-groups]`).
+    Group(GroupName),
 }
 
 /// Which parts of a project a single-use resolve installs (as `uv pip compile` /
@@ -225,6 +236,7 @@ fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
     if let Some(groups) = groups {
         project.groups = dependency_groups(doc, doc.table(groups, "[dependency-groups]")?)?;
     }
+    super::conflicts::read(doc, &mut project)?;
     Ok(project)
 }
 

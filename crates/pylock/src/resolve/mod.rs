@@ -11,6 +11,7 @@ mod options;
 mod provider;
 mod report;
 mod scope;
+mod selections;
 mod solve;
 mod unalign;
 mod universal;
@@ -27,6 +28,7 @@ use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use provider::Pkg;
 use scope::Scope;
+pub(crate) use selections::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -108,6 +110,17 @@ pub enum ResolveError {
         /// How many times it restarted.
         restarts: usize,
     },
+    /// The project's extras and groups could not be read into requirements (an unknown or
+    /// cyclic group).
+    #[error(transparent)]
+    Project(#[from] crate::ManifestError),
+    /// A multi-use lock's conflicting extras and groups would need more separate resolves
+    /// than `limit`.
+    #[error("the conflicting extras and groups ask for more than {limit} separate resolves")]
+    TooManyConflicts {
+        /// The most separate resolves the conflicts may ask for.
+        limit: usize,
+    },
     /// A state the resolver should never reach (a bug; please report it with the inputs).
     #[error("internal error: {0}")]
     Internal(String),
@@ -120,14 +133,44 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    let inputs = Inputs::new(manifest, target);
+    resolve_inputs(manifest, inputs, target, options, index)
+}
+
+/// Resolve a multi-use lock: `manifest`'s root requirements carry the selection items
+/// `uses.vars` as `extra` terms of their markers (see [`selections`]), `uses.conflicts` the
+/// sets declared conflicting. Always a universal resolve (over the target's region), so that
+/// the items stay variables of the lock's markers.
+pub(crate) fn resolve_multi_use(
+    manifest: &Manifest,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+    uses: selections::Uses,
+) -> Result<Resolution, ResolveError> {
+    let mut inputs = Inputs::new(manifest, target);
+    inputs.uses = uses;
+    resolve_inputs(manifest, inputs, target, options, index)
+}
+
+/// Resolve digested inputs: one environment, or a universal resolve (multi-use locks always).
+fn resolve_inputs(
+    manifest: &Manifest,
+    mut inputs: Inputs,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+) -> Result<Resolution, ResolveError> {
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution { explanation });
     }
     let overlay = crate::index::Overlay::read(manifest, index)?;
     let index: &dyn Index = &overlay;
-    let inputs = Inputs::new(manifest, target);
+    let multi_use = !inputs.uses.vars.is_empty();
     let single = match (target.environment(), target.tags(), target.python.clone()) {
-        (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
+        (Some(env), Some(tags), Some(python)) if !multi_use => {
+            Some(Scope::Single { env, python, tags })
+        }
         _ => None,
     };
     let filter = match &single {
@@ -153,6 +196,7 @@ pub fn resolve(
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
+        None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),

@@ -16,6 +16,7 @@ mod inputs;
 mod interop;
 mod live;
 mod preferences;
+mod project;
 mod props_solver;
 mod scenarios;
 mod server;

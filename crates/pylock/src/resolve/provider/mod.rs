@@ -179,7 +179,7 @@ impl<'a> Provider<'a> {
         boosted: Vec<PackageName>,
         dependencies: DependencyMemo,
     ) -> Self {
-        let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
+        let root = inputs.root_edges(&scope);
         let elsewhere = locked_elsewhere(&options.preference_markers, &scope);
         fetcher.prefetch_ranges(
             root.iter()
