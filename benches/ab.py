@@ -6,7 +6,9 @@
 
 For every fixture set (fixtures/realworld/<set>) and mode (universal; CPython 3.12 on Linux),
 each tool runs cold (empty cache, no lock), warm (cache from the previous run, no lock) and
-relock (warm cache, the tool's own previous lock in place: uv reads it as preferences),
+relock (warm cache, the tool's own previous lock in place: uv reads it as preferences)
+and check (pylock `resolve --check` against the lock the relock left, which writes nothing;
+uv has no check for `uv pip compile`, so its column is the same re-lock again),
 alternating A B A B so that machine noise hits both. Reports the median wall time, the pylock/uv ratio and
 the peak RSS of each. The index is served by benches/serve.py (HTTP/1.1 keep-alive,
 TCP_NODELAY); --delay-ms adds latency per response to imitate a remote index.
@@ -73,7 +75,7 @@ def main() -> None:
                 ("linux-3.12", ["--python-version", "3.12", "--python-platform", "linux"],
                  ["--python-version", "3.12", "--python-platform", "linux"]),
             ]:
-                states = ("cold", "warm", "relock")
+                states = ("cold", "warm", "relock", "check")
                 times = {(t, c): [] for t in ("pylock", "uv") for c in states}
                 rss = {"pylock": 0, "uv": 0}
                 for i in range(args.runs):
@@ -90,9 +92,10 @@ def main() -> None:
                                    "--format", "pylock.toml", "-o", str(out / "pylock.toml"), "--no-config",
                                    "--python", sys.executable, "-q", *uv_target]
                         for cache_state in states:
-                            if cache_state != "relock":
+                            if cache_state in ("cold", "warm"):
                                 (out / "pylock.toml").unlink(missing_ok=True)
-                            t, m = run(cmd)
+                            check = ["--check"] if tool == "pylock" and cache_state == "check" else []
+                            t, m = run(cmd + check)
                             times[(tool, cache_state)].append(t)
                             rss[tool] = max(rss[tool], m)
                 for c in states:

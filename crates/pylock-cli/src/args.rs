@@ -46,6 +46,13 @@ pub enum Command {
         mut_arg("only_groups", |a| a.hide(true))
     )]
     Lock(LockArgs),
+
+    // Lock lifecycle (issue 12).
+    /// Show what changes between two PEP 751 locks (any tool's): packages added, removed,
+    /// upgraded, downgraded, moved to other environments or offering other files.
+    Diff(DiffArgs),
+    /// Check that a PEP 751 lock (any tool's) installs in every environment it claims.
+    Verify(VerifyArgs),
 }
 
 /// `pylock lock`.
@@ -60,6 +67,87 @@ pub struct LockArgs {
     /// `pylock resolve`).
     #[command(flatten)]
     pub resolve: ResolveArgs,
+}
+
+/// `pylock diff`.
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The old lock.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+
+    /// The new lock.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+
+    /// How to write the differences: aligned text, or a Markdown table for a pull request.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "markdown"])]
+    pub format: String,
+
+    /// Exit 1 when the locks differ (default: exit 0 whatever the difference).
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+/// `pylock verify`.
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The lock to check.
+    #[arg(value_name = "LOCK", default_value = "pylock.toml")]
+    pub lock: PathBuf,
+
+    /// The requirements the lock must satisfy (pip requirements syntax, or a
+    /// pyproject.toml or its directory); without any, only the dependencies of what the
+    /// lock selects are checked.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    pub requirement_files: Vec<PathBuf>,
+
+    /// Constraints that must hold for the selected packages.
+    #[arg(short = 'c', long = "constraint", value_name = "FILE")]
+    pub constraint_files: Vec<PathBuf>,
+
+    /// The index to read dependencies from: a Simple API root URL or a local directory
+    /// (default: a requirements file's `-i`, else https://pypi.org/simple).
+    #[arg(
+        long,
+        short = 'i',
+        visible_alias = "index-dir",
+        value_name = "URL_OR_PATH"
+    )]
+    pub index_url: Option<String>,
+
+    /// Further indexes, after --index-url.
+    #[arg(long, value_name = "URL")]
+    pub extra_index_url: Vec<String>,
+
+    /// Where to cache HTTP responses (default: the platform cache directory).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use no network at all: everything must come from the cache.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// Check only this Python version (X.Y or X.Y.Z).
+    #[arg(long, value_name = "X.Y[.Z]")]
+    pub python_version: Option<String>,
+
+    /// Check only this platform (as `pylock resolve --python-platform`).
+    #[arg(long, value_name = "PLATFORM")]
+    pub python_platform: Option<String>,
+
+    /// Install this extra (repeatable): selects the lock's `'x' in extras` entries, and
+    /// the extra of pyproject.toml inputs.
+    #[arg(long = "extra", value_name = "NAME")]
+    pub extras: Vec<String>,
+
+    /// Install this dependency group (repeatable; default: the lock's default-groups).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+
+    /// Print only failures.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `pylock index ...`.
@@ -258,6 +346,13 @@ pub struct ResolveArgs {
     /// Print nothing but errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    // Lock lifecycle (issue 12).
+    /// Write nothing: exit 0 when the existing lock (--lock, else the output file) is
+    /// byte-identical to the one this run would write with it as preferences, else exit 1
+    /// with what would change. A missing lock fails too.
+    #[arg(long, alias = "locked")]
+    pub check: bool,
 }
 
 /// A timeout in seconds: positive and finite.

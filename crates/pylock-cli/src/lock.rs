@@ -1,7 +1,6 @@
 //! `pylock lock`: read a project, lock every selection of its extras and groups, write the
 //! multi-use lock.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use pylock::manifest::Project;
@@ -57,10 +56,8 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let (index, index_url) = crate::resolve::open_index(args, &manifest)?;
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
-    options.preferences = crate::resolve::lock_preferences(args)?;
-    if args.output != "-" {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
-    }
+    crate::resolve::prepare_output(args)?;
+    (options.preferences, options.preference_markers) = crate::resolve::lock_preferences(args)?;
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(

@@ -4,10 +4,13 @@
 //! error.
 
 mod args;
+mod check;
+mod diff;
 mod inputs;
 mod lock;
 mod progress;
 mod resolve;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -19,5 +22,8 @@ fn main() -> ExitCode {
         args::Command::Resolve(args) => resolve::run(&args),
         args::Command::Index(args::IndexCommand::Snapshot(args)) => resolve::snapshot(&args),
         args::Command::Lock(args) => lock::run(args),
+        // Lock lifecycle (issue 12).
+        args::Command::Diff(args) => diff::run(&args),
+        args::Command::Verify(args) => verify::run(&args),
     }
 }

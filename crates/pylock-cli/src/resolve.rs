@@ -47,10 +47,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
-    options.preferences = lock_preferences(args)?;
-    if args.output != "-" {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
-    }
+    prepare_output(args)?;
+    (options.preferences, options.preference_markers) = lock_preferences(args)?;
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -96,10 +94,12 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
 
 /// The directory files are recorded relative to: the output's (none for standard output).
 pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
-    if args.output == "-" {
-        return None;
-    }
-    let output = Path::new(&args.output);
+    let output = match &args.lock {
+        // `--check` compares with `--lock`: its files are recorded relative to it.
+        Some(lock) if args.check => lock.as_path(),
+        _ if args.output == "-" => return None,
+        _ => Path::new(&args.output),
+    };
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
     Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
 }
@@ -107,6 +107,17 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
 /// Write the lock's text where `-o` says: standard output (`-`, then `false`) or a file,
 /// atomically (`true`).
 pub(crate) fn emit(text: &str, args: &ResolveArgs) -> Result<bool, Failure> {
+    if args.check {
+        let existing = check_failure(crate::check::Existing::read(
+            args.lock.as_deref(),
+            &args.output,
+        ))?;
+        check_failure(existing.verdict(text))?;
+        if !args.quiet {
+            eprintln!("{} is up to date", existing.path.display());
+        }
+        return Ok(false);
+    }
     if args.output == "-" {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
@@ -243,7 +254,41 @@ pub(crate) fn open_index(
     args: &ResolveArgs,
     manifest: &Manifest,
 ) -> Result<(Box<dyn Index>, Option<String>), Failure> {
-    let plan = crate::inputs::index_plan(args, manifest);
+    let network = Network {
+        cache_dir: (!args.no_cache)
+            .then(|| {
+                args.cache_dir
+                    .clone()
+                    .or_else(HttpOptions::default_cache_dir)
+            })
+            .flatten(),
+        refresh: args.refresh,
+        offline: args.offline,
+        timeout: args.timeout,
+    };
+    open_plan(crate::inputs::index_plan(args, manifest), &network).map_err(usage)
+}
+
+/// How HTTP indexes are read.
+pub(crate) struct Network {
+    /// The HTTP cache (`None`: none).
+    pub cache_dir: Option<PathBuf>,
+    /// Revalidate every cached response.
+    pub refresh: bool,
+    /// No network: the cache only.
+    pub offline: bool,
+    /// Seconds one request may take.
+    pub timeout: f64,
+}
+
+/// The index of `plan` (see `open_index`); errors are usage errors.
+pub(crate) fn open_plan(
+    plan: crate::inputs::IndexPlan,
+    network: &Network,
+) -> Result<(Box<dyn Index>, Option<String>), String> {
+    fn usage(message: impl Into<String>) -> String {
+        message.into()
+    }
     let remote = |s: &str| s.starts_with("http://") || s.starts_with("https://");
     if plan.no_index && plan.find_links.is_empty() {
         return Err(usage(
@@ -256,7 +301,7 @@ pub(crate) fn open_index(
                 "--extra-index-url and --find-links need an HTTP(S) --index-url; a local index directory stands alone",
             ));
         }
-        let root = local_index_root(&plan.index_url)?;
+        let root = local_index_root(&plan.index_url);
         let index = LocalIndex::new(&root).map_err(|e| usage(e.to_string()))?;
         return Ok((Box::new(index), None));
     }
@@ -268,20 +313,13 @@ pub(crate) fn open_index(
         index_urls.push(url);
     }
     let recorded = index_urls.first().map(pylock::index::redact);
-    let cache_dir = if args.no_cache {
-        None
-    } else {
-        args.cache_dir
-            .clone()
-            .or_else(HttpOptions::default_cache_dir)
-    };
     let index = HttpIndex::new(HttpOptions {
         index_urls,
         find_links: plan.find_links,
-        cache_dir,
-        refresh: args.refresh,
-        offline: args.offline,
-        timeout: std::time::Duration::from_secs_f64(args.timeout),
+        cache_dir: network.cache_dir.clone(),
+        refresh: network.refresh,
+        offline: network.offline,
+        timeout: std::time::Duration::from_secs_f64(network.timeout),
         ..HttpOptions::default()
     })
     .map_err(|e| usage(e.to_string()))?;
@@ -293,16 +331,16 @@ pub(crate) fn open_index(
 
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
 /// or `<index>` when it has a `simple` folder.
-fn local_index_root(location: &str) -> Result<PathBuf, Failure> {
+fn local_index_root(location: &str) -> PathBuf {
     let path = match location.strip_prefix("file://") {
         Some(rest) => PathBuf::from(rest),
         None => PathBuf::from(location),
     };
     let nested = path.join("simple");
     if !path.join("index.html").exists() && nested.is_dir() {
-        return Ok(nested);
+        return nested;
     }
-    Ok(path)
+    path
 }
 
 pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
@@ -390,10 +428,18 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
     Ok(options)
 }
 
+/// Preferred versions, and the markers of those the lock holds only somewhere.
+type Preferences = (
+    Vec<(PackageName, Version)>,
+    Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+);
+
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
-/// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead).
-pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, Failure> {
+/// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead); and where
+/// the lock holds them, for a lock with several versions of one package under different
+/// markers.
+pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -418,7 +464,7 @@ pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, V
         None => None,
     };
     let Some(path) = path.filter(|p| !args.upgrade && p.is_file()) else {
-        return Ok(out);
+        return Ok((out, Vec::new()));
     };
     let lock = match pylock::lock::LockFile::read(&path) {
         Ok(lock) => lock,
@@ -427,21 +473,49 @@ pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, V
             if !args.quiet {
                 eprintln!("warning: the existing lock is not used: {e}");
             }
-            return Ok(out);
+            return Ok((out, Vec::new()));
         }
     };
-    for p in &lock.lock.packages {
+    let mut markers = Vec::new();
+    for (p, details) in lock.lock.packages.iter().zip(&lock.details) {
         let (Ok(name), Ok(version)) = (
             pylock::pep::parse::value::<PackageName>(&p.name),
             pylock::pep::parse::value::<Version>(&p.version),
         ) else {
             continue;
         };
-        if !freed.iter().any(|(n, _)| *n == name) {
-            out.push((name, version));
+        if freed.iter().any(|(n, _)| *n == name) {
+            continue;
         }
+        if let Some(m) = &details.marker {
+            markers.push((name.clone(), version.clone(), m.tree().clone()));
+        }
+        out.push((name, version));
     }
-    Ok(out)
+    Ok((out, markers))
+}
+
+/// Before resolving: with `--check`, the lock to compare with must exist (checked now, not
+/// after the resolve) and nothing is prepared for writing; else the output must be
+/// writable.
+pub(crate) fn prepare_output(args: &ResolveArgs) -> Result<(), Failure> {
+    if args.check {
+        check_failure(crate::check::Existing::read(
+            args.lock.as_deref(),
+            &args.output,
+        ))?;
+    } else if args.output != "-" {
+        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    }
+    Ok(())
+}
+
+/// A `--check` failure as the commands' failure.
+fn check_failure<T>(result: Result<T, crate::check::CheckFailure>) -> Result<T, Failure> {
+    result.map_err(|f| Failure {
+        code: f.code,
+        message: f.message,
+    })
 }
 
 /// `pylock.toml` or `pylock.<name>.toml`.

@@ -194,6 +194,7 @@ pub mod pep;
 mod project;
 pub mod resolve;
 mod util;
+pub mod verify;
 
 pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};

@@ -1,9 +1,11 @@
 //! PEP 751 locks: the model built from a [`Resolution`], its deterministic TOML writer, and an
 //! atomic file writer.
 
+mod diff;
 mod read;
 mod toml_writer;
 
+pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
 pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source};
 
 use std::collections::HashMap;
@@ -153,6 +155,21 @@ impl Lock {
     /// locks.
     pub fn to_toml(&self) -> String {
         toml_writer::write(self)
+    }
+}
+
+impl LockedFile {
+    /// The file name: `name`, else the last segment of the location, percent-decoded.
+    pub(crate) fn file_name(&self) -> String {
+        if let Some(n) = &self.name {
+            return n.clone();
+        }
+        let (Location::Url(s) | Location::Path(s)) = &self.location;
+        let s = s.split(['#', '?']).next().unwrap_or(s);
+        let last = s.rsplit('/').next().unwrap_or(s);
+        percent_encoding::percent_decode_str(last)
+            .decode_utf8_lossy()
+            .into_owned()
     }
 }
 

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 
 use crate::manifest::{BinaryPolicy, RequirementHashes};
-use crate::pep::{PackageName, Version};
+use crate::pep::{MarkerTree, PackageName, Version};
 
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,6 +63,12 @@ pub struct Options {
     /// tries them before any other (not under a lowest resolution). A re-lock then changes
     /// only what must change.
     pub preferences: Vec<(PackageName, Version)>,
+    /// Where preferred versions were locked, for locks that hold several versions of one
+    /// package under different markers (a universal lock's per-environment versions): in a
+    /// fork (or single environment) that none of a version's markers reaches, that version
+    /// is tried only after the preferred versions that were locked there, so each keeps
+    /// its own environments. Preferences without an entry here apply everywhere alike.
+    pub preference_markers: Vec<(PackageName, Version, MarkerTree)>,
 }
 
 /// An option value that does not parse.

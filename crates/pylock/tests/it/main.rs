@@ -4,6 +4,7 @@
 #![allow(missing_docs)]
 
 mod determinism;
+mod diff;
 mod direct;
 mod explanations;
 mod honest;
@@ -14,9 +15,11 @@ mod http;
 mod inputs;
 mod interop;
 mod live;
+mod preferences;
 mod project;
 mod props_solver;
 mod scenarios;
 mod server;
 mod support;
 mod validity;
+mod verify;

@@ -1,7 +1,7 @@
 //! The PubGrub dependency provider: one solve over one [`Scope`].
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
@@ -103,6 +103,25 @@ pub fn preferences(options: &Options) -> Preferences {
     Mutex::new(out)
 }
 
+/// The preferred versions none of whose markers reaches `scope`.
+fn locked_elsewhere(
+    markers: &[(PackageName, Version, MarkerTree)],
+    scope: &Scope,
+) -> HashSet<(PackageName, Version)> {
+    let mut here: HashSet<(PackageName, Version)> = HashSet::new();
+    let mut out = HashSet::new();
+    for (name, version, marker) in markers {
+        let key = (name.clone(), version.clone());
+        if scope.applies_marker(marker) {
+            out.remove(&key);
+            here.insert(key);
+        } else if !here.contains(&key) {
+            out.insert(key);
+        }
+    }
+    out
+}
+
 /// Priority: pinned packages first, then packages moved ahead after repeated conflicts (the
 /// latest move first), then those that keep conflicting, then discovery order (breadth-first).
 pub type Priority = (bool, usize, u32, Reverse<usize>);
@@ -133,6 +152,8 @@ pub struct Provider<'a> {
     /// and how far, in the order versions are tried, older versions were queued ahead.
     choices: Mutex<HashMap<PackageName, (usize, usize)>>,
     dependencies: Mutex<DependencyMemo>,
+    /// Preferred versions locked only outside this scope ([`Options::preference_markers`]).
+    elsewhere: HashSet<(PackageName, Version)>,
 }
 
 /// The dependencies of the versions a solve asked for (edges, and their merged ranges),
@@ -159,6 +180,7 @@ impl<'a> Provider<'a> {
         dependencies: DependencyMemo,
     ) -> Self {
         let root = inputs.root_edges(&scope);
+        let elsewhere = locked_elsewhere(&options.preference_markers, &scope);
         fetcher.prefetch_ranges(
             root.iter()
                 .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),
@@ -179,6 +201,7 @@ impl<'a> Provider<'a> {
             restart: Mutex::new(None),
             choices: Mutex::new(HashMap::new()),
             dependencies: Mutex::new(dependencies),
+            elsewhere,
         }
     }
 
@@ -207,6 +230,11 @@ impl<'a> Provider<'a> {
             .unwrap_or_default();
         preferred.sort();
         preferred.reverse();
+        if !self.elsewhere.is_empty() {
+            // Versions locked for other environments only come after those locked here.
+            let key = |v: &Version| self.elsewhere.contains(&(name.clone(), v.clone()));
+            preferred.sort_by_key(key);
+        }
         preferred
     }
 

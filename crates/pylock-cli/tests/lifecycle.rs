@@ -1,0 +1,270 @@
+//! The lock lifecycle from the command line: `resolve --check`, `pylock diff`,
+//! `pylock verify`: exit codes, what they print, and that a check writes nothing.
+
+#![allow(missing_docs)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn tempdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("pylock-life-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    d
+}
+
+fn pylock(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("pylock runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn packse_index(case: &str) -> String {
+    workspace()
+        .join("fixtures/packse")
+        .join(case)
+        .join("index/simple")
+        .display()
+        .to_string()
+}
+
+const LINUX_312: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
+
+#[test]
+fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
+    let dir = tempdir("check");
+    let idx = packse_index("example-toml");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["resolve", "--index-url", &idx];
+        args.extend(LINUX_312);
+        args.extend(extra);
+        pylock(&dir, &args)
+    };
+    // No lock yet: the check fails and says so, and creates nothing.
+    let out = run(&["b<2", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("there is no lock at pylock.toml"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("pylock.toml").exists());
+
+    let out = run(&["b<2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lock = dir.join("pylock.toml");
+    let before = std::fs::read(&lock).expect("lock");
+    let mtime = std::fs::metadata(&lock)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    // Fresh: the same inputs, and inputs the locked versions still satisfy.
+    for same in [&["b<2", "--check"][..], &["b", "--locked"][..]] {
+        let out = run(same);
+        assert_eq!(out.status.code(), Some(0), "{same:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("pylock.toml is up to date"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // Stale: a requirement changed.
+    let out = run(&["b>=2", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("pylock.toml is out of date: a re-lock would change it (1 upgraded)"),
+        "{err}"
+    );
+    assert!(err.contains("upgraded    b  1.0.0 -> 2.0.0"), "{err}");
+    // Also with --upgrade: the newest versions differ from the pins.
+    let out = run(&["b", "--check", "--upgrade"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Nothing was written by any check.
+    assert_eq!(std::fs::read(&lock).expect("lock"), before);
+    assert_eq!(
+        std::fs::metadata(&lock)
+            .and_then(|m| m.modified())
+            .expect("mtime"),
+        mtime
+    );
+    let entries = std::fs::read_dir(&dir).expect("ls").count();
+    assert_eq!(entries, 1, "only the lock in {}", dir.display());
+    // `-o -` has no file to compare with unless --lock names one.
+    let out = run(&["b<2", "--check", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    std::fs::rename(&lock, dir.join("old.toml")).expect("rename");
+    let out = run(&["b<2", "--check", "-o", "-", "--lock", "old.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    // A file too large for a lock is refused before it is read (a sparse file).
+    let huge = std::fs::File::create(dir.join("huge.toml")).expect("create");
+    huge.set_len(64 * 1024 * 1024 + 1).expect("size");
+    let out = run(&["b<2", "--check", "--lock", "huge.toml", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("too large for a lock"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn lock_fixture(name: &str) -> String {
+    workspace()
+        .join("crates/pylock/tests/data/locks")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn diff_prints_text_or_markdown_and_exits_zero_unless_asked() {
+    let dir = tempdir("diff");
+    let old = lock_fixture("pylock.pylock.toml");
+    let new = lock_fixture("pylock.uv-pip-compile.toml");
+    let out = pylock(&dir, &["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.lines().any(|l| l.starts_with("removed ")), "{text}");
+    let out = pylock(&dir, &["diff", &old, &new, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("| Package | Change | Old | New | Where |"),
+        "{}",
+        stdout(&out)
+    );
+    let out = pylock(&dir, &["diff", &old, &new, "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = pylock(&dir, &["diff", &old, &old, "--exit-code"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "no changes\n");
+    let out = pylock(&dir, &["diff", &old, "missing.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.toml"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn verify_prints_a_table_and_exits_by_verdict() {
+    let dir = tempdir("verify");
+    let black = workspace().join("fixtures/realworld/black");
+    let idx = black.join("index/simple").display().to_string();
+    let req = black.join("requirements.in").display().to_string();
+    let good = lock_fixture("pylock.pylock.toml");
+    let out = pylock(&dir, &["verify", &good, "--index-url", &idx, "-r", &req]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("30 of 40 environments checked are claimed; 30 pass, 0 fail"),
+        "{text}"
+    );
+    assert!(text.contains("CPython 3.10 on Linux x86_64"), "{text}");
+    assert!(
+        text.contains("not claimed by the lock: CPython 3.8, 3.9 on every platform"),
+        "{text}"
+    );
+    // One environment only (`--index-dir` is `--index-url`).
+    let out = pylock(
+        &dir,
+        &[
+            "verify",
+            &good,
+            "--index-dir",
+            &idx,
+            "--python-version",
+            "3.12",
+            "--python-platform",
+            "windows",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("1 of 1 environments checked are claimed"));
+
+    // A lock without one of black's dependencies fails everywhere, naming it.
+    let text = std::fs::read_to_string(&good).expect("lock");
+    let broken: Vec<&str> = text
+        .split("\n[[packages]]\n")
+        .filter(|b| !b.starts_with("name = \"click\"\n"))
+        .collect();
+    std::fs::write(dir.join("pylock.toml"), broken.join("\n[[packages]]\n")).expect("write");
+    let out = pylock(&dir, &["verify", "--index-url", &idx]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("0 pass, 30 fail"), "{text}");
+    assert!(
+        text.contains("black 26.10.1: needs `click>=8.0.0`, and the lock selects no click here"),
+        "{text}"
+    );
+    // Bad input exits 2.
+    let out = pylock(&dir, &["verify", "missing.toml", "--index-url", &idx]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = pylock(
+        &dir,
+        &[
+            "verify",
+            &good,
+            "--index-url",
+            &idx,
+            "--python-platform",
+            "solaris",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `pylock lock --check`: the same helper as `resolve --check`.
+#[test]
+fn lock_check_passes_fresh_and_fails_after_a_change() {
+    let dir = tempdir("lock-check");
+    let app = workspace().join("fixtures/projects/app");
+    let idx = app.join("index/simple").display().to_string();
+    let pyproject = std::fs::read_to_string(app.join("pyproject.toml")).expect("fixture");
+    std::fs::write(dir.join("pyproject.toml"), &pyproject).expect("write");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--check", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("there is no lock at"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = std::fs::read(dir.join("pylock.toml")).expect("lock");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--locked"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is up to date"), "{}", stderr(&out));
+    // The project drops its `cli` extra: the lock is stale, and stays as it was.
+    let changed = pyproject.replace("cli = [\"click>=8\"]\n", "");
+    assert_ne!(changed, pyproject);
+    std::fs::write(dir.join("pyproject.toml"), changed).expect("write");
+    let out = pylock(&dir, &["lock", "--index-url", &idx, "--check", "-q"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is out of date"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(dir.join("pylock.toml")).expect("lock"),
+        before
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

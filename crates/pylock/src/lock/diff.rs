@@ -1,0 +1,421 @@
+//! What changes between two locks: packages added, removed, upgraded or downgraded, where a
+//! package is installed (its marker) and which files it offers; and the lock's own
+//! `requires-python` and `environments`. Works on any tool's locks: markers are compared by
+//! meaning (within where each lock applies), files by name and hash, not by URL.
+//!
+//! A package locked at several versions under different markers (a universal lock's
+//! per-environment versions) is compared per environment: equal versions pair first, then
+//! versions whose markers overlap, and what is left is added or removed.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::{Lock, LockMarker, LockedPackage, Source};
+use crate::pep::{and, is_possible, or, python_marker, MarkerTree, Version};
+
+/// The differences between two locks, sorted by package name, then old and new version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockDiff {
+    /// `requires-python` (old, new), when it changes.
+    pub requires_python: Option<(String, String)>,
+    /// `environments` (old, new), when they change.
+    pub environments: Option<(Vec<String>, Vec<String>)>,
+    /// Package changes.
+    pub changes: Vec<PackageChange>,
+}
+
+/// One change of one package (of one of its versions, where it has several).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackageChange {
+    /// Normalized name.
+    pub name: String,
+    /// What happens.
+    pub kind: ChangeKind,
+    /// The old version (absent when added).
+    pub old: Option<String>,
+    /// The new version (absent when removed).
+    pub new: Option<String>,
+    /// The marker of the entry concerned, as its lock writes it (the new entry's, but for a
+    /// removal): where the change applies. Absent: everywhere its lock applies.
+    pub marker: Option<String>,
+    /// For [`ChangeKind::Marker`]: the old marker (absent: everywhere).
+    pub old_marker: Option<String>,
+}
+
+/// The kinds of [`PackageChange`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeKind {
+    /// A package (or one more version of it) is locked that was not.
+    Added,
+    /// A package (or one of its versions) is no longer locked.
+    Removed,
+    /// A newer version replaces an older one.
+    Upgraded,
+    /// An older version replaces a newer one.
+    Downgraded,
+    /// The same version is installed in other environments.
+    Marker,
+    /// The same version offers other files (names or hashes).
+    Files,
+}
+
+impl ChangeKind {
+    /// The word for it: `added`, `removed`, `upgraded`, `downgraded`, `marker`, `files`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Upgraded => "upgraded",
+            ChangeKind::Downgraded => "downgraded",
+            ChangeKind::Marker => "marker",
+            ChangeKind::Files => "files",
+        }
+    }
+}
+
+/// How [`LockDiff::render`] writes a diff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// Aligned plain-text lines, for a terminal.
+    Text,
+    /// A Markdown table, for a pull-request comment.
+    Markdown,
+}
+
+impl LockDiff {
+    /// The differences from `old` to `new`.
+    pub fn between(old: &Lock, new: &Lock) -> Self {
+        diff(old, new)
+    }
+}
+
+fn diff(old: &Lock, new: &Lock) -> LockDiff {
+    let mut out = LockDiff::default();
+    if old.requires_python != new.requires_python {
+        out.requires_python = Some((old.requires_python.clone(), new.requires_python.clone()));
+    }
+    let sorted = |e: &[String]| e.iter().cloned().collect::<BTreeSet<_>>();
+    if sorted(&old.environments) != sorted(&new.environments) {
+        out.environments = Some((old.environments.clone(), new.environments.clone()));
+    }
+    // Markers are compared where both locks apply: a narrower `requires-python` is one
+    // change of its own, not a marker change of every package.
+    let common = and(&scope(old), &scope(new));
+    let names: BTreeSet<&str> = old
+        .packages
+        .iter()
+        .chain(&new.packages)
+        .map(|p| p.name.as_str())
+        .collect();
+    for name in names {
+        let olds = entries(old, name, &common);
+        let news = entries(new, name, &common);
+        diff_package(&olds, &news, &mut out.changes);
+    }
+    out
+}
+
+/// The entries of `name` in `lock`, by version.
+fn entries<'a>(lock: &'a Lock, name: &str, scope: &MarkerTree) -> Vec<Entry<'a>> {
+    let mut v: Vec<Entry> = lock
+        .packages
+        .iter()
+        .filter(|p| p.name == name)
+        .map(|p| Entry::new(p, scope))
+        .collect();
+    v.sort_by(|a, b| a.version.cmp(&b.version));
+    v
+}
+
+/// Where a lock applies, as a marker: its `requires-python` and any of its `environments`.
+fn scope(lock: &Lock) -> MarkerTree {
+    let python = crate::pep::parse::specifiers(&lock.requires_python)
+        .map(|s| python_marker(&s))
+        .unwrap_or(MarkerTree::TRUE);
+    let mut envs = if lock.environments.is_empty() {
+        MarkerTree::TRUE
+    } else {
+        MarkerTree::FALSE
+    };
+    for e in &lock.environments {
+        let tree = e
+            .parse::<LockMarker>()
+            .map_or(MarkerTree::TRUE, |m| m.tree().clone());
+        envs = or(&envs, &tree);
+    }
+    and(&python, &envs)
+}
+
+/// One `[[packages]]` entry as compared.
+struct Entry<'a> {
+    package: &'a LockedPackage,
+    version: Option<Version>,
+    /// The marker where both locks apply.
+    region: MarkerTree,
+}
+
+impl<'a> Entry<'a> {
+    fn new(package: &'a LockedPackage, scope: &MarkerTree) -> Self {
+        let marker = package
+            .marker
+            .as_deref()
+            .and_then(|m| m.parse::<LockMarker>().ok())
+            .map_or(MarkerTree::TRUE, |m| m.tree().clone());
+        Self {
+            package,
+            version: crate::pep::parse::value::<Version>(&package.version).ok(),
+            region: and(&marker, scope),
+        }
+    }
+
+    /// The files it offers (name, hash), and where a source that is not index files is.
+    fn files(&self) -> BTreeSet<(String, Option<String>)> {
+        let p = self.package;
+        let mut out: BTreeSet<(String, Option<String>)> = p
+            .sdist
+            .iter()
+            .chain(&p.wheels)
+            .map(|f| (f.file_name(), f.sha256.clone()))
+            .collect();
+        match &p.source {
+            Some(Source::Archive { file, .. }) => {
+                out.insert((file.file_name(), file.sha256.clone()));
+            }
+            Some(Source::Vcs { commit_id, .. }) => {
+                out.insert(("vcs".into(), Some(commit_id.clone())));
+            }
+            Some(Source::Directory { path, .. }) => {
+                out.insert(("directory".into(), Some(path.clone())));
+            }
+            None => {}
+        }
+        out
+    }
+}
+
+fn diff_package(olds: &[Entry<'_>], news: &[Entry<'_>], out: &mut Vec<PackageChange>) {
+    let mut old_left: Vec<bool> = vec![true; olds.len()];
+    let mut new_left: Vec<bool> = vec![true; news.len()];
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    // Equal versions first, then overlapping markers; a package with one entry on each side
+    // pairs whatever its markers.
+    let single = olds.len() == 1 && news.len() == 1;
+    for by_version in [true, false] {
+        for (i, o) in olds.iter().enumerate() {
+            if !old_left[i] {
+                continue;
+            }
+            let pairs_with = |n: &Entry| {
+                if by_version {
+                    o.package.version == n.package.version
+                } else {
+                    single || is_possible(&and(&o.region, &n.region))
+                }
+            };
+            if let Some(j) = (0..news.len()).find(|&j| new_left[j] && pairs_with(&news[j])) {
+                old_left[i] = false;
+                new_left[j] = false;
+                pairs.push((i, j));
+            }
+        }
+    }
+    let mut changes: Vec<PackageChange> = Vec::new();
+    let change = |kind, o: Option<&Entry>, n: Option<&Entry>| PackageChange {
+        name: o.or(n).map(|e| e.package.name.clone()).unwrap_or_default(),
+        kind,
+        old: o.map(|e| e.package.version.clone()),
+        new: n.map(|e| e.package.version.clone()),
+        marker: n.or(o).and_then(|e| e.package.marker.clone()),
+        old_marker: None,
+    };
+    for (i, j) in pairs {
+        let (o, n) = (&olds[i], &news[j]);
+        if o.package.version != n.package.version {
+            let kind = match (&o.version, &n.version) {
+                (Some(a), Some(b)) if b < a => ChangeKind::Downgraded,
+                _ => ChangeKind::Upgraded,
+            };
+            changes.push(change(kind, Some(o), Some(n)));
+            continue;
+        }
+        if o.region != n.region {
+            changes.push(PackageChange {
+                old_marker: o.package.marker.clone(),
+                ..change(ChangeKind::Marker, Some(o), Some(n))
+            });
+        }
+        if o.files() != n.files() {
+            changes.push(change(ChangeKind::Files, Some(o), Some(n)));
+        }
+    }
+    for (_, o) in olds.iter().enumerate().filter(|(i, _)| old_left[*i]) {
+        changes.push(change(ChangeKind::Removed, Some(o), None));
+    }
+    for (_, n) in news.iter().enumerate().filter(|(j, _)| new_left[*j]) {
+        changes.push(change(ChangeKind::Added, None, Some(n)));
+    }
+    changes.sort_by(|a, b| {
+        let key = |c: &PackageChange| {
+            let v = |s: &Option<String>| s.as_deref().and_then(|t| t.parse::<Version>().ok());
+            (v(&c.old).or_else(|| v(&c.new)), c.kind)
+        };
+        key(a).cmp(&key(b))
+    });
+    out.extend(changes);
+}
+
+impl LockDiff {
+    /// Whether the locks install the same packages at the same versions, in the same
+    /// environments, from the same files, with the same `requires-python` and `environments`.
+    pub fn is_empty(&self) -> bool {
+        self.requires_python.is_none() && self.environments.is_none() && self.changes.is_empty()
+    }
+
+    /// How many changes of each kind, in [`ChangeKind`] order: `2 added, 1 upgraded`.
+    pub fn summary(&self) -> String {
+        let mut counts: std::collections::BTreeMap<ChangeKind, usize> = Default::default();
+        for c in &self.changes {
+            *counts.entry(c.kind).or_default() += 1;
+        }
+        let mut parts: Vec<String> = counts
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        if self.requires_python.is_some() {
+            parts.push("requires-python".into());
+        }
+        if self.environments.is_some() {
+            parts.push("environments".into());
+        }
+        if parts.is_empty() {
+            "no changes".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// The diff as text (one line per change) or a Markdown table.
+    pub fn render(&self, format: DiffFormat) -> String {
+        match format {
+            DiffFormat::Text => self.text(),
+            DiffFormat::Markdown => self.markdown(),
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some((a, b)) = &self.requires_python {
+            let _ = writeln!(out, "requires-python: {} -> {}", or_none(a), or_none(b));
+        }
+        if let Some((a, b)) = &self.environments {
+            let _ = writeln!(out, "environments: {} -> {}", list(a), list(b));
+        }
+        let width = self.changes.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        for c in &self.changes {
+            let what = match c.kind {
+                ChangeKind::Added => format!("{:width$}  {}", c.name, version(&c.new)),
+                ChangeKind::Removed => format!("{:width$}  {}", c.name, version(&c.old)),
+                ChangeKind::Upgraded | ChangeKind::Downgraded | ChangeKind::Files => format!(
+                    "{:width$}  {} -> {}",
+                    c.name,
+                    version(&c.old),
+                    version(&c.new)
+                ),
+                ChangeKind::Marker => format!(
+                    "{:width$}  {}: {} -> {}",
+                    c.name,
+                    version(&c.new),
+                    marker_text(&c.old_marker),
+                    marker_text(&c.marker)
+                ),
+            };
+            let mut line = format!("{:<10}  {what}", c.kind.as_str());
+            if let (Some(m), false) = (&c.marker, c.kind == ChangeKind::Marker) {
+                let _ = write!(line, "  ({m})");
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        if out.is_empty() {
+            out.push_str("no changes\n");
+        }
+        out
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = String::new();
+        if let Some((a, b)) = &self.requires_python {
+            let _ = writeln!(
+                out,
+                "`requires-python`: `{}` → `{}`\n",
+                or_none(a),
+                or_none(b)
+            );
+        }
+        if let Some((a, b)) = &self.environments {
+            let _ = writeln!(out, "`environments`: {} → {}\n", list(a), list(b));
+        }
+        if self.changes.is_empty() {
+            out.push_str("No package changes.\n");
+            return out;
+        }
+        out.push_str("| Package | Change | Old | New | Where |\n");
+        out.push_str("|---|---|---|---|---|\n");
+        for c in &self.changes {
+            let cell = |s: &Option<String>| s.as_deref().map_or(String::new(), escape);
+            let place = match c.kind {
+                ChangeKind::Marker => format!(
+                    "{} → {}",
+                    escape(&marker_text(&c.old_marker)),
+                    escape(&marker_text(&c.marker))
+                ),
+                _ => c
+                    .marker
+                    .as_deref()
+                    .map_or(String::new(), |m| format!("`{}`", escape(m))),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {place} |",
+                escape(&c.name),
+                c.kind.as_str(),
+                cell(&c.old),
+                cell(&c.new),
+            );
+        }
+        out
+    }
+}
+
+fn version(v: &Option<String>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+fn or_none(s: &str) -> &str {
+    if s.is_empty() {
+        "(none)"
+    } else {
+        s
+    }
+}
+
+fn marker_text(m: &Option<String>) -> String {
+    m.as_deref()
+        .map_or_else(|| "everywhere".to_owned(), |m| format!("`{m}`"))
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A table cell: `|` escaped, newlines as spaces.
+fn escape(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
