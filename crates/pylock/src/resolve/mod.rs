@@ -3,6 +3,7 @@
 mod atoms;
 mod candidates;
 mod coverage;
+mod derivation;
 mod exclusion;
 mod fetch;
 mod inputs;
@@ -16,6 +17,7 @@ mod unalign;
 mod universal;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
+pub use derivation::Fact;
 pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
@@ -66,6 +68,9 @@ pub enum ResolveError {
     NoSolution {
         /// A human explanation of the conflict.
         explanation: String,
+        /// The facts it rests on, sorted (empty when the target itself holds no
+        /// environment).
+        facts: Vec<Fact>,
     },
     /// The index could not be read.
     #[error(transparent)]
@@ -106,7 +111,10 @@ pub fn resolve(
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
     if let Some(explanation) = universal::impossible_target(target) {
-        return Err(ResolveError::NoSolution { explanation });
+        return Err(ResolveError::NoSolution {
+            explanation,
+            facts: Vec::new(),
+        });
     }
     let inputs = Inputs::new(manifest, target);
     let single = match (target.environment(), target.tags(), target.python.clone()) {
@@ -222,6 +230,7 @@ fn resolve_single(
         solve::Outcome::Failed(failure) => {
             return Err(ResolveError::NoSolution {
                 explanation: failure.explanation,
+                facts: failure.facts,
             })
         }
     };

@@ -65,6 +65,7 @@ pub fn resolve_universal(
                 "no environment of the target can be locked:\n\n{}",
                 forks.exclusions.explanation()
             ),
+            facts: forks.exclusions.facts(),
         });
     }
     let requires_python = narrowed_requires_python(&claimed, &target.requires_python);
@@ -209,9 +210,11 @@ fn on_failure(
                 "In the environments where `{place}`:\n{}",
                 failure.explanation
             ),
+            facts: failure.facts,
         }),
         None => Err(ResolveError::NoSolution {
             explanation: failure.explanation,
+            facts: failure.facts,
         }),
     }
 }
