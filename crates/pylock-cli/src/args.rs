@@ -21,6 +21,45 @@ pub enum Command {
     /// Work with package indexes.
     #[command(subcommand)]
     Index(IndexCommand),
+    // `pylock lock` (issue 11): multi-use project locks.
+    /// Lock a project for every selection of its extras and dependency groups: one universal,
+    /// multi-use pylock.toml (PEP 751) beside its pyproject.toml.
+    ///
+    /// The lock lists every extra (`extras`) and dependency group (`dependency-groups`);
+    /// `default-groups` is `["dev"]` when the project declares a `dev` group (uv installs it
+    /// by default), else absent. Each package's marker says which selections need it
+    /// (`'gpu' in extras`, `'test' in dependency_groups`, with environment markers). Extras
+    /// and groups that need incompatible versions (found by themselves, or declared in
+    /// `[tool.pylock] conflicts = [[{ extra = "a" }, { extra = "b" }], [{ group = "x" }, ...]]`)
+    /// are resolved apart; selecting them together is impossible, said in a warning, and an
+    /// installer asked for that finds two versions of a package and refuses. The project
+    /// itself is the lock's root, not a package of the lock. The flags of `pylock resolve`
+    /// apply, but for inputs and selections (REQ, -r, --extra, --group, ...): the lock is
+    /// for all of them. `-c`/`--override` files apply to every selection.
+    #[command(
+        mut_arg("requirements", |a| a.hide(true)),
+        mut_arg("requirement_files", |a| a.hide(true)),
+        mut_arg("extras", |a| a.hide(true)),
+        mut_arg("all_extras", |a| a.hide(true)),
+        mut_arg("groups", |a| a.hide(true)),
+        mut_arg("all_groups", |a| a.hide(true)),
+        mut_arg("only_groups", |a| a.hide(true))
+    )]
+    Lock(LockArgs),
+}
+
+/// `pylock lock`.
+#[derive(Args, Debug)]
+pub struct LockArgs {
+    /// The project directory (the one with pyproject.toml). Without -o (or with
+    /// `-o pylock.toml`), the lock is written there as pylock.toml.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+
+    /// Where packages come from, for which environments, and how (the flags of
+    /// `pylock resolve`).
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
 }
 
 /// `pylock index ...`.

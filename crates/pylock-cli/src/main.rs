@@ -5,6 +5,7 @@
 
 mod args;
 mod inputs;
+mod lock;
 mod progress;
 mod resolve;
 
@@ -17,5 +18,6 @@ fn main() -> ExitCode {
     match cli.command {
         args::Command::Resolve(args) => resolve::run(&args),
         args::Command::Index(args::IndexCommand::Snapshot(args)) => resolve::snapshot(&args),
+        args::Command::Lock(args) => lock::run(args),
     }
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use pylock::index::{CoreMetadata, DistFile, IndexError, ProjectPage};
+use pylock::index::{CoreMetadata, DirectDist, DistFile, IndexError, ProjectPage};
 use pylock::pep::PackageName;
 use pylock::Index;
 
@@ -99,5 +99,9 @@ impl Index for Observed<'_> {
 
     fn concurrency(&self) -> usize {
         self.concurrency.unwrap_or_else(|| self.inner.concurrency())
+    }
+
+    fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
+        self.track(&self.progress.metadata, || self.inner.direct(name, url))
     }
 }

@@ -14,12 +14,12 @@ use pylock::{
 use crate::args::ResolveArgs;
 
 /// A failure and its exit code.
-struct Failure {
-    code: u8,
-    message: String,
+pub(crate) struct Failure {
+    pub(crate) code: u8,
+    pub(crate) message: String,
 }
 
-fn usage(message: impl Into<String>) -> Failure {
+pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
         message: message.into(),
@@ -73,42 +73,17 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         }
     }
 
-    let to_stdout = args.output == "-";
     let output = PathBuf::from(&args.output);
-    let lock_dir = if to_stdout {
-        None
-    } else {
-        let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
-        Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
-    };
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
             index_url,
-            lock_dir,
+            lock_dir: lock_dir(args),
         },
     );
-    let text = lock.to_toml();
-    if to_stdout {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            // The reader went away (`pylock ... -o - | head`): nothing left to tell it.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-            Err(e) => Err(usage(format!(
-                "cannot write the lock to standard output: {e}"
-            ))),
-            Ok(()) => Ok(()),
-        };
+    if !emit(&lock.to_toml(), args)? {
+        return Ok(());
     }
-    if !args.quiet && !is_pep751_name(&output) {
-        eprintln!(
-            "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
-            output.display()
-        );
-    }
-    write_atomic(&output, &text)
-        .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
     if !args.quiet {
         eprintln!(
             "Resolved {} packages into {}",
@@ -117,6 +92,43 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The directory files are recorded relative to: the output's (none for standard output).
+pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
+    if args.output == "-" {
+        return None;
+    }
+    let output = Path::new(&args.output);
+    let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
+    Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
+}
+
+/// Write the lock's text where `-o` says: standard output (`-`, then `false`) or a file,
+/// atomically (`true`).
+pub(crate) fn emit(text: &str, args: &ResolveArgs) -> Result<bool, Failure> {
+    if args.output == "-" {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            // The reader went away (`pylock ... -o - | head`): nothing left to tell it.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(usage(format!(
+                "cannot write the lock to standard output: {e}"
+            ))),
+            Ok(()) => Ok(false),
+        };
+    }
+    let output = PathBuf::from(&args.output);
+    if !args.quiet && !is_pep751_name(&output) {
+        eprintln!(
+            "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
+            output.display()
+        );
+    }
+    write_atomic(&output, text)
+        .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
+    Ok(true)
 }
 
 /// Run `pylock index snapshot`.
@@ -227,7 +239,7 @@ fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
 
 /// The index to read: a local directory (`--index-url PATH`), or HTTP(S) indexes with
 /// extra indexes and find-links. Also the index URL to record in the lock (remote only).
-fn open_index(
+pub(crate) fn open_index(
     args: &ResolveArgs,
     manifest: &Manifest,
 ) -> Result<(Box<dyn Index>, Option<String>), Failure> {
@@ -293,7 +305,7 @@ fn local_index_root(location: &str) -> Result<PathBuf, Failure> {
     Ok(path)
 }
 
-fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
+pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, Failure> {
     let requires_python = match &args.requires_python {
         Some(spec) => Some(
             VersionSpecifiers::from_str(spec)
@@ -334,7 +346,7 @@ fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
     Ok(baseline)
 }
 
-fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
+pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
     let mut options = Options {
         strict: args.strict,
         binary: manifest.file_options.binary.clone(),
@@ -381,7 +393,7 @@ fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> 
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
 /// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead).
-fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, Failure> {
+pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Vec<(PackageName, Version)>, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {

@@ -305,3 +305,163 @@ fn a_file_with_every_option_resolves() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn requirements_files_with_local_projects_and_archives() {
+    let d = tempdir("direct");
+    let app = d.join("app");
+    std::fs::create_dir_all(app.join("sub")).expect("mkdir");
+    std::fs::create_dir_all(app.join("dist")).expect("mkdir");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct");
+    std::fs::copy(
+        fixtures.join("dwheel-1.0-py3-none-any.whl"),
+        app.join("dist/dwheel-1.0-py3-none-any.whl"),
+    )
+    .expect("copy");
+    std::fs::write(
+        app.join("pyproject.toml"),
+        "[project]\nname = \"app\"\nversion = \"1.0\"\ndependencies = [\"sub\"]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        app.join("sub/pyproject.toml"),
+        "[project]\nname = \"sub\"\nversion = \"0.2\"\ndependencies = [\"a\"]\n",
+    )
+    .expect("write");
+    // Relative paths are taken from the file's directory, not the current one.
+    std::fs::write(
+        app.join("requirements.txt"),
+        ".\n-e ./sub\ndist/dwheel-1.0-py3-none-any.whl\n",
+    )
+    .expect("write");
+    let out = pylock(
+        &d,
+        &[
+            "-r",
+            "app/requirements.txt",
+            "--index-url",
+            &index(),
+            "-o",
+            "app/pylock.toml",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(app.join("pylock.toml")).expect("lock");
+    for entry in [
+        "name = \"app\"\ndirectory = { path = \".\" }\n",
+        "name = \"sub\"\ndirectory = { path = \"sub\", editable = true }\n",
+        "archive = { path = \"dist/dwheel-1.0-py3-none-any.whl\", size = 805, hashes = { sha256 = \"10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a\" } }\n",
+    ] {
+        assert!(text.contains(entry), "{entry}\n{text}");
+    }
+    let lock: toml::Value = toml::from_str(&text).expect("TOML");
+    let versions: Vec<String> = lock["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            let field = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("-");
+            format!("{} {}", field("name"), field("version"))
+        })
+        .collect();
+    // Directories have no version (PEP 751: a source tree's may change).
+    assert_eq!(
+        versions,
+        ["a 1.0.0", "app -", "b 2.0.0", "dwheel 1.0", "sub -"]
+    );
+
+    // On the command line, relative to the current directory.
+    let out = pylock(
+        &app,
+        &[
+            "dist/dwheel-1.0-py3-none-any.whl",
+            "--index-url",
+            &index(),
+            "-o",
+            "-",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("archive = { path = \"dist/dwheel-1.0-py3-none-any.whl\""));
+
+    std::fs::write(
+        app.join("vcs.txt"),
+        "a\nx @ git+https://example.com/x.git\n",
+    )
+    .expect("write");
+    let out = pylock(&app, &["-r", "vcs.txt", "--index-url", &index(), "-o", "-"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "vcs.txt:2:1: `x @ git+https://example.com/x.git`: VCS requirements need a build; not supported"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// Serve files under `root` over loopback HTTP/1.0 (`dir/` serves `dir/index.html`), one
+/// connection at a time, for as long as the test runs; the base URL.
+fn serve(root: PathBuf) -> String {
+    use std::io::{BufRead as _, BufReader, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let mut file = root.join(path.trim_start_matches('/'));
+            if path.ends_with('/') {
+                file = file.join("index.html");
+            }
+            let mut out = &stream;
+            let _ = match std::fs::read(&file) {
+                Ok(body) => out
+                    .write_all(
+                        format!(
+                            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .and_then(|()| out.write_all(&body)),
+                Err(_) => out.write_all(
+                    b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                ),
+            };
+        }
+    });
+    base
+}
+
+#[test]
+fn a_wheel_url_is_downloaded_and_locked_as_an_archive() {
+    let base = serve(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"));
+    let d = tempdir("url");
+    let out = pylock(
+        &d,
+        &[
+            &format!("dwheel @ {base}/direct/dwheel-1.0-py3-none-any.whl#sha256=10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a"),
+            "--index-url",
+            &format!("{base}/packse/example-toml/index/simple"),
+            "--no-cache",
+            "-o",
+            "-",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("name = \"dwheel\"\nversion = \"1.0\"\nrequires-python = \">=3.8\"\narchive = {{ url = \"{base}/direct/dwheel-1.0-py3-none-any.whl\", size = 805, hashes = {{ sha256 = \"10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a\" }} }}\n")),
+        "{text}"
+    );
+    assert!(text.contains("name = \"b\"\nversion = \"2.0.0\""), "{text}");
+}

@@ -198,12 +198,14 @@ pub mod index;
 pub mod lock;
 pub mod manifest;
 pub mod pep;
+mod project;
 pub mod resolve;
 mod util;
 
 pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use project::{lock_project, ProjectLock};
 pub use resolve::{
     resolve, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
 };

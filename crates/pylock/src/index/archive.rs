@@ -171,7 +171,7 @@ fn lists_requires_dist(pkg_info: &[u8]) -> bool {
 
 /// `None` when PKG-INFO declares its dependencies statically (Metadata-Version 2.2 or later,
 /// Requires-Dist and Requires-Python not `Dynamic`), else why not.
-fn static_or_why(pkg_info: &[u8]) -> Option<String> {
+pub(crate) fn static_or_why(pkg_info: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(pkg_info);
     let mut version = None;
     for line in text.lines() {
@@ -248,7 +248,7 @@ fn with_requires_txt(pkg_info: &str, requires: &str) -> Vec<u8> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::index::Limits;
     use std::io::{Cursor, Write};

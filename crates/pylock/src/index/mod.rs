@@ -1,6 +1,7 @@
 //! Package indexes: the only I/O seam of the library.
 //!
-//! [`Index`] is what the resolver asks: a project's page and a file's core metadata. Three
+//! [`Index`] is what the resolver asks: a project's page and a file's core metadata, and the
+//! distribution a direct reference (`name @ URL`, a local archive or project) names. Three
 //! implementations come with the crate: [`LocalIndex`] (a static index directory on disk),
 //! [`HttpIndex`] (PyPI or any PEP 503/691 server, with a cache, credentials and [`Limits`]) and
 //! [`MemoryIndex`] (built in code, for tests and examples). Page and metadata parsers
@@ -9,6 +10,7 @@
 
 pub(crate) mod archive;
 mod compact;
+mod direct;
 mod filename;
 mod http;
 mod local;
@@ -19,7 +21,9 @@ mod snapshot;
 
 use sha2::{Digest, Sha256};
 
-pub(crate) use filename::parse_filename;
+pub use direct::DirectDist;
+pub(crate) use direct::Overlay;
+pub(crate) use filename::{parse_filename, DistFilename};
 pub use filename::{DistKind, WheelTags};
 pub use http::{redact, HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
@@ -110,6 +114,14 @@ pub enum IndexError {
         /// What went wrong.
         message: String,
     },
+    /// A direct reference (`name @ URL`, a local file or project) that cannot be used.
+    #[error("`{requirement}`: {reason}")]
+    Direct {
+        /// The requirement as written (its URL made absolute).
+        requirement: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]
     InvalidLocation {
@@ -167,6 +179,14 @@ pub trait Index: Send + Sync {
     /// threads). Network indexes want many; a local directory, about one per core.
     fn concurrency(&self) -> usize {
         std::thread::available_parallelism().map_or(2, usize::from)
+    }
+
+    /// The distribution a direct reference (`name @ URL`) points at, with its metadata. The
+    /// default reads `file:` URLs (local archives and project directories the user named)
+    /// within the default [`Limits`] and refuses others; indexes that download override it,
+    /// and an index that wraps another must forward it (as it forwards the other methods).
+    fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
+        direct::read_local(name, url, &Limits::default())
     }
 }
 

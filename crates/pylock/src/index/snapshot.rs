@@ -103,6 +103,10 @@ impl Index for RecordingIndex<'_> {
     fn concurrency(&self) -> usize {
         self.inner.concurrency()
     }
+
+    fn direct(&self, name: &PackageName, url: &url::Url) -> Result<super::DirectDist, IndexError> {
+        self.inner.direct(name, url)
+    }
 }
 
 /// Core metadata with the fields resolution reads.

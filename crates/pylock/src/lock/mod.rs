@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
-use crate::resolve::Resolution;
+use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
 pub(crate) const LOCK_VERSION: &str = "1.0";
@@ -26,6 +26,12 @@ pub struct Lock {
     pub environments: Vec<String>,
     /// The Pythons the lock is for.
     pub requires_python: String,
+    /// The extras a multi-use lock serves (PEP 751 `extras`; empty: none listed).
+    pub extras: Vec<String>,
+    /// The dependency groups a multi-use lock serves (`dependency-groups`).
+    pub dependency_groups: Vec<String>,
+    /// The groups an installer selects when asked for none (`default-groups`).
+    pub default_groups: Vec<String>,
     /// Locked packages, sorted by name then version.
     pub packages: Vec<LockedPackage>,
 }
@@ -47,6 +53,10 @@ pub struct LockedPackage {
     pub sdist: Option<LockedFile>,
     /// Wheels, sorted by file name.
     pub wheels: Vec<LockedFile>,
+    /// Where the package comes from when it is not index files (a direct reference: an
+    /// archive, a local project directory, a VCS checkout); then `sdist` and `wheels` are
+    /// empty.
+    pub source: Option<Source>,
 }
 
 /// An sdist or wheel entry.
@@ -97,6 +107,10 @@ impl Lock {
         };
         let mut packages: Vec<LockedPackage> = Vec::with_capacity(resolution.packages.len());
         for p in &resolution.packages {
+            if let Some(direct) = resolution.direct.get(&p.name) {
+                packages.push(direct_package(p, direct, &mut locations));
+                continue;
+            }
             let mut lock_file = |f: &DistFile| LockedFile {
                 name: None,
                 upload_time: f.upload_time,
@@ -119,6 +133,7 @@ impl Lock {
                 index: options.index_url.clone(),
                 sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
                 wheels,
+                source: None,
             });
         }
         packages.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -127,6 +142,9 @@ impl Lock {
         Lock {
             environments,
             requires_python: resolution.requires_python.to_string(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages,
         }
     }
@@ -135,6 +153,56 @@ impl Lock {
     /// locks.
     pub fn to_toml(&self) -> String {
         toml_writer::write(self)
+    }
+}
+
+/// The entry of a package from a direct reference: `archive` (its file, hashed) or
+/// `directory` (no version: PEP 751 leaves it out for source trees, as uv does).
+fn direct_package(
+    p: &ResolvedPackage,
+    direct: &Direct,
+    locations: &mut Locations<'_>,
+) -> LockedPackage {
+    let file = p.files.first();
+    let source = match direct {
+        Direct::Archive => file.map(|f| Source::Archive {
+            file: LockedFile {
+                name: None,
+                upload_time: None,
+                location: locations.of(&f.url),
+                size: f.size,
+                sha256: f.sha256.clone(),
+            },
+            subdirectory: None,
+        }),
+        Direct::Directory { editable } => file.map(|f| {
+            let path = Url::parse(f.url.as_str())
+                .ok()
+                .and_then(|u| u.to_file_path().ok());
+            let path = match path {
+                Some(path) => relative_path(&path, locations.base),
+                None => f.url.to_string(),
+            };
+            Source::Directory {
+                path: if path.is_empty() { ".".into() } else { path },
+                editable: *editable,
+                subdirectory: None,
+            }
+        }),
+    };
+    let version = match direct {
+        Direct::Archive => p.version.to_string(),
+        Direct::Directory { .. } => String::new(),
+    };
+    LockedPackage {
+        name: p.name.to_string(),
+        version,
+        marker: p.marker.clone(),
+        requires_python: p.requires_python.as_ref().map(ToString::to_string),
+        index: None,
+        sdist: None,
+        wheels: Vec::new(),
+        source,
     }
 }
 

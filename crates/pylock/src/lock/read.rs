@@ -1,6 +1,6 @@
 //! Reading PEP 751 `pylock.toml` files (pylock's own, uv's, pdm's, pip's) into the
-//! [`Lock`] model, with what the model does not carry (lock-only fields, package sources that
-//! are not index files, dependencies) alongside, in [`LockFile`]. Every error names the file,
+//! [`Lock`] model (package sources that are not index files included), with what the model
+//! does not carry (lock-only fields, dependencies) alongside, in [`LockFile`]. Every error names the file,
 //! line and column of the value at fault. Markers are kept as written and parsed as
 //! [`LockMarker`]s, which understand PEP 751's `'x' in extras` / `'g' in dependency_groups`.
 
@@ -43,8 +43,6 @@ pub struct LockFile {
 pub struct PackageDetails {
     /// `marker`, parsed (PEP 751 lock-only terms included).
     pub marker: Option<LockMarker>,
-    /// Where the package comes from when it is not index files.
-    pub source: Option<Source>,
     /// `dependencies`: the names (and versions, when given) of the entries this one needs.
     pub dependencies: Vec<(String, Option<String>)>,
 }
@@ -138,6 +136,9 @@ impl LockFile {
                 requires_python: doc
                     .opt_string(root, "requires-python")?
                     .map_or_else(String::new, |(s, _)| s.to_owned()),
+                extras: strings("extras")?,
+                dependency_groups: strings("dependency-groups")?,
+                default_groups: strings("default-groups")?,
                 packages: Vec::new(),
             },
             lock_version: version.to_owned(),
@@ -203,7 +204,6 @@ fn package(doc: &Doc<'_>, value: &Value<'_>) -> Result<(LockedPackage, PackageDe
                 .push((dep_name.unwrap_or_default(), dep_version));
         }
     }
-    details.source = source(doc, t)?;
     let sdist = t
         .get("sdist")
         .map(|v| file(doc, v, "`sdist`"))
@@ -224,6 +224,7 @@ fn package(doc: &Doc<'_>, value: &Value<'_>) -> Result<(LockedPackage, PackageDe
         index: doc.opt_string(t, "index")?.map(|(s, _)| s.to_owned()),
         sdist,
         wheels,
+        source: source(doc, t)?,
     };
     Ok((package, details))
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Location, Lock, LockedFile, LOCK_VERSION};
+use super::{Location, Lock, LockedFile, Source, LOCK_VERSION};
 
 pub(super) fn write(lock: &Lock) -> String {
     // Universal locks list thousands of wheels: everything is written straight into `out`.
@@ -12,16 +12,18 @@ pub(super) fn write(lock: &Lock) -> String {
     string(&mut out, LOCK_VERSION);
     out.push('\n');
     if !lock.environments.is_empty() {
-        out.push_str("environments = [");
-        for (i, e) in lock.environments.iter().enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            string(&mut out, e);
-        }
-        out.push_str("]\n");
+        string_list(&mut out, "environments", &lock.environments);
     }
     key_value(&mut out, "requires-python", &lock.requires_python);
+    for (key, names) in [
+        ("extras", &lock.extras),
+        ("dependency-groups", &lock.dependency_groups),
+        ("default-groups", &lock.default_groups),
+    ] {
+        if !names.is_empty() {
+            string_list(&mut out, key, names);
+        }
+    }
     key_value(&mut out, "created-by", "pylock");
     if lock.packages.is_empty() {
         // PEP 751 requires the key even when nothing is locked.
@@ -30,7 +32,10 @@ pub(super) fn write(lock: &Lock) -> String {
     for p in &lock.packages {
         out.push_str("\n[[packages]]\n");
         key_value(&mut out, "name", &p.name);
-        key_value(&mut out, "version", &p.version);
+        if !p.version.is_empty() {
+            // A source tree (a `directory` entry) has no version (PEP 751).
+            key_value(&mut out, "version", &p.version);
+        }
         if let Some(m) = &p.marker {
             key_value(&mut out, "marker", m);
         }
@@ -62,8 +67,104 @@ pub(super) fn write(lock: &Lock) -> String {
                 out.push_str("]\n");
             }
         }
+        if let Some(s) = &p.source {
+            source(&mut out, s);
+        }
     }
     out
+}
+
+/// A package source other than index files, as an inline table on its own line.
+fn source(out: &mut String, s: &Source) {
+    let subdirectory = |out: &mut String, sub: &Option<String>| {
+        if let Some(sub) = sub {
+            out.push_str(", subdirectory = ");
+            string(out, sub);
+        }
+    };
+    match s {
+        Source::Archive {
+            file: f,
+            subdirectory: sub,
+        } => {
+            out.push_str("archive = { ");
+            location(out, &f.location);
+            if let Some(size) = f.size {
+                let _ = write!(out, ", size = {size}");
+            }
+            hashes(out, f.sha256.as_deref());
+            subdirectory(out, sub);
+            out.push_str(" }\n");
+        }
+        Source::Directory {
+            path,
+            editable,
+            subdirectory: sub,
+        } => {
+            out.push_str("directory = { path = ");
+            string(out, path);
+            if *editable {
+                out.push_str(", editable = true");
+            }
+            subdirectory(out, sub);
+            out.push_str(" }\n");
+        }
+        Source::Vcs {
+            kind,
+            location: at,
+            requested_revision,
+            commit_id,
+            subdirectory: sub,
+        } => {
+            out.push_str("vcs = { type = ");
+            string(out, kind);
+            out.push_str(", ");
+            location(out, at);
+            if let Some(r) = requested_revision {
+                out.push_str(", requested-revision = ");
+                string(out, r);
+            }
+            out.push_str(", commit-id = ");
+            string(out, commit_id);
+            subdirectory(out, sub);
+            out.push_str(" }\n");
+        }
+    }
+}
+
+/// `url = "..."` or `path = "..."`.
+fn location(out: &mut String, at: &Location) {
+    let (key, value) = match at {
+        Location::Url(u) => ("url = ", u),
+        Location::Path(p) => ("path = ", p),
+    };
+    out.push_str(key);
+    string(out, value);
+}
+
+/// `, hashes = { sha256 = "..." }` (an empty table when unknown).
+fn hashes(out: &mut String, sha256: Option<&str>) {
+    match sha256 {
+        Some(h) => {
+            out.push_str(", hashes = { sha256 = ");
+            string(out, h);
+            out.push_str(" }");
+        }
+        None => out.push_str(", hashes = {}"),
+    }
+}
+
+/// `key = ["a", "b"]` on a line of its own.
+fn string_list(out: &mut String, key: &str, values: &[String]) {
+    out.push_str(key);
+    out.push_str(" = [");
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        string(out, v);
+    }
+    out.push_str("]\n");
 }
 
 /// `key = "value"` on a line of its own.
@@ -86,27 +187,12 @@ fn file(out: &mut String, f: &LockedFile) {
         // RFC 3339 in UTC is a valid TOML offset date-time.
         let _ = write!(out, "upload-time = {t}, ");
     }
-    match &f.location {
-        Location::Url(u) => {
-            out.push_str("url = ");
-            string(out, u);
-        }
-        Location::Path(p) => {
-            out.push_str("path = ");
-            string(out, p);
-        }
-    }
+    location(out, &f.location);
     if let Some(size) = f.size {
         let _ = write!(out, ", size = {size}");
     }
-    match &f.sha256 {
-        Some(h) => {
-            out.push_str(", hashes = { sha256 = ");
-            string(out, h);
-            out.push_str(" } }");
-        }
-        None => out.push_str(", hashes = {} }"),
-    }
+    hashes(out, f.sha256.as_deref());
+    out.push_str(" }");
 }
 
 /// A TOML basic string, appended to `out`.
@@ -138,6 +224,9 @@ mod tests {
         Lock {
             environments: vec!["sys_platform == 'linux'".into()],
             requires_python: ">=3.12".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages: vec![LockedPackage {
                 name: "a".into(),
                 version: "1.0".into(),
@@ -158,8 +247,71 @@ mod tests {
                     size: None,
                     sha256: None,
                 }],
+                source: None,
             }],
         }
+    }
+
+    #[test]
+    fn direct_sources_are_written_and_read_back() {
+        let bare = |name: &str, version: &str, source| LockedPackage {
+            name: name.into(),
+            version: version.into(),
+            marker: None,
+            requires_python: None,
+            index: None,
+            sdist: None,
+            wheels: Vec::new(),
+            source: Some(source),
+        };
+        let lock = Lock {
+            environments: Vec::new(),
+            requires_python: ">=3.10".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
+            packages: vec![
+                bare(
+                    "arch",
+                    "1.0",
+                    Source::Archive {
+                        file: LockedFile {
+                            name: None,
+                            upload_time: None,
+                            location: Location::Url("https://h/arch-1.0.tar.gz".into()),
+                            size: Some(12),
+                            sha256: Some("ab".repeat(32)),
+                        },
+                        subdirectory: None,
+                    },
+                ),
+                bare(
+                    "local",
+                    "",
+                    Source::Directory {
+                        path: "../pkg".into(),
+                        editable: true,
+                        subdirectory: Some("sub".into()),
+                    },
+                ),
+                bare(
+                    "repo",
+                    "2.0",
+                    Source::Vcs {
+                        kind: "git".into(),
+                        location: Location::Url("https://h/repo.git".into()),
+                        requested_revision: Some("v2".into()),
+                        commit_id: "0123".into(),
+                        subdirectory: None,
+                    },
+                ),
+            ],
+        };
+        let text = write(&lock);
+        insta::assert_snapshot!(text);
+        let read = crate::lock::LockFile::parse(std::path::Path::new("pylock.toml"), &text)
+            .expect("reads back");
+        assert_eq!(read.lock.packages, lock.packages);
     }
 
     #[test]
@@ -168,10 +320,37 @@ mod tests {
     }
 
     #[test]
+    fn multi_use_keys_in_the_specification_order() {
+        let mut lock = sample();
+        lock.extras = vec!["gpu".into(), "old".into()];
+        lock.dependency_groups = vec!["dev".into(), "test".into()];
+        lock.default_groups = vec!["dev".into()];
+        let text = write(&lock);
+        let head: Vec<&str> = text.lines().take(7).collect();
+        assert_eq!(
+            head,
+            [
+                "lock-version = \"1.0\"",
+                "environments = [\"sys_platform == 'linux'\"]",
+                "requires-python = \">=3.12\"",
+                "extras = [\"gpu\", \"old\"]",
+                "dependency-groups = [\"dev\", \"test\"]",
+                "default-groups = [\"dev\"]",
+                "created-by = \"pylock\"",
+            ]
+        );
+        // A single-use lock lists none of them.
+        assert!(!write(&sample()).contains("extras"));
+    }
+
+    #[test]
     fn empty_lock_still_has_packages() {
         let lock = Lock {
             environments: Vec::new(),
             requires_python: ">=3.10".into(),
+            extras: Vec::new(),
+            dependency_groups: Vec::new(),
+            default_groups: Vec::new(),
             packages: Vec::new(),
         };
         let value: toml::Value = toml::from_str(&write(&lock)).expect("valid TOML");

@@ -1,16 +1,19 @@
 //! What to resolve: requirements, constraints and overrides ([`Manifest`]), read from
 //! arguments, pip-style requirements files or `pyproject.toml`; and for where ([`Target`]).
 
+mod conflicts;
+mod direct;
 mod options;
 mod pyproject;
 mod requirements_txt;
 mod target;
 pub(crate) mod toml_doc;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
-pub use pyproject::{GroupName, Project, Selection};
+pub use pyproject::{GroupName, Part, Project, Selection};
 pub(crate) use target::Os;
 pub(crate) use target::Tags;
 pub use target::{Baseline, Platform, Target, TargetError};
@@ -44,6 +47,8 @@ pub struct Manifest {
     pub file_options: FileOptions,
     /// Hashes given with requirements (`--hash`), one entry per requirement that has any.
     pub hashes: Vec<RequirementHashes>,
+    /// Packages to install editable (`-e ./pkg`): local project directories.
+    pub editable: BTreeSet<PackageName>,
     /// Things in the inputs that deserve the user's attention (`file:line: ...`).
     pub warnings: Vec<String>,
     /// Things in the inputs that have no effect on a lock (`file:line: ...`).
@@ -98,7 +103,13 @@ impl From<TomlError> for ManifestError {
 impl Manifest {
     /// Add one requirement string (as given on the command line) in `role`.
     pub fn add_str(&mut self, requirement: &str, role: Role) -> Result<(), ManifestError> {
-        let req = parse_requirement(requirement, Path::new("<command line>"), 1, 0)?;
+        let (req, _) = parse_requirement(
+            requirement,
+            Path::new("<command line>"),
+            1,
+            0,
+            &current_dir(),
+        )?;
         self.push(req, role);
         Ok(())
     }
@@ -151,71 +162,39 @@ impl Manifest {
 }
 
 /// Parse one PEP 508 requirement found at `line`, starting at byte `column0` of that line.
-/// Direct references (URLs, local files and directories) are refused with what they are.
+/// Direct references (URLs, local files and directories, see [`direct`]) come back as
+/// `name @ URL` with an absolute URL, relative paths taken from `base`; the flag says whether
+/// it is a local project directory.
 fn parse_requirement(
     text: &str,
     path: &Path,
     line: usize,
     column0: usize,
-) -> Result<Requirement, ManifestError> {
-    let unsupported = |message: String| ManifestError::Parse {
+    base: &Path,
+) -> Result<(Requirement, bool), ManifestError> {
+    let at = |column: usize, message: String| ManifestError::Parse {
         path: path.to_owned(),
         line,
-        column: column0 + 1,
+        column,
         message,
     };
-    if let Some(what) = bare_reference(text) {
-        return Err(unsupported(format!(
-            "`{text}`: {what} is not supported: pylock locks packages from indexes and builds nothing (publish it to an index, or list its directory with --find-links)"
-        )));
-    }
-    let req = crate::pep::parse::requirement(text).map_err(|e| ManifestError::Parse {
-        path: path.to_owned(),
-        line,
-        column: column0 + e.offset + 1,
-        message: e.message,
+    let rewritten = direct::rewrite(text, base)
+        .map_err(|message| at(column0 + 1, format!("`{}`: {message}", text.trim())))?;
+    let (parsed, directory) = match &rewritten {
+        Some(r) => (r.text.as_str(), r.directory),
+        None => (text, false),
+    };
+    let req = crate::pep::parse::requirement(parsed).map_err(|e| {
+        // Offsets into the rewritten text mean nothing to the user: point at the start.
+        let column = if rewritten.is_some() { 0 } else { e.offset };
+        at(column0 + column + 1, e.message)
     })?;
-    if let Some(pep508_rs::VersionOrUrl::Url(url)) = &req.version_or_url {
-        let what = if url.to_string().starts_with("file:") {
-            "a direct reference to a local file or directory (`name @ file:...`)"
-        } else {
-            "a direct URL reference (`name @ URL`)"
-        };
-        return Err(unsupported(format!(
-            "`{text}`: {what} is not supported yet: pylock locks packages from indexes (list the file's directory with --find-links and require `{} == VERSION` instead)",
-            req.name
-        )));
-    }
-    Ok(req)
+    Ok((req, directory))
 }
 
-/// What a requirement without a name is, if it is a path or URL: pip accepts these, PEP 508
-/// does not.
-fn bare_reference(text: &str) -> Option<&'static str> {
-    let t = text.trim();
-    let head = t.split([';', ' ']).next().unwrap_or(t);
-    if let Some((before, _)) = head.split_once('@') {
-        if !before.contains([':', '/', '\\']) {
-            return None; // `name@...`: a named reference, for the PEP 508 parser.
-        }
-    }
-    if let Some((scheme, _)) = head.split_once("://") {
-        return Some(if scheme.contains('+') {
-            "a version-control URL (that needs a build)"
-        } else {
-            "a URL requirement without a package name"
-        });
-    }
-    let archive = [".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz"]
-        .iter()
-        .any(|ext| head.to_ascii_lowercase().ends_with(ext));
-    if archive {
-        return Some("a local distribution file");
-    }
-    let pathlike = head.starts_with(['.', '/', '~', '\\'])
-        || head.contains(['/', '\\'])
-        || (head.len() > 1 && head.as_bytes()[1] == b':');
-    pathlike.then_some("a local project directory (that needs a build or static metadata)")
+/// The directory relative paths on the command line are taken from.
+fn current_dir() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
 }
 
 /// 1-based line and column of a byte offset.
@@ -265,30 +244,60 @@ mod tests {
     }
 
     #[test]
-    fn direct_references_name_what_is_unsupported() {
-        for (text, what) in [
-            (".", "local project directory"),
-            ("./pkg", "local project directory"),
-            ("pkg/x-1.0-py3-none-any.whl", "local distribution file"),
-            ("x-1.0.tar.gz", "local distribution file"),
-            (
-                "https://h/x-1.0.tar.gz",
-                "URL requirement without a package name",
+    fn direct_references_become_absolute_urls_from_where_they_are_written() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct");
+        let reqs = std::env::temp_dir().join(format!("pylock-direct-req-{}", std::process::id()));
+        std::fs::create_dir_all(&reqs).expect("mkdir");
+        let file = reqs.join("requirements.txt");
+        let rel = |p: &str| format!("{}/{p}", fixtures.display());
+        std::fs::write(
+            &file,
+            format!(
+                "-e {}\n{} ; python_version > '3'\nx @ https://h.example/x-1.0.tar.gz\n",
+                rel("pkg"),
+                rel("dwheel-1.0-py3-none-any.whl")
             ),
-            ("git+https://h/x@v1", "version-control URL"),
-            (
-                "x @ https://h/x-1.0-py3-none-any.whl#sha256=00",
-                "direct URL reference",
-            ),
-            ("x @ file:///tmp/x-1.0.tar.gz", "local file or directory"),
-        ] {
-            let err = Manifest::default()
-                .add_str(text, Role::Requirement)
-                .expect_err(text)
-                .to_string();
-            assert!(err.contains(what), "{text}: {err}");
-            assert!(err.contains(&format!("`{text}`")), "{text}: {err}");
-        }
+        )
+        .expect("write");
+        let mut m = Manifest::default();
+        m.add_file(&file, Role::Requirement).expect("reads");
+        let texts: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
+        assert!(
+            texts[0].starts_with("pkg @ file:///") && texts[0].ends_with("/fixtures/direct/pkg"),
+            "{texts:?}"
+        );
+        assert!(
+            texts[1].starts_with("dwheel @ file:///") && texts[1].contains(" ; python"),
+            "{texts:?}"
+        );
+        assert_eq!(texts[2], "x @ https://h.example/x-1.0.tar.gz");
+        assert_eq!(
+            m.editable
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["pkg"]
+        );
+        // A relative path in a file is relative to the file: here, nothing is there.
+        std::fs::write(&file, "./dwheel-1.0-py3-none-any.whl\n").expect("write");
+        let err = Manifest::default()
+            .add_file(&file, Role::Requirement)
+            .expect_err("not beside the file")
+            .to_string();
+        assert!(
+            err.contains("requirements.txt:1:1: `./dwheel-1.0-py3-none-any.whl`: cannot read"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&reqs).ok();
+
+        let err = Manifest::default()
+            .add_str("git+https://h/x@v1", Role::Requirement)
+            .expect_err("vcs")
+            .to_string();
+        assert!(
+            err.contains("<command line>:1:1: `git+https://h/x@v1`: VCS requirements need a build"),
+            "{err}"
+        );
         Manifest::default()
             .add_str("x[a]>=1; python_version > '3'", Role::Requirement)
             .expect("plain requirement");

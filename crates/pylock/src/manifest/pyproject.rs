@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use super::toml_doc::{key, Doc, TomlError, Value};
 use super::{parse_requirement, ManifestError};
-use crate::pep::{ExtraName, PackageName, Requirement, VersionSpecifiers};
+use crate::pep::{ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
 
 /// A dependency group name, normalized as PEP 735 says (as package names are: lowercase, runs
 /// of `-`, `_`, `.` as one `-`).
@@ -45,6 +45,10 @@ pub struct Project {
     pub path: PathBuf,
     /// `[project] name`, if there is a `[project]` table.
     pub name: Option<PackageName>,
+    /// `[project] version`, when given statically.
+    pub version: Option<Version>,
+    /// `[project] dynamic`: the fields only a build can tell (normalized to lowercase).
+    pub dynamic: Vec<String>,
     /// `[project] requires-python`.
     pub requires_python: Option<VersionSpecifiers>,
     /// `[project] dependencies`.
@@ -53,6 +57,17 @@ pub struct Project {
     pub extras: BTreeMap<ExtraName, Vec<Requirement>>,
     /// `[dependency-groups]`, by normalized group name, includes expanded in place.
     pub groups: BTreeMap<GroupName, Vec<Requirement>>,
+    /// `[tool.pylock] conflicts`: sets of extras and groups never selected together.
+    pub conflicts: Vec<Vec<Part>>,
+}
+
+/// An extra or a dependency group of a project: what a multi-use lock's selections hold.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// An extra (`[project.optional-dependencies]`).
+    Extra(ExtraName),
+    /// A dependency group (`[dependency-groups]`).
+    Group(GroupName),
 }
 
 /// Which parts of a project a single-use resolve installs (as `uv pip compile` /
@@ -184,6 +199,16 @@ fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
             let parsed = crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?;
             project.name = Some(parsed);
         }
+        if let Some((version, span)) = doc.opt_string(table, "version")? {
+            let parsed = crate::pep::parse::value(version)
+                .map_err(|e| doc.err(span, format!("invalid version: {e}")))?;
+            project.version = Some(parsed);
+        }
+        project.dynamic = doc
+            .opt_strings(table, "dynamic")?
+            .into_iter()
+            .map(|(s, _)| s.to_ascii_lowercase())
+            .collect();
         if let Some((spec, span)) = doc.opt_string(table, "requires-python")? {
             let parsed = crate::pep::parse::specifiers(spec).map_err(|e| {
                 doc.err_at(
@@ -211,6 +236,7 @@ fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
     if let Some(groups) = groups {
         project.groups = dependency_groups(doc, doc.table(groups, "[dependency-groups]")?)?;
     }
+    super::conflicts::read(doc, &mut project)?;
     Ok(project)
 }
 
@@ -222,7 +248,9 @@ fn requirements(
     list.into_iter()
         .map(|(text, span)| {
             let (line, column) = super::line_col(doc.text, span.start + 1);
-            parse_requirement(text, doc.path, line, column - 1).map_err(|e| match e {
+            let base = doc.path.parent().unwrap_or(Path::new("."));
+            let parsed = parse_requirement(text, doc.path, line, column - 1, base);
+            parsed.map(|(req, _)| req).map_err(|e| match e {
                 ManifestError::Parse {
                     path,
                     line,

@@ -124,16 +124,27 @@ fn option_line(
         "r" | "-requirement" => return Ok(Some((needs_value(value)?, role))),
         "c" | "-constraint" => return Ok(Some((needs_value(value)?, Role::Constraint))),
         "e" | "-editable" => {
-            return Err(line.err(
-                0,
-                format!(
-                    "`{named} {value}`: editable installs of local projects are not supported (pylock locks packages from indexes; it does not build or read local projects yet)"
-                ),
-            ))
+            if role != Role::Requirement {
+                return Err(line.err(0, format!("`{named}` in a constraints file")));
+            }
+            let value = needs_value(value)?;
+            let (l, c) = line.logical.position(0);
+            let base = line.path.parent().unwrap_or(Path::new("."));
+            let (req, directory) = parse_requirement(&value, line.path, l, c - 1, base)?;
+            if !directory {
+                return Err(line.err(
+                    0,
+                    format!("`{named} {value}`: only local project directories can be editable (an editable VCS checkout or archive needs a build)"),
+                ));
+            }
+            out.editable.insert(req.name.clone());
+            out.push(req, role);
         }
         "i" | "-index-url" => opts.index_url = Some(near_file(line.path, &needs_value(value)?)),
         "-extra-index-url" => opts.extra_index_urls.push(needs_value(value)?),
-        "f" | "-find-links" => opts.find_links.push(near_file(line.path, &needs_value(value)?)),
+        "f" | "-find-links" => opts
+            .find_links
+            .push(near_file(line.path, &needs_value(value)?)),
         "-no-index" => {
             no_value()?;
             opts.no_index = true;
@@ -188,7 +199,9 @@ fn requirement_line(
         .unwrap_or(content.len());
     let requirement_text = content[..split].trim_end();
     let (l, c) = line.logical.position(0);
-    let req = parse_requirement(requirement_text, line.path, l, c - 1)?;
+    // Relative paths are taken from the file's directory, as uv does (pip: the current one).
+    let base = line.path.parent().unwrap_or(Path::new("."));
+    let (req, _) = parse_requirement(requirement_text, line.path, l, c - 1, base)?;
     let mut hashes = BTreeSet::new();
     let mut words = content[split..].split_whitespace().peekable();
     while let Some(word) = words.next() {

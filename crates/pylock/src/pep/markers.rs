@@ -92,6 +92,43 @@ pub(crate) fn restrict_extras(marker: &MarkerTree, extras: &[ExtraName]) -> Mark
 }
 
 fn restrict_extras_uncached(marker: &MarkerTree, extras: &[ExtraName]) -> MarkerTree {
+    decide_extras(marker, &|name| {
+        Some(matches!(name, MarkerValueExtra::Extra(n) if extras.contains(n)))
+    })
+}
+
+/// [`restrict_extras`], but the extras named in `free` are left undecided: they stay
+/// variables of the marker (a multi-use lock's selection items, see `resolve::selections`).
+pub(crate) fn restrict_extras_keeping(
+    marker: &MarkerTree,
+    extras: &[ExtraName],
+    free: &[ExtraName],
+) -> MarkerTree {
+    if free.is_empty() {
+        return restrict_extras(marker, extras);
+    }
+    decide_extras(marker, &|name| match name {
+        MarkerValueExtra::Extra(n) if free.contains(n) => None,
+        MarkerValueExtra::Extra(n) => Some(extras.contains(n)),
+        MarkerValueExtra::Arbitrary(_) => Some(false),
+    })
+}
+
+/// The marker with the extras of `assignment` decided (the named extra selected or not), every
+/// other `extra` expression kept: a cofactor of the marker.
+pub(crate) fn assign_extras(marker: &MarkerTree, assignment: &[(ExtraName, bool)]) -> MarkerTree {
+    decide_extras(marker, &|name| match name {
+        MarkerValueExtra::Extra(n) => assignment.iter().find(|(a, _)| a == n).map(|(_, v)| *v),
+        MarkerValueExtra::Arbitrary(_) => None,
+    })
+}
+
+/// The marker with each `extra` expression that `decide` gives a value for replaced by that
+/// value (whether the extra is selected); the others kept.
+fn decide_extras(
+    marker: &MarkerTree,
+    decide: &dyn Fn(&MarkerValueExtra) -> Option<bool>,
+) -> MarkerTree {
     if !mentions_extra(marker) {
         return marker.clone();
     }
@@ -100,19 +137,18 @@ fn restrict_extras_uncached(marker: &MarkerTree, extras: &[ExtraName]) -> Marker
         let mut conj = MarkerTree::TRUE;
         for expr in clause {
             match &expr {
-                MarkerExpression::Extra { operator, name } => {
-                    let present = match name {
-                        MarkerValueExtra::Extra(n) => extras.contains(n),
-                        MarkerValueExtra::Arbitrary(_) => false,
-                    };
-                    let holds = match operator {
-                        ExtraOperator::Equal => present,
-                        ExtraOperator::NotEqual => !present,
-                    };
-                    if !holds {
-                        continue 'clauses;
+                MarkerExpression::Extra { operator, name } => match decide(name) {
+                    Some(present) => {
+                        let holds = match operator {
+                            ExtraOperator::Equal => present,
+                            ExtraOperator::NotEqual => !present,
+                        };
+                        if !holds {
+                            continue 'clauses;
+                        }
                     }
-                }
+                    None => conj.and(MarkerTree::expression(expr.clone())),
+                },
                 _ => conj.and(MarkerTree::expression(expr.clone())),
             }
         }
@@ -261,6 +297,23 @@ mod tests {
             restrict_extras(&m("os_name == 'nt'"), &[]),
             m("os_name == 'nt'")
         );
+    }
+
+    #[test]
+    fn some_extras_stay_free() {
+        let marker = m("extra == 'e-x' and extra == 'socks' or extra == 'other'");
+        let kept = restrict_extras_keeping(&marker, &[extra("socks")], &[extra("e-x")]);
+        assert_eq!(kept, m("extra == 'e-x'"));
+        let both = m("(extra == 'e-a' and sys_platform == 'linux') or extra == 'e-b'");
+        assert_eq!(
+            assign_extras(&both, &[(extra("e-a"), true), (extra("e-b"), false)]),
+            m("sys_platform == 'linux'")
+        );
+        assert_eq!(
+            assign_extras(&both, &[(extra("e-b"), false)]),
+            m("extra == 'e-a' and sys_platform == 'linux'")
+        );
+        assert!(assign_extras(&both, &[(extra("e-b"), true)]).is_true());
     }
 
     #[test]

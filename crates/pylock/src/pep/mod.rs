@@ -26,6 +26,7 @@ pub(crate) use markers::{
     and, is_possible, lock_marker, or, python_bounds, python_marker, python_marker_below_4,
     python_range, restrict_extras,
 };
+pub(crate) use markers::{assign_extras, restrict_extras_keeping};
 pub(crate) use pep440_rs::{Operator, VersionSpecifier};
 pub use pep440_rs::{Version, VersionSpecifiers};
 pub(crate) use pep508_rs::VersionOrUrl;

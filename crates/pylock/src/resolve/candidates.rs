@@ -97,6 +97,9 @@ pub struct FileFilter<'a> {
     pub binary: &'a BinaryPolicy,
     /// Per package: the allowed sha256 digests and the requirement that gave them.
     pub hashes: &'a HashMap<PackageName, (BTreeSet<String>, String)>,
+    /// Packages from direct references: their one file has no upload time, and
+    /// `--exclude-newer` does not apply to it.
+    pub direct: &'a HashSet<PackageName>,
 }
 
 /// The hashes each package must have: per package, the intersection of what each
@@ -133,7 +136,7 @@ impl FileFilter<'_> {
         if !file.is_wheel() && !self.binary.allows_sdist(name) {
             return Err(Unusable::Format("--only-binary"));
         }
-        if let Some(cutoff) = self.exclude_newer {
+        if let Some(cutoff) = self.exclude_newer.filter(|_| !self.direct.contains(name)) {
             if file.upload_time.is_none_or(|t| t > cutoff) {
                 return Err(Unusable::TooNew);
             }

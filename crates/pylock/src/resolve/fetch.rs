@@ -41,6 +41,8 @@ pub struct FilePolicy {
     pub binary: BinaryPolicy,
     /// Required hashes per package (see [`required_hashes`]).
     pub hashes: HashMap<PackageName, (BTreeSet<String>, String)>,
+    /// Packages from direct references (see [`FileFilter::direct`]).
+    pub direct: HashSet<PackageName>,
 }
 
 enum Slot<T> {
@@ -216,6 +218,7 @@ impl<'a> Fetcher<'a> {
             allowed_yanks: &self.filter.allowed_yanks,
             binary: &self.policy.binary,
             hashes: &self.policy.hashes,
+            direct: &self.policy.direct,
         };
         Ok(page.map(|p| Arc::new(Candidates::new(p, &filter))))
     }

@@ -12,6 +12,7 @@ use crate::pep::{
 
 use super::provider::Pkg;
 use super::scope::Scope;
+use super::selections::Uses;
 
 /// One solver edge: a dependency on `pkg` in `range`, where `marker` holds.
 #[derive(Clone, Debug)]
@@ -39,6 +40,8 @@ pub struct Inputs {
     pub direct: HashSet<PackageName>,
     /// The environments universal locks are checked against.
     pub env_set: EnvSet,
+    /// A multi-use lock's selection items and their conflicts (none for single-use locks).
+    pub uses: Uses,
 }
 
 impl Inputs {
@@ -78,7 +81,14 @@ impl Inputs {
                 target.platform,
                 &target.baseline,
             ),
+            uses: Uses::default(),
         }
+    }
+
+    /// The root's solver edges within `scope`: the selection items of a multi-use lock stay
+    /// variables of their markers.
+    pub fn root_edges(&self, scope: &Scope) -> Vec<Edge> {
+        self.edges_keeping(scope, &self.requirements, None, &[], &self.uses.vars)
     }
 
     /// Solver edges for `requirements` declared by `parent` with `extras` enabled, within
@@ -91,9 +101,21 @@ impl Inputs {
         parent: Option<&PackageName>,
         extras: &[ExtraName],
     ) -> Vec<Edge> {
+        self.edges_keeping(scope, requirements, parent, extras, &[])
+    }
+
+    /// [`Inputs::edges`], the extras in `free` left undecided in the markers.
+    fn edges_keeping(
+        &self,
+        scope: &Scope,
+        requirements: &[Requirement],
+        parent: Option<&PackageName>,
+        extras: &[ExtraName],
+        free: &[ExtraName],
+    ) -> Vec<Edge> {
         let mut out = Vec::new();
         for req in requirements {
-            let Some(marker) = scope.applies(req, extras) else {
+            let Some(marker) = scope.applies_keeping(req, extras, free) else {
                 continue;
             };
             match self.overrides.get(&req.name) {

@@ -12,6 +12,7 @@ mod options;
 mod provider;
 mod report;
 mod scope;
+mod selections;
 mod solve;
 mod unalign;
 mod universal;
@@ -22,13 +23,14 @@ pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, 
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use provider::Pkg;
 use scope::Scope;
+pub(crate) use selections::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -41,6 +43,21 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The packages locked from direct references (`name @ URL`, local files and
+    /// projects) rather than from the index.
+    pub direct: BTreeMap<PackageName, Direct>,
+}
+
+/// Where a package locked from a direct reference comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Direct {
+    /// An archive (wheel or sdist) at a URL or local path: the package's one file.
+    Archive,
+    /// A local project directory: the URL of the package's one file.
+    Directory {
+        /// Whether it is installed editable (`-e`).
+        editable: bool,
+    },
 }
 
 /// One resolved package.
@@ -98,6 +115,17 @@ pub enum ResolveError {
         /// How many times it restarted.
         restarts: usize,
     },
+    /// The project's extras and groups could not be read into requirements (an unknown or
+    /// cyclic group).
+    #[error(transparent)]
+    Project(#[from] crate::ManifestError),
+    /// A multi-use lock's conflicting extras and groups would need more separate resolves
+    /// than `limit`.
+    #[error("the conflicting extras and groups ask for more than {limit} separate resolves")]
+    TooManyConflicts {
+        /// The most separate resolves the conflicts may ask for.
+        limit: usize,
+    },
     /// A state the resolver should never reach (a bug; please report it with the inputs).
     #[error("internal error: {0}")]
     Internal(String),
@@ -110,15 +138,47 @@ pub fn resolve(
     options: &Options,
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
+    let inputs = Inputs::new(manifest, target);
+    resolve_inputs(manifest, inputs, target, options, index)
+}
+
+/// Resolve a multi-use lock: `manifest`'s root requirements carry the selection items
+/// `uses.vars` as `extra` terms of their markers (see [`selections`]), `uses.conflicts` the
+/// sets declared conflicting. Always a universal resolve (over the target's region), so that
+/// the items stay variables of the lock's markers.
+pub(crate) fn resolve_multi_use(
+    manifest: &Manifest,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+    uses: selections::Uses,
+) -> Result<Resolution, ResolveError> {
+    let mut inputs = Inputs::new(manifest, target);
+    inputs.uses = uses;
+    resolve_inputs(manifest, inputs, target, options, index)
+}
+
+/// Resolve digested inputs: one environment, or a universal resolve (multi-use locks always).
+fn resolve_inputs(
+    manifest: &Manifest,
+    mut inputs: Inputs,
+    target: &Target,
+    options: &Options,
+    index: &dyn Index,
+) -> Result<Resolution, ResolveError> {
     if let Some(explanation) = universal::impossible_target(target) {
         return Err(ResolveError::NoSolution {
             explanation,
             facts: Vec::new(),
         });
     }
-    let inputs = Inputs::new(manifest, target);
+    let overlay = crate::index::Overlay::read(manifest, index)?;
+    let index: &dyn Index = &overlay;
+    let multi_use = !inputs.uses.vars.is_empty();
     let single = match (target.environment(), target.tags(), target.python.clone()) {
-        (Some(env), Some(tags), Some(python)) => Some(Scope::Single { env, python, tags }),
+        (Some(env), Some(tags), Some(python)) if !multi_use => {
+            Some(Scope::Single { env, python, tags })
+        }
         _ => None,
     };
     let filter = match &single {
@@ -140,16 +200,63 @@ pub fn resolve(
     let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
         binary: options.binary.clone(),
         hashes: required_hashes(&options.hashes),
+        direct: overlay.dists().keys().cloned().collect(),
     });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
+        None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
     });
-    let resolution = resolution.map(|r| warn_unbuilt(r, &fetcher));
+    let resolution = resolution
+        .map(|r| warn_unbuilt(r, &fetcher))
+        .map_err(|e| note_direct(e, &overlay));
+    let resolution = resolution.map(|mut r| {
+        r.direct = direct_sources(&overlay, manifest);
+        r
+    });
     fetcher.release_in_background();
     resolution
+}
+
+/// A conflict that involves a package from a direct reference says where its one version
+/// comes from.
+fn note_direct(error: ResolveError, overlay: &crate::index::Overlay<'_>) -> ResolveError {
+    match error {
+        ResolveError::NoSolution {
+            mut explanation,
+            facts,
+        } => {
+            for note in overlay.notes(&explanation) {
+                explanation.push('\n');
+                explanation.push_str(&note);
+            }
+            ResolveError::NoSolution { explanation, facts }
+        }
+        other => other,
+    }
+}
+
+/// Where the packages from direct references come from.
+fn direct_sources(
+    overlay: &crate::index::Overlay<'_>,
+    manifest: &Manifest,
+) -> BTreeMap<PackageName, Direct> {
+    overlay
+        .dists()
+        .iter()
+        .map(|(name, d)| {
+            let source = if d.directory {
+                Direct::Directory {
+                    editable: manifest.editable.contains(name),
+                }
+            } else {
+                Direct::Archive
+            };
+            (name.clone(), source)
+        })
+        .collect()
 }
 
 /// Say where a version left out for needing a build may have changed the lock (its package
@@ -259,6 +366,7 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        direct: BTreeMap::new(),
     })
 }
 

@@ -4,8 +4,8 @@
 
 use crate::manifest::Tags;
 use crate::pep::{
-    and, is_possible, python_range, restrict_extras, ExtraName, MarkerEnvironment, MarkerTree,
-    Range, Requirement, Version, VersionSpecifiers,
+    and, is_possible, python_range, restrict_extras_keeping, ExtraName, MarkerEnvironment,
+    MarkerTree, Range, Requirement, Version, VersionSpecifiers,
 };
 
 /// The environments one solve covers.
@@ -66,12 +66,23 @@ impl Scope {
     /// for a single environment). The marker is not narrowed to the scope, so that locks can
     /// say where a package is needed in the requirements' own terms.
     pub fn applies(&self, requirement: &Requirement, extras: &[ExtraName]) -> Option<MarkerTree> {
+        self.applies_keeping(requirement, extras, &[])
+    }
+
+    /// [`Scope::applies`], the extras in `free` left undecided in a fork's marker (a
+    /// multi-use lock's selection items; a single environment decides them as unselected).
+    pub fn applies_keeping(
+        &self,
+        requirement: &Requirement,
+        extras: &[ExtraName],
+        free: &[ExtraName],
+    ) -> Option<MarkerTree> {
         match self {
             Scope::Single { env, .. } => requirement
                 .evaluate_markers(env, extras)
                 .then_some(MarkerTree::TRUE),
             Scope::Fork { region, .. } => {
-                let marker = restrict_extras(&requirement.marker, extras);
+                let marker = restrict_extras_keeping(&requirement.marker, extras, free);
                 is_possible(&and(&marker, region)).then_some(marker)
             }
         }

@@ -58,7 +58,9 @@ pub fn resolve_universal(
 ) -> Result<Resolution, ResolveError> {
     let whole = target_region(target);
     let forks = solve_forks(&whole, inputs, target, options, fetcher)?;
-    let claimed = and(&whole, &forks.exclusions.region.negate());
+    // A multi-use lock claims no environment that some selection cannot install in.
+    let excluded = inputs.uses.project_out(&forks.exclusions.region);
+    let claimed = and(&whole, &excluded.negate());
     if !is_possible(&claimed) {
         return Err(ResolveError::NoSolution {
             explanation: format!(
@@ -73,7 +75,11 @@ pub fn resolve_universal(
     let packages = forks
         .entries
         .into_iter()
-        .map(|((name, version), entry)| package(name, version, entry, &within, &requires_python))
+        .map(|((name, version), mut entry)| {
+            entry.marker = inputs.uses.widen(&entry.marker);
+            entry.plain = inputs.uses.widen(&entry.plain);
+            package(name, version, entry, &within, &requires_python)
+        })
         .collect();
     // Said without the combinations no real machine has (`sys_platform == 'linux' and
     // platform_system != 'Linux'`), which splits on markers leave behind.
@@ -90,6 +96,7 @@ pub fn resolve_universal(
         environments,
         packages,
         warnings,
+        direct: std::collections::BTreeMap::new(),
     })
 }
 
@@ -102,10 +109,15 @@ fn solve_forks(
     fetcher: &Fetcher<'_>,
 ) -> Result<Forks, ResolveError> {
     let preferences = super::provider::preferences(options);
-    let mut pending = vec![ForkPart {
-        region: whole.clone(),
-        excludable: false,
-    }];
+    // Solved in the order given: pushed in reverse onto the stack.
+    let mut pending: Vec<ForkPart> = (inputs.uses.regions(whole)?)
+        .into_iter()
+        .rev()
+        .map(|region| ForkPart {
+            region,
+            excludable: false,
+        })
+        .collect();
     let mut forks = Forks {
         entries: BTreeMap::new(),
         exclusions: Exclusions::new(),
@@ -199,17 +211,24 @@ fn on_failure(
     // A proper part of the target that the environments rule out is left out; so is a part
     // split off as excludable (above a cap, without files).
     let leave_out = excludable || (region != **whole && failure.environmental());
+    // Said without a multi-use lock's selection items: the environments are what matters.
+    let shown = lock_marker(&inputs.uses.project_out(&region), &target.requires_python);
     match lock_marker(&region, &target.requires_python) {
         Some(place) if leave_out && !options.strict => {
             let envs = inputs.env_set.envs_in(&region);
-            forks.exclusions.add(&region, &envs, place, failure);
+            forks
+                .exclusions
+                .add(&region, &envs, shown.unwrap_or(place), failure);
             Ok(())
         }
-        Some(place) => Err(ResolveError::NoSolution {
-            explanation: format!(
-                "In the environments where `{place}`:\n{}",
-                failure.explanation
-            ),
+        Some(_) => Err(ResolveError::NoSolution {
+            explanation: match shown {
+                Some(place) => format!(
+                    "In the environments where `{place}`:\n{}",
+                    failure.explanation
+                ),
+                None => failure.explanation,
+            },
             facts: failure.facts,
         }),
         None => Err(ResolveError::NoSolution {

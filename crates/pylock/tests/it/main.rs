@@ -4,6 +4,7 @@
 #![allow(missing_docs)]
 
 mod determinism;
+mod direct;
 mod explanations;
 mod honest;
 mod honest_fixtures;
@@ -13,6 +14,7 @@ mod http;
 mod inputs;
 mod interop;
 mod live;
+mod project;
 mod props_solver;
 mod scenarios;
 mod server;

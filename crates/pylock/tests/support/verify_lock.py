@@ -11,12 +11,22 @@ For each environment: if the lock's requires-python / environments admit it, `Py
 Overrides replace every requirement on their package; constraints must hold for selected
 packages.
 
+Multi-use locks (PEP 751 `extras` / `dependency-groups`): a job may list `selections`; each is
+checked in every environment, `select()` called with its extras and groups (`groups` null: not
+passed, so the lock's `default-groups` apply), its `requirements` added to the job's roots, and
+  * nothing is selected beyond the dependency closure of the roots (the markers are exact);
+  * an `impossible` selection (items that cannot be installed together) is refused by
+    `select()` (two entries of one package selected), never a silently broken set.
+
 Input (stdin, JSON): {"jobs": [{"lock": path, "requirements": [PEP 508...],
     "constraints": [...], "overrides": [...],
     "environments": [{"name": str, "environment": {...}, "python": [3, 12], "platforms": [...]}],
     "metadata": {filename: [PEP 508...]} (optional: the Requires-Dist of files that are not on
-    disk next to the lock, such as an in-memory index's)}]}
+    disk next to the lock, such as an in-memory index's),
+    "selections": [{"name": str, "extras": [...], "groups": [...] | null,
+                    "requirements": [PEP 508...], "impossible": bool}]   (optional)}]}
 Output (stdout, JSON): [{"lock": path, "checked": n, "skipped": n, "problems": [str...]}]
+(`checked` counts environment x selection pairs when selections are given.)
 """
 
 import json
@@ -25,7 +35,7 @@ import sys
 import tomllib
 
 from packaging.markers import Marker
-from packaging.pylock import Pylock, PylockSelectError
+from packaging.pylock import PackageDirectory, Pylock, PylockSelectError
 from packaging.requirements import Requirement
 from packaging.tags import compatible_tags, cpython_tags
 from packaging.utils import canonicalize_name
@@ -43,6 +53,21 @@ def read_requires_dist(path: str) -> list[Requirement]:
     return out
 
 
+def directory_metadata(path: str) -> tuple[str, list[Requirement]]:
+    """A local project's version and dependencies (extras as markers), from its static
+    pyproject.toml: a `directory` entry has no version or core metadata beside it."""
+    with open(os.path.join(path, "pyproject.toml"), "rb") as f:
+        project = tomllib.load(f)["project"]
+    reqs = [Requirement(r) for r in project.get("dependencies", [])]
+    for extra, items in project.get("optional-dependencies", {}).items():
+        for r in items:
+            req = Requirement(r)
+            guard = f'extra == "{extra}"'
+            req.marker = Marker(f"({req.marker}) and {guard}" if req.marker else guard)
+            reqs.append(req)
+    return project["version"], reqs
+
+
 def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
     if marker is None:
         return True
@@ -51,12 +76,23 @@ def applies(marker: Marker | None, env: dict, extras: set[str]) -> bool:
 
 def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, tags,
               constraints: list[Requirement], overrides: list[Requirement],
-              metadata: dict[str, list[str]]) -> list[str]:
+              metadata: dict[str, list[str]], selection: dict | None = None) -> list[str]:
     problems = []
+    chosen_from = {}
+    if selection is not None:
+        chosen_from = {"extras": selection.get("extras", [])}
+        if selection.get("groups") is not None:
+            chosen_from["dependency_groups"] = selection["groups"]
     try:
-        chosen = {canonicalize_name(p.name): (p, d) for p, d in lock.select(environment=env, tags=tags)}
+        chosen = {canonicalize_name(p.name): (p, d)
+                  for p, d in lock.select(environment=env, tags=tags, **chosen_from)}
     except PylockSelectError as e:
+        if selection is not None and selection.get("impossible") and "Multiple packages" in str(e):
+            return []
         return [f"select() fails: {e}"]
+    if selection is not None and selection.get("impossible"):
+        return [f"the impossible selection {selection['name']} is not refused: select() gives "
+                + ", ".join(f"{n}=={p.version}" for n, (p, _) in sorted(chosen.items()))]
     overridden = {canonicalize_name(o.name) for o in overrides}
 
     def effective(reqs):
@@ -84,26 +120,34 @@ def check_env(lock: Pylock, lock_dir: str, roots: list[Requirement], env: dict, 
             problems.append(f"{where}, but {name} is not selected")
             continue
         package, dist = chosen[name]
-        if not req.specifier.contains(Version(str(package.version)), prereleases=True):
-            problems.append(f"{where}, but {name}=={package.version} is selected")
+        if isinstance(dist, PackageDirectory):
+            version, requires = directory_metadata(os.path.join(lock_dir, dist.path))
+        else:
+            version, requires = str(package.version), None
+        if not req.specifier.contains(Version(version), prereleases=True):
+            problems.append(f"{where}, but {name}=={version} is selected")
         new = set(req.extras) - extras_of.get(name, set())
         if name in extras_of and not new:
             continue
         extras_of.setdefault(name, set()).update(req.extras)
-        location = dist.path or (dist.url or "")
-        if location.startswith("file://"):
-            location = location[len("file://"):]
-        filename = location.rsplit("/", 1)[-1]
-        if filename in metadata:
-            requires_dist = [Requirement(r) for r in metadata[filename]]
-        else:
-            requires_dist = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
-        for dep in requires_dist:
+        if requires is None:
+            location = dist.path or (dist.url or "")
+            if location.startswith("file://"):
+                location = location[len("file://"):]
+            filename = location.rsplit("/", 1)[-1]
+            if filename in metadata:
+                requires = [Requirement(r) for r in metadata[filename]]
+            else:
+                requires = read_requires_dist(os.path.join(lock_dir, location) + ".metadata")
+        for dep in requires:
             if not applies(dep.marker, env, extras_of[name]):
                 continue
             for eff in effective([dep]):
                 if eff is dep or applies(eff.marker, env, set()):
                     queue.append((f"{name}=={package.version}", eff))
+    if selection is not None:
+        for name in sorted(set(chosen) - set(extras_of)):
+            problems.append(f"{name} is selected but nothing of the selection needs it")
     return problems
 
 
@@ -130,10 +174,13 @@ def main() -> None:
             tags = list(cpython_tags(python_version=python, platforms=e["platforms"])) + list(
                 compatible_tags(python_version=python, platforms=e["platforms"])
             )
-            result["checked"] += 1
-            for p in check_env(lock, os.path.dirname(path), roots, env, tags, constraints, overrides,
-                                job.get("metadata", {})):
-                result["problems"].append(f"{e['name']}: {p}")
+            for selection in job.get("selections") or [None]:
+                result["checked"] += 1
+                extra_roots = [Requirement(r) for r in (selection or {}).get("requirements", [])]
+                where = e["name"] if selection is None else f"{e['name']}, {selection['name']}"
+                for p in check_env(lock, os.path.dirname(path), roots + extra_roots, env, tags,
+                                   constraints, overrides, job.get("metadata", {}), selection):
+                    result["problems"].append(f"{where}: {p}")
         results.append(result)
     json.dump(results, sys.stdout)
 

@@ -9,6 +9,7 @@ mod client;
 mod ramp;
 mod range;
 
+use std::io::Seek as _;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -317,6 +318,49 @@ impl Index for HttpIndex {
                 Some(page)
             }
         })
+    }
+
+    /// `http(s)` references are downloaded (at most [`Limits::download_bytes`]) through the
+    /// client into a temporary file, hashed on the way; what is read of a file whose URL
+    /// pins its sha256 is kept in the cache, so warm and `--offline` runs download nothing.
+    /// `file:` references are read in place.
+    fn direct(&self, name: &PackageName, url: &Url) -> Result<super::DirectDist, IndexError> {
+        use super::direct;
+        if !matches!(url.scheme(), "http" | "https") {
+            return direct::read_local(name, url, &self.limits);
+        }
+        let mut bare = url.clone();
+        bare.set_fragment(None);
+        let key = (url.fragment())
+            .filter(|f| f.starts_with("sha256="))
+            .map(|f| format!("direct-v1 {f}"));
+        if let Some(kept) = key.as_ref().and_then(|k| self.client.derived(&bare, k)) {
+            if let Some(dist) = direct::from_kept(name, url, &kept) {
+                return Ok(dist);
+            }
+        }
+        let shown = redact(&bare);
+        let stream = self
+            .client
+            .get_stream(&bare)?
+            .ok_or_else(|| IndexError::Http {
+                url: shown.clone(),
+                reason: "not found".into(),
+            })?;
+        let mut spool = direct::Spool::new()?;
+        let limit = self.limits.download_bytes;
+        let hashed = direct::copy_hashed(stream, &mut spool.file, limit, &shown)?;
+        let io = |source| IndexError::Io {
+            url: shown.clone(),
+            source,
+        };
+        spool.file.rewind().map_err(io)?;
+        let reader = std::io::BufReader::new(&spool.file);
+        let (dist, kept) = direct::from_archive(name, url, reader, hashed, &self.limits)?;
+        if let Some(key) = &key {
+            self.client.store_derived(&bare, key, &kept);
+        }
+        Ok(dist)
     }
 
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {

@@ -28,7 +28,7 @@ fn reads_locks_of_every_tool() {
         assert!(
             lock.lock.packages.iter().all(|p| p.sdist.is_some()
                 || !p.wheels.is_empty()
-                || lock.details.iter().any(|d| d.source.is_some())),
+                || lock.lock.packages.iter().any(|p| p.source.is_some())),
             "{name}"
         );
     }
@@ -85,8 +85,9 @@ fn sources_and_details_of_the_spec_example() {
     assert_eq!(lock.lock.environments.len(), 2);
     assert_eq!(lock.lock.requires_python, ">=3.12");
     let d = &lock.details;
+    let p = &lock.lock.packages;
     assert_eq!(
-        d[1].source,
+        p[1].source,
         Some(Source::Directory {
             path: "./local".into(),
             editable: true,
@@ -96,9 +97,9 @@ fn sources_and_details_of_the_spec_example() {
     assert_eq!(lock.lock.packages[1].version, "");
     assert_eq!(d[1].dependencies, [("attrs".to_owned(), None)]);
     assert!(
-        matches!(&d[2].source, Some(Source::Vcs { commit_id, subdirectory: Some(s), .. }) if commit_id.starts_with("0123") && s == "src")
+        matches!(&p[2].source, Some(Source::Vcs { commit_id, subdirectory: Some(s), .. }) if commit_id.starts_with("0123") && s == "src")
     );
-    let Some(Source::Archive { file, .. }) = &d[3].source else {
+    let Some(Source::Archive { file, .. }) = &p[3].source else {
         panic!("archive");
     };
     assert_eq!(file.size, Some(1024));

@@ -201,12 +201,18 @@ fn bad_hash_and_trailing_options_name_line_and_column() {
         msg.contains("req2.txt:1:8: unsupported option `--no-deps`"),
         "{msg}"
     );
-    let p = d.file("req3.txt", "-e ./pkg\n");
+    let p = d.file("req3.txt", "-e ./pkg-1.0.tar.gz\n");
+    std::fs::write(p.with_file_name("pkg-1.0.tar.gz"), "").expect("write");
     let msg = Manifest::default()
         .add_file(&p, Role::Requirement)
         .expect_err("editable")
         .to_string();
-    assert!(msg.contains("req3.txt:1:1: `-e ./pkg`: editable"), "{msg}");
+    assert!(
+        msg.contains(
+            "req3.txt:1:1: `-e ./pkg-1.0.tar.gz`: only local project directories can be editable"
+        ),
+        "{msg}"
+    );
     let p = d.file("req4.txt", "--only-binary\n");
     let msg = Manifest::default()
         .add_file(&p, Role::Requirement)

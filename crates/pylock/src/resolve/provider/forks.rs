@@ -119,9 +119,14 @@ impl Provider<'_> {
                 None => by_name.push((name, vec![e])),
             }
         }
+        // A multi-use lock's selection items count as all selected: every extra and group
+        // is solved together unless they conflict (then the fork's region decides them).
+        let uses = &self.inputs.uses;
+        let marker_of = |e: &Edge| uses.all_selected(&e.marker);
         for (_, group) in by_name {
             // Markers as they hold within the fork.
-            let effective: Vec<MarkerTree> = group.iter().map(|e| and(&e.marker, region)).collect();
+            let effective: Vec<MarkerTree> =
+                group.iter().map(|e| and(&marker_of(e), region)).collect();
             let mut markers: Vec<&MarkerTree> = Vec::new();
             for m in &effective {
                 if m != region && !markers.contains(&m) {
@@ -135,7 +140,7 @@ impl Provider<'_> {
             let differs = group.iter().any(|a| {
                 group
                     .iter()
-                    .any(|b| a.marker != b.marker && (a.range != b.range || a.pkg != b.pkg))
+                    .any(|b| marker_of(a) != marker_of(b) && (a.range != b.range || a.pkg != b.pkg))
             });
             if !differs {
                 continue;
@@ -157,7 +162,7 @@ impl Provider<'_> {
                     let bounded = edges
                         .iter()
                         .filter(|e| {
-                            is_possible(&and(&e.marker, part))
+                            is_possible(&and(&marker_of(e), part))
                                 && e.range.bounding_range().is_some_and(|(_, high)| {
                                     !matches!(high, std::ops::Bound::Unbounded)
                                 })

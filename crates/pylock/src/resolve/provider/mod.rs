@@ -158,7 +158,7 @@ impl<'a> Provider<'a> {
         boosted: Vec<PackageName>,
         dependencies: DependencyMemo,
     ) -> Self {
-        let root = inputs.edges(&scope, &inputs.requirements, None, &[]);
+        let root = inputs.root_edges(&scope);
         fetcher.prefetch_ranges(
             root.iter()
                 .filter_map(|e| Some((e.pkg.name()?, e.range.clone()))),

@@ -1,0 +1,126 @@
+//! `pylock lock`: read a project, lock every selection of its extras and groups, write the
+//! multi-use lock.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use pylock::manifest::Project;
+use pylock::{lock_project, LockOptions, Manifest, Role};
+
+use crate::args::{LockArgs, ResolveArgs};
+use crate::resolve::{usage, Failure};
+
+/// Run `pylock lock`; print errors and warnings to stderr.
+pub fn run(args: LockArgs) -> ExitCode {
+    match run_inner(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
+    refuse_selections(&args.resolve)?;
+    let pyproject = args.project.join("pyproject.toml");
+    if !pyproject.is_file() {
+        return Err(usage(format!(
+            "{}: no such file (pylock lock reads the project's pyproject.toml; pass --project DIR)",
+            pyproject.display()
+        )));
+    }
+    let project = Project::read(&pyproject).map_err(|e| usage(e.to_string()))?;
+    if args.resolve.output == "pylock.toml" {
+        args.resolve.output = args.project.join("pylock.toml").display().to_string();
+    }
+    let args = &args.resolve;
+    let mut manifest = Manifest::default();
+    for (files, role) in [
+        (&args.constraint_files, Role::Constraint),
+        (&args.override_files, Role::Override),
+    ] {
+        for f in files {
+            manifest
+                .add_file(f, role)
+                .map_err(|e| usage(e.to_string()))?;
+        }
+    }
+    if !args.quiet {
+        for w in &manifest.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    manifest
+        .requires_python
+        .clone_from(&project.requires_python);
+    let (index, index_url) = crate::resolve::open_index(args, &manifest)?;
+    let target = crate::resolve::target(args, &manifest)?;
+    let mut options = crate::resolve::options(args, &manifest)?;
+    options.preferences = crate::resolve::lock_preferences(args)?;
+    if args.output != "-" {
+        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    }
+
+    let progress = crate::progress::Progress::new(args.quiet);
+    let index = crate::progress::Observed::new(
+        index.as_ref(),
+        &progress,
+        args.concurrency.map(usize::from),
+    );
+    let lock_options = LockOptions {
+        index_url,
+        lock_dir: crate::resolve::lock_dir(args),
+    };
+    let result = lock_project(
+        &project,
+        &manifest,
+        &target,
+        &options,
+        &index,
+        &lock_options,
+    );
+    progress.finish();
+    let locked = result.map_err(|e| match e {
+        pylock::ResolveError::NoSolution { .. } => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+        other => usage(other.to_string()),
+    })?;
+    if !args.quiet {
+        for w in &locked.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    if crate::resolve::emit(&locked.lock.to_toml(), args)? && !args.quiet {
+        eprintln!(
+            "Locked {} packages for {} extras and {} dependency groups into {}",
+            locked.lock.packages.len(),
+            locked.lock.extras.len(),
+            locked.lock.dependency_groups.len(),
+            args.output
+        );
+    }
+    Ok(())
+}
+
+/// `pylock lock` is for every input and selection of the project: the flags that pick
+/// inputs or selections are usage errors.
+fn refuse_selections(args: &ResolveArgs) -> Result<(), Failure> {
+    let given = [
+        (!args.requirements.is_empty(), "REQ arguments"),
+        (!args.requirement_files.is_empty(), "-r/--requirement"),
+        (!args.extras.is_empty(), "--extra"),
+        (args.all_extras, "--all-extras"),
+        (!args.groups.is_empty(), "--group"),
+        (args.all_groups, "--all-groups"),
+        (!args.only_groups.is_empty(), "--only-group"),
+    ];
+    match given.iter().find(|(set, _)| *set) {
+        Some((_, flag)) => Err(usage(format!(
+            "{flag}: pylock lock locks the project (--project DIR) for every extra and group; to lock one selection, use pylock resolve"
+        ))),
+        None => Ok(()),
+    }
+}
