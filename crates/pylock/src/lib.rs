@@ -134,13 +134,14 @@
 //! When no set of versions satisfies the requirements, [`resolve()`] returns
 //! [`ResolveError::NoSolution`], whose `explanation` is the derivation in words, one step a
 //! line, each naming the packages and version ranges involved and ending with the
-//! requirement that cannot be met. [`ResolveError::Index`] names the file or URL at fault;
+//! requirement that cannot be met; its `facts` are the same derivation's leaves as data
+//! ([`Fact`]: requirements, dependencies, gaps in the index, versions that cannot be used). [`ResolveError::Index`] names the file or URL at fault;
 //! [`ResolveError::TooManyForks`], [`ResolveError::Unsplittable`] and
 //! [`ResolveError::Backtracking`] are limits of the solver that a narrower target or tighter
 //! requirements get around.
 //!
 //! ```
-//! use pylock::{resolve, Manifest, MemoryIndex, Options, ResolveError, Role, Target};
+//! use pylock::{resolve, Fact, Manifest, MemoryIndex, Options, ResolveError, Role, Target};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut index = MemoryIndex::new();
@@ -155,10 +156,16 @@
 //! let target = Target::single("3.12", "linux".parse()?, None)?;
 //!
 //! match resolve(&manifest, &target, &Options::default(), &index) {
-//!     Err(ResolveError::NoSolution { explanation }) => {
+//!     Err(ResolveError::NoSolution { explanation, facts }) => {
 //!         assert!(explanation.contains("web==1.0 depends on http<2"), "{explanation}");
 //!         assert!(explanation.contains("api==1.0 depends on http>=2"), "{explanation}");
 //!         assert!(explanation.ends_with("your requirements cannot be satisfied."));
+//!         // The same derivation as data: what the manifest requires, what depends on what.
+//!         assert!(facts.contains(&Fact::Required { package: "web".into(), versions: "any version".into() }));
+//!         assert!(facts.iter().any(|f| matches!(f,
+//!             Fact::Depends { package, dependency, dependency_versions, .. }
+//!                 if package == "api" && dependency == "http" && dependency_versions == ">=2"
+//!         )), "{facts:?}");
 //!     }
 //!     other => panic!("expected a conflict, got {other:?}"),
 //! }
@@ -200,7 +207,9 @@ pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryInd
 pub use lock::{write_atomic, Lock, LockOptions};
 pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
 pub use project::{lock_project, ProjectLock};
-pub use resolve::{resolve, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError};
+pub use resolve::{
+    resolve, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
+};
 
 /// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
 pub use jiff::Timestamp;

@@ -59,13 +59,14 @@ pub enum Os {
     Windows,
 }
 
-/// One platform: an OS and an architecture.
+/// One platform: an OS and an architecture, parsed from `linux`, `macos`, `windows`, uv-style
+/// triples and `<arch>-manylinux_X_Y` forms; its methods give its markers and wheel tags.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Platform {
     /// Operating system.
-    pub os: Os,
+    pub(crate) os: Os,
     /// Architecture.
-    pub arch: Arch,
+    pub(crate) arch: Arch,
 }
 
 impl FromStr for Platform {

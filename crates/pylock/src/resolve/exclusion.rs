@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use pubgrub::{DerivationTree, External};
 
 use super::coverage::EnvSet;
+use super::derivation::Fact;
 use super::provider::{Pkg, Provider};
 use crate::pep::{or, MarkerTree, PackageName, Range, Version};
 
@@ -60,6 +61,8 @@ pub struct Failure {
     /// Where the packages of those reasons are required at all (the union of the markers of
     /// the requirements on them): outside, the fork may still have a solution.
     pub needed_where: MarkerTree,
+    /// The facts the failure rests on.
+    pub facts: Vec<Fact>,
 }
 
 impl Failure {
@@ -124,6 +127,7 @@ impl Failure {
             explanation,
             causes,
             needed_where,
+            facts: super::derivation::facts(tree),
         }
     }
 
@@ -198,6 +202,8 @@ pub struct Exclusions {
     /// Forks left out for reasons none of the causes tells (a conflict inside a fork that
     /// was excludable from the start).
     others: Vec<String>,
+    /// The facts of every left-out fork's failure.
+    facts: Vec<Fact>,
 }
 
 impl Exclusions {
@@ -236,6 +242,15 @@ impl Exclusions {
         }
         self.explanations
             .push((place, failure.explanation.trim_end().to_owned()));
+        self.facts.extend(failure.facts);
+    }
+
+    /// The facts of every left-out fork's failure, sorted and without repeats.
+    pub fn facts(&self) -> Vec<Fact> {
+        let mut facts = self.facts.clone();
+        facts.sort();
+        facts.dedup();
+        facts
     }
 
     /// Whether anything was left out.

@@ -3,6 +3,7 @@
 mod atoms;
 mod candidates;
 mod coverage;
+mod derivation;
 mod exclusion;
 mod fetch;
 mod inputs;
@@ -17,6 +18,7 @@ mod unalign;
 mod universal;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
+pub use derivation::Fact;
 pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
@@ -83,6 +85,9 @@ pub enum ResolveError {
     NoSolution {
         /// A human explanation of the conflict.
         explanation: String,
+        /// The facts it rests on, sorted (empty when the target itself holds no
+        /// environment).
+        facts: Vec<Fact>,
     },
     /// The index could not be read.
     #[error(transparent)]
@@ -162,7 +167,10 @@ fn resolve_inputs(
     index: &dyn Index,
 ) -> Result<Resolution, ResolveError> {
     if let Some(explanation) = universal::impossible_target(target) {
-        return Err(ResolveError::NoSolution { explanation });
+        return Err(ResolveError::NoSolution {
+            explanation,
+            facts: Vec::new(),
+        });
     }
     let overlay = crate::index::Overlay::read(manifest, index)?;
     let index: &dyn Index = &overlay;
@@ -216,12 +224,15 @@ fn resolve_inputs(
 /// comes from.
 fn note_direct(error: ResolveError, overlay: &crate::index::Overlay<'_>) -> ResolveError {
     match error {
-        ResolveError::NoSolution { mut explanation } => {
+        ResolveError::NoSolution {
+            mut explanation,
+            facts,
+        } => {
             for note in overlay.notes(&explanation) {
                 explanation.push('\n');
                 explanation.push_str(&note);
             }
-            ResolveError::NoSolution { explanation }
+            ResolveError::NoSolution { explanation, facts }
         }
         other => other,
     }
@@ -326,6 +337,7 @@ fn resolve_single(
         solve::Outcome::Failed(failure) => {
             return Err(ResolveError::NoSolution {
                 explanation: failure.explanation,
+                facts: failure.facts,
             })
         }
     };

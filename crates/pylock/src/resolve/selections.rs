@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
-use super::{Options, Resolution, ResolveError};
+use super::{Fact, Options, Resolution, ResolveError};
 use crate::manifest::Target;
 use crate::pep::{and, assign_extras, is_possible, or, ExtraName, MarkerTree};
 
@@ -157,9 +157,9 @@ pub fn solve(
     fetcher: &Fetcher<'_>,
 ) -> Result<Resolution, ResolveError> {
     let first = super::universal::resolve_universal(inputs, target, options, fetcher);
-    let explanation = match first {
-        Err(ResolveError::NoSolution { explanation }) if !inputs.uses.vars.is_empty() => {
-            explanation
+    let (explanation, facts) = match first {
+        Err(ResolveError::NoSolution { explanation, facts }) if !inputs.uses.vars.is_empty() => {
+            (explanation, facts)
         }
         other => return other.map(|r| with_conflict_warnings(r, &inputs.uses, &[])),
     };
@@ -168,7 +168,7 @@ pub fn solve(
         options,
         fetcher,
     };
-    let found = find_conflicts(inputs, &asked, explanation)?;
+    let found = find_conflicts(inputs, &asked, explanation, facts)?;
     inputs.uses.conflicts.extend(found.iter().cloned());
     let resolution = super::universal::resolve_universal(inputs, target, options, fetcher)?;
     Ok(with_conflict_warnings(resolution, &inputs.uses, &found))
@@ -187,11 +187,12 @@ struct Asked<'a, 'f> {
 /// alone (failing alone, it is the error), then with each member; every item is also checked
 /// with each item set apart before. The pairs that fail conflict. One conflicting pair costs
 /// about twice as many solves as there are items. `explanation` (why all together fail) is
-/// the error when the conflict is not between two items.
+/// the error when the conflict is not between two items, with its `facts`.
 fn find_conflicts(
     inputs: &mut Inputs,
     asked: &Asked<'_, '_>,
     explanation: String,
+    facts: Vec<Fact>,
 ) -> Result<Vec<Vec<ExtraName>>, ResolveError> {
     let declared = inputs.uses.conflicts.clone();
     let together = |a: &ExtraName, b: &ExtraName| {
@@ -210,9 +211,10 @@ fn find_conflicts(
         with.push(var);
         let fits = check(inputs, asked, &with)?.is_none();
         if !fits {
-            if let Some(why) = check(inputs, asked, &[var])? {
+            if let Some((why, facts)) = check(inputs, asked, &[var])? {
                 return Err(ResolveError::NoSolution {
                     explanation: format!("{} cannot be installed:\n{why}", describe(var)),
+                    facts,
                 });
             }
         }
@@ -233,21 +235,22 @@ fn find_conflicts(
             apart.push(var);
         } else {
             // Three or more items that only conflict all together: not split apart.
-            return Err(ResolveError::NoSolution { explanation });
+            return Err(ResolveError::NoSolution { explanation, facts });
         }
     }
     if found.is_empty() {
-        return Err(ResolveError::NoSolution { explanation });
+        return Err(ResolveError::NoSolution { explanation, facts });
     }
     Ok(found)
 }
 
-/// Solve the selection of exactly the items `selected`: why it has no solution, if so.
+/// Solve the selection of exactly the items `selected`: why it has no solution (and the
+/// facts), if so.
 fn check(
     inputs: &mut Inputs,
     asked: &Asked<'_, '_>,
     selected: &[&ExtraName],
-) -> Result<Option<String>, ResolveError> {
+) -> Result<Option<(String, Vec<Fact>)>, ResolveError> {
     let mut uses = Uses {
         vars: inputs.uses.vars.clone(),
         conflicts: Vec::new(),
@@ -261,7 +264,7 @@ fn check(
     std::mem::swap(&mut inputs.uses, &mut uses);
     match result {
         Ok(_) => Ok(None),
-        Err(ResolveError::NoSolution { explanation }) => Ok(Some(explanation)),
+        Err(ResolveError::NoSolution { explanation, facts }) => Ok(Some((explanation, facts))),
         Err(e) => Err(e),
     }
 }

@@ -67,6 +67,7 @@ pub fn resolve_universal(
                 "no environment of the target can be locked:\n\n{}",
                 forks.exclusions.explanation()
             ),
+            facts: forks.exclusions.facts(),
         });
     }
     let requires_python = narrowed_requires_python(&claimed, &target.requires_python);
@@ -228,9 +229,11 @@ fn on_failure(
                 ),
                 None => failure.explanation,
             },
+            facts: failure.facts,
         }),
         None => Err(ResolveError::NoSolution {
             explanation: failure.explanation,
+            facts: failure.facts,
         }),
     }
 }

@@ -12,7 +12,7 @@ fn unsatisfiable_scenarios_explain_themselves() {
         if s.expected.satisfiable || s.skip.is_some() {
             continue;
         }
-        let Err(ResolveError::NoSolution { explanation }) = s.run() else {
+        let Err(ResolveError::NoSolution { explanation, .. }) = s.run() else {
             panic!("{}: expected no solution", s.name);
         };
         for internal in ["Root", "∅", "Derived", "External", "Pkg::"] {
@@ -45,7 +45,7 @@ fn ranges_of_many_pieces_are_shown_by_their_versions() {
         .add_str("a<2", pylock::Role::Requirement)
         .expect("req");
     let target = pylock::Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
-    let Err(ResolveError::NoSolution { explanation }) =
+    let Err(ResolveError::NoSolution { explanation, .. }) =
         pylock::resolve(&manifest, &target, &Default::default(), &index)
     else {
         panic!("expected no solution");

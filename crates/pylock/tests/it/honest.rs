@@ -133,7 +133,8 @@ fn pythons_above_a_cap_with_no_version_are_left_out_with_a_warning() {
         "{warning}"
     );
 
-    let Err(ResolveError::NoSolution { explanation }) = universal(&index, &["scipy<1.11"], true)
+    let Err(ResolveError::NoSolution { explanation, .. }) =
+        universal(&index, &["scipy<1.11"], true)
     else {
         panic!("--strict must fail");
     };

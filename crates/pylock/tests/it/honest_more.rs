@@ -19,7 +19,7 @@ fn universal(index: &MemoryIndex, reqs: &[&str], rp: &str) -> Result<Resolution,
 
 fn explanation(r: Result<Resolution, ResolveError>) -> String {
     match r {
-        Err(ResolveError::NoSolution { explanation }) => explanation,
+        Err(ResolveError::NoSolution { explanation, .. }) => explanation,
         Err(e) => panic!("not a NoSolution: {e}"),
         Ok(r) => panic!("resolved: {:?}", r.packages),
     }

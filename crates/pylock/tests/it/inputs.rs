@@ -64,7 +64,7 @@ fn hashes_limit_candidates_to_matching_files() {
 #[test]
 fn no_matching_hash_names_the_requirement() {
     let (m, o) = read("nohash", &format!("a==3.0.0 --hash=sha256:{A2_WHEEL}\n"));
-    let Err(ResolveError::NoSolution { explanation }) = locked_a(&m, &o) else {
+    let Err(ResolveError::NoSolution { explanation, .. }) = locked_a(&m, &o) else {
         panic!("expected no solution");
     };
     assert!(
@@ -94,7 +94,7 @@ fn binary_policy_drops_formats() {
         "both",
         &format!("--no-binary :all:\na==2.0.0 --hash=sha256:{A2_WHEEL}\n"),
     );
-    let Err(ResolveError::NoSolution { explanation }) = locked_a(&m, &o) else {
+    let Err(ResolveError::NoSolution { explanation, .. }) = locked_a(&m, &o) else {
         panic!("expected no solution");
     };
     assert!(explanation.contains("a==2.0.0"), "{explanation}");

@@ -6,7 +6,7 @@
 //! `every_scenario_is_listed` keeps the lists below equal to the fixture directories.
 
 use crate::support::{pairs, workspace, Scenario};
-use pylock::ResolveError;
+use pylock::{Fact, ResolveError};
 
 /// Cases that are expected to fail, with the reason. None at present: the list stays so that a
 /// known failure is written down here rather than skipped silently.
@@ -68,10 +68,16 @@ fn run_case(group: &str, ident: &str) {
         }
         (true, Err(e)) => panic!("{}: expected a solution, got: {e}", s.name),
         (false, Ok(r)) => panic!("{}: expected no solution, got {:?}", s.name, pairs(&r)),
-        (false, Err(ResolveError::NoSolution { explanation })) => {
+        (false, Err(ResolveError::NoSolution { explanation, facts })) => {
             assert!(
                 !explanation.trim().is_empty(),
                 "{}: empty explanation",
+                s.name
+            );
+            // The structured derivation starts from a requirement of the manifest.
+            assert!(
+                facts.iter().any(|f| matches!(f, Fact::Required { .. })),
+                "{}: no requirement among the facts {facts:?}",
                 s.name
             );
         }
