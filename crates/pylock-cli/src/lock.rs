@@ -1,6 +1,7 @@
 //! `pylock lock`: read a project, lock every selection of its extras and groups, write the
 //! multi-use lock.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use pylock::manifest::Project;
@@ -22,6 +23,14 @@ pub fn run(args: LockArgs) -> ExitCode {
 
 fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     refuse_selections(&args.resolve)?;
+    // `--project DIR/pyproject.toml` means DIR, as `pylock resolve` reads either.
+    if args.project.file_name() == Some("pyproject.toml".as_ref()) && args.project.is_file() {
+        args.project = args
+            .project
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+    }
     let pyproject = args.project.join("pyproject.toml");
     if !pyproject.is_file() {
         return Err(usage(format!(
@@ -92,10 +101,14 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     }
     if crate::resolve::emit(&locked.lock.to_toml(), args)? && !args.quiet {
         eprintln!(
-            "Locked {} packages for {} extras and {} dependency groups into {}",
-            locked.lock.packages.len(),
-            locked.lock.extras.len(),
-            locked.lock.dependency_groups.len(),
+            "Locked {} for {} and {} into {}",
+            crate::resolve::count(locked.lock.packages.len(), "package", "packages"),
+            crate::resolve::count(locked.lock.extras.len(), "extra", "extras"),
+            crate::resolve::count(
+                locked.lock.dependency_groups.len(),
+                "dependency group",
+                "dependency groups"
+            ),
             args.output
         );
     }

@@ -84,8 +84,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     }
     if !args.quiet {
         eprintln!(
-            "Resolved {} packages into {}",
-            lock.packages.len(),
+            "Resolved {} into {}",
+            count(lock.packages.len(), "package", "packages"),
             output.display()
         );
     }
@@ -528,4 +528,9 @@ fn is_pep751_name(path: &Path) -> bool {
             .strip_prefix("pylock.")
             .and_then(|rest| rest.strip_suffix(".toml"))
             .is_some_and(|middle| !middle.is_empty() && !middle.contains('.'))
+}
+
+/// `n` with the word that fits it: "1 package", "2 packages".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -109,6 +109,10 @@ impl Project {
                     }
                 ),
             };
+        let base = selection.only_groups.is_empty();
+        let with_extras = base && (selection.all_extras || !selection.extras.is_empty());
+        self.check_static("dependencies", base)?;
+        self.check_static("optional-dependencies", with_extras)?;
         let mut out = Vec::new();
         for g in selection.groups.iter().chain(&selection.only_groups) {
             if !self.groups.contains_key(g) {
@@ -144,14 +148,32 @@ impl Project {
         for g in groups {
             out.extend(self.groups[g].iter().cloned());
         }
-        Ok(self.expand_self(out, selection.only_groups.is_empty()))
+        self.expand_self(out, selection.only_groups.is_empty())
+    }
+
+    /// An error when `field` is needed and `[project] dynamic` lists it: only a build of the
+    /// project can tell it, and pylock builds nothing (an empty list would lock nothing).
+    fn check_static(&self, field: &str, needed: bool) -> Result<(), ManifestError> {
+        if needed && self.dynamic.iter().any(|d| d == field) {
+            return Err(ManifestError::Selection {
+                path: self.path.clone(),
+                message: format!(
+                    "`[project] dynamic` lists `{field}`: only a build of the project can tell them, and pylock builds nothing; list them statically"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Replace requirements on the project itself (`app`, `app[gpu]`) by its dependencies
     /// (unless already included without a marker) and the extras they name.
-    fn expand_self(&self, requirements: Vec<Requirement>, base_included: bool) -> Vec<Requirement> {
+    fn expand_self(
+        &self,
+        requirements: Vec<Requirement>,
+        base_included: bool,
+    ) -> Result<Vec<Requirement>, ManifestError> {
         let Some(name) = &self.name else {
-            return requirements;
+            return Ok(requirements);
         };
         let mut out = Vec::new();
         let mut seen = BTreeSet::new();
@@ -170,7 +192,15 @@ impl Project {
             }
             for extra in &req.extras {
                 if seen.insert((Some(extra.clone()), marker.clone())) {
-                    parts.extend(self.extras.get(extra));
+                    let Some(reqs) = self.extras.get(extra) else {
+                        return Err(ManifestError::Selection {
+                            path: self.path.clone(),
+                            message: format!(
+                                "`{req}` asks for the project's extra `{extra}`, which it does not declare"
+                            ),
+                        });
+                    };
+                    parts.push(reqs);
                 }
             }
             for r in parts.into_iter().rev().flat_map(|p| p.iter().rev()) {
@@ -179,7 +209,7 @@ impl Project {
                 todo.push(r);
             }
         }
-        out
+        Ok(out)
     }
 }
 
@@ -229,7 +259,12 @@ fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
                     .map(|v| Ok((doc.string(v, "a requirement")?, v.span())))
                     .collect::<Result<Vec<_>, TomlError>>()?;
                 let reqs = requirements(doc, list)?;
-                project.extras.entry(extra).or_default().extend(reqs);
+                if project.extras.insert(extra.clone(), reqs).is_some() {
+                    return Err(doc.err(
+                        k.span(),
+                        format!("extra `{extra}` is declared twice (names are normalized)"),
+                    ));
+                }
             }
         }
     }
@@ -530,5 +565,62 @@ dev = [{include-group = "test-suite"}, "app[all]"]
             .expect_err("empty")
             .to_string();
         assert!(msg.contains("no [project] or [dependency-groups]"), "{msg}");
+    }
+
+    #[test]
+    fn what_only_a_build_can_tell_is_an_error_not_an_empty_lock() {
+        let dynamic = "[project]\nname = \"d\"\nversion = \"1\"\ndynamic = [\"dependencies\"]\n";
+        let p = project("dyn", dynamic).expect("reads");
+        let msg = p
+            .select(&Selection::default())
+            .expect_err("dynamic dependencies")
+            .to_string();
+        assert!(
+            msg.contains("`[project] dynamic` lists `dependencies`"),
+            "{msg}"
+        );
+        // Groups alone do not need the project's dependencies.
+        let groups_only = format!("{dynamic}[dependency-groups]\ntest = [\"pytest\"]\n");
+        let p = project("dyn-groups", &groups_only).expect("reads");
+        let only_test = Selection {
+            only_groups: vec!["test".parse().expect("group")],
+            ..Selection::default()
+        };
+        assert_eq!(
+            names(&p.select(&only_test).expect("groups only")),
+            ["pytest"]
+        );
+        let extras = "[project]\nname = \"d\"\ndependencies = [\"a\"]\ndynamic = [\"optional-dependencies\"]\n";
+        let p = project("dyn-extras", extras).expect("reads");
+        assert_eq!(
+            names(&p.select(&Selection::default()).expect("base")),
+            ["a"]
+        );
+        let all = Selection {
+            all_extras: true,
+            ..Selection::default()
+        };
+        let msg = p.select(&all).expect_err("dynamic extras").to_string();
+        assert!(msg.contains("lists `optional-dependencies`"), "{msg}");
+    }
+
+    #[test]
+    fn extras_must_be_declared_once_and_exist_when_the_project_names_them() {
+        let twice = "[project]\nname = \"x\"\n[project.optional-dependencies]\nFoo_Bar = [\"a\"]\nfoo-bar = [\"b\"]\n";
+        let msg = project("extra-twice", twice)
+            .expect_err("twice")
+            .to_string();
+        assert!(msg.contains("extra `foo-bar` is declared twice"), "{msg}");
+        let unknown = "[project]\nname = \"s\"\n[project.optional-dependencies]\ncli = [\"click\"]\nall = [\"s[nope]\"]\n";
+        let p = project("self-unknown", unknown).expect("reads");
+        let all = Selection {
+            all_extras: true,
+            ..Selection::default()
+        };
+        let msg = p.select(&all).expect_err("undeclared").to_string();
+        assert!(
+            msg.contains("extra `nope`, which it does not declare"),
+            "{msg}"
+        );
     }
 }

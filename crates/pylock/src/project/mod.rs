@@ -77,6 +77,11 @@ fn multi_use_manifest(
     inputs: &Manifest,
 ) -> Result<(Manifest, Uses), ResolveError> {
     let mut manifest = inputs.clone();
+    // Every extra selected: an error here if a build would be needed to know them.
+    project.select(&Selection {
+        all_extras: true,
+        ..Selection::default()
+    })?;
     let base = project.select(&Selection::default())?;
     let mut parts: Vec<(Part, Vec<Requirement>)> = Vec::new();
     for extra in project.extras.keys() {
