@@ -51,23 +51,36 @@ pub enum Fact {
     },
 }
 
-/// The facts at the leaves of a derivation, sorted and without repeats.
-pub(crate) fn facts(tree: &DerivationTree<Pkg, Range, String>) -> Vec<Fact> {
-    let mut out = Vec::new();
-    collect(tree, &mut out);
+/// The facts at the leaves of a derivation (its `externals`), sorted and without repeats.
+pub(crate) fn facts(externals: &[&External<Pkg, Range, String>]) -> Vec<Fact> {
+    let mut out: Vec<Fact> = externals.iter().filter_map(|e| fact(e)).collect();
     out.sort();
     out.dedup();
     out
 }
 
-fn collect(tree: &DerivationTree<Pkg, Range, String>, out: &mut Vec<Fact>) {
-    match tree {
-        DerivationTree::Derived(d) => {
-            collect(&d.cause1, out);
-            collect(&d.cause2, out);
+/// The leaves of a derivation, each shared subtree visited once: pubgrub's trees share
+/// nodes between branches, and a walk that follows every path is exponential in them.
+/// Iterative, so a deep derivation cannot overflow the stack.
+pub(crate) fn externals(
+    tree: &DerivationTree<Pkg, Range, String>,
+) -> Vec<&External<Pkg, Range, String>> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![tree];
+    while let Some(node) = todo.pop() {
+        match node {
+            DerivationTree::External(e) => out.push(e),
+            DerivationTree::Derived(d) => {
+                for cause in [&d.cause2, &d.cause1] {
+                    if seen.insert(std::sync::Arc::as_ptr(cause)) {
+                        todo.push(cause);
+                    }
+                }
+            }
         }
-        DerivationTree::External(e) => out.extend(fact(e)),
     }
+    out
 }
 
 fn fact(external: &External<Pkg, Range, String>) -> Option<Fact> {
@@ -93,4 +106,39 @@ fn fact(external: &External<Pkg, Range, String>) -> Option<Fact> {
             reason: reason.clone(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use pubgrub::Derived;
+
+    use super::*;
+
+    /// A derivation of 64 levels whose two causes are one shared node has 2^64 paths: each
+    /// node is visited once.
+    #[test]
+    fn shared_subtrees_are_walked_once() {
+        let pkg = Pkg::Package("a".parse().expect("name"));
+        let leaf = DerivationTree::External(External::NoVersions(pkg, Range::full()));
+        let mut tree = Arc::new(leaf);
+        for _ in 0..64 {
+            tree = Arc::new(DerivationTree::Derived(Derived {
+                terms: Default::default(),
+                shared_id: None,
+                cause1: tree.clone(),
+                cause2: tree,
+            }));
+        }
+        let externals = externals(&tree);
+        assert_eq!(externals.len(), 1);
+        assert_eq!(
+            facts(&externals),
+            [Fact::NoVersions {
+                package: "a".into(),
+                versions: "any version".into(),
+            }]
+        );
+    }
 }

@@ -72,8 +72,7 @@ impl Failure {
         tree: &DerivationTree<Pkg, Range, String>,
         provider: &Provider<'_>,
     ) -> Self {
-        let mut externals = Vec::new();
-        collect_externals(tree, &mut externals);
+        let externals = super::derivation::externals(tree);
         let mut edges: HashMap<Pkg, Vec<Pkg>> = HashMap::new();
         for e in &externals {
             if let External::FromDependencyOf(p, _, dep, _) = e {
@@ -127,7 +126,7 @@ impl Failure {
             explanation,
             causes,
             needed_where,
-            facts: super::derivation::facts(tree),
+            facts: super::derivation::facts(&externals),
         }
     }
 
@@ -139,19 +138,6 @@ impl Failure {
                 .causes
                 .iter()
                 .any(|c| c.kind == CauseKind::MissingDirect)
-    }
-}
-
-fn collect_externals<'t>(
-    tree: &'t DerivationTree<Pkg, Range, String>,
-    out: &mut Vec<&'t External<Pkg, Range, String>>,
-) {
-    match tree {
-        DerivationTree::External(e) => out.push(e),
-        DerivationTree::Derived(d) => {
-            collect_externals(&d.cause1, out);
-            collect_externals(&d.cause2, out);
-        }
     }
 }
 
