@@ -670,6 +670,25 @@ fn find_links_directory_adds_files() {
 }
 
 #[test]
+fn a_missing_find_links_directory_says_so() {
+    let (manifest, root) = small_case();
+    let server = Server::start(root, Faults::default());
+    let missing = tempdir("findlinks-missing").join("nowhere");
+    let index = HttpIndex::new(HttpOptions {
+        index_urls: vec![format!("{}/simple", server.base).parse().expect("url")],
+        find_links: vec![missing.display().to_string()],
+        ..HttpOptions::default()
+    })
+    .expect("client");
+    let err = resolve(&manifest, &linux(), &Default::default(), &index).expect_err("missing");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("nowhere") && msg.contains("not a directory"),
+        "{msg}"
+    );
+}
+
+#[test]
 fn concurrent_runs_share_one_cache() {
     let (manifest, root) = trio();
     let cache = tempdir("shared-cache");

@@ -169,7 +169,11 @@ impl HttpIndex {
             }
             let url = Url::parse(source).map_err(|e| IndexError::InvalidLocation {
                 location: source.clone(),
-                reason: e.to_string(),
+                // Not a directory, and not a URL either: most likely a path that is missing.
+                reason: match e {
+                    url::ParseError::RelativeUrlWithoutBase => "not a directory".into(),
+                    e => e.to_string(),
+                },
             })?;
             let (body, page_url) = {
                 let cached = crate::util::lock(&self.flat_pages)
