@@ -255,8 +255,11 @@ fn lock_check_passes_fresh_and_fails_after_a_change() {
     let out = pylock(&dir, &["lock", "--index-url", &idx, "--locked"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("is up to date"), "{}", stderr(&out));
-    // The project drops its `cli` extra: the lock is stale, and stays as it was.
-    let changed = pyproject.replace("cli = [\"click>=8\"]\n", "");
+    // The project's `cli` extra gains a dependency: the lock is stale, and stays as it was.
+    let changed = pyproject.replace(
+        "cli = [\"click>=8\"]",
+        "cli = [\"click>=8\", \"iniconfig\"]",
+    );
     assert_ne!(changed, pyproject);
     std::fs::write(dir.join("pyproject.toml"), changed).expect("write");
     let out = pylock(&dir, &["lock", "--index-url", &idx, "--check", "-q"]);

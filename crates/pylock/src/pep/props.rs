@@ -102,6 +102,16 @@ fn pep440_rs_departure(spec: &VersionSpecifiers, version: &Version) -> Option<&'
             {
                 Some("pre-release below a pre- or post-release bound")
             }
+            // `pep440_rs` compares the releases without their epochs, so `<1!0` refuses
+            // `0.dev0` as a pre-release of the bound's release; it is in another epoch, below
+            // the bound (packaging admits it).
+            super::Operator::LessThan
+                if version.epoch() != bound.epoch()
+                    && version.any_prerelease()
+                    && trimmed(bound.release()) == trimmed(version.release()) =>
+            {
+                Some("pre-release of the bound's release in another epoch")
+            }
             // `pep440_rs` refuses every post-release of the bound's release; PEP 440 only those
             // of the bound itself (`>1.0a1` and `>1.0.dev0` admit `1.0.post1`).
             super::Operator::GreaterThan
