@@ -352,3 +352,26 @@ fn verify_with_a_project_checks_every_selected_entry_and_the_default_groups() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Locks differing only in `default-groups` differ: `--exit-code` exits 1.
+#[test]
+fn diff_sees_default_groups() {
+    let dir = tempdir("diff-groups");
+    std::fs::write(dir.join("old.toml"), dev_lock(false)).expect("write");
+    let new = dev_lock(false).replace("default-groups = [\"dev\"]", "default-groups = []");
+    std::fs::write(dir.join("new.toml"), new).expect("write");
+    let out = pylock(&dir, &["diff", "old.toml", "new.toml", "--exit-code"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("default-groups: `dev` -> (none)"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -216,3 +216,44 @@ fn pylock_and_uv_locks_of_one_project() {
     let back = LockDiff::between(&uv, &pylock_lock);
     assert_eq!(back.changes.len(), d.changes.len());
 }
+
+/// Two locks differing only in `extras`, `dependency-groups` or `default-groups` differ
+/// (what an installer installs by default changes with them).
+#[test]
+fn extras_and_groups_are_compared() {
+    let with = |fields: &str| {
+        parse(&format!(
+            "lock-version = \"1.0\"\nrequires-python = \">=3.10\"\ncreated-by = \"test\"\n{fields}\n\n{}",
+            package("six", "1.16.0", None, HASH_A)
+        ))
+    };
+    let base =
+        with("extras = [\"cli\"]\ndependency-groups = [\"dev\"]\ndefault-groups = [\"dev\"]");
+    assert!(LockDiff::between(&base, &base).is_empty());
+    let no_default = with("extras = [\"cli\"]\ndependency-groups = [\"dev\"]\ndefault-groups = []");
+    let d = LockDiff::between(&base, &no_default);
+    assert!(!d.is_empty());
+    assert_eq!(d.default_groups, Some((vec!["dev".to_owned()], Vec::new())));
+    assert_eq!(d.summary(), "default-groups");
+    assert_eq!(
+        d.render(DiffFormat::Text),
+        "default-groups: `dev` -> (none)\n"
+    );
+    assert!(
+        d.render(DiffFormat::Markdown)
+            .starts_with("`default-groups`: `dev` → (none)\n"),
+        "{}",
+        d.render(DiffFormat::Markdown)
+    );
+    let more = with(
+        "extras = [\"cli\", \"gpu\"]\ndependency-groups = [\"dev\", \"lint\"]\ndefault-groups = [\"dev\"]",
+    );
+    let d = LockDiff::between(&base, &more);
+    assert_eq!(d.summary(), "extras, dependency-groups");
+    assert!(d.extras.is_some() && d.dependency_groups.is_some() && d.default_groups.is_none());
+    // Order does not count.
+    let reordered = with(
+        "extras = [\"gpu\", \"cli\"]\ndependency-groups = [\"lint\", \"dev\"]\ndefault-groups = [\"dev\"]",
+    );
+    assert!(LockDiff::between(&more, &reordered).is_empty());
+}
