@@ -379,14 +379,14 @@ impl LockDiff {
         if let Some((a, b)) = &self.requires_python {
             let _ = writeln!(
                 out,
-                "`requires-python`: `{}` → `{}`\n",
-                or_none(a),
-                or_none(b)
+                "`requires-python`: {} → {}\n",
+                code(or_none(a)),
+                code(or_none(b))
             );
         }
         for (key, c) in self.lists() {
             if let Some((a, b)) = c {
-                let _ = writeln!(out, "`{key}`: {} → {}\n", list(a), list(b));
+                let _ = writeln!(out, "`{key}`: {} → {}\n", code_list(a), code_list(b));
             }
         }
         if self.changes.is_empty() {
@@ -400,13 +400,13 @@ impl LockDiff {
             let place = match c.kind {
                 ChangeKind::Marker => format!(
                     "{} → {}",
-                    escape(&marker_text(&c.old_marker)),
-                    escape(&marker_text(&c.marker))
+                    escape(&marker_code(&c.old_marker)),
+                    escape(&marker_code(&c.marker))
                 ),
                 _ => c
                     .marker
                     .as_deref()
-                    .map_or(String::new(), |m| format!("`{}`", escape(m))),
+                    .map_or(String::new(), |m| escape(&code(m))),
             };
             let _ = writeln!(
                 out,
@@ -447,6 +447,43 @@ fn list(items: &[String]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A marker as a Markdown code span, `everywhere` when absent.
+fn marker_code(m: &Option<String>) -> String {
+    m.as_deref().map_or_else(|| "everywhere".to_owned(), code)
+}
+
+/// Items as Markdown code spans, `(none)` when empty.
+fn code_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+}
+
+/// `s` as a Markdown code span that nothing in it can end: fenced by one backtick more than
+/// its longest run of backticks, padded with a space where it starts or ends with a
+/// backtick (CommonMark strips one such space each side); newlines become spaces.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.is_empty()
+        || s.starts_with('`')
+        || s.ends_with('`')
+        || (s.starts_with(' ') && s.ends_with(' '))
+    {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// A table cell: `|` escaped, newlines as spaces.

@@ -257,3 +257,31 @@ fn extras_and_groups_are_compared() {
     );
     assert!(LockDiff::between(&more, &reordered).is_empty());
 }
+
+/// A marker with backticks cannot end its code span in the Markdown table (and inject
+/// Markdown after it): the span is fenced by a longer run of backticks.
+#[test]
+fn markdown_markers_with_backticks_stay_code() {
+    let evil = "platform_machine == 'x` **bold** [a](http://e.invalid) ``'";
+    let old = lock(">=3.10", &[package("six", "1.16.0", None, HASH_A)]);
+    let new = lock(">=3.10", &[package("six", "1.16.0", Some(evil), HASH_A)]);
+    let md = LockDiff::between(&old, &new).render(DiffFormat::Markdown);
+    assert!(
+        md.contains(&format!(
+            "| six | marker | 1.16.0 | 1.16.0 | everywhere → ```{evil}``` |"
+        )),
+        "{md}"
+    );
+    let added = lock(
+        ">=3.10",
+        &[
+            package("six", "1.16.0", None, HASH_A),
+            package("evil", "1.0", Some("platform_machine == '`x'"), HASH_A),
+        ],
+    );
+    let md = LockDiff::between(&old, &added).render(DiffFormat::Markdown);
+    assert!(
+        md.contains("| evil | added |  | 1.0 | ``platform_machine == '`x'`` |"),
+        "{md}"
+    );
+}
