@@ -111,13 +111,13 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
     let out = run(&["b<2", "--check", "-o", "-", "--lock", "old.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    // A file too large for a lock is refused before it is read (a sparse file).
+    // A file too large for a lock is refused once 64 MiB are read (a sparse file).
     let huge = std::fs::File::create(dir.join("huge.toml")).expect("create");
     huge.set_len(64 * 1024 * 1024 + 1).expect("size");
     let out = run(&["b<2", "--check", "--lock", "huge.toml", "-o", "-"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("too large for a lock"),
+        stderr(&out).contains("larger than the limit of 67108864 bytes for a lock"),
         "{}",
         stderr(&out)
     );
@@ -373,5 +373,39 @@ fn diff_sees_default_groups() {
         "{}",
         stdout(&out)
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--check` reads the lock with the library's bound: an endless file (`/dev/zero`) is
+/// refused after 64 MiB (it was read whole: memory without end), exit 2.
+#[test]
+fn check_reads_the_lock_with_a_bound() {
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    let dir = tempdir("check-bound");
+    let idx = packse_index("example-toml");
+    for cmd in [&["resolve", "b"][..], &["lock"][..]] {
+        if cmd[0] == "lock" {
+            std::fs::write(
+                dir.join("pyproject.toml"),
+                "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"b\"]\n",
+            )
+            .expect("write");
+        }
+        let mut args = cmd.to_vec();
+        args.extend(["--index-url", &idx, "--lock", "/dev/zero", "--check"]);
+        if cmd[0] == "resolve" {
+            args.extend(LINUX_312);
+        }
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot read /dev/zero: larger than the limit of 67108864 bytes"),
+            "{cmd:?}: {}",
+            stderr(&out)
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -101,13 +101,17 @@ pub enum ReadError {
 impl LockFile {
     /// Read the lock at `path` (at most 64 MiB).
     pub fn read(path: &Path) -> Result<Self, ReadError> {
-        let text = crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| {
-            ReadError::Io {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
+        let text = Self::read_text(path)?;
         Ok(Self::parse(path, &text)?)
+    }
+
+    /// The text of the lock at `path`, unparsed, read as [`LockFile::read`] reads it: at
+    /// most 64 MiB (never more is read, whatever the file), UTF-8.
+    pub fn read_text(path: &Path) -> Result<String, ReadError> {
+        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ReadError::Io {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Parse `text`, read from `path` (used in errors).
