@@ -383,3 +383,31 @@ fn selected_entries_no_root_reaches_are_checked() {
         );
     }
 }
+
+/// `extras`, `dependency-groups` and `default-groups` live in one place, `LockFile.lock`:
+/// an edit there is what verify sees (a stale copy on `LockFile` used to win).
+#[test]
+fn verify_reads_groups_from_the_lock_model() {
+    let mut lock =
+        LockFile::read(&workspace().join("crates/pylock/tests/data/locks/pylock.pdm-multi.toml"))
+            .expect("lock");
+    let index =
+        LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
+    let options = VerifyOptions {
+        python: Some("3.10".parse().expect("version")),
+        platform: Some("linux".parse().expect("platform")),
+        ..VerifyOptions::default()
+    };
+    let selected =
+        |lock: &LockFile| verify(lock, &options, &index).expect("verify").environments[0].selected;
+    assert_eq!(selected(&lock), 1, "the default group: click");
+    lock.lock.default_groups.clear();
+    assert_eq!(selected(&lock), 0, "no default group");
+    lock.lock.extras.clear();
+    let fmt = VerifyOptions {
+        extras: vec!["fmt".parse().expect("extra")],
+        ..options.clone()
+    };
+    let err = verify(&lock, &fmt, &index).expect_err("extra no longer declared");
+    assert!(err.to_string().contains("no extra `fmt`"), "{err}");
+}
