@@ -6,10 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::{DiffFormat, LockDiff, LockFile};
-
-/// The largest lock read, as the library's lock reader allows.
-const MAX_LOCK_BYTES: u64 = 64 * 1024 * 1024;
+use pylock::lock::{DiffFormat, LockDiff, LockFile, ReadError};
 
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
@@ -18,8 +15,8 @@ const MAX_LINES: usize = 40;
 pub struct Existing {
     /// Where it is.
     pub path: PathBuf,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
+    /// Its text, read once, with the library's bound.
+    pub text: String,
 }
 
 /// Why a check cannot pass, with the exit code to use.
@@ -44,35 +41,27 @@ impl Existing {
             }
             None => PathBuf::from(output),
         };
-        if !path.exists() {
-            return Err(CheckFailure {
-                code: 1,
-                message: format!(
-                    "--check: there is no lock at {} (run without --check to write it)",
-                    path.display()
-                ),
-            });
+        match LockFile::read_text(&path) {
+            Ok(text) => Ok(Self { path, text }),
+            Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                Err(CheckFailure {
+                    code: 1,
+                    message: format!(
+                        "--check: there is no lock at {} (run without --check to write it)",
+                        path.display()
+                    ),
+                })
+            }
+            Err(e) => Err(CheckFailure {
+                code: 2,
+                message: e.to_string(),
+            }),
         }
-        let unreadable = |e: String| CheckFailure {
-            code: 2,
-            message: format!("cannot read {}: {e}", path.display()),
-        };
-        let len = std::fs::metadata(&path)
-            .map_err(|e| unreadable(e.to_string()))?
-            .len();
-        if len > MAX_LOCK_BYTES {
-            return Err(unreadable(format!(
-                "larger than {} bytes, too large for a lock",
-                MAX_LOCK_BYTES
-            )));
-        }
-        let bytes = std::fs::read(&path).map_err(|e| unreadable(e.to_string()))?;
-        Ok(Self { path, bytes })
     }
 
     /// `Ok` when `new_text` is byte-identical to the lock; else what would change.
     pub fn verdict(&self, new_text: &str) -> Result<(), CheckFailure> {
-        if self.bytes == new_text.as_bytes() {
+        if self.text == new_text {
             return Ok(());
         }
         let stale = |details: String| CheckFailure {
@@ -82,8 +71,7 @@ impl Existing {
                 self.path.display()
             ),
         };
-        let old_text = String::from_utf8_lossy(&self.bytes);
-        let old = LockFile::parse(&self.path, &old_text);
+        let old = LockFile::parse(&self.path, &self.text);
         let new = LockFile::parse(Path::new("(new lock)"), new_text);
         let (Ok(old), Ok(new)) = (old, new) else {
             return Err(stale(" (the existing lock does not parse)".into()));

@@ -65,8 +65,9 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let (index, index_url) = crate::resolve::open_index(args, &manifest)?;
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
-    crate::resolve::prepare_output(args)?;
-    (options.preferences, options.preference_markers) = crate::resolve::lock_preferences(args)?;
+    let existing = crate::resolve::prepare_output(args)?;
+    (options.preferences, options.preference_markers) =
+        crate::resolve::lock_preferences(args, existing.as_ref())?;
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -99,7 +100,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
             eprintln!("warning: {w}");
         }
     }
-    if crate::resolve::emit(&locked.lock.to_toml(), args)? && !args.quiet {
+    if crate::resolve::emit(&locked.lock.to_toml(), args, existing)? && !args.quiet {
         eprintln!(
             "Locked {} for {} and {} into {}",
             crate::resolve::count(locked.lock.packages.len(), "package", "packages"),

@@ -47,8 +47,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let (index, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
-    prepare_output(args)?;
-    (options.preferences, options.preference_markers) = lock_preferences(args)?;
+    let existing = prepare_output(args)?;
+    (options.preferences, options.preference_markers) = lock_preferences(args, existing.as_ref())?;
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -79,7 +79,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    if !emit(&lock.to_toml(), args)? {
+    if !emit(&lock.to_toml(), args, existing)? {
         return Ok(());
     }
     if !args.quiet {
@@ -105,13 +105,21 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
 }
 
 /// Write the lock's text where `-o` says: standard output (`-`, then `false`) or a file,
-/// atomically (`true`).
-pub(crate) fn emit(text: &str, args: &ResolveArgs) -> Result<bool, Failure> {
+/// atomically (`true`). With `--check`, compare with `existing` (read by
+/// [`prepare_output`]) instead.
+pub(crate) fn emit(
+    text: &str,
+    args: &ResolveArgs,
+    existing: Option<crate::check::Existing>,
+) -> Result<bool, Failure> {
     if args.check {
-        let existing = check_failure(crate::check::Existing::read(
-            args.lock.as_deref(),
-            &args.output,
-        ))?;
+        let existing = match existing {
+            Some(e) => e,
+            None => check_failure(crate::check::Existing::read(
+                args.lock.as_deref(),
+                &args.output,
+            ))?,
+        };
         check_failure(existing.verdict(text))?;
         if !args.quiet {
             eprintln!("{} is up to date", existing.path.display());
@@ -438,8 +446,12 @@ type Preferences = (
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
 /// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead); and where
 /// the lock holds them, for a lock with several versions of one package under different
-/// markers.
-pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failure> {
+/// markers. `existing` is that lock when `--check` has read it already (it is not read
+/// again).
+pub(crate) fn lock_preferences(
+    args: &ResolveArgs,
+    existing: Option<&crate::check::Existing>,
+) -> Result<Preferences, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -463,12 +475,19 @@ pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failur
         None if args.output != "-" => Some(PathBuf::from(&args.output)),
         None => None,
     };
-    let Some(path) = path.filter(|p| !args.upgrade && p.is_file()) else {
+    if args.upgrade {
         return Ok((out, Vec::new()));
+    }
+    let read = match existing {
+        Some(e) => pylock::lock::LockFile::parse(&e.path, &e.text).map_err(|e| e.to_string()),
+        None => match path.filter(|p| p.is_file()) {
+            Some(path) => pylock::lock::LockFile::read(&path).map_err(|e| e.to_string()),
+            None => return Ok((out, Vec::new())),
+        },
     };
-    let lock = match pylock::lock::LockFile::read(&path) {
+    let lock = match read {
         Ok(lock) => lock,
-        Err(e) if args.lock.is_some() => return Err(usage(e.to_string())),
+        Err(e) if args.lock.is_some() => return Err(usage(e)),
         Err(e) => {
             if !args.quiet {
                 eprintln!("warning: the existing lock is not used: {e}");
@@ -495,19 +514,23 @@ pub(crate) fn lock_preferences(args: &ResolveArgs) -> Result<Preferences, Failur
     Ok((out, markers))
 }
 
-/// Before resolving: with `--check`, the lock to compare with must exist (checked now, not
-/// after the resolve) and nothing is prepared for writing; else the output must be
-/// writable.
-pub(crate) fn prepare_output(args: &ResolveArgs) -> Result<(), Failure> {
+/// Before resolving: with `--check`, the lock to compare with is read, once (now, not
+/// after the resolve: it must exist), and nothing is prepared for writing; else the output
+/// must be writable.
+pub(crate) fn prepare_output(
+    args: &ResolveArgs,
+) -> Result<Option<crate::check::Existing>, Failure> {
     if args.check {
-        check_failure(crate::check::Existing::read(
+        return check_failure(crate::check::Existing::read(
             args.lock.as_deref(),
             &args.output,
-        ))?;
-    } else if args.output != "-" {
+        ))
+        .map(Some);
+    }
+    if args.output != "-" {
         crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
     }
-    Ok(())
+    Ok(None)
 }
 
 /// A `--check` failure as the commands' failure.

@@ -46,7 +46,7 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
     for g in &args.groups {
         groups.push(g.parse().map_err(|e| format!("invalid group: {e}"))?);
     }
-    let manifest = manifest(args, &extras, &groups)?;
+    let manifest = manifest(args, &extras, &groups, &lock)?;
     if !args.quiet {
         for w in &manifest.warnings {
             eprintln!("warning: {w}");
@@ -105,11 +105,14 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
 }
 
 /// The root requirements: requirements files, and projects (a `*.toml` file or a directory
-/// with a `pyproject.toml`) with the extras and groups asked for.
+/// with a `pyproject.toml`) with the extras and groups asked for; without `--group`, the
+/// groups installed are the lock's `default-groups`, so a project's roots include those of
+/// them it declares.
 fn manifest(
     args: &VerifyArgs,
     extras: &[ExtraName],
     groups: &[GroupName],
+    lock: &LockFile,
 ) -> Result<Manifest, String> {
     let mut manifest = Manifest::default();
     let err = |e: pylock::ManifestError| e.to_string();
@@ -122,9 +125,14 @@ fn manifest(
         match pyproject {
             Some(p) => {
                 let project = Project::read(&p).map_err(err)?;
+                let groups = if groups.is_empty() {
+                    default_groups(lock, &project)
+                } else {
+                    groups.to_vec()
+                };
                 let selection = Selection {
                     extras: extras.to_vec(),
-                    groups: groups.to_vec(),
+                    groups,
                     ..Selection::default()
                 };
                 manifest
@@ -138,6 +146,17 @@ fn manifest(
         manifest.add_file(f, Role::Constraint).map_err(err)?;
     }
     Ok(manifest)
+}
+
+/// The lock's `default-groups` that `project` declares (those it does not declare have no
+/// root requirements there).
+fn default_groups(lock: &LockFile, project: &Project) -> Vec<GroupName> {
+    lock.lock
+        .default_groups
+        .iter()
+        .filter_map(|g| g.parse::<GroupName>().ok())
+        .filter(|g| project.groups.contains_key(g))
+        .collect()
 }
 
 /// The table (claimed environments), the environments not claimed, and each failure.

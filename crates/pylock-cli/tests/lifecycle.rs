@@ -111,13 +111,13 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
     let out = run(&["b<2", "--check", "-o", "-", "--lock", "old.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
-    // A file too large for a lock is refused before it is read (a sparse file).
+    // A file too large for a lock is refused once 64 MiB are read (a sparse file).
     let huge = std::fs::File::create(dir.join("huge.toml")).expect("create");
     huge.set_len(64 * 1024 * 1024 + 1).expect("size");
     let out = run(&["b<2", "--check", "--lock", "huge.toml", "-o", "-"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("too large for a lock"),
+        stderr(&out).contains("larger than the limit of 67108864 bytes for a lock"),
         "{}",
         stderr(&out)
     );
@@ -269,5 +269,146 @@ fn lock_check_passes_fresh_and_fails_after_a_change() {
         std::fs::read(dir.join("pylock.toml")).expect("lock"),
         before
     );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `a 1.0.0` (needs `b>1.0.0`) in the default group `dev`, beside `b 1.0.0`.
+const A_WHEEL: &str = r#"wheels = [{ name = "a-1.0.0-py3-none-any.whl", path = "a-1.0.0-py3-none-any.whl", hashes = { sha256 = "3a5ae429f951ccb2a1e22b2c6fcf7a199dab9ced1f4978018cd68d2b27ed5df4" } }]"#;
+const B_WHEEL: &str = r#"wheels = [{ name = "b-1.0.0-py3-none-any.whl", path = "b-1.0.0-py3-none-any.whl", hashes = { sha256 = "be02a3e644951cb92ede98c34cc31bf7bd28390b1396e43a0d84c213b912b673" } }]"#;
+
+fn dev_lock(with_a: bool) -> String {
+    let mut text = String::from(
+        "lock-version = \"1.0\"\ncreated-by = \"test\"\nrequires-python = \">=3.12\"\n\
+         dependency-groups = [\"dev\"]\ndefault-groups = [\"dev\"]\n",
+    );
+    if with_a {
+        text.push_str(&format!(
+            "\n[[packages]]\nname = \"a\"\nversion = \"1.0.0\"\n\
+             marker = \"'dev' in dependency_groups\"\n{A_WHEEL}\n"
+        ));
+    }
+    text.push_str(&format!(
+        "\n[[packages]]\nname = \"b\"\nversion = \"1.0.0\"\n{B_WHEEL}\n"
+    ));
+    text
+}
+
+/// The reviewer's repro: `verify -r proj` on a broken lock must fail. The lock's default
+/// group selects `a`, whose dependency `b>1.0.0` the lock's `b 1.0.0` does not meet; the
+/// project's roots are `b`, and (its default groups, no `--group` given) `dev`'s.
+#[test]
+fn verify_with_a_project_checks_every_selected_entry_and_the_default_groups() {
+    let dir = tempdir("verify-roots");
+    let idx = packse_index("example-toml");
+    let proj = dir.join("proj");
+    std::fs::create_dir_all(&proj).expect("mkdir");
+    let verify = |dev: &str, with_a: bool| {
+        std::fs::write(
+            proj.join("pyproject.toml"),
+            format!(
+                "[project]\nname = \"proj\"\nversion = \"0\"\ndependencies = [\"b\"]\n\n\
+                 [dependency-groups]\ndev = [\"{dev}\"]\n"
+            ),
+        )
+        .expect("write");
+        std::fs::write(dir.join("pylock.toml"), dev_lock(with_a)).expect("write");
+        let mut args = vec!["verify", "--index-url", &idx, "-r", "proj"];
+        args.extend(LINUX_312);
+        pylock(&dir, &args)
+    };
+    // The repro: `a` is selected (default group), its dependency is not met.
+    let out = verify("a", true);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("a 1.0.0: needs `b>1.0.0`, the lock has b 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    // The default group's own root requirements are checked too.
+    let out = verify("b>=2", false);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("the requirement `b>=2` is not met: the lock has b 1.0.0"),
+        "{}",
+        stdout(&out)
+    );
+    // And a lock that meets them passes.
+    let out = verify("b", false);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Locks differing only in `default-groups` differ: `--exit-code` exits 1.
+#[test]
+fn diff_sees_default_groups() {
+    let dir = tempdir("diff-groups");
+    std::fs::write(dir.join("old.toml"), dev_lock(false)).expect("write");
+    let new = dev_lock(false).replace("default-groups = [\"dev\"]", "default-groups = []");
+    std::fs::write(dir.join("new.toml"), new).expect("write");
+    let out = pylock(&dir, &["diff", "old.toml", "new.toml", "--exit-code"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("default-groups: `dev` -> (none)"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--check` reads the lock with the library's bound: an endless file (`/dev/zero`) is
+/// refused after 64 MiB (it was read whole: memory without end), exit 2.
+#[test]
+fn check_reads_the_lock_with_a_bound() {
+    let zero = Path::new("/dev/zero");
+    if !zero.exists() {
+        return;
+    }
+    let dir = tempdir("check-bound");
+    let idx = packse_index("example-toml");
+    for cmd in [&["resolve", "b"][..], &["lock"][..]] {
+        if cmd[0] == "lock" {
+            std::fs::write(
+                dir.join("pyproject.toml"),
+                "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"b\"]\n",
+            )
+            .expect("write");
+        }
+        let mut args = cmd.to_vec();
+        args.extend(["--index-url", &idx, "--lock", "/dev/zero", "--check"]);
+        if cmd[0] == "resolve" {
+            args.extend(LINUX_312);
+        }
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot read /dev/zero: larger than the limit of 67108864 bytes"),
+            "{cmd:?}: {}",
+            stderr(&out)
+        );
+    }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,6 +1,7 @@
 //! What changes between two locks: packages added, removed, upgraded or downgraded, where a
 //! package is installed (its marker) and which files it offers; and the lock's own
-//! `requires-python` and `environments`. Works on any tool's locks: markers are compared by
+//! `requires-python`, `environments`, `extras`, `dependency-groups` and `default-groups`.
+//! Works on any tool's locks: markers are compared by
 //! meaning (within where each lock applies), files by name and hash, not by URL.
 //!
 //! A package locked at several versions under different markers (a universal lock's
@@ -20,6 +21,12 @@ pub struct LockDiff {
     pub requires_python: Option<(String, String)>,
     /// `environments` (old, new), when they change.
     pub environments: Option<(Vec<String>, Vec<String>)>,
+    /// `extras` (old, new), when they change.
+    pub extras: Option<(Vec<String>, Vec<String>)>,
+    /// `dependency-groups` (old, new), when they change.
+    pub dependency_groups: Option<(Vec<String>, Vec<String>)>,
+    /// `default-groups` (old, new), when they change.
+    pub default_groups: Option<(Vec<String>, Vec<String>)>,
     /// Package changes.
     pub changes: Vec<PackageChange>,
 }
@@ -94,10 +101,10 @@ fn diff(old: &Lock, new: &Lock) -> LockDiff {
     if old.requires_python != new.requires_python {
         out.requires_python = Some((old.requires_python.clone(), new.requires_python.clone()));
     }
-    let sorted = |e: &[String]| e.iter().cloned().collect::<BTreeSet<_>>();
-    if sorted(&old.environments) != sorted(&new.environments) {
-        out.environments = Some((old.environments.clone(), new.environments.clone()));
-    }
+    out.environments = changed(&old.environments, &new.environments);
+    out.extras = changed(&old.extras, &new.extras);
+    out.dependency_groups = changed(&old.dependency_groups, &new.dependency_groups);
+    out.default_groups = changed(&old.default_groups, &new.default_groups);
     // Markers are compared where both locks apply: a narrower `requires-python` is one
     // change of its own, not a marker change of every package.
     let common = and(&scope(old), &scope(new));
@@ -113,6 +120,12 @@ fn diff(old: &Lock, new: &Lock) -> LockDiff {
         diff_package(&olds, &news, &mut out.changes);
     }
     out
+}
+
+/// `(old, new)` when the lists differ as sets.
+fn changed(old: &[String], new: &[String]) -> Option<(Vec<String>, Vec<String>)> {
+    let sorted = |e: &[String]| e.iter().cloned().collect::<BTreeSet<_>>();
+    (sorted(old) != sorted(new)).then(|| (old.to_vec(), new.to_vec()))
 }
 
 /// The entries of `name` in `lock`, by version.
@@ -266,9 +279,24 @@ fn diff_package(olds: &[Entry<'_>], news: &[Entry<'_>], out: &mut Vec<PackageCha
 
 impl LockDiff {
     /// Whether the locks install the same packages at the same versions, in the same
-    /// environments, from the same files, with the same `requires-python` and `environments`.
+    /// environments, from the same files, with the same `requires-python`, `environments`,
+    /// `extras`, `dependency-groups` and `default-groups`.
     pub fn is_empty(&self) -> bool {
-        self.requires_python.is_none() && self.environments.is_none() && self.changes.is_empty()
+        self.requires_python.is_none()
+            && self.lists().all(|(_, c)| c.is_none())
+            && self.changes.is_empty()
+    }
+
+    /// The lock's list fields, by their TOML key, with their change.
+    #[allow(clippy::type_complexity)] // the fields' own type
+    fn lists(&self) -> impl Iterator<Item = (&'static str, &Option<(Vec<String>, Vec<String>)>)> {
+        [
+            ("environments", &self.environments),
+            ("extras", &self.extras),
+            ("dependency-groups", &self.dependency_groups),
+            ("default-groups", &self.default_groups),
+        ]
+        .into_iter()
     }
 
     /// How many changes of each kind, in [`ChangeKind`] order: `2 added, 1 upgraded`.
@@ -284,8 +312,10 @@ impl LockDiff {
         if self.requires_python.is_some() {
             parts.push("requires-python".into());
         }
-        if self.environments.is_some() {
-            parts.push("environments".into());
+        for (key, c) in self.lists() {
+            if c.is_some() {
+                parts.push(key.into());
+            }
         }
         if parts.is_empty() {
             "no changes".into()
@@ -307,8 +337,10 @@ impl LockDiff {
         if let Some((a, b)) = &self.requires_python {
             let _ = writeln!(out, "requires-python: {} -> {}", or_none(a), or_none(b));
         }
-        if let Some((a, b)) = &self.environments {
-            let _ = writeln!(out, "environments: {} -> {}", list(a), list(b));
+        for (key, c) in self.lists() {
+            if let Some((a, b)) = c {
+                let _ = writeln!(out, "{key}: {} -> {}", list(a), list(b));
+            }
         }
         let width = self.changes.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for c in &self.changes {
@@ -347,13 +379,15 @@ impl LockDiff {
         if let Some((a, b)) = &self.requires_python {
             let _ = writeln!(
                 out,
-                "`requires-python`: `{}` → `{}`\n",
-                or_none(a),
-                or_none(b)
+                "`requires-python`: {} → {}\n",
+                code(or_none(a)),
+                code(or_none(b))
             );
         }
-        if let Some((a, b)) = &self.environments {
-            let _ = writeln!(out, "`environments`: {} → {}\n", list(a), list(b));
+        for (key, c) in self.lists() {
+            if let Some((a, b)) = c {
+                let _ = writeln!(out, "`{key}`: {} → {}\n", code_list(a), code_list(b));
+            }
         }
         if self.changes.is_empty() {
             out.push_str("No package changes.\n");
@@ -366,13 +400,13 @@ impl LockDiff {
             let place = match c.kind {
                 ChangeKind::Marker => format!(
                     "{} → {}",
-                    escape(&marker_text(&c.old_marker)),
-                    escape(&marker_text(&c.marker))
+                    escape(&marker_code(&c.old_marker)),
+                    escape(&marker_code(&c.marker))
                 ),
                 _ => c
                     .marker
                     .as_deref()
-                    .map_or(String::new(), |m| format!("`{}`", escape(m))),
+                    .map_or(String::new(), |m| escape(&code(m))),
             };
             let _ = writeln!(
                 out,
@@ -413,6 +447,43 @@ fn list(items: &[String]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A marker as a Markdown code span, `everywhere` when absent.
+fn marker_code(m: &Option<String>) -> String {
+    m.as_deref().map_or_else(|| "everywhere".to_owned(), code)
+}
+
+/// Items as Markdown code spans, `(none)` when empty.
+fn code_list(items: &[String]) -> String {
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items.iter().map(|i| code(i)).collect::<Vec<_>>().join(", ")
+}
+
+/// `s` as a Markdown code span that nothing in it can end: fenced by one backtick more than
+/// its longest run of backticks, padded with a space where it starts or ends with a
+/// backtick (CommonMark strips one such space each side); newlines become spaces.
+fn code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if s.is_empty()
+        || s.starts_with('`')
+        || s.ends_with('`')
+        || (s.starts_with(' ') && s.ends_with(' '))
+    {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
 }
 
 /// A table cell: `|` escaped, newlines as spaces.

@@ -22,18 +22,14 @@ pub(crate) const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LockFile {
     /// The packages and files, in the order of the file (`requires_python` is empty when the
-    /// file has none). Entries without a version (directories, VCS) have an empty `version`.
+    /// file has none), and the lock's `extras`, `dependency-groups` and `default-groups`
+    /// (kept only here). Entries without a version (directories, VCS) have an empty
+    /// `version`.
     pub lock: Lock,
     /// `lock-version`.
     pub lock_version: String,
     /// `created-by`, if given.
     pub created_by: Option<String>,
-    /// `extras` (normalized as written).
-    pub extras: Vec<String>,
-    /// `dependency-groups`.
-    pub dependency_groups: Vec<String>,
-    /// `default-groups`.
-    pub default_groups: Vec<String>,
     /// Per package, in the order of `lock.packages`: what the model does not carry.
     pub details: Vec<PackageDetails>,
 }
@@ -101,13 +97,17 @@ pub enum ReadError {
 impl LockFile {
     /// Read the lock at `path` (at most 64 MiB).
     pub fn read(path: &Path) -> Result<Self, ReadError> {
-        let text = crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| {
-            ReadError::Io {
-                path: path.to_owned(),
-                source,
-            }
-        })?;
+        let text = Self::read_text(path)?;
         Ok(Self::parse(path, &text)?)
+    }
+
+    /// The text of the lock at `path`, unparsed, read as [`LockFile::read`] reads it: at
+    /// most 64 MiB (never more is read, whatever the file), UTF-8.
+    pub fn read_text(path: &Path) -> Result<String, ReadError> {
+        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ReadError::Io {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Parse `text`, read from `path` (used in errors).
@@ -145,9 +145,6 @@ impl LockFile {
             created_by: doc
                 .opt_string(root, "created-by")?
                 .map(|(s, _)| s.to_owned()),
-            extras: strings("extras")?,
-            dependency_groups: strings("dependency-groups")?,
-            default_groups: strings("default-groups")?,
             details: Vec::new(),
         };
         for env in doc.opt_strings(root, "environments")? {

@@ -72,6 +72,7 @@ pub(crate) fn groups(
     lock: &LockFile,
     options: &VerifyOptions,
 ) -> Result<Vec<GroupName>, VerifyError> {
+    let lock = &lock.lock;
     let declared = |list: &[String], name: &str| {
         list.iter()
             .any(|d| d.parse::<ExtraName>().ok() == name.parse::<ExtraName>().ok())

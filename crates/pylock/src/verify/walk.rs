@@ -1,5 +1,5 @@
-//! The dependency walk in one environment: root requirements (or, without them, every
-//! selected package), then the dependencies of each selected package from the index's
+//! The dependency walk in one environment: root requirements and every selected package,
+//! then the dependencies of each selected package from the index's
 //! metadata, with the extras asked of it, each checked against the selected version.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,7 +22,7 @@ pub(crate) struct Walk<'a> {
 enum Asker<'a> {
     /// The root requirements.
     Root,
-    /// A selected package checked without roots (closure-only checks).
+    /// A selected package (each is installed, so each one's dependencies are checked).
     Seed,
     /// A selected package's dependency.
     Package(&'a Selected<'a>),
@@ -122,22 +122,23 @@ impl<'a> Walk<'a> {
         }
     }
 
-    /// Where the walk starts: the root requirements that apply here, else every selected
-    /// package (its dependencies are then all that is checked).
+    /// Where the walk starts: every selected package (an installer installs each, so the
+    /// dependencies of each are checked, whether or not a root requirement reaches it), and
+    /// the root requirements that apply here (popped first, so their extras are asked).
     fn starts(&self) -> Vec<(Asker<'a>, Requirement)> {
-        if self.options.requirements.is_empty() {
-            return self
-                .selected
-                .values()
-                .filter_map(|s| crate::pep::parse::value(s.name.as_ref()).ok())
-                .map(|r| (Asker::Seed, r))
-                .collect();
-        }
-        self.effective(&self.options.requirements)
-            .into_iter()
-            .filter(|r| r.marker.evaluate(&self.env.markers, &[]))
-            .map(|r| (Asker::Root, r))
-            .collect()
+        let mut starts: Vec<(Asker<'a>, Requirement)> = self
+            .selected
+            .values()
+            .filter_map(|s| crate::pep::parse::value(s.name.as_ref()).ok())
+            .map(|r| (Asker::Seed, r))
+            .collect();
+        starts.extend(
+            self.effective(&self.options.requirements)
+                .into_iter()
+                .filter(|r| r.marker.evaluate(&self.env.markers, &[]))
+                .map(|r| (Asker::Root, r)),
+        );
+        starts
     }
 
     /// `reqs` with overrides applied: an override replaces every requirement on its name.

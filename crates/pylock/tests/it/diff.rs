@@ -216,3 +216,72 @@ fn pylock_and_uv_locks_of_one_project() {
     let back = LockDiff::between(&uv, &pylock_lock);
     assert_eq!(back.changes.len(), d.changes.len());
 }
+
+/// Two locks differing only in `extras`, `dependency-groups` or `default-groups` differ
+/// (what an installer installs by default changes with them).
+#[test]
+fn extras_and_groups_are_compared() {
+    let with = |fields: &str| {
+        parse(&format!(
+            "lock-version = \"1.0\"\nrequires-python = \">=3.10\"\ncreated-by = \"test\"\n{fields}\n\n{}",
+            package("six", "1.16.0", None, HASH_A)
+        ))
+    };
+    let base =
+        with("extras = [\"cli\"]\ndependency-groups = [\"dev\"]\ndefault-groups = [\"dev\"]");
+    assert!(LockDiff::between(&base, &base).is_empty());
+    let no_default = with("extras = [\"cli\"]\ndependency-groups = [\"dev\"]\ndefault-groups = []");
+    let d = LockDiff::between(&base, &no_default);
+    assert!(!d.is_empty());
+    assert_eq!(d.default_groups, Some((vec!["dev".to_owned()], Vec::new())));
+    assert_eq!(d.summary(), "default-groups");
+    assert_eq!(
+        d.render(DiffFormat::Text),
+        "default-groups: `dev` -> (none)\n"
+    );
+    assert!(
+        d.render(DiffFormat::Markdown)
+            .starts_with("`default-groups`: `dev` → (none)\n"),
+        "{}",
+        d.render(DiffFormat::Markdown)
+    );
+    let more = with(
+        "extras = [\"cli\", \"gpu\"]\ndependency-groups = [\"dev\", \"lint\"]\ndefault-groups = [\"dev\"]",
+    );
+    let d = LockDiff::between(&base, &more);
+    assert_eq!(d.summary(), "extras, dependency-groups");
+    assert!(d.extras.is_some() && d.dependency_groups.is_some() && d.default_groups.is_none());
+    // Order does not count.
+    let reordered = with(
+        "extras = [\"gpu\", \"cli\"]\ndependency-groups = [\"lint\", \"dev\"]\ndefault-groups = [\"dev\"]",
+    );
+    assert!(LockDiff::between(&more, &reordered).is_empty());
+}
+
+/// A marker with backticks cannot end its code span in the Markdown table (and inject
+/// Markdown after it): the span is fenced by a longer run of backticks.
+#[test]
+fn markdown_markers_with_backticks_stay_code() {
+    let evil = "platform_machine == 'x` **bold** [a](http://e.invalid) ``'";
+    let old = lock(">=3.10", &[package("six", "1.16.0", None, HASH_A)]);
+    let new = lock(">=3.10", &[package("six", "1.16.0", Some(evil), HASH_A)]);
+    let md = LockDiff::between(&old, &new).render(DiffFormat::Markdown);
+    assert!(
+        md.contains(&format!(
+            "| six | marker | 1.16.0 | 1.16.0 | everywhere → ```{evil}``` |"
+        )),
+        "{md}"
+    );
+    let added = lock(
+        ">=3.10",
+        &[
+            package("six", "1.16.0", None, HASH_A),
+            package("evil", "1.0", Some("platform_machine == '`x'"), HASH_A),
+        ],
+    );
+    let md = LockDiff::between(&old, &added).render(DiffFormat::Markdown);
+    assert!(
+        md.contains("| evil | added |  | 1.0 | ``platform_machine == '`x'`` |"),
+        "{md}"
+    );
+}

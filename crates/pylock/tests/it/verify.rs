@@ -330,3 +330,84 @@ fn extras_and_groups_select_entries() {
     let err = verify(&lock, &undeclared, &index).expect_err("undeclared extra");
     assert!(err.to_string().contains("no extra `nope`"), "{err}");
 }
+
+/// The reviewer's repro: a lock whose default group selects `a 1.0.0` (which needs
+/// `b>1.0.0`) beside `b 1.0.0`. With a root requirement on `b` only, `a` is still selected,
+/// so its dependencies must be checked (the walk starts from every selected entry too).
+pub(crate) const BROKEN_DEV_LOCK: &str = r#"lock-version = "1.0"
+created-by = "test"
+requires-python = ">=3.12"
+dependency-groups = ["dev"]
+default-groups = ["dev"]
+
+[[packages]]
+name = "a"
+version = "1.0.0"
+marker = "'dev' in dependency_groups"
+wheels = [{ name = "a-1.0.0-py3-none-any.whl", path = "a-1.0.0-py3-none-any.whl", hashes = { sha256 = "3a5ae429f951ccb2a1e22b2c6fcf7a199dab9ced1f4978018cd68d2b27ed5df4" } }]
+
+[[packages]]
+name = "b"
+version = "1.0.0"
+wheels = [{ name = "b-1.0.0-py3-none-any.whl", path = "b-1.0.0-py3-none-any.whl", hashes = { sha256 = "be02a3e644951cb92ede98c34cc31bf7bd28390b1396e43a0d84c213b912b673" } }]
+"#;
+
+#[test]
+fn selected_entries_no_root_reaches_are_checked() {
+    let lock = LockFile::parse(Path::new("pylock.toml"), BROKEN_DEV_LOCK).expect("lock");
+    let index = LocalIndex::new(workspace().join("fixtures/packse/example-toml/index/simple"))
+        .expect("index");
+    let mut manifest = Manifest::default();
+    manifest
+        .add_str("b", Role::Requirement)
+        .expect("requirement");
+    for requirements in [Vec::new(), manifest.requirements] {
+        let options = VerifyOptions {
+            requirements,
+            python: Some("3.12".parse().expect("version")),
+            platform: Some("linux".parse().expect("platform")),
+            ..VerifyOptions::default()
+        };
+        let report = verify(&lock, &options, &index).expect("verify");
+        assert!(!report.is_ok(), "{report:?}");
+        let problems: Vec<String> = report.environments[0]
+            .problems
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            problems,
+            ["a 1.0.0: needs `b>1.0.0`, the lock has b 1.0.0"],
+            "{:?}",
+            options.requirements
+        );
+    }
+}
+
+/// `extras`, `dependency-groups` and `default-groups` live in one place, `LockFile.lock`:
+/// an edit there is what verify sees (a stale copy on `LockFile` used to win).
+#[test]
+fn verify_reads_groups_from_the_lock_model() {
+    let mut lock =
+        LockFile::read(&workspace().join("crates/pylock/tests/data/locks/pylock.pdm-multi.toml"))
+            .expect("lock");
+    let index =
+        LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
+    let options = VerifyOptions {
+        python: Some("3.10".parse().expect("version")),
+        platform: Some("linux".parse().expect("platform")),
+        ..VerifyOptions::default()
+    };
+    let selected =
+        |lock: &LockFile| verify(lock, &options, &index).expect("verify").environments[0].selected;
+    assert_eq!(selected(&lock), 1, "the default group: click");
+    lock.lock.default_groups.clear();
+    assert_eq!(selected(&lock), 0, "no default group");
+    lock.lock.extras.clear();
+    let fmt = VerifyOptions {
+        extras: vec!["fmt".parse().expect("extra")],
+        ..options.clone()
+    };
+    let err = verify(&lock, &fmt, &index).expect_err("extra no longer declared");
+    assert!(err.to_string().contains("no extra `fmt`"), "{err}");
+}

@@ -45,9 +45,9 @@ fn pylock_locks_read_back_to_the_same_bytes() {
 #[test]
 fn multi_use_markers_evaluate_per_selection() {
     let lock = read("pylock.pdm-multi.toml");
-    assert_eq!(lock.extras, ["fmt"]);
-    assert_eq!(lock.dependency_groups, ["default", "dev", "lint"]);
-    assert_eq!(lock.default_groups, ["default"]);
+    assert_eq!(lock.lock.extras, ["fmt"]);
+    assert_eq!(lock.lock.dependency_groups, ["default", "dev", "lint"]);
+    assert_eq!(lock.lock.default_groups, ["default"]);
     let env = |v: &str| {
         crate::manifest::Target::single(v, "linux".parse().expect("p"), None)
             .expect("target")
