@@ -137,8 +137,9 @@ impl Target {
                         dir.display()
                     ));
                 }
-                let project = Project::read(&pyproject).map_err(|e| e.to_string())?;
-                match project.name {
+                // The name only: reading the project's requirements here would follow their
+                // direct references, without end when projects reference each other.
+                match Project::read_name(&pyproject).map_err(|e| e.to_string())? {
                     Some(name) => Ok(Some(name)),
                     None => Err(format!(
                         "{} has no [project] name: its metadata is known only after a build, which pylock does not do",
