@@ -105,6 +105,9 @@ fn from_bytes(
     .map(|(d, _)| d)
 }
 
+/// Who gives the expected hash of a direct reference, in a [`IndexError::HashMismatch`].
+const FRAGMENT_GIVES: &str = "the `#sha256=` fragment gives";
+
 /// What an archive's URL says: the URL without its fragment, as shown in messages, and the
 /// file name parsed.
 struct Identified {
@@ -123,6 +126,7 @@ fn identify(name: &PackageName, url: &Url, sha256: &str) -> Result<Identified, I
         if !expected.eq_ignore_ascii_case(sha256) {
             return Err(IndexError::HashMismatch {
                 url: shown,
+                listed_by: FRAGMENT_GIVES.into(),
                 expected: expected.to_ascii_lowercase(),
                 actual: sha256.to_owned(),
             });
@@ -478,12 +482,34 @@ impl<'a> Overlay<'a> {
                 format!("{} @ {}", req.name, super::redact(&url))
             };
             if let Some((first, first_given)) = seen.get(&req.name) {
-                let same = without_fragment(first) == without_fragment(&url);
-                let hashes_agree = first.fragment().is_none()
-                    || url.fragment().is_none()
-                    || first.fragment() == url.fragment();
-                if same && hashes_agree {
-                    continue;
+                if without_fragment(first) == without_fragment(&url) {
+                    // The same file: every `#sha256=` given for it must be the file's, whichever
+                    // reference was read (the first may have had none).
+                    let expected = url.fragment().and_then(|f| f.strip_prefix("sha256="));
+                    let actual = dists
+                        .get(&req.name)
+                        .and_then(|d: &DirectDist| d.file.sha256.clone());
+                    match (expected, actual) {
+                        (Some(expected), Some(actual))
+                            if !expected.eq_ignore_ascii_case(&actual) =>
+                        {
+                            return Err(IndexError::Direct {
+                                requirement: given,
+                                reason: IndexError::HashMismatch {
+                                    url: {
+                                        let mut bare = url.clone();
+                                        bare.set_fragment(None);
+                                        super::redact(&bare)
+                                    },
+                                    listed_by: FRAGMENT_GIVES.into(),
+                                    expected: expected.to_ascii_lowercase(),
+                                    actual,
+                                }
+                                .to_string(),
+                            });
+                        }
+                        _ => continue,
+                    }
                 }
                 return Err(IndexError::Direct {
                     requirement: given,
