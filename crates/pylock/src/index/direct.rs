@@ -686,7 +686,7 @@ mod tests {
     #[test]
     fn local_archives_are_hashed_in_place_within_the_limit() {
         let wheel = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/direct/dwheel-1.0-py3-none-any.whl");
+            .join("tests/data/direct/dwheel-1.0-py3-none-any.whl");
         let url = Url::from_file_path(std::path::absolute(&wheel).expect("abs")).expect("url");
         let d = read_local(&name("dwheel"), &url, &Limits::default()).expect("reads");
         assert_eq!(d.file.size, Some(805));

@@ -340,8 +340,10 @@ fn archive_name(filename: &str) -> Result<PackageName, String> {
 mod tests {
     use super::*;
 
+    /// Copies of the few `fixtures/direct` files these tests need, inside the crate so that
+    /// the packaged crate's tests find them.
     fn fixtures() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct")
     }
 
     fn rewritten(text: &str) -> Result<Option<String>, String> {

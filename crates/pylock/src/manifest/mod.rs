@@ -246,7 +246,7 @@ mod tests {
 
     #[test]
     fn direct_references_become_absolute_urls_from_where_they_are_written() {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct");
         let reqs = std::env::temp_dir().join(format!("pylock-direct-req-{}", std::process::id()));
         std::fs::create_dir_all(&reqs).expect("mkdir");
         let file = reqs.join("requirements.txt");
@@ -264,7 +264,7 @@ mod tests {
         m.add_file(&file, Role::Requirement).expect("reads");
         let texts: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
         assert!(
-            texts[0].starts_with("pkg @ file:///") && texts[0].ends_with("/fixtures/direct/pkg"),
+            texts[0].starts_with("pkg @ file:///") && texts[0].ends_with("/tests/data/direct/pkg"),
             "{texts:?}"
         );
         assert!(
