@@ -465,3 +465,58 @@ fn a_wheel_url_is_downloaded_and_locked_as_an_archive() {
     );
     assert!(text.contains("name = \"b\"\nversion = \"2.0.0\""), "{text}");
 }
+
+/// Local projects that reference each other, or themselves from a group, are each read once:
+/// a lock or a clear error, not a stack overflow (each reference used to read the whole
+/// referenced project, its references included, without end).
+#[test]
+fn cyclic_and_self_referencing_local_projects() {
+    let d = tempdir("cycle");
+    for (name, deps) in [("a", "b @ file:../b"), ("b", "a @ file:../a")] {
+        std::fs::create_dir_all(d.join(name)).expect("mkdir");
+        std::fs::write(
+            d.join(name).join("pyproject.toml"),
+            format!(
+                "[project]\nname = \"{name}\"\nversion = \"1.0\"\ndependencies = [\"{deps}\"]\n"
+            ),
+        )
+        .expect("write");
+    }
+    let out = pylock(&d, &["--offline", "./a", "-o", "cycle.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(d.join("cycle.toml")).expect("lock written");
+    let lock: toml::Value = toml::from_str(&text).expect("TOML");
+    let mut names: Vec<&str> = lock["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["a", "b"]);
+
+    let s = d.join("self");
+    std::fs::create_dir_all(&s).expect("mkdir");
+    std::fs::write(
+        s.join("pyproject.toml"),
+        "[project]\nname = \"s\"\nversion = \"1.0\"\ndependencies = []\n\n[dependency-groups]\ndev = [\"s @ file:.\"]\n",
+    )
+    .expect("write");
+    let out = pylock(&d, &["--offline", "./self", "--group", "dev"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no requirements given"),
+        "{}",
+        stderr(&out)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_pylock"))
+        .current_dir(&s)
+        .args(["lock", "--offline"])
+        .output()
+        .expect("pylock runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lock: toml::Value =
+        toml::from_str(&std::fs::read_to_string(s.join("pylock.toml")).expect("lock"))
+            .expect("TOML");
+    assert_eq!(lock["dependency-groups"].as_array().map(Vec::len), Some(1));
+}

@@ -105,6 +105,9 @@ fn from_bytes(
     .map(|(d, _)| d)
 }
 
+/// Who gives the expected hash of a direct reference, in a [`IndexError::HashMismatch`].
+const FRAGMENT_GIVES: &str = "the `#sha256=` fragment gives";
+
 /// What an archive's URL says: the URL without its fragment, as shown in messages, and the
 /// file name parsed.
 struct Identified {
@@ -123,6 +126,7 @@ fn identify(name: &PackageName, url: &Url, sha256: &str) -> Result<Identified, I
         if !expected.eq_ignore_ascii_case(sha256) {
             return Err(IndexError::HashMismatch {
                 url: shown,
+                listed_by: FRAGMENT_GIVES.into(),
                 expected: expected.to_ascii_lowercase(),
                 actual: sha256.to_owned(),
             });
@@ -245,22 +249,50 @@ pub(crate) struct Spool {
 }
 
 impl Spool {
-    /// A new empty file in the system's temporary directory.
+    /// A new empty file in the system's temporary directory: readable by its owner only
+    /// (0600 on Unix), under a random name, created exclusively (never an existing file or a
+    /// link someone planted).
     pub(crate) fn new() -> Result<Self, IndexError> {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("pylock-download-{}-{n}", std::process::id()));
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|source| IndexError::Io {
-                url: path.display().to_string(),
-                source,
-            })?;
-        Ok(Self { file, path })
+        Self::new_in(&std::env::temp_dir())
     }
+
+    fn new_in(dir: &Path) -> Result<Self, IndexError> {
+        let mut attempts = 0;
+        loop {
+            let path = dir.join(format!("pylock-download-{}", random_suffix()));
+            let mut options = std::fs::OpenOptions::new();
+            options.read(true).write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
+                Ok(file) => return Ok(Self { file, path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts < 16 => {
+                    attempts += 1;
+                }
+                Err(source) => {
+                    return Err(IndexError::Io {
+                        url: path.display().to_string(),
+                        source,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// 128 bits no other process can predict: the standard library's hasher keys are drawn from
+/// the operating system's random source, fresh for each `RandomState`.
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let word = || {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(n);
+        h.write_u32(std::process::id());
+        h.finish()
+    };
+    format!("{:016x}{:016x}", word(), word())
 }
 
 impl Drop for Spool {
@@ -478,12 +510,34 @@ impl<'a> Overlay<'a> {
                 format!("{} @ {}", req.name, super::redact(&url))
             };
             if let Some((first, first_given)) = seen.get(&req.name) {
-                let same = without_fragment(first) == without_fragment(&url);
-                let hashes_agree = first.fragment().is_none()
-                    || url.fragment().is_none()
-                    || first.fragment() == url.fragment();
-                if same && hashes_agree {
-                    continue;
+                if without_fragment(first) == without_fragment(&url) {
+                    // The same file: every `#sha256=` given for it must be the file's, whichever
+                    // reference was read (the first may have had none).
+                    let expected = url.fragment().and_then(|f| f.strip_prefix("sha256="));
+                    let actual = dists
+                        .get(&req.name)
+                        .and_then(|d: &DirectDist| d.file.sha256.clone());
+                    match (expected, actual) {
+                        (Some(expected), Some(actual))
+                            if !expected.eq_ignore_ascii_case(&actual) =>
+                        {
+                            return Err(IndexError::Direct {
+                                requirement: given,
+                                reason: IndexError::HashMismatch {
+                                    url: {
+                                        let mut bare = url.clone();
+                                        bare.set_fragment(None);
+                                        super::redact(&bare)
+                                    },
+                                    listed_by: FRAGMENT_GIVES.into(),
+                                    expected: expected.to_ascii_lowercase(),
+                                    actual,
+                                }
+                                .to_string(),
+                            });
+                        }
+                        _ => continue,
+                    }
                 }
                 return Err(IndexError::Direct {
                     requirement: given,
@@ -632,7 +686,7 @@ mod tests {
     #[test]
     fn local_archives_are_hashed_in_place_within_the_limit() {
         let wheel = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../fixtures/direct/dwheel-1.0-py3-none-any.whl");
+            .join("tests/data/direct/dwheel-1.0-py3-none-any.whl");
         let url = Url::from_file_path(std::path::absolute(&wheel).expect("abs")).expect("url");
         let d = read_local(&name("dwheel"), &url, &Limits::default()).expect("reads");
         assert_eq!(d.file.size, Some(805));
@@ -677,6 +731,42 @@ mod tests {
         // Kept under another hash than the URL now pins: read again.
         let other = Url::parse(&format!("{url}#sha256={}", "0".repeat(64))).expect("url");
         assert!(from_kept(&name("x"), &other, &kept).is_none());
+    }
+
+    #[test]
+    fn spool_files_are_private_and_randomly_named() {
+        let dir = std::env::temp_dir().join(format!("pylock-spool-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let a = Spool::new_in(&dir).expect("spool");
+        let b = Spool::new_in(&dir).expect("spool");
+        let names: Vec<String> = [&a, &b]
+            .iter()
+            .map(|s| {
+                s.path
+                    .file_name()
+                    .expect("name")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        for name in &names {
+            let suffix = name.strip_prefix("pylock-download-").expect(name);
+            assert_eq!(suffix.len(), 32, "{name}");
+            assert!(suffix.bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+        }
+        assert_ne!(names[0], names[1]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = a.file.metadata().expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+        }
+        let path = a.path.clone();
+        drop(a);
+        assert!(!path.exists());
+        drop(b);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -54,11 +54,14 @@ pub enum IndexError {
         /// What is wrong with it.
         reason: String,
     },
-    /// Downloaded bytes do not match the hash the index advertised.
-    #[error("hash mismatch for {url}: the index lists sha256 {expected}, the file has {actual}")]
+    /// Downloaded bytes do not match the hash the index advertised, or a direct reference's
+    /// `#sha256=` fragment.
+    #[error("hash mismatch for {url}: {listed_by} sha256 {expected}, the file has {actual}")]
     HashMismatch {
         /// What was read.
         url: String,
+        /// Who gave the expected hash: "the index lists", "the `#sha256=` fragment gives".
+        listed_by: String,
         /// The advertised sha256.
         expected: String,
         /// The sha256 of what was read.
@@ -205,6 +208,7 @@ pub(crate) fn verify_sha256(
     } else {
         Err(IndexError::HashMismatch {
             url: url.to_owned(),
+            listed_by: "the index lists".into(),
             expected: expected.to_owned(),
             actual,
         })

@@ -80,6 +80,30 @@ pub(super) fn rewrite(text: &str, base: &Path) -> Result<Option<Rewritten>, Stri
     }))
 }
 
+/// `text` with the user name and password of every `scheme://user:password@host` in it
+/// removed: what an error message may quote of a requirement (the text need not parse as a
+/// URL, so this works on the characters).
+pub(super) fn redact_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '`' | '\'') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        out.push_str(
+            authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host),
+        );
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `(name and extras, reference, rest)` when `text` is a direct reference.
 fn split(text: &str) -> Option<(Option<&str>, &str, &str)> {
     let head = text.split([';', ' ', '\t']).next().unwrap_or(text);
@@ -137,8 +161,9 @@ impl Target {
                         dir.display()
                     ));
                 }
-                let project = Project::read(&pyproject).map_err(|e| e.to_string())?;
-                match project.name {
+                // The name only: reading the project's requirements here would follow their
+                // direct references, without end when projects reference each other.
+                match Project::read_name(&pyproject).map_err(|e| e.to_string())? {
                     Some(name) => Ok(Some(name)),
                     None => Err(format!(
                         "{} has no [project] name: its metadata is known only after a build, which pylock does not do",
@@ -315,8 +340,10 @@ fn archive_name(filename: &str) -> Result<PackageName, String> {
 mod tests {
     use super::*;
 
+    /// Copies of the few `fixtures/direct` files these tests need, inside the crate so that
+    /// the packaged crate's tests find them.
     fn fixtures() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct")
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct")
     }
 
     fn rewritten(text: &str) -> Result<Option<String>, String> {

@@ -172,11 +172,12 @@ fn parse_requirement(
     column0: usize,
     base: &Path,
 ) -> Result<(Requirement, bool), ManifestError> {
+    // Credentials in a URL are never printed, whichever error quotes it.
     let at = |column: usize, message: String| ManifestError::Parse {
         path: path.to_owned(),
         line,
         column,
-        message,
+        message: direct::redact_text(&message),
     };
     let rewritten = direct::rewrite(text, base)
         .map_err(|message| at(column0 + 1, format!("`{}`: {message}", text.trim())))?;
@@ -245,7 +246,7 @@ mod tests {
 
     #[test]
     fn direct_references_become_absolute_urls_from_where_they_are_written() {
-        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/direct");
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct");
         let reqs = std::env::temp_dir().join(format!("pylock-direct-req-{}", std::process::id()));
         std::fs::create_dir_all(&reqs).expect("mkdir");
         let file = reqs.join("requirements.txt");
@@ -263,7 +264,7 @@ mod tests {
         m.add_file(&file, Role::Requirement).expect("reads");
         let texts: Vec<String> = m.requirements.iter().map(ToString::to_string).collect();
         assert!(
-            texts[0].starts_with("pkg @ file:///") && texts[0].ends_with("/fixtures/direct/pkg"),
+            texts[0].starts_with("pkg @ file:///") && texts[0].ends_with("/tests/data/direct/pkg"),
             "{texts:?}"
         );
         assert!(
@@ -301,6 +302,40 @@ mod tests {
         Manifest::default()
             .add_str("x[a]>=1; python_version > '3'", Role::Requirement)
             .expect("plain requirement");
+    }
+
+    #[test]
+    fn credentials_in_a_reference_are_never_in_an_error() {
+        for bad in [
+            "x @ https://alice:s3cretTOKEN@h.example/x-1.0.tar.gz#md5=00",
+            "x @ https://alice:s3cretTOKEN@h.example/x-1.0.tar.gz junk",
+            "x @ https://alice:s3cretTOKEN@h.example/y-1.0.tar.gz",
+            "x @ https://s3cretTOKEN@h.example/x-1.0.tar.gz ; python_version >>",
+            "https://alice:s3cretTOKEN@h.example/y-1.0.tar.gz[",
+            "x @ ftp://alice:s3cretTOKEN@h.example/x-1.0.tar.gz",
+        ] {
+            let err = Manifest::default()
+                .add_str(bad, Role::Requirement)
+                .expect_err(bad)
+                .to_string();
+            assert!(!err.contains("s3cret"), "{err}");
+            assert!(!err.contains("alice"), "{err}");
+        }
+        let err = Manifest::default()
+            .add_str(
+                "x @ https://alice:s3cretTOKEN@h.example/x-1.0.tar.gz#md5=00",
+                Role::Requirement,
+            )
+            .expect_err("md5")
+            .to_string();
+        assert!(
+            err.contains("`x @ https://h.example/x-1.0.tar.gz#md5=00`: `#md5=` hashes"),
+            "{err}"
+        );
+        assert_eq!(
+            direct::redact_text("`a @ https://u:p@h/x` and http://h2/y, git+ssh://git@h3`"),
+            "`a @ https://h/x` and http://h2/y, git+ssh://h3`"
+        );
     }
 
     #[test]

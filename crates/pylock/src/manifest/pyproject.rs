@@ -93,6 +93,25 @@ impl Project {
         Ok(read_doc(&Doc::parse(path, &text)?)?)
     }
 
+    /// Only the `[project] name` of a `pyproject.toml`, nothing else parsed: what a direct
+    /// reference to a project directory needs to know of it. Its requirements (and their own
+    /// direct references) are read once, later, by the index overlay, so that projects which
+    /// reference each other (or themselves) are not read recursively.
+    pub(crate) fn read_name(path: &Path) -> Result<Option<PackageName>, ManifestError> {
+        let text = super::requirements_txt::read_text(path)?;
+        let doc = Doc::parse(path, &text)?;
+        let Some(table) = doc.root.get("project") else {
+            return Ok(None);
+        };
+        let table = doc.table(table, "[project]")?;
+        match doc.opt_string(table, "name")? {
+            Some((name, span)) => Ok(Some(
+                crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?,
+            )),
+            None => Ok(None),
+        }
+    }
+
     /// The requirements `selection` installs. An extra or group the project does not
     /// declare is an error naming it. Requirements on the project itself (`app[gpu]` in an
     /// extra or group) are replaced by the extras they name.

@@ -86,7 +86,8 @@ impl Line<'_> {
             path: self.path.to_owned(),
             line,
             column,
-            message,
+            // Credentials in a URL (`-e`, `--index-url`, a reference) are never printed.
+            message: super::direct::redact_text(&message),
         }
     }
 
@@ -221,7 +222,11 @@ fn requirement_line(
     if !hashes.is_empty() {
         out.hashes.push(RequirementHashes {
             name: req.name.clone(),
-            requirement: format!("{requirement_text} ({})", line.at()),
+            requirement: format!(
+                "{} ({})",
+                super::direct::redact_text(requirement_text),
+                line.at()
+            ),
             sha256: hashes,
         });
     }

@@ -386,3 +386,34 @@ fn a_url_pinned_by_its_hash_is_read_once_then_from_the_cache() {
     assert!(err.contains("--offline"), "{err}");
     std::fs::remove_dir_all(&cache).ok();
 }
+
+/// A `#sha256=` pin counts whichever reference to the same file comes first: given after the
+/// same URL without one, a wrong pin is a hash mismatch (it was ignored), a right one resolves.
+#[test]
+fn a_pin_after_the_same_url_unpinned_is_checked() {
+    let path = fixtures().join("dwheel-1.0-py3-none-any.whl");
+    let wheel = url::Url::from_file_path(path.canonicalize().expect("fixture"))
+        .expect("url")
+        .to_string();
+    let bad = "0".repeat(64);
+    let m = manifest(&[
+        &format!("dwheel @ {wheel}"),
+        &format!("dwheel @ {wheel}#sha256={bad}"),
+    ]);
+    let err = error(&m, &index());
+    assert!(
+        err.contains(&format!("`dwheel @ {wheel}#sha256={bad}`: hash mismatch")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the `#sha256=` fragment gives sha256 {bad}, the file has {DWHEEL_SHA}"
+        )),
+        "{err}"
+    );
+    let m = manifest(&[
+        &format!("dwheel @ {wheel}"),
+        &format!("dwheel @ {wheel}#sha256={DWHEEL_SHA}"),
+    ]);
+    resolve(&m, &linux(), &Options::default(), &index()).expect("the right pin resolves");
+}

@@ -1,0 +1,1 @@
+"""A local project with static metadata."""
