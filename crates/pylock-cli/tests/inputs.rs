@@ -520,3 +520,28 @@ fn cyclic_and_self_referencing_local_projects() {
             .expect("TOML");
     assert_eq!(lock["dependency-groups"].as_array().map(Vec::len), Some(1));
 }
+
+/// A local project depended on is read for what it publishes: a path its dependency groups
+/// reference (a dev checkout) need not exist (it was an error naming the missing path).
+#[test]
+fn a_local_dependency_s_groups_are_not_read() {
+    let d = tempdir("depgroups");
+    for (name, body) in [
+        ("a", "dependencies = [\"b @ file:../b\"]\n"),
+        (
+            "b",
+            "dependencies = []\n\n[dependency-groups]\ndev = [\"d @ file:../missing\"]\n",
+        ),
+    ] {
+        std::fs::create_dir_all(d.join(name)).expect("mkdir");
+        std::fs::write(
+            d.join(name).join("pyproject.toml"),
+            format!("[project]\nname = \"{name}\"\nversion = \"1.0\"\n{body}"),
+        )
+        .expect("write");
+    }
+    let out = pylock(&d, &["--offline", "./a", "-o", "lock.toml"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(d.join("lock.toml")).expect("lock written");
+    assert!(text.contains("name = \"b\""), "{text}");
+}

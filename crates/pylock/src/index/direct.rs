@@ -390,7 +390,8 @@ fn zip_pkg_info<R: Read + Seek>(
 /// A local project directory's static `[project]` metadata.
 fn directory(name: &PackageName, dir: &Path, url: Url) -> Result<DirectDist, IndexError> {
     let pyproject = dir.join("pyproject.toml");
-    let project = Project::read(&pyproject).map_err(|e| IndexError::Malformed {
+    // What it publishes only: its dependency groups are not a dependency's to install.
+    let project = Project::read_published(&pyproject).map_err(|e| IndexError::Malformed {
         url: pyproject.display().to_string(),
         reason: e.to_string(),
     })?;

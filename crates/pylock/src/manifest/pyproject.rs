@@ -90,7 +90,15 @@ impl Project {
     /// Read a `pyproject.toml`.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
         let text = super::requirements_txt::read_text(path)?;
-        Ok(read_doc(&Doc::parse(path, &text)?)?)
+        Ok(read_doc(&Doc::parse(path, &text)?, true)?)
+    }
+
+    /// What a `pyproject.toml` publishes as a dependency (name, version, dependencies,
+    /// extras): its dependency groups and `[tool.pylock]` are not read, so that a path
+    /// referenced only from a group (a dev checkout) need not exist where it is depended on.
+    pub(crate) fn read_published(path: &Path) -> Result<Self, ManifestError> {
+        let text = super::requirements_txt::read_text(path)?;
+        Ok(read_doc(&Doc::parse(path, &text)?, false)?)
     }
 
     /// Only the `[project] name` of a `pyproject.toml`, nothing else parsed: what a direct
@@ -232,7 +240,7 @@ impl Project {
     }
 }
 
-fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
+fn read_doc(doc: &Doc<'_>, groups_and_tool: bool) -> Result<Project, TomlError> {
     let mut project = Project {
         path: doc.path.to_owned(),
         ..Project::default()
@@ -286,6 +294,9 @@ fn read_doc(doc: &Doc<'_>) -> Result<Project, TomlError> {
                 }
             }
         }
+    }
+    if !groups_and_tool {
+        return Ok(project);
     }
     if let Some(groups) = groups {
         project.groups = dependency_groups(doc, doc.table(groups, "[dependency-groups]")?)?;
