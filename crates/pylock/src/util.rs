@@ -140,6 +140,18 @@ pub fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     })
 }
 
+/// The last segment of `url`'s path, percent-decoded: the file name of a distribution URL.
+pub fn url_file_name(url: &url::Url) -> String {
+    url.path_segments()
+        .and_then(|mut s| s.next_back())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
+}
+
 /// Lowercase hex of `bytes` (hashes in cache keys, locks and checks).
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -132,15 +132,7 @@ fn identify(name: &PackageName, url: &Url, sha256: &str) -> Result<Identified, I
             });
         }
     }
-    let filename = bare
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default();
+    let filename = crate::util::url_file_name(&bare);
     let parsed = parse_filename(&filename, name).ok_or_else(|| IndexError::Malformed {
         url: shown.clone(),
         reason: format!("`{filename}` is not a wheel or sdist file name of {name}"),

@@ -325,15 +325,7 @@ pub fn parse_html_page(
             continue;
         };
         let url = join_url(&base, &href)?;
-        let filename = url
-            .path_segments()
-            .and_then(|mut s| s.next_back())
-            .map(|s| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            })
-            .unwrap_or_default();
+        let filename = crate::util::url_file_name(&url);
         let Some(parsed) = parse_filename(&filename, name) else {
             continue;
         };

@@ -218,15 +218,7 @@ fn remote(reference: &str, scheme: &str) -> Result<Target, String> {
     }
     let url = Url::parse(reference).map_err(|e| format!("invalid URL: {e}"))?;
     check_fragment(&url)?;
-    let filename = url
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .map(|s| {
-            percent_encoding::percent_decode_str(s)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-        .unwrap_or_default();
+    let filename = crate::util::url_file_name(&url);
     archive_kind(&filename)?;
     Ok(Target {
         url,
