@@ -2,12 +2,11 @@
 
 #![allow(missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
+
+use common::{pylock, stderr, tempdir, workspace};
 
 fn index(case: &str) -> String {
     workspace()
@@ -16,24 +15,6 @@ fn index(case: &str) -> String {
         .join("index/simple")
         .display()
         .to_string()
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pylock-cli-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d
-}
-
-fn pylock(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pylock"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("pylock runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 const LINUX_312: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];

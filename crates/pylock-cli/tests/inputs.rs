@@ -3,8 +3,12 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::{stderr, tempdir};
 
 fn index() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -13,12 +17,6 @@ fn index() -> String {
         .expect("fixture")
         .display()
         .to_string()
-}
-
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pylock-cli-in-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d
 }
 
 fn pylock(dir: &Path, args: &[&str]) -> Output {
@@ -34,10 +32,6 @@ fn pylock(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("pylock runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// `name==version` of every locked package.

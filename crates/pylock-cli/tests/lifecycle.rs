@@ -3,34 +3,11 @@
 
 #![allow(missing_docs)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
 
-fn tempdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("pylock-life-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    d
-}
-
-fn pylock(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pylock"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("pylock runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use common::{pylock, stderr, stdout, tempdir, workspace};
 
 fn packse_index(case: &str) -> String {
     workspace()

@@ -3,8 +3,11 @@
 
 #![allow(missing_docs)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+use common::{pylock, stderr};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/projects/app")
@@ -25,18 +28,6 @@ fn project(tag: &str, pyproject: Option<&str>) -> PathBuf {
     };
     std::fs::write(d.join("pyproject.toml"), text).expect("write");
     d
-}
-
-fn pylock(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pylock"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("pylock runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn versions(lock: &str, name: &str) -> Vec<String> {

@@ -33,37 +33,65 @@ pub fn wheel_metadata<R: Read + Seek>(
     url: &str,
     limits: &Limits,
 ) -> Result<Vec<u8>, IndexError> {
-    // `zip` 4.6 can panic on a hostile archive (with overflow checks, as in debug builds: an
-    // extended-timestamp extra field of length 0 underflows a counter); the panic is contained
-    // here, as a malformed archive.
-    crate::util::catch_panic(|| read_wheel_metadata(reader, url, limits)).unwrap_or_else(|_| {
-        Err(IndexError::Malformed {
-            url: url.to_owned(),
-            reason: "not a readable zip (the zip reader panicked)".into(),
-        })
-    })
+    zip_member(
+        reader,
+        url,
+        limits,
+        ".dist-info/METADATA",
+        "*.dist-info/METADATA in the wheel",
+    )
 }
 
-fn read_wheel_metadata<R: Read + Seek>(
+/// The `PKG-INFO` of a `.zip` sdist (`name-1.0/PKG-INFO`), decompressed up to the metadata
+/// limit.
+pub fn zip_pkg_info<R: Read + Seek>(
     reader: R,
     url: &str,
     limits: &Limits,
+) -> Result<Vec<u8>, IndexError> {
+    zip_member(
+        reader,
+        url,
+        limits,
+        "/PKG-INFO",
+        "PKG-INFO in the source distribution",
+    )
+}
+
+/// The first (by name) member one directory deep whose name ends with `suffix`.
+fn zip_member<R: Read + Seek>(
+    reader: R,
+    url: &str,
+    limits: &Limits,
+    suffix: &str,
+    what: &str,
 ) -> Result<Vec<u8>, IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
     };
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| malformed(format!("not a zip: {e}")))?;
-    let name = zip
-        .file_names()
-        .filter(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
-        .min()
-        .map(str::to_owned)
-        .ok_or_else(|| malformed("no *.dist-info/METADATA in the wheel".into()))?;
-    let member = zip
-        .by_name(&name)
-        .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
-    read_bounded(member, limits.metadata_bytes, url, &name)
+    let read = || {
+        let mut zip =
+            zip::ZipArchive::new(reader).map_err(|e| malformed(format!("not a zip: {e}")))?;
+        let name = zip
+            .file_names()
+            .filter(|n| n.ends_with(suffix) && n.matches('/').count() == 1)
+            .min()
+            .map(str::to_owned)
+            .ok_or_else(|| malformed(format!("no {what}")))?;
+        let member = zip
+            .by_name(&name)
+            .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
+        read_bounded(member, limits.metadata_bytes, url, &name)
+    };
+    // `zip` 4.6 can panic on a hostile archive (with overflow checks, as in debug builds: an
+    // extended-timestamp extra field of length 0 underflows a counter); the panic is contained
+    // here, as a malformed archive.
+    crate::util::catch_panic(read).unwrap_or_else(|_| {
+        Err(malformed(
+            "not a readable zip (the zip reader panicked)".into(),
+        ))
+    })
 }
 
 /// Core metadata of a `.tar.gz` sdist, and, when it is not static (Metadata-Version before

@@ -18,7 +18,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::archive::{sdist_metadata, static_or_why, wheel_metadata};
+use super::archive::{sdist_metadata, static_or_why, wheel_metadata, zip_pkg_info};
 use super::{
     parse_filename, parse_metadata, CoreMetadata, DistFile, DistKind, FileUrl, Index, IndexError,
     Limits, ProjectPage,
@@ -340,43 +340,6 @@ fn needs_build(name: &PackageName, why: &str) -> IndexError {
         project: name.to_string(),
         reason: format!("{why}; a build would be needed"),
     }
-}
-
-/// `PKG-INFO` of a `.zip` sdist (`name-1.0/PKG-INFO`).
-fn zip_pkg_info<R: Read + Seek>(
-    reader: R,
-    url: &str,
-    limits: &Limits,
-) -> Result<Vec<u8>, IndexError> {
-    let malformed = |reason: String| IndexError::Malformed {
-        url: url.to_owned(),
-        reason,
-    };
-    let read = || -> Result<Vec<u8>, IndexError> {
-        let mut zip =
-            zip::ZipArchive::new(reader).map_err(|e| malformed(format!("not a zip: {e}")))?;
-        let member = zip
-            .file_names()
-            .filter(|n| n.ends_with("/PKG-INFO") && n.matches('/').count() == 1)
-            .min()
-            .map(str::to_owned)
-            .ok_or_else(|| malformed("no PKG-INFO in the source distribution".into()))?;
-        let entry = zip
-            .by_name(&member)
-            .map_err(|e| malformed(format!("cannot read {member}: {e}")))?;
-        crate::util::read_at_most(entry, limits.metadata_bytes, 0)
-            .map_err(|e| malformed(format!("cannot read {member}: {e}")))?
-            .ok_or_else(|| IndexError::TooLarge {
-                url: url.to_owned(),
-                what: member,
-                limit: limits.metadata_bytes,
-            })
-    };
-    crate::util::catch_panic(read).unwrap_or_else(|_| {
-        Err(malformed(
-            "not a readable zip (the zip reader panicked)".into(),
-        ))
-    })
 }
 
 /// A local project directory's static `[project]` metadata.
