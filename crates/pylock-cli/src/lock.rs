@@ -88,13 +88,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
         &lock_options,
     );
     progress.finish();
-    let locked = result.map_err(|e| match e {
-        pylock::ResolveError::NoSolution { .. } => Failure {
-            code: 1,
-            message: e.to_string(),
-        },
-        other => usage(other.to_string()),
-    })?;
+    let locked = result.map_err(crate::resolve::resolve_failure)?;
     if !args.quiet {
         for w in &locked.warnings {
             eprintln!("warning: {w}");

@@ -19,6 +19,17 @@ pub(crate) struct Failure {
     pub(crate) message: String,
 }
 
+/// A failed resolve: exit 1 when no versions fit (the explanation follows), else 2.
+pub(crate) fn resolve_failure(e: pylock::ResolveError) -> Failure {
+    match e {
+        pylock::ResolveError::NoSolution { .. } => Failure {
+            code: 1,
+            message: e.to_string(),
+        },
+        other => usage(other.to_string()),
+    }
+}
+
 pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure {
         code: 2,
@@ -58,13 +69,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     );
     let result = resolve(&manifest, &target, &options, &index);
     progress.finish();
-    let resolution = result.map_err(|e| match e {
-        pylock::ResolveError::NoSolution { .. } => Failure {
-            code: 1,
-            message: e.to_string(),
-        },
-        other => usage(other.to_string()),
-    })?;
+    let resolution = result.map_err(resolve_failure)?;
     if !args.quiet {
         for w in &resolution.warnings {
             eprintln!("warning: {w}");

@@ -6,23 +6,14 @@ mod common;
 
 use std::path::Path;
 
-use common::{pylock, stderr, tempdir, workspace};
-
-fn index(case: &str) -> String {
-    workspace()
-        .join("fixtures/packse")
-        .join(case)
-        .join("index/simple")
-        .display()
-        .to_string()
-}
+use common::{packse_index, pylock, stderr, tempdir, workspace};
 
 const LINUX_312: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
 
 #[test]
 fn writes_a_lock_and_exits_zero() {
     let dir = tempdir("ok");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let mut args = vec!["resolve", "a", "--index-url", &idx];
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
@@ -46,7 +37,7 @@ fn writes_a_lock_and_exits_zero() {
 #[test]
 fn dash_writes_to_stdout() {
     let dir = tempdir("stdout");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let mut args = vec!["resolve", "a", "--index-url", &idx, "-o", "-"];
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
@@ -61,7 +52,7 @@ fn dash_writes_to_stdout() {
 fn no_solution_exits_one_with_explanation_and_keeps_old_lock() {
     let dir = tempdir("nosolution");
     std::fs::write(dir.join("pylock.toml"), "old").expect("write");
-    let idx = index("transitive-incompatible-with-root-version");
+    let idx = packse_index("transitive-incompatible-with-root-version");
     let mut args = vec!["resolve", "a", "b==1.0.0", "--index-url", &idx];
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
@@ -80,7 +71,7 @@ fn no_solution_exits_one_with_explanation_and_keeps_old_lock() {
 fn input_errors_exit_two_and_say_where() {
     let dir = tempdir("input");
     std::fs::write(dir.join("req.in"), "a\nb >== 2\n").expect("write");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let cases: Vec<(Vec<&str>, &str)> =
         vec![
         (
@@ -165,7 +156,7 @@ fn input_errors_exit_two_and_say_where() {
 #[test]
 fn warns_about_non_pep751_file_names() {
     let dir = tempdir("name");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     for (name, warned) in [
         ("lock.toml", true),
         ("pylock.dev.toml", false),
@@ -189,7 +180,7 @@ fn warns_about_non_pep751_file_names() {
 #[test]
 fn missing_extra_is_a_warning() {
     let dir = tempdir("extra");
-    let idx = index("missing-extra");
+    let idx = packse_index("missing-extra");
     let mut args = vec!["resolve", "a[extra]", "--index-url", &idx];
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
@@ -207,7 +198,7 @@ fn missing_extra_is_a_warning() {
 #[test]
 fn narrowed_targets_say_where_they_apply() {
     let dir = tempdir("narrow");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let cases: [(&[&str], &str); 3] = [
         (
             &["--python-version", "3.12"],
@@ -241,7 +232,7 @@ fn narrowed_targets_say_where_they_apply() {
 #[test]
 fn an_impossible_target_exits_one_and_writes_nothing() {
     let dir = tempdir("impossible");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let out = pylock(
         &dir,
         &[
@@ -301,7 +292,7 @@ fn platform_baselines_are_flags() {
     assert!(text.contains("--manylinux"), "{text}");
     assert!(text.contains("default: 14"), "{text}");
     assert!(text.contains("default: 2.28"), "{text}");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let bad = pylock(
         &dir,
         &["resolve", "a", "--index-url", &idx, "--macos-version", "x"],
@@ -335,7 +326,7 @@ fn platform_baselines_are_flags() {
 #[test]
 fn hostile_requirement_files_are_clear_errors() {
     let dir = tempdir("hostile");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     std::fs::write(dir.join("pylock.toml"), "old lock\n").expect("old lock");
     let deep = format!(
         "a; {}python_version > '3'{}",
@@ -411,7 +402,7 @@ fn hostile_requirement_files_are_clear_errors() {
 #[test]
 fn long_exclusion_lists_resolve_quickly() {
     let dir = tempdir("many");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let mut text = String::from("a\n");
     for i in 0..100_000 {
         text.push_str(&format!("b!=0.{i}\n"));
@@ -431,7 +422,7 @@ fn long_exclusion_lists_resolve_quickly() {
 #[test]
 fn relocks_keep_the_existing_pins() {
     let dir = tempdir("relock");
-    let idx = index("example-toml");
+    let idx = packse_index("example-toml");
     let locked_b = |dir: &Path| -> String {
         let text = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
         let lock: toml::Value = toml::from_str(&text).expect("toml");

@@ -7,16 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{pylock, stderr, stdout, tempdir, workspace};
-
-fn packse_index(case: &str) -> String {
-    workspace()
-        .join("fixtures/packse")
-        .join(case)
-        .join("index/simple")
-        .display()
-        .to_string()
-}
+use common::{packse_index, pylock, stderr, stdout, tempdir, workspace};
 
 const LINUX_312: [&str; 4] = ["--python-version", "3.12", "--python-platform", "linux"];
 

@@ -11,6 +11,16 @@ pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The `index/simple` directory of a packse fixture case.
+pub fn packse_index(case: &str) -> String {
+    workspace()
+        .join("fixtures/packse")
+        .join(case)
+        .join("index/simple")
+        .display()
+        .to_string()
+}
+
 /// A scratch directory for one test, distinct per test binary, tag and process.
 pub fn tempdir(tag: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!(
