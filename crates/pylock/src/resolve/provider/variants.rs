@@ -69,11 +69,11 @@ impl Provider<'_> {
             return Ok(None);
         }
         let mut variants: Vec<Variant> = Vec::new();
-        // Which variant each file read so far belongs to, by what tells files apart: the
-        // metadata hash, else the platform tags. torch 2.15 has 28 wheels over 5 platforms
-        // and no PEP 658 file on PyPI: one read per platform, not one per environment (each
-        // is a range read of a 1.2 MB zip directory).
-        let mut read: Vec<(Option<String>, Option<String>, usize)> = Vec::new();
+        // Which variant each file read so far belongs to, by what tells files apart (see
+        // `variant_key`). torch 2.15 has 28 wheels over 5 platforms and no PEP 658 file on
+        // PyPI: one read per platform, not one per environment (each is a range read of a
+        // 1.2 MB zip directory).
+        let mut read: Vec<(VariantKey, usize)> = Vec::new();
         for &env in envs {
             // Environments that build the sdist stay with the first variant's part.
             let Some(file) = self
@@ -84,12 +84,9 @@ impl Provider<'_> {
             else {
                 continue;
             };
-            let key = match hash(file) {
-                Some(h) => (Some(h), None),
-                None => (None, platform_tag(file)),
-            };
-            if let Some(&(.., i)) = read.iter().find(|(h, t, _)| (h, t) == (&key.0, &key.1)) {
-                variants[i].envs.push(env);
+            let key = variant_key(file);
+            if let Some((_, i)) = read.iter().find(|(k, _)| *k == key) {
+                variants[*i].envs.push(env);
                 continue;
             }
             // Every fork reads the same wheel for a key (the first listed), so that the
@@ -97,38 +94,10 @@ impl Provider<'_> {
             let file = candidate
                 .files
                 .iter()
-                .filter(|f| f.is_wheel())
-                .find(|f| match &key.0 {
-                    Some(h) => hash(f).as_ref() == Some(h),
-                    None => hash(f).is_none() && platform_tag(f) == key.1,
-                })
+                .find(|f| f.is_wheel() && variant_key(f) == key)
                 .unwrap_or(file);
-            // A wheel whose metadata cannot be read on its own (a local index without its
-            // `.metadata` file) is taken to share the version's metadata.
-            let (metadata, own) = match self.fetcher.file_metadata(file) {
-                Ok(m) => (m, true),
-                Err(_) => (self.fetcher.metadata(name, candidate)?, false),
-            };
-            let same_metadata = variants.iter().position(|v| {
-                v.metadata.requires_dist == metadata.requires_dist
-                    && v.metadata.requires_python == metadata.requires_python
-            });
-            let i = match same_metadata {
-                Some(i) => {
-                    variants[i].envs.push(env);
-                    i
-                }
-                None => {
-                    variants.push(Variant {
-                        file: file.clone(),
-                        own,
-                        metadata,
-                        envs: vec![env],
-                    });
-                    variants.len() - 1
-                }
-            };
-            read.push((key.0, key.1, i));
+            let i = self.add_variant(&mut variants, file, env, name, candidate)?;
+            read.push((key, i));
         }
         if variants.len() < 2 {
             if let Some(v) = variants.first().filter(|v| v.own) {
@@ -138,6 +107,43 @@ impl Provider<'_> {
             return Ok(None);
         }
         Ok(Some(self.split_variants(&variants)))
+    }
+
+    /// Read `file`'s metadata and put `env` with the variant that has the same, or a new
+    /// one; the variant's index.
+    fn add_variant(
+        &self,
+        variants: &mut Vec<Variant>,
+        file: &Arc<DistFile>,
+        env: usize,
+        name: &PackageName,
+        candidate: &Candidate,
+    ) -> Result<usize, IndexError> {
+        // A wheel whose metadata cannot be read on its own (a local index without its
+        // `.metadata` file) is taken to share the version's metadata.
+        let (metadata, own) = match self.fetcher.file_metadata(file) {
+            Ok(m) => (m, true),
+            Err(_) => (self.fetcher.metadata(name, candidate)?, false),
+        };
+        let same = variants.iter().position(|v| {
+            v.metadata.requires_dist == metadata.requires_dist
+                && v.metadata.requires_python == metadata.requires_python
+        });
+        Ok(match same {
+            Some(i) => {
+                variants[i].envs.push(env);
+                i
+            }
+            None => {
+                variants.push(Variant {
+                    file: file.clone(),
+                    own,
+                    metadata,
+                    envs: vec![env],
+                });
+                variants.len() - 1
+            }
+        })
     }
 
     /// One part per variant: the first keeps whatever environments the others do not name.
@@ -156,6 +162,17 @@ impl Provider<'_> {
         parts.extend(markers[1..].iter().map(|m| ForkPart::plain(and(region, m))));
         parts.retain(|p| is_possible(&p.region));
         ProviderError::Fork(parts)
+    }
+}
+
+/// What tells wheels' metadata apart without reading it: the metadata hash the index gives,
+/// else (no hash) the platform tags.
+type VariantKey = (Option<String>, Option<String>);
+
+fn variant_key(file: &DistFile) -> VariantKey {
+    match file.core_metadata.clone().flatten() {
+        Some(h) => (Some(h), None),
+        None => (None, platform_tag(file)),
     }
 }
 
