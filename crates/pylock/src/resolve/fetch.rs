@@ -13,7 +13,7 @@ pub use super::candidates::required_hashes;
 use super::candidates::{Candidate, Candidates, FileFilter};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
 use crate::manifest::BinaryPolicy;
-use crate::manifest::Tags;
+use crate::pep::tags::Tags;
 use crate::pep::{
     requirement_range, restrict_extras, MarkerEnvironment, PackageName, Range, Version,
 };

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use super::choose::Rejection;
+use crate::resolve::exclusion::CauseKind;
 use super::{Provider, ProviderError};
 use crate::index::{DistFile, DistKind};
+use crate::pep::tags::wheel_marker;
 use crate::pep::{MarkerTree, PackageName, Range, VersionSpecifiers};
 use crate::resolve::candidates::{Candidate, Candidates};
-use crate::resolve::coverage::wheel_marker;
-use crate::resolve::exclusion::CauseKind;
 use crate::resolve::forks::coverage_split;
 use crate::resolve::scope::{PythonFit, Scope};
 

@@ -6,11 +6,11 @@
 use super::merge::{Entry, Forks};
 use super::Asked;
 use crate::index::DistKind;
+use crate::pep::tags::wheel_marker;
 use crate::pep::{
     and, is_possible, lock_marker, python_marker, MarkerTree, PackageName, Version,
     VersionSpecifiers,
 };
-use crate::resolve::coverage::wheel_marker;
 use crate::resolve::narrow::{equivalent_within, narrowed_requires_python, shortest_within};
 use crate::resolve::{Resolution, ResolveError, ResolvedPackage};
 
