@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use super::coverage::EnvSet;
 use super::pkg::Edge;
 use super::scope::Scope;
-use super::selections::Uses;
+use super::uses::Uses;
 use crate::pep::{
     and, is_possible, or, python_marker_below_4, MarkerTree, PackageName, Version,
     VersionSpecifiers,

@@ -12,7 +12,7 @@ use crate::pep::{
 
 use super::pkg::{Edge, Pkg};
 use super::scope::Scope;
-use super::selections::Uses;
+use super::uses::Uses;
 
 /// The manifest digested for solving.
 pub struct Inputs {

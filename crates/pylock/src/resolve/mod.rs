@@ -18,6 +18,7 @@ mod selections;
 mod solve;
 mod unalign;
 mod universal;
+mod uses;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
@@ -32,7 +33,7 @@ use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use pkg::Pkg;
 use scope::Scope;
-pub(crate) use selections::Uses;
+pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -153,7 +154,7 @@ pub(crate) fn resolve_multi_use(
     target: &Target,
     options: &Options,
     index: &dyn Index,
-    uses: selections::Uses,
+    uses: uses::Uses,
 ) -> Result<Resolution, ResolveError> {
     let mut inputs = Inputs::new(manifest, target);
     inputs.uses = uses;

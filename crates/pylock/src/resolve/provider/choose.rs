@@ -3,11 +3,11 @@
 //! can be used, a version offered as rejected so that the explanation says why.
 
 use super::judge::Judgement;
+use super::CauseKind;
 use super::{Provider, ProviderError};
 use crate::pep::{MarkerTree, PackageName, Range, Version};
 use crate::resolve::atoms::SolverVersion;
 use crate::resolve::candidates::{Candidate, Unusable};
-use crate::resolve::exclusion::CauseKind;
 use crate::resolve::options::{PrereleaseMode, ResolutionMode};
 use crate::resolve::pkg::Pkg;
 use crate::util::lock;

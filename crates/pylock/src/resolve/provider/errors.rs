@@ -1,12 +1,12 @@
 //! Error translation: what stops a solve ([`ProviderError`], as opposed to conflicts, which
-//! PubGrub explains), and the reasons the explanation gives for a version that cannot be
-//! used (unreadable metadata, a Requires-Python outside the target).
+//! PubGrub explains), the reasons the explanation gives for a version that cannot be used
+//! (unreadable metadata, a Requires-Python outside the target), and their kinds
+//! ([`CauseKind`]) for the warnings of a fork left out.
 
 use super::Provider;
 use crate::index::IndexError;
 use crate::pep::PackageName;
 use crate::pep::VersionSpecifiers;
-use crate::resolve::exclusion::CauseKind;
 use crate::resolve::forks::ForkPart;
 
 /// Errors that stop a solve (as opposed to conflicts, which PubGrub explains).
@@ -21,6 +21,28 @@ pub enum ProviderError {
     /// The package keeps conflicting: restart deciding it earlier.
     #[error("restart with {0} first")]
     Boost(PackageName),
+}
+
+/// Why versions of a package serve no environment of a fork.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CauseKind {
+    /// Its Requires-Python ends below the fork's Pythons.
+    PythonCap,
+    /// Its Requires-Python starts above the fork's Pythons: not a reason to leave them out.
+    PythonFloor,
+    /// No wheel for the fork's platforms and Pythons, and no sdist.
+    NoFile,
+    /// The index does not have the project (a dependency of another package).
+    Missing,
+    /// The index does not have a project the user asked for: a typo, never left out.
+    MissingDirect,
+}
+
+impl CauseKind {
+    /// Whether a fork that fails for this reason may be left out of the lock.
+    pub fn excludable(self) -> bool {
+        matches!(self, Self::PythonCap | Self::NoFile | Self::Missing)
+    }
 }
 
 /// The reason a version whose metadata could not be used is unavailable, or the error when

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::choose::Rejection;
-use crate::resolve::exclusion::CauseKind;
+use super::CauseKind;
 use super::{Provider, ProviderError};
 use crate::index::{DistFile, DistKind};
 use crate::pep::tags::wheel_marker;

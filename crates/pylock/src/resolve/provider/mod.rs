@@ -30,12 +30,11 @@ mod query;
 mod variants;
 
 pub use deps::DependencyMemo;
-pub use errors::ProviderError;
+pub use errors::{CauseKind, ProviderError};
 pub use preferences::{preferences, Preferences};
 pub use priority::Priority;
 
 use super::atoms::{Atoms, SolverVersion};
-use super::exclusion::CauseKind;
 use super::fetch::Fetcher;
 use super::inputs::Inputs;
 use super::options::Options;

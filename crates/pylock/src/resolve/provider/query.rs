@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::CauseKind;
 use super::{DependencyMemo, Provider};
 use crate::index::IndexError;
 use crate::pep::{MarkerTree, PackageName, Range, Version, VersionSpecifiers};
 use crate::resolve::atoms::Atoms;
 use crate::resolve::candidates::{Candidate, Candidates};
-use crate::resolve::exclusion::CauseKind;
 use crate::resolve::pkg::Pkg;
 use crate::util::lock;
 
