@@ -39,8 +39,10 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
         )));
     }
     let project = Project::read(&pyproject).map_err(|e| usage(e.to_string()))?;
-    if args.resolve.output == "pylock.toml" {
-        args.resolve.output = args.project.join("pylock.toml").display().to_string();
+    // Only an absent `-o` means the project's directory: a given `-o` is relative to the
+    // current directory, as every other path argument.
+    if args.resolve.output_file.is_none() {
+        args.resolve.output_file = Some(args.project.join("pylock.toml").display().to_string());
     }
     let args = &args.resolve;
     let mut manifest = Manifest::default();
@@ -104,7 +106,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
                 "dependency group",
                 "dependency groups"
             ),
-            args.output
+            args.output()
         );
     }
     Ok(())

@@ -76,7 +76,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         }
     }
 
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
@@ -102,8 +102,8 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
     let output = match &args.lock {
         // `--check` compares with `--lock`: its files are recorded relative to it.
         Some(lock) if args.check => lock.as_path(),
-        _ if args.output == "-" => return None,
-        _ => Path::new(&args.output),
+        _ if args.output() == "-" => return None,
+        _ => Path::new(args.output()),
     };
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
     Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
@@ -122,7 +122,7 @@ pub(crate) fn emit(
             Some(e) => e,
             None => check_failure(crate::check::Existing::read(
                 args.lock.as_deref(),
-                &args.output,
+                args.output(),
             ))?,
         };
         check_failure(existing.verdict(text))?;
@@ -131,7 +131,7 @@ pub(crate) fn emit(
         }
         return Ok(false);
     }
-    if args.output == "-" {
+    if args.output() == "-" {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -143,7 +143,7 @@ pub(crate) fn emit(
             Ok(()) => Ok(false),
         };
     }
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     if !args.quiet && !is_pep751_name(&output) {
         eprintln!(
             "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
@@ -477,7 +477,7 @@ pub(crate) fn lock_preferences(
         .collect();
     let path = match &args.lock {
         Some(path) => Some(path.clone()),
-        None if args.output != "-" => Some(PathBuf::from(&args.output)),
+        None if args.output() != "-" => Some(PathBuf::from(args.output())),
         None => None,
     };
     if args.upgrade {
@@ -528,12 +528,12 @@ pub(crate) fn prepare_output(
     if args.check {
         return check_failure(crate::check::Existing::read(
             args.lock.as_deref(),
-            &args.output,
+            args.output(),
         ))
         .map(Some);
     }
-    if args.output != "-" {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    if args.output() != "-" {
+        crate::inputs::prepare_output(Path::new(args.output())).map_err(usage)?;
     }
     Ok(None)
 }
