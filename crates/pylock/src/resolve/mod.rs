@@ -19,7 +19,9 @@ mod universal;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub use options::{
+    exclude_newer_cutoff, inputs_digest, InvalidOption, Options, PrereleaseMode, ResolutionMode,
+};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
