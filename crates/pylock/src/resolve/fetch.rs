@@ -140,16 +140,16 @@ fn if_ready<K: std::hash::Hash + Eq, T: Clone>(
 }
 
 /// The version a solve usually picks within `range`: the newest usable stable one, else the
-/// newest usable one.
+/// newest usable one. The range's versions are found by binary search: a backtracking solve
+/// asks this for every version it tries (1,500 boto3 versions, each naming an old botocore
+/// range among 1,500 versions), and a scan from the newest down cost more than the solve.
 fn likely(candidates: &Candidates, range: &Range) -> Option<Arc<Candidate>> {
-    let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
+    let usable = |c: &&Arc<Candidate>| c.unusable.is_none();
     candidates
-        .versions
-        .iter()
-        .rev()
+        .within(range, false)
         .filter(usable)
         .find(|c| !c.version.any_prerelease())
-        .or_else(|| candidates.versions.iter().rev().find(usable))
+        .or_else(|| candidates.within(range, false).find(usable))
         .cloned()
 }
 
