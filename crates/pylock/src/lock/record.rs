@@ -27,6 +27,27 @@ pub struct LockRecord {
     pub forks: Vec<(String, bool)>,
 }
 
+impl LockRecord {
+    /// The lock `text` without pylock's `[tool.pylock]` record (the text itself when it has
+    /// none): what `--check` compares, since the record changes with inputs that leave the
+    /// lock as it is (a requirement loosened, another pylock version).
+    pub fn strip(text: &str) -> &str {
+        let Some(at) = text.rfind(HEADER) else {
+            return text;
+        };
+        let ours = text[at + HEADER.len()..].lines().all(|l| {
+            ["inputs = ", "forks = [", "    { marker = ", "]", CONTENT]
+                .iter()
+                .any(|p| l.starts_with(p))
+        });
+        if ours {
+            &text[..=at]
+        } else {
+            text
+        }
+    }
+}
+
 const HEADER: &str = "\n[tool.pylock]\n";
 const CONTENT: &str = "content = \"sha256:";
 
@@ -107,7 +128,7 @@ fn record(table: &str) -> Option<LockRecord> {
                 let rest = entry.strip_prefix("    { marker = ")?;
                 let (marker, rest) = basic_string(rest)?;
                 let excludable = match rest {
-                    " },"=> false,
+                    " }," => false,
                     ", excludable = true }," => true,
                     _ => return None,
                 };
@@ -196,6 +217,47 @@ mod tests {
                 ("b".into(), String::new(), None),
             ]
         );
+    }
+
+    /// The scan and the full parse agree on the pins; only the scan trusts the record.
+    #[test]
+    fn pins_are_the_same_read_fast_or_parsed() {
+        let record = LockRecord {
+            inputs: Some("sha256:00".into()),
+            forks: Vec::new(),
+        };
+        let text = sample(&record);
+        let path = std::path::Path::new("pylock.toml");
+        let (fast, kept) = crate::lock::LockFile::pins(path, &text).expect("fast");
+        let (parsed, none) =
+            crate::lock::LockFile::pins(path, LockRecord::strip(&text)).expect("parsed");
+        assert_eq!(kept, Some(record));
+        assert_eq!(none, None);
+        assert_eq!(fast, parsed);
+        assert_eq!(fast.len(), 1, "the entry without a version is left out");
+        assert!(fast[0].2.is_some());
+        // A lock whose scan finds an invalid value is parsed in full: the parser's error.
+        let mut bad = String::from(
+            "lock-version = \"1.0\"\ncreated-by = \"pylock\"\n\n[[packages]]\nname = \"a\"\nversion = \"x y\"\n",
+        );
+        append(&mut bad, &LockRecord::default());
+        let err = crate::lock::LockFile::pins(path, &bad).expect_err("invalid version");
+        assert!(err.to_string().contains("invalid version"), "{err}");
+    }
+
+    #[test]
+    fn strip_leaves_the_lock_without_its_record() {
+        let record = LockRecord {
+            inputs: Some("sha256:00".into()),
+            forks: vec![("python_full_version < '3.11'".into(), true)],
+        };
+        let text = sample(&record);
+        let lock = &text[..=text.find("\n[tool.pylock]").expect("table")];
+        assert_eq!(LockRecord::strip(&text), lock);
+        assert_eq!(LockRecord::strip(lock), lock);
+        // Another table of that name, not pylock's record: kept.
+        let other = format!("{lock}\n[tool.pylock]\nsomething = 1\n");
+        assert_eq!(LockRecord::strip(&other), other);
     }
 
     #[test]

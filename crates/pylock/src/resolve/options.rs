@@ -110,10 +110,7 @@ pub fn inputs_digest(
     let _ = writeln!(
         text,
         "target {:?} {:?} {} {:?}",
-        target.python,
-        target.platform,
-        target.requires_python,
-        target.baseline
+        target.python, target.platform, target.requires_python, target.baseline
     );
     let _ = writeln!(
         text,
@@ -128,7 +125,10 @@ pub fn inputs_digest(
     for index in indexes {
         let _ = writeln!(text, "index {index}");
     }
-    Some(format!("sha256:{}", crate::util::hex(&Sha256::digest(text.as_bytes()))))
+    Some(format!(
+        "sha256:{}",
+        crate::util::hex(&Sha256::digest(text.as_bytes()))
+    ))
 }
 
 /// An option value that does not parse.
