@@ -68,8 +68,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
     let existing = crate::resolve::prepare_output(args)?;
-    (options.preferences, options.preference_markers) =
-        crate::resolve::lock_preferences(args, existing.as_ref())?;
+    let _previous = crate::resolve::lock_preferences(args, existing.as_ref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -96,7 +95,12 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
             eprintln!("warning: {w}");
         }
     }
-    if crate::resolve::emit(&locked.lock.to_toml(), args, existing)? && !args.quiet {
+    // The project's content is an input no digest of the arguments covers yet: only the
+    // content digest is recorded (a re-lock still reads the lock back fast).
+    let text = locked
+        .lock
+        .to_toml_recorded(&pylock::lock::LockRecord::default());
+    if crate::resolve::emit(&text, args, existing)? && !args.quiet {
         eprintln!(
             "Locked {} for {} and {} into {}",
             crate::resolve::count(locked.lock.packages.len(), "package", "packages"),
