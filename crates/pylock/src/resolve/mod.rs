@@ -22,7 +22,9 @@ mod uses;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub use options::{
+    exclude_newer_cutoff, inputs_digest, InvalidOption, Options, PrereleaseMode, ResolutionMode,
+};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
@@ -200,11 +202,15 @@ fn resolve_inputs(
             env: None,
         },
     };
-    let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
-        binary: options.binary.clone(),
-        hashes: required_hashes(&options.hashes),
-        direct: overlay.dists().keys().cloned().collect(),
-    });
+    // The solver ignores preferences under a lowest resolution: so does the read-ahead.
+    let lowest = options.resolution == ResolutionMode::Lowest;
+    let fetcher = Fetcher::new(index, filter)
+        .with_policy(FilePolicy {
+            binary: options.binary.clone(),
+            hashes: required_hashes(&options.hashes),
+            direct: overlay.dists().keys().cloned().collect(),
+        })
+        .with_preferences(if lowest { &[] } else { &options.preferences });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),
