@@ -87,7 +87,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     );
     let record = pylock::lock::LockRecord {
         inputs,
-        forks: Vec::new(),
+        ..Default::default()
     };
     if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());

@@ -9,6 +9,7 @@ mod fetch;
 mod inputs;
 mod narrow;
 mod options;
+pub(crate) mod pages;
 mod provider;
 mod report;
 mod scope;
@@ -20,7 +21,8 @@ mod universal;
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
 pub use options::{
-    exclude_newer_cutoff, inputs_digest, InvalidOption, Options, PrereleaseMode, ResolutionMode,
+    exclude_newer_cutoff, inputs_digest, preferences_digest, InvalidOption, Options,
+    PrereleaseMode, ResolutionMode,
 };
 
 use crate::index::{DistFile, Index, IndexError};

@@ -131,6 +131,23 @@ pub fn inputs_digest(
     ))
 }
 
+/// The digest (`sha256:<hex>`) of the versions `options` keeps (its preferences and their
+/// markers, in any order): with the inputs and the pages read, what a resolve's answer
+/// depends on.
+pub fn preferences_digest(options: &Options) -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = (options.preferences.iter())
+        .map(|(n, v)| format!("{n} {v}"))
+        .chain(
+            (options.preference_markers.iter())
+                .map(|(n, v, m)| format!("{n} {v} {}", m.try_to_string().unwrap_or_default())),
+        )
+        .collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    format!("sha256:{}", crate::util::hex(&digest))
+}
+
 /// An option value that does not parse.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid value `{value}`; expected one of: {expected}")]
