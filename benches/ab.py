@@ -100,7 +100,9 @@ def measure(args, uv: str, work: Path, label: str, reqs: list[str], url: list[st
                 cmd = [args.pylock, "resolve", *reqs, *url, "--cache-dir", str(cache),
                        "-o", str(out / "pylock.toml"), "-q", *pylock_target]
             else:
-                cmd = [uv, "pip", "compile", *reqs, *url, "--cache-dir", str(cache),
+                # `uv pip compile` takes a requirements file as it is, no `-r`.
+                uv_reqs = [r for r in reqs if r != "-r"]
+                cmd = [uv, "pip", "compile", *uv_reqs, *url, "--cache-dir", str(cache),
                        "--format", "pylock.toml", "-o", str(out / "pylock.toml"), "--no-config",
                        "--python", sys.executable, "-q", *uv_target]
             if states[0] != "cold":

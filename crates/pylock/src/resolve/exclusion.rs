@@ -11,7 +11,8 @@ use pubgrub::{DerivationTree, External};
 
 use super::coverage::EnvSet;
 use super::derivation::Fact;
-use super::provider::{Pkg, Provider};
+use super::pkg::Pkg;
+use super::provider::Provider;
 use crate::pep::{or, MarkerTree, PackageName, Range, Version};
 
 /// Why versions of a package serve no environment of a fork.
