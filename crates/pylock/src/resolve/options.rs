@@ -69,6 +69,12 @@ pub struct Options {
     /// is tried only after the preferred versions that were locked there, so each keeps
     /// its own environments. Preferences without an entry here apply everywhere alike.
     pub preference_markers: Vec<(PackageName, Version, MarkerTree)>,
+    /// The regions a universal resolve starts from instead of the whole target, in order,
+    /// each with whether it may be left out: an earlier resolve's
+    /// [`Resolution::forks`](crate::Resolution::forks), for a re-lock with the same inputs
+    /// (the splits are not found again). Ignored unless they divide the target exactly;
+    /// a region still splits where its solve asks to.
+    pub forks: Vec<(MarkerTree, bool)>,
 }
 
 /// The digest (`sha256:<hex>`) of everything that decides a lock beside the index: the

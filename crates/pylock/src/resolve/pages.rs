@@ -10,7 +10,7 @@ use crate::index::ProjectPage;
 use crate::pep::PackageName;
 
 /// What one page says, as a digest (`None`: a file without a sha256, so the metadata read
-/// through it is not pinned by the page). A project the index does not have has a digest
+/// through it is not pinned by the page, or a local file). A project the index does not have has a digest
 /// too: its appearance changes the resolve.
 pub(crate) fn page_digest(page: Option<&ProjectPage>) -> Option<[u8; 32]> {
     let mut h = Sha256::new();
@@ -20,6 +20,11 @@ pub(crate) fn page_digest(page: Option<&ProjectPage>) -> Option<[u8; 32]> {
     };
     for f in &page.files {
         let sha256 = f.sha256.as_deref()?;
+        // A local file's URL is where the checkout lives, which a lock must not depend on,
+        // and the lock records it relative to where the lock is: not pinned here.
+        if f.url.scheme() == "file" {
+            return None;
+        }
         let fields = [
             f.filename.as_str(),
             f.url.as_str(),
