@@ -59,7 +59,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
-    (options.preferences, options.preference_markers) = lock_preferences(args, existing.as_ref())?;
+    let inputs = inputs_digest(args, &manifest, &target, &options);
+    let _previous = lock_preferences(args, existing.as_ref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -76,7 +77,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         }
     }
 
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
@@ -84,7 +85,11 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    if !emit(&lock.to_toml(), args, existing)? {
+    let record = pylock::lock::LockRecord {
+        inputs,
+        forks: Vec::new(),
+    };
+    if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }
     if !args.quiet {
@@ -102,8 +107,8 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
     let output = match &args.lock {
         // `--check` compares with `--lock`: its files are recorded relative to it.
         Some(lock) if args.check => lock.as_path(),
-        _ if args.output == "-" => return None,
-        _ => Path::new(&args.output),
+        _ if args.output() == "-" => return None,
+        _ => Path::new(args.output()),
     };
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
     Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
@@ -122,7 +127,7 @@ pub(crate) fn emit(
             Some(e) => e,
             None => check_failure(crate::check::Existing::read(
                 args.lock.as_deref(),
-                &args.output,
+                args.output(),
             ))?,
         };
         check_failure(existing.verdict(text))?;
@@ -131,7 +136,7 @@ pub(crate) fn emit(
         }
         return Ok(false);
     }
-    if args.output == "-" {
+    if args.output() == "-" {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -143,7 +148,7 @@ pub(crate) fn emit(
             Ok(()) => Ok(false),
         };
     }
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     if !args.quiet && !is_pep751_name(&output) {
         eprintln!(
             "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
@@ -441,11 +446,66 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
     Ok(options)
 }
 
-/// Preferred versions, and the markers of those the lock holds only somewhere.
-type Preferences = (
-    Vec<(PackageName, Version)>,
-    Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
-);
+/// What a re-lock keeps of the existing lock.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Preferred versions.
+    pub preferences: Vec<(PackageName, Version)>,
+    /// The markers of the preferred versions the lock holds only somewhere.
+    pub markers: Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+    /// pylock's record of the run that wrote the lock, if it wrote it and nobody edited it.
+    pub record: Option<pylock::lock::LockRecord>,
+}
+
+impl Kept {
+    /// Set `options` to keep these pins.
+    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::lock::LockRecord> {
+        options.preferences = self.preferences;
+        options.preference_markers = self.markers;
+        self.record
+    }
+}
+
+/// The digest of the inputs, for the lock's record; none when `--exclude-newer` is a span
+/// back from now (its cutoff moves from run to run).
+pub(crate) fn inputs_digest(
+    args: &ResolveArgs,
+    manifest: &Manifest,
+    target: &Target,
+    options: &Options,
+) -> Option<String> {
+    // A span gives another cutoff for another `now`; an instant or a date does not.
+    let relative = args.exclude_newer.as_deref().is_some_and(|t| {
+        let at = |now| pylock::resolve::exclude_newer_cutoff(t, now).ok();
+        at(pylock::Timestamp::UNIX_EPOCH) != at(pylock::Timestamp::now())
+    });
+    if relative {
+        return None;
+    }
+    let indexes = recorded_indexes(args, manifest);
+    pylock::resolve::inputs_digest(manifest, target, options, &indexes)
+}
+
+/// The index locations of `args` as a lock records them for its inputs digest: URLs without
+/// credentials, local directories as `<local>` (a lock must not depend on where a checkout
+/// lives).
+pub(crate) fn recorded_indexes(args: &ResolveArgs, manifest: &Manifest) -> Vec<String> {
+    let plan = crate::inputs::index_plan(args, manifest);
+    let mut out = Vec::new();
+    let indexes = std::iter::once(&plan.index_url)
+        .filter(|_| !plan.no_index)
+        .chain(&plan.extra_index_urls)
+        .map(|u| ("index", u))
+        .chain(plan.find_links.iter().map(|u| ("find-links", u)));
+    for (kind, location) in indexes {
+        let shown = match url::Url::parse(location) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => pylock::index::redact(&u),
+            _ => "<local>".to_owned(),
+        };
+        out.push(format!("{kind} {shown}"));
+    }
+    out
+}
 
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
@@ -456,7 +516,7 @@ type Preferences = (
 pub(crate) fn lock_preferences(
     args: &ResolveArgs,
     existing: Option<&crate::check::Existing>,
-) -> Result<Preferences, Failure> {
+) -> Result<Kept, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -477,46 +537,54 @@ pub(crate) fn lock_preferences(
         .collect();
     let path = match &args.lock {
         Some(path) => Some(path.clone()),
-        None if args.output != "-" => Some(PathBuf::from(&args.output)),
+        None if args.output() != "-" => Some(PathBuf::from(args.output())),
         None => None,
     };
+    let only_freed = |out| {
+        Ok(Kept {
+            preferences: out,
+            ..Kept::default()
+        })
+    };
     if args.upgrade {
-        return Ok((out, Vec::new()));
+        return only_freed(out);
     }
+    use pylock::lock::LockFile;
     let read = match existing {
-        Some(e) => pylock::lock::LockFile::parse(&e.path, &e.text).map_err(|e| e.to_string()),
+        Some(e) => LockFile::pins(&e.path, &e.text).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {
-            Some(path) => pylock::lock::LockFile::read(&path).map_err(|e| e.to_string()),
-            None => return Ok((out, Vec::new())),
+            Some(path) => LockFile::read_text(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| LockFile::pins(&path, &text).map_err(|e| e.to_string())),
+            None => return only_freed(out),
         },
     };
-    let lock = match read {
-        Ok(lock) => lock,
+    let (pins, record) = match read {
+        Ok(read) => read,
         Err(e) if args.lock.is_some() => return Err(usage(e)),
         Err(e) => {
             if !args.quiet {
                 eprintln!("warning: the existing lock is not used: {e}");
             }
-            return Ok((out, Vec::new()));
+            return only_freed(out);
         }
     };
     let mut markers = Vec::new();
-    for (p, details) in lock.lock.packages.iter().zip(&lock.details) {
-        let (Ok(name), Ok(version)) = (
-            pylock::pep::parse::value::<PackageName>(&p.name),
-            pylock::pep::parse::value::<Version>(&p.version),
-        ) else {
-            continue;
-        };
+    for (name, version, marker) in pins {
         if freed.iter().any(|(n, _)| *n == name) {
             continue;
         }
-        if let Some(m) = &details.marker {
-            markers.push((name.clone(), version.clone(), m.tree().clone()));
+        if let Some(m) = marker {
+            markers.push((name.clone(), version.clone(), m));
         }
         out.push((name, version));
     }
-    Ok((out, markers))
+    Ok(Kept {
+        preferences: out,
+        markers,
+        // `-P` frees pins: the run differs from the one recorded.
+        record: record.filter(|_| freed.is_empty()),
+    })
 }
 
 /// Before resolving: with `--check`, the lock to compare with is read, once (now, not
@@ -528,12 +596,12 @@ pub(crate) fn prepare_output(
     if args.check {
         return check_failure(crate::check::Existing::read(
             args.lock.as_deref(),
-            &args.output,
+            args.output(),
         ))
         .map(Some);
     }
-    if args.output != "-" {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    if args.output() != "-" {
+        crate::inputs::prepare_output(Path::new(args.output())).map_err(usage)?;
     }
     Ok(None)
 }

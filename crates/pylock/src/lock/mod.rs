@@ -3,10 +3,12 @@
 
 mod diff;
 mod read;
+mod record;
 mod toml_writer;
 
 pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source};
+pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError, Source};
+pub use record::LockRecord;
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -155,6 +157,16 @@ impl Lock {
     /// locks.
     pub fn to_toml(&self) -> String {
         toml_writer::write(self)
+    }
+
+    /// [`Lock::to_toml`] followed by a `[tool.pylock]` table holding `record` and the
+    /// digest of all the text before its last line: a re-lock reads such a lock back by
+    /// scanning lines ([`LockFile::pins`]) rather than parsing it, and trusts the record
+    /// only while that digest holds.
+    pub fn to_toml_recorded(&self, record: &LockRecord) -> String {
+        let mut out = toml_writer::write(self);
+        record::append(&mut out, record);
+        out
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
 pub use pyproject::{GroupName, Part, Project, Selection};
 pub(crate) use target::Os;
-pub(crate) use target::Tags;
+
 pub use target::{Baseline, Platform, Target, TargetError};
 pub use toml_doc::TomlError;
 

@@ -6,9 +6,11 @@ mod coverage;
 mod derivation;
 mod exclusion;
 mod fetch;
+mod forks;
 mod inputs;
 mod narrow;
 mod options;
+mod pkg;
 mod provider;
 mod report;
 mod scope;
@@ -16,10 +18,13 @@ mod selections;
 mod solve;
 mod unalign;
 mod universal;
+mod uses;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub use options::{
+    exclude_newer_cutoff, inputs_digest, InvalidOption, Options, PrereleaseMode, ResolutionMode,
+};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
@@ -28,9 +33,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
-use provider::Pkg;
+use pkg::Pkg;
 use scope::Scope;
-pub(crate) use selections::Uses;
+pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -151,7 +156,7 @@ pub(crate) fn resolve_multi_use(
     target: &Target,
     options: &Options,
     index: &dyn Index,
-    uses: selections::Uses,
+    uses: uses::Uses,
 ) -> Result<Resolution, ResolveError> {
     let mut inputs = Inputs::new(manifest, target);
     inputs.uses = uses;
@@ -197,11 +202,15 @@ fn resolve_inputs(
             env: None,
         },
     };
-    let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
-        binary: options.binary.clone(),
-        hashes: required_hashes(&options.hashes),
-        direct: overlay.dists().keys().cloned().collect(),
-    });
+    // The solver ignores preferences under a lowest resolution: so does the read-ahead.
+    let lowest = options.resolution == ResolutionMode::Lowest;
+    let fetcher = Fetcher::new(index, filter)
+        .with_policy(FilePolicy {
+            binary: options.binary.clone(),
+            hashes: required_hashes(&options.hashes),
+            direct: overlay.dists().keys().cloned().collect(),
+        })
+        .with_preferences(if lowest { &[] } else { &options.preferences });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),

@@ -71,6 +71,66 @@ pub struct Options {
     pub preference_markers: Vec<(PackageName, Version, MarkerTree)>,
 }
 
+/// The digest (`sha256:<hex>`) of everything that decides a lock beside the index: the
+/// requirements, constraints and overrides in order, the target, the options that change
+/// the result (not the preferences: they are the lock itself), the `indexes` as recorded
+/// (credentials removed, local directories as `<local>`: the lock must not depend on where
+/// a checkout lives), and pylock's version. Two runs with the same digest differ only by
+/// what the index serves. `None` when the inputs name local files or projects (`name @
+/// file://...`, `-e ./pkg`): their content is an input no digest of the arguments pins.
+pub fn inputs_digest(
+    manifest: &crate::Manifest,
+    target: &crate::Target,
+    options: &Options,
+    indexes: &[String],
+) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let direct = |r: &crate::pep::Requirement| {
+        matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_)))
+    };
+    let all = || {
+        (manifest.requirements.iter())
+            .chain(&manifest.constraints)
+            .chain(&manifest.overrides)
+    };
+    if all().any(direct) || !manifest.editable.is_empty() {
+        return None;
+    }
+    let mut text = format!("pylock {}\n", env!("CARGO_PKG_VERSION"));
+    for (role, list) in [
+        ("requirement", &manifest.requirements),
+        ("constraint", &manifest.constraints),
+        ("override", &manifest.overrides),
+    ] {
+        for r in list {
+            let _ = writeln!(text, "{role} {r}");
+        }
+    }
+    let _ = writeln!(
+        text,
+        "target {:?} {:?} {} {:?}",
+        target.python, target.platform, target.requires_python, target.baseline
+    );
+    let _ = writeln!(
+        text,
+        "options {} {:?} {:?} {} {:?} {:?}",
+        options.prerelease,
+        options.resolution,
+        options.exclude_newer.map(|t| t.to_string()),
+        options.strict,
+        options.binary,
+        options.hashes
+    );
+    for index in indexes {
+        let _ = writeln!(text, "index {index}");
+    }
+    Some(format!(
+        "sha256:{}",
+        crate::util::hex(&Sha256::digest(text.as_bytes()))
+    ))
+}
+
 /// An option value that does not parse.
 #[derive(Debug, thiserror::Error)]
 #[error("invalid value `{value}`; expected one of: {expected}")]

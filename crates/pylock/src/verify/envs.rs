@@ -4,7 +4,8 @@
 
 use std::str::FromStr;
 
-use crate::manifest::{Baseline, Os, Platform, Tags, Target};
+use crate::manifest::{Baseline, Os, Platform, Target};
+use crate::pep::tags::Tags;
 use crate::pep::{MarkerEnvironment, Version};
 use crate::resolve::{PLATFORMS, PYTHON_MINORS};
 
