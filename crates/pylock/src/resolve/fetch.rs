@@ -59,6 +59,9 @@ enum Job {
     /// A page, and the metadata of the version likely chosen within the range.
     Page(PackageName, Range),
     Metadata(PackageName, Arc<Candidate>),
+    /// The metadata of one file (a wheel whose metadata may differ from its version's other
+    /// wheels').
+    FileMetadata(Arc<DistFile>),
 }
 
 struct Queue {
@@ -314,6 +317,29 @@ impl<'a> Fetcher<'a> {
         )
     }
 
+    /// Queue the metadata of `files` not yet read or queued, for the workers to read in
+    /// parallel: the wheels of a version whose platforms may carry different metadata are
+    /// each read (torch has no PEP 658 file: a range read of a 1.2 MB zip directory per
+    /// platform, three round trips each), and one after the other they were most of a live
+    /// torch resolve.
+    pub fn prefetch_file_metadata<'f>(&self, files: impl IntoIterator<Item = &'f Arc<DistFile>>) {
+        let jobs: Vec<Job> = {
+            let mut map = lock(&self.file_metadata);
+            files
+                .into_iter()
+                .filter(|f| match map.entry(f.url.to_string()) {
+                    std::collections::hash_map::Entry::Occupied(_) => false,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Slot::Queued);
+                        true
+                    }
+                })
+                .map(|f| Job::FileMetadata(f.clone()))
+                .collect()
+        };
+        self.enqueue(jobs);
+    }
+
     /// The metadata of one file, if already read.
     pub fn file_metadata_if_ready(&self, file: &DistFile) -> Option<Arc<CoreMetadata>> {
         if_ready(&self.file_metadata, &file.url.to_string())
@@ -429,7 +455,7 @@ impl<'a> Fetcher<'a> {
                         true
                     }
                 },
-                Job::Page(..) => true,
+                Job::Page(..) | Job::FileMetadata(_) => true,
             })
             .collect()
     }
@@ -520,6 +546,18 @@ impl<'a> Fetcher<'a> {
                 Job::Metadata(name, candidate) => {
                     if claim(&self.metadata, &(name.clone(), candidate.version.clone())) {
                         self.fill_metadata(&name, &candidate);
+                    }
+                }
+                Job::FileMetadata(file) => {
+                    let key = file.url.to_string();
+                    if claim(&self.file_metadata, &key) {
+                        let result = self.index_metadata(&file);
+                        let mut map = lock(&self.file_metadata);
+                        match result {
+                            Ok(m) => map.insert(key, Slot::Ready(m)),
+                            Err(_) => map.insert(key, Slot::Failed),
+                        };
+                        self.metadata_ready.notify_all();
                     }
                 }
             }
@@ -819,6 +857,37 @@ mod tests {
                 "{not_read}"
             );
         }
+    }
+
+    #[test]
+    fn file_metadata_is_read_ahead_by_the_workers_once() {
+        let index = index();
+        let fetcher = Fetcher::new(
+            &index,
+            FilterSpec {
+                python: None,
+                tags: None,
+                exclude_newer: None,
+                allowed_yanks: HashSet::new(),
+                env: None,
+            },
+        );
+        let capped: PackageName = "capped".parse().expect("name");
+        let page = fetcher.page(&capped).expect("page").expect("exists");
+        let files: Vec<Arc<DistFile>> = page.versions.iter().map(|c| c.files[0].clone()).collect();
+        fetcher.prefetch_file_metadata(&files);
+        fetcher.prefetch_file_metadata(&files);
+        assert_eq!(lock(&fetcher.queue).jobs.len(), 2, "each file queued once");
+        fetcher.with_workers(2, || {
+            for file in &files {
+                let m = fetcher.file_metadata(file).expect("read");
+                assert_eq!(m.name, capped);
+            }
+        });
+        assert!(files
+            .iter()
+            .all(|f| fetcher.file_metadata_if_ready(f).is_some()));
+        assert!(lock(&fetcher.queue).jobs.is_empty());
     }
 
     #[test]
