@@ -71,9 +71,42 @@ impl Candidate {
             .any(|f| f.core_metadata.is_some() || f.is_wheel())
     }
 
+    /// The wheels a universal resolve reads one by one when the index says nothing about
+    /// whether they share metadata (no PEP 658 hash on any file, wheels for several
+    /// platforms, no sdist: torch and the nvidia packages where PyPI has no `.metadata`
+    /// file): the first listed wheel of each platform, as the provider's variant check reads
+    /// them. Empty for every other version.
+    pub fn unadvertised_variants(&self) -> Vec<&Arc<DistFile>> {
+        let advertised = self.files.iter().any(|f| f.core_metadata.is_some());
+        if advertised || self.files.iter().any(|f| !f.is_wheel()) {
+            return Vec::new();
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut first = Vec::new();
+        for file in &self.files {
+            if let Some(tag) = platform_tag(file).filter(|t| !seen.contains(t)) {
+                seen.push(tag);
+                first.push(file);
+            }
+        }
+        if first.len() < 2 {
+            first.clear();
+        }
+        first
+    }
+
     /// Its installable files, as a resolution hands them out.
     pub fn owned_files(&self) -> Vec<DistFile> {
         self.files.iter().map(|f| DistFile::clone(f)).collect()
+    }
+}
+
+/// The platform tags of a wheel, as one string (`manylinux_2_17_x86_64.manylinux2014_x86_64`):
+/// what tells apart wheels whose metadata may differ when the index gives no hashes.
+pub fn platform_tag(file: &DistFile) -> Option<String> {
+    match &file.kind {
+        DistKind::Wheel(tags) => Some(tags.platform().collect::<Vec<_>>().join(".")),
+        DistKind::Sdist => None,
     }
 }
 
