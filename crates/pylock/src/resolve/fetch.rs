@@ -317,6 +317,16 @@ impl<'a> Fetcher<'a> {
         )
     }
 
+    /// For a universal resolve, queue the wheels of `candidate` that the provider's variant
+    /// check will read one by one (see [`Candidate::unadvertised_variants`]): read as soon as
+    /// the version is likely, in parallel with the other packages' (the nvidia packages of a
+    /// live torch resolve were read one package after the other, two round trips each).
+    fn prefetch_variants(&self, candidate: &Candidate) {
+        if self.filter.env.is_none() {
+            self.prefetch_file_metadata(candidate.unadvertised_variants());
+        }
+    }
+
     /// Queue the metadata of `files` not yet read or queued, for the workers to read in
     /// parallel: the wheels of a version whose platforms may carry different metadata are
     /// each read (torch has no PEP 658 file: a range read of a 1.2 MB zip directory per
@@ -417,6 +427,7 @@ impl<'a> Fetcher<'a> {
     /// version each is likely to get within the range asked for (the newest usable one).
     pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
         let mut jobs = Vec::new();
+        let mut variants = Vec::new();
         {
             let mut pages = lock(&self.pages);
             for (name, range) in wanted {
@@ -427,12 +438,16 @@ impl<'a> Fetcher<'a> {
                     }
                     Some(Slot::Ready(Some(candidates))) => {
                         if let Some(c) = likely(candidates, &range, self.preferred(name)) {
+                            variants.push(c.clone());
                             jobs.push(Job::Metadata(name.clone(), c));
                         }
                     }
                     _ => {}
                 }
             }
+        }
+        for candidate in &variants {
+            self.prefetch_variants(candidate);
         }
         let (pages, metadata): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| matches!(j, Job::Page(..)));
@@ -600,6 +615,7 @@ impl<'a> Fetcher<'a> {
             self.pages_ready.notify_all();
         }
         if let Some(candidate) = likely {
+            self.prefetch_variants(&candidate);
             let key = (name.clone(), candidate.version.clone());
             {
                 let mut map = lock(&self.metadata);
