@@ -105,8 +105,9 @@ impl Existing {
     }
 }
 
-/// The fast path of `--check`: whether the lock is proven fresh without resolving (then
-/// "up to date" is printed). A resolve is a function of its inputs, the versions it keeps
+/// The fast path of `--check`, and of a re-lock into the file it reads: whether the lock is
+/// proven fresh without resolving (then "up to date" is printed, and a re-lock leaves the
+/// file as it is: it would write the same bytes). A resolve is a function of its inputs, the versions it keeps
 /// and the index pages its solver reads (metadata is pinned by the hashes those pages
 /// give). The lock's `[tool.pylock]` record (trusted only while its content digest holds)
 /// names the three for the run that wrote it: when this run's inputs digest and preferences
@@ -124,7 +125,11 @@ pub fn fresh_without_solving(
     preferences: &str,
     index: &dyn Index,
 ) -> bool {
-    let Some(record) = record.filter(|_| args.check) else {
+    // A re-lock that writes elsewhere (or to standard output) records paths relative to
+    // another place: only one into the lock it read can be skipped.
+    let output = Path::new(args.output());
+    let in_place = args.output() != "-" && args.lock.as_deref().is_none_or(|l| l == output);
+    let Some(record) = record.filter(|_| args.check || in_place) else {
         return false;
     };
     let Some((digest, projects)) = &record.index else {
@@ -142,10 +147,11 @@ pub fn fresh_without_solving(
         return false;
     }
     if !args.quiet {
-        let path = args.lock.as_deref().unwrap_or(Path::new(args.output()));
+        let path = args.lock.as_deref().unwrap_or(output);
         eprintln!(
-            "{} is up to date (its inputs, pins and index pages are unchanged)",
-            path.display()
+            "{} is up to date (its inputs, pins and index pages are unchanged){}",
+            path.display(),
+            if args.check { "" } else { ": nothing to write" }
         );
     }
     true

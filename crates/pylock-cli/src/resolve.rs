@@ -96,7 +96,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    let record = record(inputs, preferences, &lock, resolution);
+    let record = record(inputs, preferences, &options, &lock, resolution);
     if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }
@@ -512,11 +512,13 @@ pub(crate) fn seed_forks(
 
 /// What the lock records of this run: nothing but its content digest when the inputs have
 /// no digest (no later run can be told to be the same). The digest of the pins kept
-/// (`preferences`) only when they are the new lock's own: then a re-lock from this lock
-/// keeps exactly what this run kept, and `--check` may skip the solve.
+/// (`preferences`) only when a re-lock from this lock would start from exactly what this
+/// run started from: the pins kept are the new lock's own, and the forks it started from
+/// (if any) are those it records. Then `--check` may skip the solve.
 pub(crate) fn record(
     inputs: Option<String>,
     preferences: String,
+    options: &Options,
     lock: &Lock,
     resolution: pylock::Resolution,
 ) -> pylock::lock::LockRecord {
@@ -524,9 +526,14 @@ pub(crate) fn record(
         return pylock::lock::LockRecord::default();
     }
     let own = own_pins_digest(lock);
+    let seeds: Option<Vec<(String, bool)>> = (options.forks.iter())
+        .map(|(m, excludable)| Some((m.try_to_string()?, *excludable)))
+        .collect();
+    let fixpoint =
+        own.as_deref() == Some(preferences.as_str()) && seeds.as_ref() == Some(&resolution.forks);
     pylock::lock::LockRecord {
         inputs,
-        preferences: (own.as_deref() == Some(preferences.as_str())).then_some(preferences),
+        preferences: fixpoint.then_some(preferences),
         index: resolution.pages,
         forks: resolution.forks,
     }

@@ -435,6 +435,21 @@ fn check_skips_the_solve_only_when_inputs_pins_and_pages_are_unchanged() {
     );
     assert!(text.contains("\nprojects = [\n    \"b\",\n]\n"), "{text}");
     check(&[], 0, FAST);
+    // So does a re-lock into the same file: nothing to write, the file left as it is.
+    let mtime = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .expect("mtime")
+    };
+    let before = mtime(&lock);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = run(&["b<3"]);
+    assert!(
+        stderr(&out).contains(": nothing to write"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(mtime(&lock), before);
     // -U and -P free pins, other inputs: the full check. (A relative --exclude-newer gives
     // no inputs digest: `resolve::tests`.)
     check(&["-U"], 0, FULL);

@@ -5,6 +5,8 @@
 //!   whose page is in, the metadata of the version the solver will likely take ([`likely`]).
 //! - When a worker has read a page, the metadata of the likely version in the range asked
 //!   for is read right after it.
+//! - In a universal resolve, the per-platform wheels of a likely version whose index gives
+//!   no metadata hash are queued too: the provider's variant check reads each.
 //! - A backtracking solve queues the older versions it is about to try, and a fork the
 //!   wheels whose metadata may differ (the provider's `prefetch`).
 //! - Versions whose metadata only a whole sdist download tells are never read ahead.
@@ -47,7 +49,7 @@ impl Fetcher<'_> {
     /// version each is likely to get within the range asked for (the newest usable one).
     pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
         let mut jobs = Vec::new();
-        let mut likely_metadata = Vec::new();
+        let mut likely_metadata: Vec<(PackageName, Arc<Candidate>)> = Vec::new();
         for (name, range) in wanted {
             if self.pages.request(name) {
                 jobs.push(Job::Page(name.clone(), range));
@@ -57,8 +59,21 @@ impl Fetcher<'_> {
                 }
             }
         }
+        for (_, candidate) in &likely_metadata {
+            self.prefetch_variants(candidate);
+        }
         jobs.extend(self.request_metadata(likely_metadata));
         self.executor.submit(jobs);
+    }
+
+    /// For a universal resolve, queue the wheels of `candidate` that the provider's variant
+    /// check will read one by one (see [`Candidate::unadvertised_variants`]): read as soon as
+    /// the version is likely, in parallel with the other packages' (the nvidia packages of a
+    /// live torch resolve were read one package after the other, two round trips each).
+    fn prefetch_variants(&self, candidate: &Candidate) {
+        if self.filter.env.is_none() {
+            self.prefetch_file_metadata(candidate.unadvertised_variants());
+        }
     }
 
     /// Queue the metadata of `candidates` of `name` not yet read or queued (older versions
@@ -133,6 +148,7 @@ impl Fetcher<'_> {
             .filter(|c| c.cheap_metadata());
         self.pages.complete(name.clone(), result);
         if let Some(candidate) = likely {
+            self.prefetch_variants(&candidate);
             if (self.metadata).claim_unknown((name.clone(), candidate.version.clone())) {
                 self.fill_metadata(name, &candidate);
             }

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use super::{Provider, ProviderError};
-use crate::index::{CoreMetadata, DistFile, DistKind, IndexError};
+use crate::index::{CoreMetadata, DistFile, IndexError};
 use crate::pep::PackageName;
-use crate::resolve::candidates::Candidate;
+use crate::resolve::candidates::{platform_tag, Candidate};
 use crate::resolve::forks::variant_split;
 use crate::util::lock;
 
@@ -161,14 +161,6 @@ fn variant_key(file: &DistFile) -> VariantKey {
     match file.core_metadata.clone().flatten() {
         Some(h) => (Some(h), None),
         None => (None, platform_tag(file)),
-    }
-}
-
-/// The platform tags of a wheel, as one string (`manylinux_2_17_x86_64.manylinux2014_x86_64`).
-fn platform_tag(file: &DistFile) -> Option<String> {
-    match &file.kind {
-        DistKind::Wheel(tags) => Some(tags.platform().collect::<Vec<_>>().join(".")),
-        DistKind::Sdist => None,
     }
 }
 
