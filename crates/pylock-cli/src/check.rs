@@ -6,10 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::{DiffFormat, LockDiff, LockFile, LockRecord, ReadError};
-use pylock::Index;
-
-use crate::args::ResolveArgs;
+use pylock::lock::{DiffFormat, LockDiff, LockFile, ReadError};
 
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
@@ -62,11 +59,11 @@ impl Existing {
         }
     }
 
-    /// `Ok` when `new_text` is byte-identical to the lock but for pylock's `[tool.pylock]`
-    /// record (which changes with inputs that leave the lock as it is); else what would
+    /// `Ok` when `new_text` is byte-identical to the lock, its `[tool.pylock]` record
+    /// included (a function of the inputs and the solve, as the rest); else what would
     /// change.
     pub fn verdict(&self, new_text: &str) -> Result<(), CheckFailure> {
-        if LockRecord::strip(&self.text) == LockRecord::strip(new_text) {
+        if self.text == new_text {
             return Ok(());
         }
         let stale = |details: String| CheckFailure {
@@ -84,7 +81,8 @@ impl Existing {
         let diff = LockDiff::between(&old.lock, &new.lock);
         if diff.is_empty() {
             return Err(stale(
-                " (same packages, versions, markers and files; other fields differ)".into(),
+                " (same packages, versions, markers and files; other fields or pylock's record differ)"
+                    .into(),
             ));
         }
         let text = diff.render(DiffFormat::Text);
@@ -103,58 +101,6 @@ impl Existing {
             shown.join("\n")
         )))
     }
-}
-
-/// The fast path of `--check`, and of a re-lock into the file it reads: whether the lock is
-/// proven fresh without resolving (then "up to date" is printed, and a re-lock leaves the
-/// file as it is: it would write the same bytes). A resolve is a function of its inputs, the versions it keeps
-/// and the index pages its solver reads (metadata is pinned by the hashes those pages
-/// give). The lock's `[tool.pylock]` record (trusted only while its content digest holds)
-/// names the three for the run that wrote it: when this run's inputs digest and preferences
-/// digest are the recorded ones and every recorded page reads back unchanged, this run
-/// would write that lock again. Anything else takes the full check: no record (another
-/// tool's lock, an edited one, `-U`, `-P`), inputs without a digest (local direct
-/// references, a relative `--exclude-newer`), other inputs or pins (a lock written from
-/// another lock's pins: its next re-lock that changes nothing records its own), pages that
-/// cannot be pinned (a local directory index, a file without a hash), or any page changed
-/// (a release, a yank, a removed file) or unreadable.
-pub fn fresh_without_solving(
-    args: &ResolveArgs,
-    record: Option<&LockRecord>,
-    inputs: Option<&str>,
-    preferences: &str,
-    index: &dyn Index,
-) -> bool {
-    // A re-lock that writes elsewhere (or to standard output) records paths relative to
-    // another place: only one into the lock it read can be skipped.
-    let output = Path::new(args.output());
-    let in_place = args.output() != "-" && args.lock.as_deref().is_none_or(|l| l == output);
-    let Some(record) = record.filter(|_| args.check || in_place) else {
-        return false;
-    };
-    let Some((digest, projects)) = &record.index else {
-        return false;
-    };
-    let same = inputs.is_some()
-        && record.inputs.as_deref() == inputs
-        && record.preferences.as_deref() == Some(preferences);
-    if !same
-        || !matches!(
-            pylock::lock::pages_unchanged(index, projects, digest),
-            Ok(true)
-        )
-    {
-        return false;
-    }
-    if !args.quiet {
-        let path = args.lock.as_deref().unwrap_or(output);
-        eprintln!(
-            "{} is up to date (its inputs, pins and index pages are unchanged){}",
-            path.display(),
-            if args.check { "" } else { ": nothing to write" }
-        );
-    }
-    true
 }
 
 /// Write `text` to standard output; a reader that went away (`| head`) is not an error.

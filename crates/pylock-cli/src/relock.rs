@@ -1,11 +1,11 @@
 //! What a re-lock takes from the existing lock and records in the new one: the pins kept
 //! (`-U`, `-P`), the `[tool.pylock]` record read back (its forks seed a re-lock with the same
-//! inputs) and the record written (inputs, pins, pages and forks, for the check's fast path).
+//! inputs) and the record written (the inputs digest and the forks solved).
 
 use std::path::PathBuf;
 
 use pylock::pep::{PackageName, Version};
-use pylock::{Lock, Manifest, Options, Target};
+use pylock::{Manifest, Options, Target};
 
 use crate::args::ResolveArgs;
 use crate::resolve::{usage, Failure};
@@ -66,54 +66,14 @@ pub(crate) fn seed_forks(
     options.forks = forks.unwrap_or_default();
 }
 
-/// What the lock records of this run: nothing but its content digest when the inputs have
-/// no digest (no later run can be told to be the same). The digest of the pins kept
-/// (`preferences`) only when a re-lock from this lock would start from exactly what this
-/// run started from: the pins kept are the new lock's own, and the forks it started from
-/// (if any) are those it records. Then `--check` may skip the solve.
-pub(crate) fn record(
-    inputs: Option<String>,
-    preferences: String,
-    options: &Options,
-    lock: &Lock,
-    resolution: pylock::Resolution,
-) -> pylock::lock::LockRecord {
-    if inputs.is_none() {
-        return pylock::lock::LockRecord::default();
-    }
-    let own = own_pins_digest(lock);
-    let seeds: Option<Vec<(String, bool)>> = (options.forks.iter())
-        .map(|(m, excludable)| Some((m.try_to_string()?, *excludable)))
-        .collect();
-    let fixpoint =
-        own.as_deref() == Some(preferences.as_str()) && seeds.as_ref() == Some(&resolution.forks);
+/// What the lock records of this run: its inputs digest and the forks it solved; nothing
+/// but the content digest when the inputs have none (no later run can be told to be the
+/// same, so no later run should start from its forks).
+pub(crate) fn record(inputs: Option<String>, resolution: pylock::Resolution) -> pylock::lock::LockRecord {
     pylock::lock::LockRecord {
+        forks: if inputs.is_some() { resolution.forks } else { Vec::new() },
         inputs,
-        preferences: fixpoint.then_some(preferences),
-        index: resolution.pages,
-        forks: resolution.forks,
     }
-}
-
-/// The digest of the pins a re-lock would read from `lock` (as [`lock_preferences`] keeps
-/// them, nothing freed).
-fn own_pins_digest(lock: &Lock) -> Option<String> {
-    let mut options = Options::default();
-    for p in &lock.packages {
-        let (Ok(name), Ok(version)) = (
-            pylock::pep::parse::value::<PackageName>(&p.name),
-            pylock::pep::parse::value::<Version>(&p.version),
-        ) else {
-            continue;
-        };
-        if let Some(m) = &p.marker {
-            let marker = m.parse::<pylock::lock::LockMarker>().ok()?;
-            let entry = (name.clone(), version.clone(), marker.tree().clone());
-            options.preference_markers.push(entry);
-        }
-        options.preferences.push((name, version));
-    }
-    Some(pylock::resolve::preferences_digest(&options))
 }
 
 /// The index locations of `args` as a lock records them for its inputs digest: URLs without

@@ -62,16 +62,6 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let existing = prepare_output(args)?;
     let inputs = relock::inputs_digest(args, &manifest, &target, &options);
     let previous = relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
-    let preferences = pylock::resolve::preferences_digest(&options);
-    if crate::check::fresh_without_solving(
-        args,
-        previous.as_ref(),
-        inputs.as_deref(),
-        &preferences,
-        index.as_ref(),
-    ) {
-        return Ok(());
-    }
     relock::seed_forks(&mut options, previous.as_ref(), inputs.as_deref());
 
     let progress = crate::progress::Progress::new(args.quiet);
@@ -97,7 +87,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    let record = relock::record(inputs, preferences, &options, &lock, resolution);
+    let record = relock::record(inputs, resolution);
     if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }

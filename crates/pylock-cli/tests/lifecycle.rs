@@ -40,8 +40,8 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
         .expect("mtime");
     std::thread::sleep(std::time::Duration::from_millis(20));
 
-    // Fresh: the same inputs, and inputs the locked versions still satisfy.
-    for same in [&["b<2", "--check"][..], &["b", "--locked"][..]] {
+    // Fresh: the same inputs.
+    for same in [&["b<2", "--check"][..], &["b<2", "--locked"][..]] {
         let out = run(same);
         assert_eq!(out.status.code(), Some(0), "{same:?}: {}", stderr(&out));
         assert!(
@@ -50,6 +50,15 @@ fn check_passes_on_a_fresh_lock_fails_on_a_stale_one_and_writes_nothing() {
             stderr(&out)
         );
     }
+    // Inputs the locked versions still satisfy: the same packages, but the record names
+    // other inputs (the check compares every byte).
+    let out = run(&["b", "--locked"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("other fields or pylock's record differ"),
+        "{}",
+        stderr(&out)
+    );
     // Stale: a requirement changed.
     let out = run(&["b>=2", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -395,94 +404,144 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// `--check` proves freshness without a solve only when the lock's `[tool.pylock]` record
-/// (content digest intact) names this run's inputs, pins and index pages; every other case
-/// takes the full check, whose answer it must never contradict.
+/// The lock with its `[tool.pylock]` content digest recomputed, as anyone can.
+fn redigest(text: &str) -> String {
+    use sha2::Digest as _;
+    let body = &text[..text.rfind("content = \"sha256:").expect("content line")];
+    let digest: String = (sha2::Sha256::digest(body.as_bytes()).iter())
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{body}content = \"sha256:{digest}\"\n")
+}
+
+/// `--check` always solves and compares every byte: a lock edited with its record's
+/// content digest recomputed (a keyless digest proves nothing about who wrote the file)
+/// is out of date, and a re-lock into it writes the lock pylock makes.
 #[test]
-fn check_skips_the_solve_only_when_inputs_pins_and_pages_are_unchanged() {
-    let dir = tempdir("fast");
-    let root = dir.join("served");
-    copy_dir(
-        &workspace().join("fixtures/packse/example-toml/index"),
-        &root,
+fn a_forged_lock_fails_the_check_and_a_relock_rewrites_it() {
+    let dir = tempdir("forged");
+    let url = format!(
+        "{}/simple",
+        common::serve(workspace().join("fixtures/packse/example-toml/index"))
     );
-    let url = format!("{}/simple", common::serve(root.clone()));
     let run = |extra: &[&str]| {
-        let mut args = vec!["resolve", "--index-url", &url, "--no-cache"];
+        let mut args = vec!["resolve", "b<3", "--index-url", &url, "--no-cache"];
         args.extend(LINUX_312);
         args.extend(extra);
         pylock(&dir, &args)
     };
-    const FAST: &str = "pylock.toml is up to date (its inputs, pins and index pages are unchanged)";
-    const FULL: &str = "pylock.toml is up to date\n";
-    let check = |extra: &[&str], code: i32, said: &str| {
-        let mut args = vec!["b<3", "--check"];
-        args.extend(extra);
-        let out = run(&args);
-        assert_eq!(out.status.code(), Some(code), "{extra:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains(said), "{extra:?}: {}", stderr(&out));
-    };
-    assert_eq!(run(&["b<3"]).status.code(), Some(0));
-    // A first lock kept no pins: its record cannot vouch for a re-lock from it.
-    check(&[], 0, FULL);
-    // A re-lock that keeps every pin records that it did: now the check needs no solve.
-    assert_eq!(run(&["b<3"]).status.code(), Some(0));
+    assert_eq!(run(&[]).status.code(), Some(0));
     let lock = dir.join("pylock.toml");
     let text = std::fs::read_to_string(&lock).expect("lock");
-    assert!(
-        text.contains("\n[tool.pylock]\ninputs = \"sha256:"),
-        "{text}"
-    );
-    assert!(text.contains("\nprojects = [\n    \"b\",\n]\n"), "{text}");
-    check(&[], 0, FAST);
-    // So does a re-lock into the same file: nothing to write, the file left as it is.
-    let mtime = |p: &Path| {
-        std::fs::metadata(p)
-            .and_then(|m| m.modified())
-            .expect("mtime")
-    };
-    let before = mtime(&lock);
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    let out = run(&["b<3"]);
-    assert!(
-        stderr(&out).contains(": nothing to write"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(mtime(&lock), before);
-    // -U and -P free pins, other inputs: the full check. (A relative --exclude-newer gives
-    // no inputs digest: `resolve::tests`.)
-    check(&["-U"], 0, FULL);
-    check(&["-P", "b"], 0, FULL);
-    let out = run(&["b<2.5", "--check"]);
-    assert!(stderr(&out).contains(FULL), "{}", stderr(&out));
-    // A lock edited by hand (its content digest broken) or without a record: full check.
-    std::fs::write(
-        &lock,
-        text.replace("inputs = \"sha256:", "inputs = \"sha256:0"),
-    )
-    .expect("w");
-    check(&[], 0, FULL);
-    let bare = &text[..text.find("\n[tool.pylock]\n").expect("record") + 1];
-    std::fs::write(&lock, bare).expect("write");
-    check(&[], 0, FULL);
-    std::fs::write(&lock, &text).expect("write");
-    check(&[], 0, FAST);
-    // The index changed: a version the lock does not use yanked (still fresh), then the
-    // locked version's wheel removed (stale). Each time the pages differ: full check.
-    let page = root.join("simple/b/index.html");
-    let html = std::fs::read_to_string(&page).expect("page");
-    let yanked = html.replace(">b-3.0.0.tar.gz<", " data-yanked=\"\">b-3.0.0.tar.gz<");
-    std::fs::write(&page, &yanked).expect("yank");
-    check(&[], 0, FULL);
-    let removed: String = html
+    assert_eq!(run(&["--check"]).status.code(), Some(0));
+    let wheel = format!("{url}/../files/b-2.0.0-py3-none-any.whl");
+    let wheel = text
         .lines()
-        .filter(|l| !l.contains(">b-2.0.0-py3-none-any.whl<"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&page, removed).expect("remove");
-    check(&[], 1, "out of date");
-    std::fs::write(&page, &html).expect("restore");
-    check(&[], 0, FAST);
+        .find_map(|l| {
+            let at = l.find("url = \"")? + 7;
+            let u = &l[at..at + l[at..].find('"')?];
+            u.ends_with("b-2.0.0-py3-none-any.whl").then(|| u.to_owned())
+        })
+        .unwrap_or(wheel);
+    let hash = "457ebff69e7f7982f45b415502c15e9f3726e33fc416fa2d8d2f610d52631fcf";
+    assert!(text.contains(&wheel) && text.contains(hash), "{text}");
+    let evil = "https://evil.example/b-2.0.0-py3-none-any.whl";
+    let forged = [
+        // Another URL and hash for the locked wheel.
+        redigest(&text.replace(&wheel, evil).replace(hash, &"0".repeat(64))),
+        // A package nobody asked for.
+        redigest(&text.replace(
+            "\n[tool.pylock]\n",
+            "\n[[packages]]\nname = \"invented\"\nversion = \"1.0\"\nwheels = [{ url = \"https://evil.example/invented-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } }]\n\n[tool.pylock]\n",
+        )),
+    ];
+    for forgery in &forged {
+        assert_ne!(forgery, &text);
+        std::fs::write(&lock, forgery).expect("write");
+        let out = run(&["--check"]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("is out of date"), "{}", stderr(&out));
+        assert_eq!(&std::fs::read_to_string(&lock).expect("lock"), forgery);
+        // A re-lock into the file rewrites it: the lock pylock makes, byte for byte.
+        let out = run(&[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&lock).expect("lock"), text);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The forks a lock records seed a re-lock only up to a bound: a crafted lock recording
+/// hundreds of regions that divide the target exactly does not make the re-lock solve
+/// each of them (nor record them again).
+#[test]
+fn a_lock_recording_too_many_forks_is_not_a_seed() {
+    let dir = tempdir("forks");
+    let idx = packse_index("example-toml");
+    let run = || {
+        let args = ["resolve", "b<3", "--requires-python", ">=3.12", "--index-url", &idx];
+        pylock(&dir, &args)
+    };
+    assert_eq!(run().status.code(), Some(0));
+    let lock = dir.join("pylock.toml");
+    let text = std::fs::read_to_string(&lock).expect("lock");
+    assert!(!text.contains("\nforks = ["), "{text}");
+    let at = text.rfind("content = \"sha256:").expect("content");
+    let mut crafted = text[..at].to_owned();
+    crafted.push_str(
+        "forks = [\n    { marker = \"python_full_version >= '3.12' and python_full_version < '3.12.1'\" },\n",
+    );
+    for k in 1..100 {
+        crafted.push_str(&format!(
+            "    {{ marker = \"python_full_version >= '3.12.{k}' and python_full_version < '3.12.{}'\" }},\n",
+            k + 1
+        ));
+    }
+    crafted.push_str("    { marker = \"python_full_version >= '3.12.100'\" },\n]\n");
+    let crafted = redigest(&format!("{crafted}content = \"sha256:\"\n"));
+    std::fs::write(&lock, &crafted).expect("write");
+    let started = std::time::Instant::now();
+    let out = run();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&lock).expect("lock"), text);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The inputs digest names the `--hash` entries by package and digests: the requirements
+/// file read through another spelling of its path gives the same record.
+#[test]
+fn hashes_are_recorded_whatever_the_requirements_path() {
+    let dir = tempdir("hashes");
+    let idx = packse_index("example-toml");
+    std::fs::write(
+        dir.join("requirements.txt"),
+        "# pinned\nb==2.0.0 \\\n    --hash=sha256:457ebff69e7f7982f45b415502c15e9f3726e33fc416fa2d8d2f610d52631fcf\n",
+    )
+    .expect("write");
+    let absolute = dir.join("requirements.txt").display().to_string();
+    let mut records = Vec::new();
+    for path in ["requirements.txt", "./requirements.txt", absolute.as_str()] {
+        let mut args = vec!["resolve", "-r", path, "--index-url", &idx, "-o", "-"];
+        args.extend(LINUX_312);
+        let out = pylock(&dir, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        let record = text[text.find("\n[tool.pylock]\n").expect("record")..].to_owned();
+        assert!(record.contains("\ninputs = \"sha256:"), "{record}");
+        records.push(record);
+    }
+    assert_eq!(records[0], records[1]);
+    assert_eq!(records[0], records[2]);
+    // Another digest is another input.
+    std::fs::write(
+        dir.join("requirements.txt"),
+        "b==2.0.0 --hash=sha256:457ebff69e7f7982f45b415502c15e9f3726e33fc416fa2d8d2f610d52631fcf --hash=sha256:92785ba0a6ef702ec9ab0b0bf244c411a0ce35d862ea3dac7416766fed6f395a\n",
+    )
+    .expect("write");
+    let mut args = vec!["resolve", "-r", "requirements.txt", "--index-url", &idx, "-o", "-"];
+    args.extend(LINUX_312);
+    let out = pylock(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).ends_with(&records[0]));
     std::fs::remove_dir_all(&dir).ok();
 }

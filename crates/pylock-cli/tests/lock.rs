@@ -90,6 +90,22 @@ fn locks_the_current_directory_and_warns_about_conflicts() {
     }
 }
 
+/// `pylock lock --project fixtures/projects/app` run twice into one file writes the same
+/// bytes, `[tool.pylock]` record included.
+#[test]
+fn a_second_lock_of_the_project_is_byte_identical() {
+    let dir = project("twice", Some("[project]\nname = \"unused\"\n"));
+    let (idx, app) = (index(), fixture().display().to_string());
+    let args = ["lock", "--project", &app, "--index-url", &idx, "-o", "pylock.toml", "-q"];
+    assert_eq!(pylock(&dir, &args).status.code(), Some(0));
+    let first = std::fs::read(dir.join("pylock.toml")).expect("lock");
+    assert_eq!(pylock(&dir, &args).status.code(), Some(0));
+    assert_eq!(std::fs::read(dir.join("pylock.toml")).expect("lock"), first);
+    let out = pylock(&dir, &[&args[..], &["--check"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn usage_and_input_errors_exit_two_and_no_solution_exits_one() {
     let dir = project("errors", None);

@@ -2,13 +2,11 @@
 //! atomic file writer.
 
 mod diff;
-mod fresh;
 mod read;
 mod record;
 mod toml_writer;
 
 pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-pub use fresh::pages_unchanged;
 pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError, Source};
 pub use record::LockRecord;
 
@@ -162,9 +160,11 @@ impl Lock {
     }
 
     /// [`Lock::to_toml`] followed by a `[tool.pylock]` table holding `record` and the
-    /// digest of all the text before its last line: a re-lock reads such a lock back by
-    /// scanning lines ([`LockFile::pins`]) rather than parsing it, and trusts the record
-    /// only while that digest holds.
+    /// digest of all the text before its last line: a re-lock reads such a lock's pins by
+    /// scanning lines ([`LockFile::pins`]) rather than parsing it, and its record only
+    /// while that digest holds. The digest has no key: it tells an unedited lock from an
+    /// edited one, not pylock's from a forgery, and nothing is trusted on its word (the
+    /// pins and forks read back only steer a solve that checks them against the index).
     pub fn to_toml_recorded(&self, record: &LockRecord) -> String {
         let mut out = toml_writer::write(self);
         record::append(&mut out, record);

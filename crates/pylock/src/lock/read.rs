@@ -4,6 +4,7 @@
 //! line and column of the value at fault. Markers are kept as written and parsed as
 //! [`LockMarker`]s, which understand PEP 751's `'x' in extras` / `'g' in dependency_groups`.
 
+mod fast;
 mod markers;
 
 use std::path::{Path, PathBuf};
@@ -121,7 +122,7 @@ impl LockFile {
     /// by scanning lines, several times faster than [`LockFile::parse`]; any other lock is
     /// parsed in full (the same errors), and its record is `None`.
     pub fn pins(path: &Path, text: &str) -> Result<(Vec<Pin>, Option<LockRecord>), TomlError> {
-        if let Some((raw, record)) = super::record::fast_pins(text) {
+        if let Some((raw, record)) = fast::pins(text) {
             let pins: Option<Vec<Pin>> = raw
                 .into_iter()
                 .filter(|(_, version, _)| !version.is_empty())

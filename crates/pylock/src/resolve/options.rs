@@ -72,16 +72,24 @@ pub struct Options {
     /// The regions a universal resolve starts from instead of the whole target, in order,
     /// each with whether it may be left out: an earlier resolve's
     /// [`Resolution::forks`](crate::Resolution::forks), for a re-lock with the same inputs
-    /// (the splits are not found again). Ignored unless they divide the target exactly;
-    /// a region still splits where its solve asks to.
+    /// (the splits are not found again). Ignored unless they divide the target exactly and
+    /// number at most 64; a region still splits where its solve asks to.
     pub forks: Vec<(MarkerTree, bool)>,
 }
+
+/// The revision of what pylock writes for given inputs and index: bump it with any change
+/// to the writer or the resolver that changes a lock (its layout, a choice, a marker), so
+/// that a lock's recorded inputs digest no longer matches one made before the change (a
+/// re-lock then does not start from the old lock's forks). Part of the inputs digest with
+/// pylock's version, which alone would not change between two builds of one version.
+pub(crate) const OUTPUT_REVISION: u32 = 1;
 
 /// The digest (`sha256:<hex>`) of everything that decides a lock beside the index: the
 /// requirements, constraints and overrides in order, the target, the options that change
 /// the result (not the preferences: they are the lock itself), the `indexes` as recorded
 /// (credentials removed, local directories as `<local>`: the lock must not depend on where
-/// a checkout lives), and pylock's version. Two runs with the same digest differ only by
+/// a checkout lives), the `--hash` entries (package and digests, not where they were
+/// written), and pylock's version and [`OUTPUT_REVISION`]. Two runs with the same digest differ only by
 /// what the index serves. `None` when the inputs name local files or projects (`name @
 /// file://...`, `-e ./pkg`): their content is an input no digest of the arguments pins.
 pub fn inputs_digest(
@@ -103,7 +111,10 @@ pub fn inputs_digest(
     if all().any(direct) || !manifest.editable.is_empty() {
         return None;
     }
-    let mut text = format!("pylock {}\n", env!("CARGO_PKG_VERSION"));
+    let mut text = format!(
+        "pylock {} revision {OUTPUT_REVISION}\n",
+        env!("CARGO_PKG_VERSION")
+    );
     for (role, list) in [
         ("requirement", &manifest.requirements),
         ("constraint", &manifest.constraints),
@@ -120,14 +131,26 @@ pub fn inputs_digest(
     );
     let _ = writeln!(
         text,
-        "options {} {:?} {:?} {} {:?} {:?}",
+        "options {} {:?} {:?} {} {:?}",
         options.prerelease,
         options.resolution,
         options.exclude_newer.map(|t| t.to_string()),
         options.strict,
         options.binary,
-        options.hashes
     );
+    // Each entry as the package and its digests: the same file read through another
+    // path, or with its lines moved, asks for the same files. Entries on one package
+    // intersect, in any order.
+    let mut hashes: Vec<String> = (options.hashes.iter())
+        .map(|h| {
+            let digests: Vec<&str> = h.sha256.iter().map(String::as_str).collect();
+            format!("hash {} {}", h.name, digests.join(","))
+        })
+        .collect();
+    hashes.sort();
+    for line in hashes {
+        let _ = writeln!(text, "{line}");
+    }
     for index in indexes {
         let _ = writeln!(text, "index {index}");
     }
@@ -135,23 +158,6 @@ pub fn inputs_digest(
         "sha256:{}",
         crate::util::hex(&Sha256::digest(text.as_bytes()))
     ))
-}
-
-/// The digest (`sha256:<hex>`) of the versions `options` keeps (its preferences and their
-/// markers, in any order): with the inputs and the pages read, what a resolve's answer
-/// depends on.
-pub fn preferences_digest(options: &Options) -> String {
-    use sha2::{Digest, Sha256};
-    let mut lines: Vec<String> = (options.preferences.iter())
-        .map(|(n, v)| format!("{n} {v}"))
-        .chain(
-            (options.preference_markers.iter())
-                .map(|(n, v, m)| format!("{n} {v} {}", m.try_to_string().unwrap_or_default())),
-        )
-        .collect();
-    lines.sort();
-    let digest = Sha256::digest(lines.join("\n").as_bytes());
-    format!("sha256:{}", crate::util::hex(&digest))
 }
 
 /// An option value that does not parse.

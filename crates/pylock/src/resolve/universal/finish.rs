@@ -58,7 +58,6 @@ pub(super) fn finish(forks: Forks, asked: &Asked<'_>) -> Result<Resolution, Reso
         packages,
         warnings,
         direct: std::collections::BTreeMap::new(),
-        pages: None,
         // A multi-use lock's regions carry selection items: not for a record.
         forks: if inputs.uses.vars.is_empty() {
             recorded_forks(&leaves)
