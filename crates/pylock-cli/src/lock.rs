@@ -23,44 +23,9 @@ pub fn run(args: LockArgs) -> ExitCode {
 
 fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     refuse_selections(&args.resolve)?;
-    // `--project DIR/pyproject.toml` means DIR, as `pylock resolve` reads either.
-    if args.project.file_name() == Some("pyproject.toml".as_ref()) && args.project.is_file() {
-        args.project = args
-            .project
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-    }
-    let pyproject = args.project.join("pyproject.toml");
-    if !pyproject.is_file() {
-        return Err(usage(format!(
-            "{}: no such file (pylock lock reads the project's pyproject.toml; pass --project DIR)",
-            pyproject.display()
-        )));
-    }
-    let project = Project::read(&pyproject).map_err(|e| usage(e.to_string()))?;
-    // Only an absent `-o` means the project's directory: a given `-o` is relative to the
-    // current directory, as every other path argument.
-    if args.resolve.output_file.is_none() {
-        args.resolve.output_file = Some(args.project.join("pylock.toml").display().to_string());
-    }
+    let project = read_project(&mut args)?;
     let args = &args.resolve;
-    let mut manifest = Manifest::default();
-    for (files, role) in [
-        (&args.constraint_files, Role::Constraint),
-        (&args.override_files, Role::Override),
-    ] {
-        for f in files {
-            manifest
-                .add_file(f, role)
-                .map_err(|e| usage(e.to_string()))?;
-        }
-    }
-    if !args.quiet {
-        for w in &manifest.warnings {
-            eprintln!("warning: {w}");
-        }
-    }
+    let mut manifest = constraints(args)?;
     manifest
         .requires_python
         .clone_from(&project.requires_python);
@@ -114,6 +79,55 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The project `args` names (`--project DIR` or `DIR/pyproject.toml`), with the output set
+/// to `pylock.toml` beside it unless `-o` is given.
+fn read_project(args: &mut LockArgs) -> Result<Project, Failure> {
+    // `--project DIR/pyproject.toml` means DIR, as `pylock resolve` reads either.
+    if args.project.file_name() == Some("pyproject.toml".as_ref()) && args.project.is_file() {
+        args.project = args
+            .project
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+    }
+    let pyproject = args.project.join("pyproject.toml");
+    if !pyproject.is_file() {
+        return Err(usage(format!(
+            "{}: no such file (pylock lock reads the project's pyproject.toml; pass --project DIR)",
+            pyproject.display()
+        )));
+    }
+    let project = Project::read(&pyproject).map_err(|e| usage(e.to_string()))?;
+    // Only an absent `-o` means the project's directory: a given `-o` is relative to the
+    // current directory, as every other path argument.
+    if args.resolve.output_file.is_none() {
+        args.resolve.output_file = Some(args.project.join("pylock.toml").display().to_string());
+    }
+    Ok(project)
+}
+
+/// The manifest of `-c` and `--override` files (the project gives the requirements),
+/// its warnings printed.
+fn constraints(args: &ResolveArgs) -> Result<Manifest, Failure> {
+    let mut manifest = Manifest::default();
+    for (files, role) in [
+        (&args.constraint_files, Role::Constraint),
+        (&args.override_files, Role::Override),
+    ] {
+        for f in files {
+            manifest
+                .add_file(f, role)
+                .map_err(|e| usage(e.to_string()))?;
+        }
+    }
+    if !args.quiet {
+        for w in &manifest.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(manifest)
 }
 
 /// `pylock lock` is for every input and selection of the project: the flags that pick

@@ -7,7 +7,7 @@ mod record;
 mod toml_writer;
 
 pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError, Source};
+pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError};
 pub use record::LockRecord;
 
 use std::collections::HashMap;
@@ -76,6 +76,40 @@ pub struct LockedFile {
     pub size: Option<u64>,
     /// sha256, lowercase hex.
     pub sha256: Option<String>,
+}
+
+/// A package source other than index files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// `directory = { path, editable, subdirectory }`.
+    Directory {
+        /// The path, relative to the lock's directory.
+        path: String,
+        /// Whether it is installed editable.
+        editable: bool,
+        /// The project's subdirectory.
+        subdirectory: Option<String>,
+    },
+    /// `vcs = { type, url | path, requested-revision, commit-id, subdirectory }`.
+    Vcs {
+        /// `git`, `hg`, ...
+        kind: String,
+        /// Where the repository is.
+        location: Location,
+        /// The revision asked for.
+        requested_revision: Option<String>,
+        /// The commit locked.
+        commit_id: String,
+        /// The project's subdirectory.
+        subdirectory: Option<String>,
+    },
+    /// `archive = { url | path, size, hashes, subdirectory }`.
+    Archive {
+        /// The archive file.
+        file: LockedFile,
+        /// The project's subdirectory.
+        subdirectory: Option<String>,
+    },
 }
 
 /// Where a locked file lives.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 pub use markers::{render as render_lock_marker, LockMarker};
 
-use super::{Location, Lock, LockRecord, LockedFile, LockedPackage};
+use super::{Location, Lock, LockRecord, LockedFile, LockedPackage, Source};
 use crate::manifest::toml_doc::{Doc, Value};
 use crate::manifest::TomlError;
 use crate::pep::{PackageName, Version};
@@ -46,40 +46,6 @@ pub struct PackageDetails {
     pub marker: Option<LockMarker>,
     /// `dependencies`: the names (and versions, when given) of the entries this one needs.
     pub dependencies: Vec<(String, Option<String>)>,
-}
-
-/// A package source other than index files.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// `directory = { path, editable, subdirectory }`.
-    Directory {
-        /// The path, relative to the lock's directory.
-        path: String,
-        /// Whether it is installed editable.
-        editable: bool,
-        /// The project's subdirectory.
-        subdirectory: Option<String>,
-    },
-    /// `vcs = { type, url | path, requested-revision, commit-id, subdirectory }`.
-    Vcs {
-        /// `git`, `hg`, ...
-        kind: String,
-        /// Where the repository is.
-        location: Location,
-        /// The revision asked for.
-        requested_revision: Option<String>,
-        /// The commit locked.
-        commit_id: String,
-        /// The project's subdirectory.
-        subdirectory: Option<String>,
-    },
-    /// `archive = { url | path, size, hashes, subdirectory }`.
-    Archive {
-        /// The archive file.
-        file: LockedFile,
-        /// The project's subdirectory.
-        subdirectory: Option<String>,
-    },
 }
 
 /// Why a lock cannot be read.
