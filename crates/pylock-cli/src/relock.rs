@@ -1,9 +1,10 @@
 //! What a re-lock takes from the existing lock and records in the new one: the pins kept
 //! (`-U`, `-P`), the `[tool.pylock]` record read back (its forks seed a re-lock with the same
-//! inputs) and the record written (the inputs digest and the forks solved).
+//! inputs) and the record of this run's inputs ([`LockRecord::for_inputs`]).
 
 use std::path::PathBuf;
 
+use pylock::lock::LockRecord;
 use pylock::pep::{PackageName, Version};
 use pylock::{Manifest, Options, Target};
 
@@ -30,71 +31,28 @@ impl Kept {
     }
 }
 
-/// The digest of the inputs, for the lock's record; none when `--exclude-newer` is a span
-/// back from now (its cutoff moves from run to run).
-pub(crate) fn inputs_digest(
+/// The lock's record of this run's inputs (no forks yet): the indexes as `args` and the
+/// manifest's requirements files name them, and the `--exclude-newer` text.
+pub(crate) fn record(
     args: &ResolveArgs,
     manifest: &Manifest,
     target: &Target,
     options: &Options,
-) -> Option<String> {
-    // A span gives another cutoff for another `now`; an instant or a date does not.
-    let relative = args.exclude_newer.as_deref().is_some_and(|t| {
-        let at = |now| pylock::resolve::exclude_newer_cutoff(t, now).ok();
-        at(pylock::Timestamp::UNIX_EPOCH) != at(pylock::Timestamp::now())
-    });
-    if relative {
-        return None;
-    }
-    let indexes = recorded_indexes(args, manifest);
-    pylock::resolve::inputs_digest(manifest, target, options, &indexes)
-}
-
-/// A universal re-lock with the inputs the lock was made from starts from its forks.
-pub(crate) fn seed_forks(
-    options: &mut Options,
-    previous: Option<&pylock::lock::LockRecord>,
-    inputs: Option<&str>,
-) {
-    let Some(previous) = previous.filter(|p| inputs.is_some() && p.inputs.as_deref() == inputs)
-    else {
-        return;
-    };
-    let forks: Option<Vec<_>> = (previous.forks.iter())
-        .map(|(m, excludable)| Some((m.parse().ok()?, *excludable)))
-        .collect();
-    options.forks = forks.unwrap_or_default();
-}
-
-/// What the lock records of this run: its inputs digest and the forks it solved; nothing
-/// but the content digest when the inputs have none (no later run can be told to be the
-/// same, so no later run should start from its forks).
-pub(crate) fn record(inputs: Option<String>, resolution: pylock::Resolution) -> pylock::lock::LockRecord {
-    pylock::lock::LockRecord {
-        forks: if inputs.is_some() { resolution.forks } else { Vec::new() },
-        inputs,
-    }
-}
-
-/// The index locations of `args` as a lock records them for its inputs digest: URLs without
-/// credentials, local directories as `<local>` (a lock must not depend on where a checkout
-/// lives).
-pub(crate) fn recorded_indexes(args: &ResolveArgs, manifest: &Manifest) -> Vec<String> {
+) -> LockRecord {
     let plan = crate::inputs::index_plan(args, manifest);
-    let mut out = Vec::new();
-    let indexes = std::iter::once(&plan.index_url)
+    let index_urls: Vec<&str> = std::iter::once(plan.index_url.as_str())
         .filter(|_| !plan.no_index)
-        .chain(&plan.extra_index_urls)
-        .map(|u| ("index", u))
-        .chain(plan.find_links.iter().map(|u| ("find-links", u)));
-    for (kind, location) in indexes {
-        let shown = match url::Url::parse(location) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => pylock::index::redact(&u),
-            _ => "<local>".to_owned(),
-        };
-        out.push(format!("{kind} {shown}"));
-    }
-    out
+        .chain(plan.extra_index_urls.iter().map(String::as_str))
+        .collect();
+    let find_links: Vec<&str> = plan.find_links.iter().map(String::as_str).collect();
+    LockRecord::for_inputs(
+        manifest,
+        target,
+        options,
+        &index_urls,
+        &find_links,
+        args.exclude_newer.as_deref(),
+    )
 }
 
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
@@ -195,11 +153,11 @@ mod tests {
         let manifest = crate::resolve::read_manifest(&args).ok()?;
         let target = crate::resolve::target(&args, &manifest).ok()?;
         let options = crate::resolve::options(&args, &manifest).ok()?;
-        inputs_digest(&args, &manifest, &target, &options)
+        record(&args, &manifest, &target, &options).inputs
     }
 
-    /// A span back from now moves the cutoff from run to run: no digest can say two runs
-    /// had the same inputs. An instant or a date can.
+    /// The CLI hands the library its `--exclude-newer` text and index locations: a span
+    /// back from now gives no digest; credentials do not count.
     #[test]
     fn a_relative_exclude_newer_has_no_inputs_digest() {
         let plain = digest(&[]).expect("digest");

@@ -60,9 +60,11 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
-    let inputs = relock::inputs_digest(args, &manifest, &target, &options);
+    let record = relock::record(args, &manifest, &target, &options);
     let previous = relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
-    relock::seed_forks(&mut options, previous.as_ref(), inputs.as_deref());
+    if let Some(previous) = &previous {
+        record.seed(previous, &mut options);
+    }
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -87,7 +89,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    let record = relock::record(inputs, resolution);
+    let record = record.with_forks(&resolution);
     if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }

@@ -440,7 +440,8 @@ fn a_forged_lock_fails_the_check_and_a_relock_rewrites_it() {
         .find_map(|l| {
             let at = l.find("url = \"")? + 7;
             let u = &l[at..at + l[at..].find('"')?];
-            u.ends_with("b-2.0.0-py3-none-any.whl").then(|| u.to_owned())
+            u.ends_with("b-2.0.0-py3-none-any.whl")
+                .then(|| u.to_owned())
         })
         .unwrap_or(wheel);
     let hash = "457ebff69e7f7982f45b415502c15e9f3726e33fc416fa2d8d2f610d52631fcf";
@@ -478,7 +479,14 @@ fn a_lock_recording_too_many_forks_is_not_a_seed() {
     let dir = tempdir("forks");
     let idx = packse_index("example-toml");
     let run = || {
-        let args = ["resolve", "b<3", "--requires-python", ">=3.12", "--index-url", &idx];
+        let args = [
+            "resolve",
+            "b<3",
+            "--requires-python",
+            ">=3.12",
+            "--index-url",
+            &idx,
+        ];
         pylock(&dir, &args)
     };
     assert_eq!(run().status.code(), Some(0));
@@ -538,7 +546,15 @@ fn hashes_are_recorded_whatever_the_requirements_path() {
         "b==2.0.0 --hash=sha256:457ebff69e7f7982f45b415502c15e9f3726e33fc416fa2d8d2f610d52631fcf --hash=sha256:92785ba0a6ef702ec9ab0b0bf244c411a0ce35d862ea3dac7416766fed6f395a\n",
     )
     .expect("write");
-    let mut args = vec!["resolve", "-r", "requirements.txt", "--index-url", &idx, "-o", "-"];
+    let mut args = vec![
+        "resolve",
+        "-r",
+        "requirements.txt",
+        "--index-url",
+        &idx,
+        "-o",
+        "-",
+    ];
     args.extend(LINUX_312);
     let out = pylock(&dir, &args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

@@ -96,7 +96,16 @@ fn locks_the_current_directory_and_warns_about_conflicts() {
 fn a_second_lock_of_the_project_is_byte_identical() {
     let dir = project("twice", Some("[project]\nname = \"unused\"\n"));
     let (idx, app) = (index(), fixture().display().to_string());
-    let args = ["lock", "--project", &app, "--index-url", &idx, "-o", "pylock.toml", "-q"];
+    let args = [
+        "lock",
+        "--project",
+        &app,
+        "--index-url",
+        &idx,
+        "-o",
+        "pylock.toml",
+        "-q",
+    ];
     assert_eq!(pylock(&dir, &args).status.code(), Some(0));
     let first = std::fs::read(dir.join("pylock.toml")).expect("lock");
     assert_eq!(pylock(&dir, &args).status.code(), Some(0));

@@ -15,15 +15,80 @@ use sha2::{Digest, Sha256};
 /// What a pylock lock records of the run that wrote it, in its `[tool.pylock]` table.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockRecord {
-    /// The digest of the inputs that decide the lock (see
-    /// [`inputs_digest`](crate::resolve::inputs_digest)); `None` when they cannot be
-    /// pinned by one (direct references to local files, for instance).
+    /// The digest of the inputs that decide the lock ([`LockRecord::for_inputs`]); `None`
+    /// when they cannot be pinned by one (direct references to local files, a relative
+    /// `--exclude-newer`).
     pub inputs: Option<String>,
     /// The regions a universal resolve solved apart, in the order solved, each with whether
     /// it could be left out of the lock: a re-lock with the same inputs starts from them
     /// (see [`Options::forks`](crate::Options::forks)). Empty for a single-environment
     /// lock or one solved whole.
     pub forks: Vec<(String, bool)>,
+}
+
+impl LockRecord {
+    /// The record of a run that resolves `manifest` for `target` with `options`, reading
+    /// the indexes `index_urls` and then the `find_links` locations (URLs or local
+    /// directories, as given): its inputs digest, and no forks yet ([`LockRecord::with_forks`]
+    /// adds them after the solve). `exclude_newer` is the text
+    /// [`Options::exclude_newer`](crate::Options::exclude_newer) was computed from, if any:
+    /// a span back from now (`7 days`) moves from run to run, and like local files or
+    /// projects among the requirements (whose content no digest of the arguments pins) it
+    /// leaves the record without an inputs digest. Index URLs are recorded without
+    /// credentials, local locations as `<local>`.
+    pub fn for_inputs(
+        manifest: &crate::Manifest,
+        target: &crate::Target,
+        options: &crate::Options,
+        index_urls: &[&str],
+        find_links: &[&str],
+        exclude_newer: Option<&str>,
+    ) -> Self {
+        let moves = exclude_newer.is_some_and(|text| {
+            let at = |now| crate::resolve::exclude_newer_cutoff(text, now).ok();
+            at(jiff::Timestamp::UNIX_EPOCH) != at(jiff::Timestamp::now())
+        });
+        let locations: Vec<String> = (index_urls.iter().map(|l| ("index", l)))
+            .chain(find_links.iter().map(|l| ("find-links", l)))
+            .map(|(kind, l)| format!("{kind} {}", crate::resolve::recorded_location(l)))
+            .collect();
+        let inputs = if moves {
+            None
+        } else {
+            crate::resolve::inputs_digest(manifest, target, options, &locations)
+        };
+        Self {
+            inputs,
+            forks: Vec::new(),
+        }
+    }
+
+    /// Start `options` from the forks `previous` (the record of the lock being re-locked)
+    /// holds, when it was made from this record's inputs; otherwise, or when they are more
+    /// than a re-lock starts from or do not parse, leave `options` as it is.
+    pub fn seed(&self, previous: &LockRecord, options: &mut crate::Options) {
+        if self.inputs.is_none()
+            || previous.inputs != self.inputs
+            || previous.forks.len() > crate::resolve::MAX_SEEDS
+        {
+            return;
+        }
+        let forks: Option<Vec<_>> = (previous.forks.iter())
+            .map(|(m, excludable)| Some((m.parse().ok()?, *excludable)))
+            .collect();
+        if let Some(forks) = forks {
+            options.forks = forks;
+        }
+    }
+
+    /// This record with the forks `resolution` solved apart; none when the record has no
+    /// inputs digest (no later run can be told to have the same inputs).
+    pub fn with_forks(mut self, resolution: &crate::Resolution) -> Self {
+        if self.inputs.is_some() {
+            self.forks.clone_from(&resolution.forks);
+        }
+        self
+    }
 }
 
 const HEADER: &str = "\n[tool.pylock]\n";
@@ -82,7 +147,10 @@ pub(crate) fn verified(text: &str) -> Option<(&str, LockRecord)> {
         None => None,
     };
     let mut forks = Vec::new();
-    for fork in parsed.get("forks").map_or(Some(&[][..]), |v| Some(v.as_array()?.as_slice()))? {
+    for fork in parsed
+        .get("forks")
+        .map_or(Some(&[][..]), |v| Some(v.as_array()?.as_slice()))?
+    {
         let fork = fork.as_table()?;
         let excludable = match fork.get("excludable") {
             Some(v) => v.as_bool()?,
@@ -98,6 +166,100 @@ pub(crate) fn verified(text: &str) -> Option<(&str, LockRecord)> {
 mod tests {
     use super::*;
 
+    fn inputs(
+        index_urls: &[&str],
+        find_links: &[&str],
+        exclude_newer: Option<&str>,
+    ) -> Option<String> {
+        let mut manifest = crate::Manifest::default();
+        manifest
+            .add_str("b<3", crate::Role::Requirement)
+            .expect("requirement");
+        let target = crate::Target::universal(None);
+        let options = crate::Options {
+            exclude_newer: exclude_newer.map(|t| {
+                crate::resolve::exclude_newer_cutoff(t, jiff::Timestamp::now()).expect("valid")
+            }),
+            ..crate::Options::default()
+        };
+        let record = LockRecord::for_inputs(
+            &manifest,
+            &target,
+            &options,
+            index_urls,
+            find_links,
+            exclude_newer,
+        );
+        record.inputs
+    }
+
+    /// Credentials are not part of an index's identity, nor is where a local one lives; a
+    /// span back from now gives no digest (its cutoff moves), an instant or a date does.
+    #[test]
+    fn inputs_name_indexes_without_credentials_or_local_paths() {
+        let plain = inputs(&["https://example.invalid/simple"], &[], None).expect("digest");
+        let secret = inputs(&["https://u:p@example.invalid/simple"], &[], None);
+        assert_eq!(secret.as_deref(), Some(plain.as_str()));
+        assert_ne!(
+            inputs(&["https://other.invalid/simple"], &[], None),
+            Some(plain.clone())
+        );
+        let local = inputs(&["/checkout/a/index"], &[], None);
+        assert!(local.is_some());
+        assert_eq!(inputs(&["file:///elsewhere/index"], &[], None), local);
+        assert_ne!(inputs(&[], &["/checkout/a/index"], None), local);
+        let url = &["https://example.invalid/simple"];
+        let date = inputs(url, &[], Some("2024-03-25")).expect("digest");
+        assert_ne!(date, plain);
+        assert_eq!(inputs(url, &[], Some("2024-03-25")), Some(date));
+        assert_eq!(inputs(url, &[], Some("7 days")), None);
+        assert_eq!(inputs(url, &[], Some("P1D")), None);
+    }
+
+    /// A re-lock starts from the recorded forks only with the same inputs and at most
+    /// `MAX_SEEDS` of them.
+    #[test]
+    fn forks_seed_a_relock_with_the_same_inputs_only() {
+        let this = LockRecord {
+            inputs: Some("sha256:01".into()),
+            forks: Vec::new(),
+        };
+        let fork = |i: usize| (format!("python_full_version == '3.12.{i}'"), i == 0);
+        let previous = LockRecord {
+            inputs: Some("sha256:01".into()),
+            forks: (0..3).map(fork).collect(),
+        };
+        let mut options = crate::Options::default();
+        this.seed(&previous, &mut options);
+        assert_eq!(options.forks.len(), 3);
+        assert!(options.forks[0].1 && !options.forks[1].1);
+        for other in [
+            LockRecord {
+                inputs: Some("sha256:02".into()),
+                ..previous.clone()
+            },
+            LockRecord {
+                inputs: None,
+                ..previous.clone()
+            },
+            LockRecord {
+                forks: (0..=crate::resolve::MAX_SEEDS).map(fork).collect(),
+                ..previous.clone()
+            },
+            LockRecord {
+                forks: vec![("not a marker ==".into(), false)],
+                ..previous.clone()
+            },
+        ] {
+            let mut options = crate::Options::default();
+            this.seed(&other, &mut options);
+            assert!(options.forks.is_empty(), "{other:?}");
+        }
+        let mut options = crate::Options::default();
+        LockRecord::default().seed(&LockRecord::default(), &mut options);
+        assert!(options.forks.is_empty());
+    }
+
     const LOCK: &str = "lock-version = \"1.0\"\ncreated-by = \"pylock\"\n";
 
     fn sample(record: &LockRecord) -> String {
@@ -111,7 +273,10 @@ mod tests {
         let record = LockRecord {
             inputs: Some("sha256:00ff".into()),
             forks: vec![
-                ("python_full_version >= '3.14' and extra == \"a\\\"b\"".into(), false),
+                (
+                    "python_full_version >= '3.14' and extra == \"a\\\"b\"".into(),
+                    false,
+                ),
                 ("python_full_version < '3.14'".into(), true),
             ],
         };

@@ -22,10 +22,8 @@ mod uses;
 
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{
-    exclude_newer_cutoff, inputs_digest, InvalidOption, Options,
-    PrereleaseMode, ResolutionMode,
-};
+pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
+pub(crate) use options::{inputs_digest, recorded_location, MAX_SEEDS};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};

@@ -92,7 +92,7 @@ pub(crate) const OUTPUT_REVISION: u32 = 1;
 /// written), and pylock's version and [`OUTPUT_REVISION`]. Two runs with the same digest differ only by
 /// what the index serves. `None` when the inputs name local files or projects (`name @
 /// file://...`, `-e ./pkg`): their content is an input no digest of the arguments pins.
-pub fn inputs_digest(
+pub(crate) fn inputs_digest(
     manifest: &crate::Manifest,
     target: &crate::Target,
     options: &Options,
@@ -159,6 +159,20 @@ pub fn inputs_digest(
         crate::util::hex(&Sha256::digest(text.as_bytes()))
     ))
 }
+
+/// An index or find-links location as the inputs digest names it: an HTTP(S) URL without
+/// its credentials; anything else (a local directory, a `file://` URL) as `<local>`, since
+/// a lock must not depend on where a checkout lives.
+pub(crate) fn recorded_location(location: &str) -> String {
+    match url::Url::parse(location) {
+        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => crate::index::redact(&u),
+        _ => "<local>".to_owned(),
+    }
+}
+
+/// The most regions a re-lock starts from ([`Options::forks`]): real universal locks have a
+/// handful (jupyter's: 4). A lock recording more (anyone can write one) seeds nothing.
+pub(crate) const MAX_SEEDS: usize = 64;
 
 /// An option value that does not parse.
 #[derive(Debug, thiserror::Error)]

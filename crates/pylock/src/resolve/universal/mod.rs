@@ -159,19 +159,15 @@ fn on_failure(
     }
 }
 
-/// The most regions a re-lock starts from ([`Options::forks`]): real universal locks have a
-/// handful (jupyter's: 4).
-pub(crate) const MAX_SEEDS: usize = 64;
-
 /// The forks a re-lock starts from ([`Options::forks`]: an earlier resolve's, with the same
 /// inputs) instead of the whole target: the splits an earlier resolve found are not found
 /// again by solves that stop at each split (jupyter's universal lock: 7 solves, 3 of them
 /// stopped). Only where they still divide the target exactly (disjoint, covering it, none
 /// empty), and not for multi-use locks (whose regions carry selection items). More than
-/// [`MAX_SEEDS`] regions are no seed at all (the forks come from a lock, which anyone can
+/// [`MAX_SEEDS`](super::MAX_SEEDS) regions are no seed at all (the forks come from a lock, which anyone can
 /// write: a crafted one must not make a re-lock solve thousands of regions).
 fn seeds(options: &Options, inputs: &Inputs, whole: &MarkerTree) -> Option<Vec<ForkPart>> {
-    if !(2..=MAX_SEEDS).contains(&options.forks.len()) || !inputs.uses.vars.is_empty() {
+    if !(2..=super::MAX_SEEDS).contains(&options.forks.len()) || !inputs.uses.vars.is_empty() {
         return None;
     }
     // One test per region against the union of those before it (not one per pair).
