@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use pylock::manifest::Project;
+use pylock::Project;
 use pylock::{lock_project, LockOptions, Manifest, Role};
 
 use crate::args::{LockArgs, ResolveArgs};

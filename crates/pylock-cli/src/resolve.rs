@@ -4,12 +4,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use pylock::index::{HttpIndex, HttpOptions};
-use pylock::pep::{PackageName, Version, VersionSpecifiers};
 use pylock::{
     resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
     Target,
 };
+use pylock::{HttpIndex, HttpOptions};
+use pylock::{PackageName, Version, VersionSpecifiers};
 
 use crate::args::ResolveArgs;
 
@@ -176,7 +176,7 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
     }
     let (index, source) = open_index(r, &manifest)?;
     let options = options(r, &manifest)?;
-    let recorder = pylock::index::RecordingIndex::new(index.as_ref());
+    let recorder = pylock::RecordingIndex::new(index.as_ref());
     let requires_python = match &r.requires_python {
         Some(spec) => Some(
             VersionSpecifiers::from_str(spec)
@@ -191,7 +191,7 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
             "3.12",
             "linux"
                 .parse()
-                .map_err(|e: pylock::TargetError| usage(e.to_string()))?,
+                .map_err(|e: pylock::ManifestError| usage(e.to_string()))?,
             None,
         )
         .map_err(|e| usage(e.to_string()))?
@@ -325,7 +325,7 @@ pub(crate) fn open_plan(
         let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
         index_urls.push(url);
     }
-    let recorded = index_urls.first().map(pylock::index::redact);
+    let recorded = index_urls.first().map(without_credentials);
     let index = HttpIndex::new(HttpOptions {
         index_urls,
         find_links: plan.find_links,
@@ -340,6 +340,15 @@ pub(crate) fn open_plan(
         Box::new(index),
         recorded.map(|r| r.trim_end_matches('/').to_owned()),
     ))
+}
+
+/// `url` as text without its user name and password: what the lock may record.
+fn without_credentials(url: &url::Url) -> String {
+    let mut url = url.clone();
+    // Only URLs that cannot have credentials refuse these, and they have none to remove.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
 }
 
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
@@ -369,7 +378,7 @@ pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, 
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|e: pylock::TargetError| usage(e.to_string()))?;
+        .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
     let target = Target::new(args.python_version.as_deref(), platform, requires_python)
         .map_err(|e| usage(e.to_string()))?;
     let gives_glibc = args
@@ -401,7 +410,6 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
     let mut options = Options {
         strict: args.strict,
         binary: manifest.file_options.binary.clone(),
-        hashes: manifest.hashes.clone(),
         ..Options::default()
     };
     for (values, only) in [(&args.no_binary, false), (&args.only_binary, true)] {
@@ -425,16 +433,16 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
     if let Some(p) = &args.prerelease {
         options.prerelease = p
             .parse()
-            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+            .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
     }
     if let Some(r) = &args.resolution {
         options.resolution = r
             .parse()
-            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+            .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
     }
     if let Some(t) = &args.exclude_newer {
         options.exclude_newer = Some(
-            pylock::resolve::exclude_newer_cutoff(t, pylock::Timestamp::now())
+            pylock::Options::exclude_newer_cutoff(t, pylock::Timestamp::now())
                 .map_err(|e| usage(format!("invalid --exclude-newer: {e}")))?,
         );
     }
@@ -444,7 +452,7 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
 /// Preferred versions, and the markers of those the lock holds only somewhere.
 type Preferences = (
     Vec<(PackageName, Version)>,
-    Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+    Vec<(PackageName, Version, pylock::MarkerTree)>,
 );
 
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
@@ -464,9 +472,9 @@ pub(crate) fn lock_preferences(
             None => (spec.trim(), None),
         };
         let bad = |e: String| usage(format!("invalid --upgrade-package `{spec}`: {e}"));
-        let name = pylock::pep::parse::value::<PackageName>(name).map_err(bad)?;
+        let name = PackageName::from_str(name).map_err(|e| bad(e.to_string()))?;
         let version = version
-            .map(pylock::pep::parse::value::<Version>)
+            .map(|v| Version::from_str(v).map_err(|e| e.to_string()))
             .transpose()
             .map_err(bad)?;
         freed.push((name, version));
@@ -484,9 +492,9 @@ pub(crate) fn lock_preferences(
         return Ok((out, Vec::new()));
     }
     let read = match existing {
-        Some(e) => pylock::lock::LockFile::parse(&e.path, &e.text).map_err(|e| e.to_string()),
+        Some(e) => pylock::LockFile::parse(&e.path, &e.text).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {
-            Some(path) => pylock::lock::LockFile::read(&path).map_err(|e| e.to_string()),
+            Some(path) => pylock::LockFile::read(&path).map_err(|e| e.to_string()),
             None => return Ok((out, Vec::new())),
         },
     };
@@ -501,18 +509,12 @@ pub(crate) fn lock_preferences(
         }
     };
     let mut markers = Vec::new();
-    for (p, details) in lock.lock.packages.iter().zip(&lock.details) {
-        let (Ok(name), Ok(version)) = (
-            pylock::pep::parse::value::<PackageName>(&p.name),
-            pylock::pep::parse::value::<Version>(&p.version),
-        ) else {
-            continue;
-        };
+    for (name, version, marker) in lock.locked_versions() {
         if freed.iter().any(|(n, _)| *n == name) {
             continue;
         }
-        if let Some(m) = &details.marker {
-            markers.push((name.clone(), version.clone(), m.tree().clone()));
+        if let Some(m) = marker {
+            markers.push((name.clone(), version.clone(), m));
         }
         out.push((name, version));
     }

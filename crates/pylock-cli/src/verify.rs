@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use pylock::lock::LockFile;
-use pylock::manifest::{GroupName, Project, Selection};
-use pylock::pep::ExtraName;
-use pylock::verify::{verify, VerifyOptions, VerifyReport};
+use pylock::ExtraName;
+use pylock::LockFile;
 use pylock::{Baseline, HttpOptions, Manifest, Role, Target};
+use pylock::{GroupName, Project, Selection};
+use pylock::{VerifyOptions, VerifyReport};
 
 use crate::args::VerifyArgs;
 
@@ -83,7 +83,7 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
         .as_deref()
         .map(str::parse)
         .transpose()
-        .map_err(|e: pylock::TargetError| e.to_string())?;
+        .map_err(|e: pylock::ManifestError| e.to_string())?;
     let gives_glibc = args
         .python_platform
         .as_deref()
@@ -101,7 +101,8 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
         platform: target.platform,
         baseline: target.baseline,
     };
-    verify(&lock, &options, index.as_ref()).map_err(|e| e.to_string())
+    lock.verify(&options, index.as_ref())
+        .map_err(|e| e.to_string())
 }
 
 /// The root requirements: requirements files, and projects (a `*.toml` file or a directory

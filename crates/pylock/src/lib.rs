@@ -57,7 +57,7 @@
 //! let resolution = resolve(&manifest, &Target::universal(None), &Options::default(), &index)?;
 //! let lock = Lock::from_resolution(
 //!     &resolution,
-//!     &LockOptions { index_url: Some(pylock::index::PYPI.into()), lock_dir: Some(".".into()) },
+//!     &LockOptions { index_url: Some(pylock::HttpOptions::PYPI.into()), lock_dir: Some(".".into()) },
 //! );
 //! pylock::write_atomic("pylock.toml".as_ref(), &lock.to_toml())?;
 //! # Ok(())
@@ -68,17 +68,18 @@
 //!
 //! The resolver reads packages only through the [`Index`] trait: a project's page (its files)
 //! and one file's core metadata. Implement it to read from your own storage or transport; the
-//! crate's parsers turn the bytes of a PEP 691 JSON page ([`index::parse_json_page`]), a PEP
-//! 503 HTML page ([`index::parse_html_page`]) or a `METADATA` file ([`index::parse_metadata`])
+//! crate's parsers turn the bytes of a PEP 691 JSON page ([`ProjectPage::from_json`]), a PEP
+//! 503 HTML page ([`ProjectPage::from_html`]) or a `METADATA` file ([`CoreMetadata::parse`])
 //! into the types the trait returns, with the limits and error messages the built-in indexes
 //! have.
 //!
 //! ```
 //! use std::collections::HashMap;
 //!
-//! use pylock::index::{parse_json_page, parse_metadata, CoreMetadata, DistFile, ProjectPage};
-//! use pylock::pep::PackageName;
-//! use pylock::{resolve, Index, IndexError, Manifest, Options, Role, Target};
+//! use pylock::{
+//!     resolve, CoreMetadata, DistFile, Index, IndexError, Manifest, Options, PackageName,
+//!     ProjectPage, Role, Target,
+//! };
 //!
 //! /// Pages and metadata files fetched beforehand, by project name and by file name.
 //! struct Vendored {
@@ -91,12 +92,12 @@
 //!         let Some(bytes) = self.pages.get(name.as_ref()) else { return Ok(None) };
 //!         // Relative file URLs on the page are resolved against the page's URL.
 //!         let url = format!("https://vendored.invalid/simple/{name}/").parse().expect("url");
-//!         parse_json_page(bytes, &url, name).map(Some)
+//!         ProjectPage::from_json(bytes, &url, name).map(Some)
 //!     }
 //!
 //!     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
 //!         match self.metadata.get(&file.filename) {
-//!             Some(bytes) => parse_metadata(bytes, file.url.as_str()),
+//!             Some(bytes) => CoreMetadata::parse(bytes, file.url()),
 //!             None => Err(IndexError::NoMetadata { filename: file.filename.clone() }),
 //!         }
 //!     }
@@ -119,7 +120,7 @@
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
 //! assert_eq!(resolution.packages[0].version.to_string(), "1.0");
 //! assert_eq!(
-//!     resolution.packages[0].files[0].url.as_str(),
+//!     resolution.packages[0].files[0].url(),
 //!     "https://vendored.invalid/files/hello-1.0-py3-none-any.whl"
 //! );
 //! # Ok(())
@@ -187,6 +188,8 @@
 //! The library never prints and never panics on input: every failure is an error value that
 //! names the file, line or URL at fault.
 
+#![warn(unnameable_types)]
+
 /// The crate README's examples, compiled and run as doctests so that they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
@@ -194,22 +197,41 @@ struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod index;
-pub mod lock;
-pub mod manifest;
-pub mod pep;
+mod index;
+mod lock;
+mod manifest;
+mod pep;
 mod project;
-pub mod resolve;
+mod resolve;
 mod util;
-pub mod verify;
+mod verify;
 
-pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
-pub use lock::{write_atomic, Lock, LockOptions};
-pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use index::{
+    CoreMetadata, DirectDist, DistFile, HttpIndex, HttpOptions, Index, IndexError, Limits,
+    LocalIndex, MemoryIndex, ProjectPage, RecordingIndex,
+};
+pub use lock::{
+    write_atomic, ChangeKind, Location, Lock, LockDiff, LockFile, LockOptions, LockedFile,
+    LockedPackage, PackageChange, Source,
+};
+pub use manifest::{
+    Baseline, BinaryPolicy, FileOptions, GroupName, Manifest, ManifestError, Platform, Project,
+    Role, Selection, Target,
+};
 pub use project::{lock_project, ProjectLock};
 pub use resolve::{
-    resolve, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
+    resolve, Dependency, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
+    ResolvedPackage,
 };
+pub use verify::{EnvironmentReport, Problem, VerifyError, VerifyOptions, VerifyReport};
 
 /// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
+#[doc(no_inline)]
 pub use jiff::Timestamp;
+/// PEP 440 versions and specifiers (`pep440_rs`'s types), as in [`ResolvedPackage::version`]
+/// and [`Target::universal`].
+#[doc(no_inline)]
+pub use pep440_rs::{Version, VersionSpecifiers};
+/// PEP 508 names, extras, requirements and markers (`pep508_rs`'s types).
+#[doc(no_inline)]
+pub use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement};

@@ -5,8 +5,9 @@ mod diff;
 mod read;
 mod toml_writer;
 
-pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, ReadError, Source};
+pub use diff::{ChangeKind, LockDiff, PackageChange};
+pub(crate) use read::{render_lock_marker, LockMarker};
+pub use read::{LockFile, Source};
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -16,6 +17,7 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
+use crate::pep::{MarkerTree, PackageName, Version};
 use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
@@ -155,6 +157,30 @@ impl Lock {
     /// locks.
     pub fn to_toml(&self) -> String {
         toml_writer::write(self)
+    }
+}
+
+impl LockFile {
+    /// The version of each entry that has a valid name and version (not directories or VCS
+    /// checkouts), in the order of the file, with the entry's marker as a PEP 508 tree
+    /// (`None`: everywhere the lock applies; PEP 751's `'x' in extras` and
+    /// `'g' in dependency_groups` are encoded as `extra == 'e-x'` and `extra == 'g-g'`):
+    /// what [`Options::preferences`](crate::Options::preferences) and
+    /// [`Options::preference_markers`](crate::Options::preference_markers) take for a
+    /// re-lock that keeps this lock's versions.
+    pub fn locked_versions(&self) -> Vec<(PackageName, Version, Option<MarkerTree>)> {
+        let mut out = Vec::new();
+        for (p, details) in self.lock.packages.iter().zip(&self.details) {
+            let (Ok(name), Ok(version)) = (
+                crate::pep::parse::value::<PackageName>(&p.name),
+                crate::pep::parse::value::<Version>(&p.version),
+            ) else {
+                continue;
+            };
+            let marker = details.marker.as_ref().map(|m| m.tree().clone());
+            out.push((name, version, marker));
+        }
+        out
     }
 }
 

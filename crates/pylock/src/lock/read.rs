@@ -6,13 +6,13 @@
 
 mod markers;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub use markers::{render as render_lock_marker, LockMarker};
+pub(crate) use markers::{render as render_lock_marker, LockMarker};
 
 use super::{Location, Lock, LockedFile, LockedPackage};
 use crate::manifest::toml_doc::{Doc, Value};
-use crate::manifest::TomlError;
+use crate::manifest::{ManifestError, TomlError};
 use crate::pep::{PackageName, Version};
 
 /// The largest lock file read, in bytes (real locks are kilobytes to a few megabytes).
@@ -31,7 +31,7 @@ pub struct LockFile {
     /// `created-by`, if given.
     pub created_by: Option<String>,
     /// Per package, in the order of `lock.packages`: what the model does not carry.
-    pub details: Vec<PackageDetails>,
+    pub(crate) details: Vec<PackageDetails>,
 }
 
 /// What a `[[packages]]` entry says beside the [`LockedPackage`] fields.
@@ -77,41 +77,29 @@ pub enum Source {
     },
 }
 
-/// Why a lock cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// The file cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A value is missing, of the wrong type or invalid.
-    #[error(transparent)]
-    Invalid(#[from] TomlError),
-}
-
 impl LockFile {
     /// Read the lock at `path` (at most 64 MiB).
-    pub fn read(path: &Path) -> Result<Self, ReadError> {
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
         let text = Self::read_text(path)?;
-        Ok(Self::parse(path, &text)?)
+        Self::parse(path, &text)
     }
 
     /// The text of the lock at `path`, unparsed, read as [`LockFile::read`] reads it: at
     /// most 64 MiB (never more is read, whatever the file), UTF-8.
-    pub fn read_text(path: &Path) -> Result<String, ReadError> {
-        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ReadError::Io {
+    pub fn read_text(path: &Path) -> Result<String, ManifestError> {
+        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ManifestError::Io {
             path: path.to_owned(),
             source,
         })
     }
 
     /// Parse `text`, read from `path` (used in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Self, TomlError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ManifestError> {
+        Self::parse_toml(path, text).map_err(TomlError::into_manifest)
+    }
+
+    /// [`LockFile::parse`], the error with its position as the TOML reader gives it.
+    fn parse_toml(path: &Path, text: &str) -> Result<Self, TomlError> {
         let doc = Doc::parse(path, text)?;
         let root = &doc.root;
         let Some((version, span)) = doc.opt_string(root, "lock-version")? else {

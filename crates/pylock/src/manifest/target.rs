@@ -8,17 +8,9 @@ use std::str::FromStr;
 use crate::index::WheelTags;
 use crate::pep::{MarkerEnvironment, Version, VersionSpecifiers};
 
-/// A target that cannot be built from what was given.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TargetError {
-    /// An unknown `--python-platform`.
-    #[error("unknown platform `{0}`; expected linux, macos, windows or a target triple such as x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc, x86_64-manylinux_2_17")]
-    UnknownPlatform(String),
-    /// A Python version that is not `X.Y` or `X.Y.Z`.
-    #[error("invalid Python version `{0}`: expected X.Y or X.Y.Z, such as 3.12")]
-    InvalidPython(String),
-}
+/// A target that cannot be built from what was given: [`ManifestError::UnknownPlatform`] and
+/// [`ManifestError::InvalidPython`].
+pub(crate) type TargetError = super::ManifestError;
 
 /// CPU architectures we can target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

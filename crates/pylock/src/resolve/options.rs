@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
-use crate::manifest::{BinaryPolicy, RequirementHashes};
+use crate::manifest::{BinaryPolicy, ManifestError};
 use crate::pep::{MarkerTree, PackageName, Version};
 
 /// When pre-release versions may be chosen.
@@ -54,11 +54,6 @@ pub struct Options {
     /// Which formats may be used per package (`--only-binary` / `--no-binary`): a version
     /// with no allowed file is not a candidate.
     pub binary: BinaryPolicy,
-    /// Hashes required by requirements (pip's hash-checking mode): for each package named
-    /// here only files whose sha256 is listed (in every entry on that package) are
-    /// candidates, and a version left without a file is not one. Packages not named are
-    /// not checked. Usually [`Manifest::hashes`](crate::Manifest::hashes).
-    pub hashes: Vec<RequirementHashes>,
     /// Versions to keep where they still fit, such as those of an existing lock: the solver
     /// tries them before any other (not under a lowest resolution). A re-lock then changes
     /// only what must change.
@@ -72,16 +67,16 @@ pub struct Options {
 }
 
 /// An option value that does not parse.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid value `{value}`; expected one of: {expected}")]
-pub struct InvalidOption {
-    value: String,
-    expected: &'static str,
+fn invalid_option(value: &str, expected: &str) -> ManifestError {
+    ManifestError::InvalidOption {
+        value: value.to_owned(),
+        expected: expected.to_owned(),
+    }
 }
 
 impl FromStr for PrereleaseMode {
-    type Err = InvalidOption;
-    fn from_str(s: &str) -> Result<Self, InvalidOption> {
+    type Err = ManifestError;
+    fn from_str(s: &str) -> Result<Self, ManifestError> {
         Ok(match s {
             "disallow" => Self::Disallow,
             "allow" => Self::Allow,
@@ -89,10 +84,10 @@ impl FromStr for PrereleaseMode {
             "explicit" => Self::Explicit,
             "if-necessary-or-explicit" => Self::IfNecessaryOrExplicit,
             _ => {
-                return Err(InvalidOption {
-                    value: s.to_owned(),
-                    expected: "disallow, allow, if-necessary, explicit, if-necessary-or-explicit",
-                })
+                return Err(invalid_option(
+                    s,
+                    "disallow, allow, if-necessary, explicit, if-necessary-or-explicit",
+                ))
             }
         })
     }
@@ -111,19 +106,24 @@ impl fmt::Display for PrereleaseMode {
 }
 
 impl FromStr for ResolutionMode {
-    type Err = InvalidOption;
-    fn from_str(s: &str) -> Result<Self, InvalidOption> {
+    type Err = ManifestError;
+    fn from_str(s: &str) -> Result<Self, ManifestError> {
         Ok(match s {
             "highest" => Self::Highest,
             "lowest" => Self::Lowest,
             "lowest-direct" => Self::LowestDirect,
-            _ => {
-                return Err(InvalidOption {
-                    value: s.to_owned(),
-                    expected: "highest, lowest, lowest-direct",
-                })
-            }
+            _ => return Err(invalid_option(s, "highest, lowest, lowest-direct")),
         })
+    }
+}
+
+impl Options {
+    /// The cutoff an `--exclude-newer` value means (see [`Options::exclude_newer`]): an RFC
+    /// 3339 instant (`2024-03-25T00:00:00Z`); a date (`2024-03-25`: files uploaded that day,
+    /// in UTC, are kept); or a span back from `now` (`7 days`, `24 hours`, `P7D`; days are 24
+    /// hours, months and years are refused).
+    pub fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, ManifestError> {
+        exclude_newer_cutoff(text, now)
     }
 }
 
@@ -133,12 +133,12 @@ impl FromStr for ResolutionMode {
 /// that the same command gives the same lock everywhere); or a span back from `now`, friendly
 /// (`7 days`, `24 hours`, `1 week`) or ISO 8601 (`P7D`, `PT24H`), days being 24 hours and
 /// months and years refused.
-pub fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, InvalidOption> {
+pub(crate) fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, ManifestError> {
     let invalid = || {
-        InvalidOption {
-        value: text.to_owned(),
-        expected: "an RFC 3339 instant (2024-03-25T00:00:00Z), a date (2024-03-25) or a span (7 days, P7D)",
-    }
+        invalid_option(
+            text,
+            "an RFC 3339 instant (2024-03-25T00:00:00Z), a date (2024-03-25) or a span (7 days, P7D)",
+        )
     };
     let text = text.trim();
     if let Ok(t) = text.parse::<Timestamp>() {

@@ -96,6 +96,7 @@ pub fn resolve_universal(
         environments,
         packages,
         warnings,
+        roots: Vec::new(),
         direct: std::collections::BTreeMap::new(),
     })
 }
@@ -317,6 +318,7 @@ fn package(
         version,
         requires_python: entry.requires_python,
         files,
+        dependencies: Vec::new(),
     }
 }
 

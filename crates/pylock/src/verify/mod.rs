@@ -15,17 +15,15 @@
 //! The result is a [`VerifyReport`]: per environment, the problems found.
 //!
 //! ```no_run
-//! use pylock::lock::{DiffFormat, LockDiff, LockFile};
-//! use pylock::verify::{verify, VerifyOptions};
-//! use pylock::LocalIndex;
+//! use pylock::{LocalIndex, LockFile, VerifyOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let old = LockFile::read("old/pylock.toml".as_ref())?;
 //! let new = LockFile::read("pylock.toml".as_ref())?; // pylock's, uv's, pdm's or pip's
-//! print!("{}", LockDiff::between(&old.lock, &new.lock).render(DiffFormat::Markdown));
+//! print!("{}", old.diff(&new).to_markdown());
 //!
 //! let index = LocalIndex::new("index/simple")?;
-//! let report = verify(&new, &VerifyOptions::default(), &index)?;
+//! let report = new.verify(&VerifyOptions::default(), &index)?;
 //! for env in report.environments.iter().filter(|e| e.claimed) {
 //!     println!("{}: {} problems", env.name, env.problems.len());
 //! }
@@ -41,8 +39,8 @@ mod walk;
 use std::fmt;
 
 use crate::index::{Index, IndexError};
-use crate::lock::LockFile;
-use crate::manifest::{Baseline, GroupName, Platform};
+use crate::lock::{LockFile, LockedPackage};
+use crate::manifest::{Baseline, GroupName, Platform, Target};
 use crate::pep::{ExtraName, Requirement, Version};
 
 use select::Selected;
@@ -129,8 +127,39 @@ impl VerifyReport {
     }
 }
 
+impl LockFile {
+    /// Check that this lock installs in every environment of `options` that it claims, reading
+    /// dependencies from `index` (see [`VerifyReport`]). Fails only when the check cannot be
+    /// made: the index cannot be read, or an extra or group asked for is not declared.
+    pub fn verify(
+        &self,
+        options: &VerifyOptions,
+        index: &dyn Index,
+    ) -> Result<VerifyReport, VerifyError> {
+        verify(self, options, index)
+    }
+
+    /// The entries an installer selects from this lock in the one environment of `target`
+    /// (`None` for a target of several environments) for `extras` and `groups`, by name:
+    /// PEP 751 selection by package markers (`'x' in extras`, `'g' in dependency_groups`
+    /// with exactly the groups given, not the lock's `default-groups`), one entry per name
+    /// (the first where several apply).
+    pub fn select(
+        &self,
+        target: &Target,
+        extras: &[ExtraName],
+        groups: &[GroupName],
+    ) -> Option<Vec<&LockedPackage>> {
+        let (python, platform) = (target.python.as_ref()?, target.platform?);
+        let envs = envs::environments(Some(python), Some(platform), &target.baseline);
+        let env = envs.first()?;
+        let (selected, _) = select::select(self, &select::parse(self), env, extras, groups);
+        Some(selected.into_iter().map(|s| s.package).collect())
+    }
+}
+
 /// Check `lock` in every environment of `options`, reading dependencies from `index`.
-pub fn verify(
+pub(crate) fn verify(
     lock: &LockFile,
     options: &VerifyOptions,
     index: &dyn Index,

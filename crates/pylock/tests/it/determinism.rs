@@ -1,9 +1,9 @@
 //! Same inputs, same bytes: repeated runs and an index that lists files in another order give a
 //! byte-identical lock.
 
-use pylock::index::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
-use pylock::pep::PackageName;
+use pylock::PackageName;
 use pylock::{resolve, LocalIndex, Lock, LockOptions, Manifest, Role, Target};
+use pylock::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
 
 use crate::support::workspace;
 
@@ -128,7 +128,7 @@ fn invalid_metadata_makes_a_version_unusable() {
 
 /// An index whose newest `a` is a source distribution with old (pre-2.2) metadata, whose
 /// dependencies only a build would tell; every other file reads normally.
-struct NeedsBuild(pylock::index::MemoryIndex);
+struct NeedsBuild(pylock::MemoryIndex);
 
 impl Index for NeedsBuild {
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
@@ -149,7 +149,7 @@ impl Index for NeedsBuild {
 /// that changed the lock, rather than failing the whole resolve.
 #[test]
 fn versions_that_need_a_build_are_left_out() {
-    let mut memory = pylock::index::MemoryIndex::new();
+    let mut memory = pylock::MemoryIndex::new();
     memory
         .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
         .expect("a 1.0");
@@ -196,7 +196,7 @@ fn versions_that_need_a_build_are_left_out() {
 }
 
 /// An index whose only `b` is an sdist whose dependencies were read without a build.
-struct Approximate(pylock::index::MemoryIndex);
+struct Approximate(pylock::MemoryIndex);
 
 impl Index for Approximate {
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
@@ -215,7 +215,7 @@ impl Index for Approximate {
 /// warning.
 #[test]
 fn dependencies_read_without_a_build_are_warned_about() {
-    let mut memory = pylock::index::MemoryIndex::new();
+    let mut memory = pylock::MemoryIndex::new();
     memory
         .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
         .expect("a");

@@ -125,10 +125,10 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
         ]
     );
     // Read back into the model.
-    let read = pylock::lock::LockFile::parse(&path, &relative).expect("reads back");
+    let read = pylock::LockFile::parse(&path, &relative).expect("reads back");
     assert!(read.lock.packages.iter().any(|p| matches!(
         &p.source,
-        Some(pylock::lock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
+        Some(pylock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
     )));
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -87,7 +87,7 @@ fn partial_locks_serve_what_can_be_served() {
 /// wheels for a CPython newer than the newest checked one.
 #[test]
 fn checked_pythons_reach_the_newest_cpython_in_the_fixtures() {
-    let newest_checked = *pylock::resolve::PYTHON_MINORS.end();
+    let newest_checked = *pylock::Target::PYTHON_MINORS.end();
     let mut newest_seen = (0, String::new());
     let mut stack = vec![workspace().join("fixtures")];
     while let Some(dir) = stack.pop() {

@@ -1,7 +1,7 @@
 //! Honest universal locks, continued: what is left out and what is an error, grouped
 //! warnings, platform baselines, impossible targets, and lowest resolutions per fork.
 
-use pylock::index::MemoryIndex;
+use pylock::MemoryIndex;
 use pylock::{resolve, Baseline, Manifest, Options, Resolution, ResolveError, Role, Target};
 
 fn manifest(reqs: &[&str]) -> Manifest {
@@ -312,17 +312,17 @@ struct PerWheel(MemoryIndex);
 impl pylock::Index for PerWheel {
     fn project(
         &self,
-        name: &pylock::pep::PackageName,
-    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        name: &pylock::PackageName,
+    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
         self.0.project(name)
     }
     fn metadata(
         &self,
-        file: &pylock::index::DistFile,
-    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        file: &pylock::DistFile,
+    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
         if file.filename.starts_with("tf-") && file.filename.ends_with("win_amd64.whl") {
             let text = "Metadata-Version: 2.1\nName: tf\nVersion: 1.0\nRequires-Dist: tf-intel==1.0 ; platform_system == \"Windows\"\n";
-            return pylock::index::parse_metadata(text.as_bytes(), &file.filename);
+            return pylock::CoreMetadata::parse(text.as_bytes(), &file.filename);
         }
         self.0.metadata(file)
     }
@@ -388,14 +388,14 @@ struct Counting {
 impl pylock::Index for Counting {
     fn project(
         &self,
-        name: &pylock::pep::PackageName,
-    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        name: &pylock::PackageName,
+    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
         self.index.project(name)
     }
     fn metadata(
         &self,
-        file: &pylock::index::DistFile,
-    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        file: &pylock::DistFile,
+    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
         self.read
             .lock()
             .expect("not poisoned")

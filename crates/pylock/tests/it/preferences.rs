@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use pylock::lock::LockFile;
-use pylock::pep::{MarkerTree, PackageName, Version};
+use pylock::LockFile;
 use pylock::{resolve, Lock, LockOptions, Manifest, MemoryIndex, Options, Role, Target};
 
 fn index() -> MemoryIndex {
@@ -43,11 +42,8 @@ fn locked_b(lock: &Lock) -> Vec<(String, Option<String>)> {
 fn preferences(lock: &Lock, with_markers: bool) -> Options {
     let file = LockFile::parse(Path::new("pylock.toml"), &lock.to_toml()).expect("reads");
     let mut options = Options::default();
-    for (p, details) in file.lock.packages.iter().zip(&file.details) {
-        let name: PackageName = p.name.parse().expect("name");
-        let version: Version = p.version.parse().expect("version");
-        if let (Some(m), true) = (&details.marker, with_markers) {
-            let tree: MarkerTree = m.tree().clone();
+    for (name, version, marker) in file.locked_versions() {
+        if let (Some(tree), true) = (marker, with_markers) {
             options
                 .preference_markers
                 .push((name.clone(), version.clone(), tree));

@@ -267,7 +267,7 @@ fn generated_locks_install_everywhere_they_claim() {
     let out = std::env::temp_dir().join(format!("pylock-props-{}", std::process::id()));
     let mut runner = TestRunner::deterministic();
     let strategy = problem();
-    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
+    let envs = environments(*pylock::Target::PYTHON_MINORS.start());
     let mut jobs = Vec::new();
     let mut failed = 0;
     for i in 0..60 {

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use pylock::pep::{PackageName, Version, VersionSpecifiers};
 use pylock::{resolve, LocalIndex, Manifest, Options, Resolution, ResolveError, Role, Target};
+use pylock::{PackageName, Version, VersionSpecifiers};
 use serde::Deserialize;
 
 pub fn workspace() -> PathBuf {
@@ -86,7 +86,7 @@ impl Scenario {
                 py,
                 platform
                     .parse()
-                    .map_err(|e: pylock::TargetError| e.to_string())?,
+                    .map_err(|e: pylock::ManifestError| e.to_string())?,
                 rp,
             )
             .map_err(|e| e.to_string()),

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::LockFile;
-use pylock::verify::{verify, VerifyOptions, VerifyReport};
+use pylock::LockFile;
 use pylock::{LocalIndex, Manifest, Role, Target};
+use pylock::{VerifyOptions, VerifyReport};
 
 use crate::support::{run_checker, workspace};
 use crate::validity::{environments, write_lock};
@@ -80,7 +80,8 @@ fn rust_verify(case: &Case) -> VerifyReport {
         ..VerifyOptions::default()
     };
     let index = LocalIndex::new(&case.index).expect("index");
-    verify(&lock, &options, &index).unwrap_or_else(|e| panic!("{}: {e}", case.name))
+    lock.verify(&options, &index)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name))
 }
 
 fn cases(out: &Path) -> Vec<Case> {
@@ -141,7 +142,7 @@ fn cases(out: &Path) -> Vec<Case> {
 
 /// Which of the checked environments the Python checker says the lock claims and fails.
 fn oracle(cases: &[Case]) -> Vec<(u64, Vec<bool>)> {
-    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
+    let envs = environments(*pylock::Target::PYTHON_MINORS.start());
     let jobs: Vec<serde_json::Value> = cases
         .iter()
         .map(|c| {
@@ -260,7 +261,7 @@ fn failures_say_what_and_where() {
         if p.name == "black" {
             p.sdist = None;
             p.wheels.retain(|w| {
-                let pylock::lock::Location::Path(s) = &w.location else {
+                let pylock::Location::Path(s) = &w.location else {
                     return true;
                 };
                 !s.contains("win_amd64") && !s.ends_with("py3-none-any.whl")
@@ -268,7 +269,9 @@ fn failures_say_what_and_where() {
         }
     }
     let index = LocalIndex::new(&index).expect("index");
-    let report = verify(&edited, &VerifyOptions::default(), &index).expect("verify");
+    let report = edited
+        .verify(&VerifyOptions::default(), &index)
+        .expect("verify");
     // Without its Windows wheels, sdist and pure-Python wheel, black installs only where a
     // binary wheel fits: every claimed Windows environment fails (and others where black
     // has no binary wheel), each saying so; Linux x86-64 still passes.
@@ -306,7 +309,7 @@ fn extras_and_groups_select_entries() {
             platform: Some("linux".parse().expect("platform")),
             ..VerifyOptions::default()
         };
-        let report = verify(&lock, &options, &index).expect("verify");
+        let report = lock.verify(&options, &index).expect("verify");
         assert!(report.is_ok(), "{report:?}");
         assert_eq!(report.environments.len(), 1);
         report.environments[0].selected
@@ -327,7 +330,9 @@ fn extras_and_groups_select_entries() {
         extras: vec!["nope".parse().expect("extra")],
         ..VerifyOptions::default()
     };
-    let err = verify(&lock, &undeclared, &index).expect_err("undeclared extra");
+    let err = lock
+        .verify(&undeclared, &index)
+        .expect_err("undeclared extra");
     assert!(err.to_string().contains("no extra `nope`"), "{err}");
 }
 
@@ -368,7 +373,7 @@ fn selected_entries_no_root_reaches_are_checked() {
             platform: Some("linux".parse().expect("platform")),
             ..VerifyOptions::default()
         };
-        let report = verify(&lock, &options, &index).expect("verify");
+        let report = lock.verify(&options, &index).expect("verify");
         assert!(!report.is_ok(), "{report:?}");
         let problems: Vec<String> = report.environments[0]
             .problems
@@ -399,7 +404,7 @@ fn verify_reads_groups_from_the_lock_model() {
         ..VerifyOptions::default()
     };
     let selected =
-        |lock: &LockFile| verify(lock, &options, &index).expect("verify").environments[0].selected;
+        |lock: &LockFile| lock.verify(&options, &index).expect("verify").environments[0].selected;
     assert_eq!(selected(&lock), 1, "the default group: click");
     lock.lock.default_groups.clear();
     assert_eq!(selected(&lock), 0, "no default group");
@@ -408,6 +413,8 @@ fn verify_reads_groups_from_the_lock_model() {
         extras: vec!["fmt".parse().expect("extra")],
         ..options.clone()
     };
-    let err = verify(&lock, &fmt, &index).expect_err("extra no longer declared");
+    let err = lock
+        .verify(&fmt, &index)
+        .expect_err("extra no longer declared");
     assert!(err.to_string().contains("no extra `fmt`"), "{err}");
 }

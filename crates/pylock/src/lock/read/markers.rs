@@ -50,11 +50,6 @@ impl std::str::FromStr for LockMarker {
 }
 
 impl LockMarker {
-    /// The marker as written in the lock.
-    pub fn as_str(&self) -> &str {
-        &self.text
-    }
-
     /// The PEP 508 form, with lock-only terms encoded as prefixed extras (see the module
     /// documentation and [`LockMarker::selection_extras`]).
     pub fn tree(&self) -> &MarkerTree {
@@ -229,7 +224,7 @@ mod tests {
         // Strings elsewhere are kept.
         let plain: LockMarker = "sys_platform == 'linux'".parse().expect("plain");
         assert!(plain.evaluate(&env("3.12"), &[], &[]));
-        assert_eq!(plain.as_str(), "sys_platform == 'linux'");
+        assert_eq!(plain.to_string(), "sys_platform == 'linux'");
     }
 
     #[test]
