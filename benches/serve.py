@@ -3,10 +3,13 @@
 TCP_NODELAY, so timings measure the resolvers and not the server. `python3 -m http.server`
 answers HTTP/1.0 and stalls ~40 ms per sequential request (Nagle + delayed ACK).
 
-    serve.py DIR [--port N] [--delay-ms MS] [--log FILE]
+    serve.py DIR [--port N] [--delay-ms MS] [--log FILE] [--no-cache-headers]
 
 Project pages are negotiated: PEP 691 JSON when the client accepts it (and index.json exists),
-else PEP 503 HTML. --delay-ms adds latency to every response, to imitate a remote index;
+else PEP 503 HTML. By default responses carry PyPI's caching headers (`Cache-Control:
+max-age=600`, an ETag and Last-Modified; `If-None-Match` gets a 304); --no-cache-headers sends
+none of them (a plain static server that gives a client nothing to keep or revalidate by).
+--delay-ms adds latency to every response, to imitate a remote index;
 --log writes each request (milliseconds since start, status, path) to FILE.
 Prints the base URL on stdout once listening.
 """
@@ -26,6 +29,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
     log = None
     start = time.perf_counter()
+    cache_headers = True
 
     def log_message(self, *args):
         pass
@@ -47,17 +51,45 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if os.path.isdir(path):
             accept = self.headers.get("Accept", "")
             if "application/vnd.pypi.simple.v1+json" in accept and os.path.exists(os.path.join(path, "index.json")):
-                body = open(os.path.join(path, "index.json"), "rb").read()
+                path = os.path.join(path, "index.json")
+                self.etag = self.etag_of(path)
+                if self.cache_headers and self.headers.get("If-None-Match") == self.etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return None
+                body = open(path, "rb").read()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 import io
                 return io.BytesIO(body)
+            path = os.path.join(path, "index.html")
+        self.etag = self.etag_of(path)
+        if self.cache_headers and self.etag and self.headers.get("If-None-Match") == self.etag:
+            self.send_response(304)
+            self.end_headers()
+            return None
         return super().send_head()
 
+    @staticmethod
+    def etag_of(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        return f'"{st.st_size:x}-{st.st_mtime_ns:x}"'
+
+    def send_header(self, keyword, value):
+        if not self.cache_headers and keyword.lower() == "last-modified":
+            return
+        super().send_header(keyword, value)
+
     def end_headers(self):
-        self.send_header("Cache-Control", "max-age=600")
+        if self.cache_headers:
+            self.send_header("Cache-Control", "max-age=600")
+            if getattr(self, "etag", None):
+                self.send_header("ETag", self.etag)
         super().end_headers()
 
 
@@ -73,8 +105,11 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay-ms", type=float, default=0.0)
     ap.add_argument("--log")
+    ap.add_argument("--no-cache-headers", action="store_true",
+                    help="send no Cache-Control, ETag or Last-Modified")
     args = ap.parse_args()
     Handler.delay = args.delay_ms / 1000.0
+    Handler.cache_headers = not args.no_cache_headers
     if args.log:
         Handler.log = open(args.log, "w")
     handler = lambda *a, **k: Handler(*a, directory=args.dir, **k)  # noqa: E731

@@ -113,6 +113,6 @@ fn resolve_linux_312(bencher: divan::Bencher, set: &str) {
     bench_resolve(
         bencher,
         set,
-        Target::single("3.12", "linux".parse().expect("linux"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
     );
 }

@@ -58,8 +58,8 @@ pub enum Command {
 /// `pylock lock`.
 #[derive(Args, Debug)]
 pub struct LockArgs {
-    /// The project directory (the one with pyproject.toml). Without -o (or with
-    /// `-o pylock.toml`), the lock is written there as pylock.toml.
+    /// The project directory (the one with pyproject.toml). Without -o the lock is
+    /// written there as pylock.toml (`-o FILE` is relative to the current directory).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub project: PathBuf,
 
@@ -334,14 +334,11 @@ pub struct ResolveArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// Where to write the lock; `-` for standard output.
-    #[arg(
-        short = 'o',
-        long = "output-file",
-        value_name = "FILE",
-        default_value = "pylock.toml"
-    )]
-    pub output: String,
+    /// Where to write the lock, relative to the current directory; `-` for standard
+    /// output [default: pylock.toml; for `pylock lock`, pylock.toml in the project
+    /// directory].
+    #[arg(short = 'o', long = "output-file", value_name = "FILE")]
+    pub output_file: Option<String>,
 
     /// Print nothing but errors.
     #[arg(short, long)]
@@ -353,6 +350,13 @@ pub struct ResolveArgs {
     /// with what would change. A missing lock fails too.
     #[arg(long, alias = "locked")]
     pub check: bool,
+}
+
+impl ResolveArgs {
+    /// Where the lock goes: `-o`, else `pylock.toml` (`-` is standard output).
+    pub fn output(&self) -> &str {
+        self.output_file.as_deref().unwrap_or("pylock.toml")
+    }
 }
 
 /// A timeout in seconds: positive and finite.

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::{LockDiff, LockFile, ManifestError};
+use pylock::{LockDiff, LockFile, LockRecord, ManifestError};
 
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
@@ -61,9 +61,11 @@ impl Existing {
         }
     }
 
-    /// `Ok` when `new_text` is byte-identical to the lock; else what would change.
+    /// `Ok` when `new_text` is byte-identical to the lock but for pylock's `[tool.pylock]`
+    /// record (which changes with inputs that leave the lock as it is); else what would
+    /// change.
     pub fn verdict(&self, new_text: &str) -> Result<(), CheckFailure> {
-        if self.text == new_text {
+        if LockRecord::strip(&self.text) == LockRecord::strip(new_text) {
             return Ok(());
         }
         let stale = |details: String| CheckFailure {

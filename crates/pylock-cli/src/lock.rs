@@ -39,8 +39,10 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
         )));
     }
     let project = Project::read(&pyproject).map_err(|e| usage(e.to_string()))?;
-    if args.resolve.output == "pylock.toml" {
-        args.resolve.output = args.project.join("pylock.toml").display().to_string();
+    // Only an absent `-o` means the project's directory: a given `-o` is relative to the
+    // current directory, as every other path argument.
+    if args.resolve.output_file.is_none() {
+        args.resolve.output_file = Some(args.project.join("pylock.toml").display().to_string());
     }
     let args = &args.resolve;
     let mut manifest = Manifest::default();
@@ -66,8 +68,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
     let existing = crate::resolve::prepare_output(args)?;
-    (options.preferences, options.preference_markers) =
-        crate::resolve::lock_preferences(args, existing.as_ref())?;
+    let _previous = crate::resolve::lock_preferences(args, existing.as_ref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -94,7 +95,10 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
             eprintln!("warning: {w}");
         }
     }
-    if crate::resolve::emit(&locked.lock.to_toml(), args, existing)? && !args.quiet {
+    // The project's content is an input no digest of the arguments covers yet: only the
+    // content digest is recorded (a re-lock still reads the lock back fast).
+    let text = locked.lock.to_toml_recorded(&pylock::LockRecord::default());
+    if crate::resolve::emit(&text, args, existing)? && !args.quiet {
         eprintln!(
             "Locked {} for {} and {} into {}",
             crate::resolve::count(locked.lock.packages.len(), "package", "packages"),
@@ -104,7 +108,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
                 "dependency group",
                 "dependency groups"
             ),
-            args.output
+            args.output()
         );
     }
     Ok(())

@@ -5,8 +5,7 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use pylock::{
-    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
-    Target,
+    resolve, write_atomic, Index, LocalIndex, Lock, LockOptions, Manifest, Options, Target,
 };
 use pylock::{HttpIndex, HttpOptions};
 use pylock::{PackageName, Version, VersionSpecifiers};
@@ -59,7 +58,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
-    (options.preferences, options.preference_markers) = lock_preferences(args, existing.as_ref())?;
+    let inputs = inputs_digest(args, &manifest, &target, &options);
+    let _previous = lock_preferences(args, existing.as_ref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -76,7 +76,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         }
     }
 
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     let lock = Lock::from_resolution(
         &resolution,
         &LockOptions {
@@ -84,7 +84,11 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    if !emit(&lock.to_toml(), args, existing)? {
+    let record = pylock::LockRecord {
+        inputs,
+        forks: Vec::new(),
+    };
+    if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }
     if !args.quiet {
@@ -102,8 +106,8 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
     let output = match &args.lock {
         // `--check` compares with `--lock`: its files are recorded relative to it.
         Some(lock) if args.check => lock.as_path(),
-        _ if args.output == "-" => return None,
-        _ => Path::new(&args.output),
+        _ if args.output() == "-" => return None,
+        _ => Path::new(args.output()),
     };
     let parent = output.parent().filter(|p| !p.as_os_str().is_empty());
     Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
@@ -122,7 +126,7 @@ pub(crate) fn emit(
             Some(e) => e,
             None => check_failure(crate::check::Existing::read(
                 args.lock.as_deref(),
-                &args.output,
+                args.output(),
             ))?,
         };
         check_failure(existing.verdict(text))?;
@@ -131,7 +135,7 @@ pub(crate) fn emit(
         }
         return Ok(false);
     }
-    if args.output == "-" {
+    if args.output() == "-" {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -143,7 +147,7 @@ pub(crate) fn emit(
             Ok(()) => Ok(false),
         };
     }
-    let output = PathBuf::from(&args.output);
+    let output = PathBuf::from(args.output());
     if !args.quiet && !is_pep751_name(&output) {
         eprintln!(
             "warning: {} is not named pylock.toml or pylock.<name>.toml as PEP 751 asks; installers may not find it",
@@ -184,18 +188,12 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
         ),
         None => manifest.requires_python.clone(),
     };
-    let baseline = baseline(r)?;
     let targets = [
-        Target::universal(requires_python.clone()).with_baseline(baseline, false),
-        Target::single(
-            "3.12",
-            "linux"
-                .parse()
-                .map_err(|e: pylock::ManifestError| usage(e.to_string()))?,
-            None,
-        )
-        .map_err(|e| usage(e.to_string()))?
-        .with_baseline(baseline, false),
+        with_baseline(Target::universal(requires_python.clone()), r)?,
+        with_baseline(
+            Target::single("3.12", "linux", None).map_err(|e| usage(e.to_string()))?,
+            r,
+        )?,
     ];
     for target in &targets {
         resolve(&manifest, target, &options, &recorder).map_err(|e| match e {
@@ -373,51 +371,47 @@ pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, 
         ),
         None => manifest.requires_python.clone(),
     };
-    let platform = args
-        .python_platform
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
-    let target = Target::new(args.python_version.as_deref(), platform, requires_python)
-        .map_err(|e| usage(e.to_string()))?;
-    let gives_glibc = args
-        .python_platform
-        .as_deref()
-        .is_some_and(|p| p.contains("manylinux"));
-    Ok(target.with_baseline(baseline(args)?, gives_glibc))
+    let target = Target::new(
+        args.python_version.as_deref(),
+        args.python_platform.as_deref(),
+        requires_python,
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    with_baseline(target, args)
 }
 
-/// The platform baselines of `--macos-version` and `--manylinux`.
-fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
-    let mut baseline = Baseline::default();
-    for (flag, value, slot) in [
-        ("--macos-version", &args.macos_version, &mut baseline.macos),
-        ("--manylinux", &args.manylinux, &mut baseline.manylinux),
-    ] {
-        if let Some(text) = value {
-            *slot = Baseline::parse_release(text).ok_or_else(|| {
-                usage(format!(
-                    "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
-                ))
-            })?;
-        }
+/// `target` for the OS releases of `--macos-version` and `--manylinux`.
+fn with_baseline(mut target: Target, args: &ResolveArgs) -> Result<Target, Failure> {
+    let flags = [
+        ("--macos-version", &args.macos_version, false),
+        ("--manylinux", &args.manylinux, true),
+    ];
+    for (flag, value, linux) in flags {
+        let Some(text) = value else { continue };
+        let set = if linux {
+            target.with_manylinux(text)
+        } else {
+            target.with_macos_version(text)
+        };
+        target = set.map_err(|_| {
+            usage(format!(
+                "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
+            ))
+        })?;
     }
-    Ok(baseline)
+    Ok(target)
 }
 
 pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
-    let mut options = Options {
-        strict: args.strict,
-        binary: manifest.file_options.binary.clone(),
-        ..Options::default()
-    };
+    // The requirements files' `--pre`, `--only-binary`, `--no-binary` first.
+    let mut options = Options::from_manifest(manifest);
+    options.strict = args.strict;
     for (values, only) in [(&args.no_binary, false), (&args.only_binary, true)] {
         for v in values {
             let applied = if only {
-                options.binary.only_binary(v)
+                options.only_binary(v)
             } else {
-                options.binary.no_binary(v)
+                options.no_binary(v)
             };
             applied.map_err(|e| {
                 usage(format!(
@@ -427,7 +421,7 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
             })?;
         }
     }
-    if args.pre || manifest.file_options.pre {
+    if args.pre {
         options.prerelease = pylock::PrereleaseMode::Allow;
     }
     if let Some(p) = &args.prerelease {
@@ -449,11 +443,66 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
     Ok(options)
 }
 
-/// Preferred versions, and the markers of those the lock holds only somewhere.
-type Preferences = (
-    Vec<(PackageName, Version)>,
-    Vec<(PackageName, Version, pylock::MarkerTree)>,
-);
+/// What a re-lock keeps of the existing lock.
+#[derive(Default)]
+pub(crate) struct Kept {
+    /// Preferred versions.
+    pub preferences: Vec<(PackageName, Version)>,
+    /// The markers of the preferred versions the lock holds only somewhere.
+    pub markers: Vec<(PackageName, Version, pylock::MarkerTree)>,
+    /// pylock's record of the run that wrote the lock, if it wrote it and nobody edited it.
+    pub record: Option<pylock::LockRecord>,
+}
+
+impl Kept {
+    /// Set `options` to keep these pins.
+    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::LockRecord> {
+        options.preferences = self.preferences;
+        options.preference_markers = self.markers;
+        self.record
+    }
+}
+
+/// The digest of the inputs, for the lock's record; none when `--exclude-newer` is a span
+/// back from now (its cutoff moves from run to run).
+pub(crate) fn inputs_digest(
+    args: &ResolveArgs,
+    manifest: &Manifest,
+    target: &Target,
+    options: &Options,
+) -> Option<String> {
+    // A span gives another cutoff for another `now`; an instant or a date does not.
+    let relative = args.exclude_newer.as_deref().is_some_and(|t| {
+        let at = |now| pylock::Options::exclude_newer_cutoff(t, now).ok();
+        at(pylock::Timestamp::UNIX_EPOCH) != at(pylock::Timestamp::now())
+    });
+    if relative {
+        return None;
+    }
+    let indexes = recorded_indexes(args, manifest);
+    options.inputs_digest(manifest, target, &indexes)
+}
+
+/// The index locations of `args` as a lock records them for its inputs digest: URLs without
+/// credentials, local directories as `<local>` (a lock must not depend on where a checkout
+/// lives).
+pub(crate) fn recorded_indexes(args: &ResolveArgs, manifest: &Manifest) -> Vec<String> {
+    let plan = crate::inputs::index_plan(args, manifest);
+    let mut out = Vec::new();
+    let indexes = std::iter::once(&plan.index_url)
+        .filter(|_| !plan.no_index)
+        .chain(&plan.extra_index_urls)
+        .map(|u| ("index", u))
+        .chain(plan.find_links.iter().map(|u| ("find-links", u)));
+    for (kind, location) in indexes {
+        let shown = match url::Url::parse(location) {
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => without_credentials(&u),
+            _ => "<local>".to_owned(),
+        };
+        out.push(format!("{kind} {shown}"));
+    }
+    out
+}
 
 /// The versions to keep: those of the existing lock (`--lock`, else the output file if it
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
@@ -464,7 +513,7 @@ type Preferences = (
 pub(crate) fn lock_preferences(
     args: &ResolveArgs,
     existing: Option<&crate::check::Existing>,
-) -> Result<Preferences, Failure> {
+) -> Result<Kept, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
         let (name, version) = match spec.split_once("==") {
@@ -485,31 +534,40 @@ pub(crate) fn lock_preferences(
         .collect();
     let path = match &args.lock {
         Some(path) => Some(path.clone()),
-        None if args.output != "-" => Some(PathBuf::from(&args.output)),
+        None if args.output() != "-" => Some(PathBuf::from(args.output())),
         None => None,
     };
+    let only_freed = |out| {
+        Ok(Kept {
+            preferences: out,
+            ..Kept::default()
+        })
+    };
     if args.upgrade {
-        return Ok((out, Vec::new()));
+        return only_freed(out);
     }
+    use pylock::LockFile;
     let read = match existing {
-        Some(e) => pylock::LockFile::parse(&e.path, &e.text).map_err(|e| e.to_string()),
+        Some(e) => LockFile::pins(&e.path, &e.text).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {
-            Some(path) => pylock::LockFile::read(&path).map_err(|e| e.to_string()),
-            None => return Ok((out, Vec::new())),
+            Some(path) => LockFile::read_text(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| LockFile::pins(&path, &text).map_err(|e| e.to_string())),
+            None => return only_freed(out),
         },
     };
-    let lock = match read {
-        Ok(lock) => lock,
+    let (pins, record) = match read {
+        Ok(read) => read,
         Err(e) if args.lock.is_some() => return Err(usage(e)),
         Err(e) => {
             if !args.quiet {
                 eprintln!("warning: the existing lock is not used: {e}");
             }
-            return Ok((out, Vec::new()));
+            return only_freed(out);
         }
     };
     let mut markers = Vec::new();
-    for (name, version, marker) in lock.locked_versions() {
+    for (name, version, marker) in pins {
         if freed.iter().any(|(n, _)| *n == name) {
             continue;
         }
@@ -518,7 +576,12 @@ pub(crate) fn lock_preferences(
         }
         out.push((name, version));
     }
-    Ok((out, markers))
+    Ok(Kept {
+        preferences: out,
+        markers,
+        // `-P` frees pins: the run differs from the one recorded.
+        record: record.filter(|_| freed.is_empty()),
+    })
 }
 
 /// Before resolving: with `--check`, the lock to compare with is read, once (now, not
@@ -530,12 +593,12 @@ pub(crate) fn prepare_output(
     if args.check {
         return check_failure(crate::check::Existing::read(
             args.lock.as_deref(),
-            &args.output,
+            args.output(),
         ))
         .map(Some);
     }
-    if args.output != "-" {
-        crate::inputs::prepare_output(Path::new(&args.output)).map_err(usage)?;
+    if args.output() != "-" {
+        crate::inputs::prepare_output(Path::new(args.output())).map_err(usage)?;
     }
     Ok(None)
 }

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 
 use pylock::ExtraName;
 use pylock::LockFile;
-use pylock::{Baseline, HttpOptions, Manifest, Role, Target};
 use pylock::{GroupName, Project, Selection};
+use pylock::{HttpOptions, Manifest, Role, Target};
 use pylock::{VerifyOptions, VerifyReport};
 
 use crate::args::VerifyArgs;
@@ -78,28 +78,19 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
         timeout: 60.0,
     };
     let (index, _) = crate::resolve::open_plan(plan, &network)?;
-    let platform = args
-        .python_platform
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e: pylock::ManifestError| e.to_string())?;
-    let gives_glibc = args
-        .python_platform
-        .as_deref()
-        .is_some_and(|p| p.contains("manylinux"));
-    let target = Target::new(args.python_version.as_deref(), platform, None)
-        .map_err(|e| e.to_string())?
-        .with_baseline(Baseline::default(), gives_glibc);
+    let target = Target::new(
+        args.python_version.as_deref(),
+        args.python_platform.as_deref(),
+        None,
+    )
+    .map_err(|e| e.to_string())?;
     let options = VerifyOptions {
         requirements: manifest.requirements,
         constraints: manifest.constraints,
         overrides: manifest.overrides,
         extras,
         groups: (!groups.is_empty()).then_some(groups),
-        python: target.python,
-        platform: target.platform,
-        baseline: target.baseline,
+        target,
     };
     lock.verify(&options, index.as_ref())
         .map_err(|e| e.to_string())

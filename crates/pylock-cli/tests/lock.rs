@@ -222,3 +222,37 @@ fn resolve_flags_apply_targets_constraints_and_existing_pins() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("requires-python = \">=3.12\"\n"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `-o FILE` is relative to the current directory, `-o pylock.toml` included; only an
+/// absent `-o` writes into the project directory.
+#[test]
+fn output_is_relative_to_the_current_directory() {
+    let dir = project("output", None);
+    let cwd = dir.join("elsewhere");
+    std::fs::create_dir_all(&cwd).expect("mkdir");
+    let idx = index();
+    let project_arg = dir.display().to_string();
+    let out = pylock(
+        &cwd,
+        &[
+            "lock",
+            "--project",
+            &project_arg,
+            "--index-url",
+            &idx,
+            "-o",
+            "pylock.toml",
+            "-q",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(cwd.join("pylock.toml").is_file(), "written where -o says");
+    assert!(!dir.join("pylock.toml").exists(), "not into the project");
+    let out = pylock(
+        &cwd,
+        &["lock", "--project", &project_arg, "--index-url", &idx, "-q"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(dir.join("pylock.toml").is_file(), "no -o: the project's");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,7 +20,7 @@
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("a", Role::Requirement)?;
 //! // Every CPython from 3.10 on, on Linux, macOS and Windows: markers say where each package
-//! // is needed. `Target::single("3.12", "linux".parse()?, None)?` narrows to one environment.
+//! // is needed. `Target::single("3.12", "linux", None)?` narrows to one environment.
 //! let target = Target::universal(Some(">=3.10".parse()?));
 //!
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
@@ -116,7 +116,7 @@
 //!
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("hello", Role::Requirement)?;
-//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! let target = Target::single("3.12", "linux", None)?;
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
 //! assert_eq!(resolution.packages[0].version.to_string(), "1.0");
 //! assert_eq!(
@@ -154,7 +154,7 @@
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("web", Role::Requirement)?;
 //! manifest.add_str("api", Role::Requirement)?;
-//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! let target = Target::single("3.12", "linux", None)?;
 //!
 //! match resolve(&manifest, &target, &Options::default(), &index) {
 //!     Err(ResolveError::NoSolution { explanation, facts }) => {
@@ -211,19 +211,18 @@ pub use index::{
     LocalIndex, MemoryIndex, ProjectPage, RecordingIndex,
 };
 pub use lock::{
-    write_atomic, ChangeKind, Location, Lock, LockDiff, LockFile, LockOptions, LockedFile,
-    LockedPackage, PackageChange, Source,
+    write_atomic, ChangeKind, Location, Lock, LockDiff, LockFile, LockOptions, LockRecord,
+    LockedFile, LockedPackage, PackageChange, Source,
 };
 pub use manifest::{
-    Baseline, BinaryPolicy, FileOptions, GroupName, Manifest, ManifestError, Platform, Project,
-    Role, Selection, Target,
+    FileOptions, GroupName, Manifest, ManifestError, Project, Role, Selection, Target,
 };
 pub use project::{lock_project, ProjectLock};
 pub use resolve::{
     resolve, Dependency, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
     ResolvedPackage,
 };
-pub use verify::{EnvironmentReport, Problem, VerifyError, VerifyOptions, VerifyReport};
+pub use verify::{EnvironmentReport, VerifyOptions, VerifyReport};
 
 /// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
 #[doc(no_inline)]

@@ -58,7 +58,8 @@ pub fn zip_pkg_info<R: Read + Seek>(
     )
 }
 
-/// The first (by name) member one directory deep whose name ends with `suffix`.
+/// The first (by name) member one directory deep whose name ends with `suffix`: the zip
+/// directory is walked for that one entry (see [`super::zipdir`]), not parsed whole.
 fn zip_member<R: Read + Seek>(
     reader: R,
     url: &str,
@@ -66,27 +67,24 @@ fn zip_member<R: Read + Seek>(
     suffix: &str,
     what: &str,
 ) -> Result<Vec<u8>, IndexError> {
+    use super::zipdir::{member, ZipError};
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,
     };
-    let read = || {
-        let mut zip =
-            zip::ZipArchive::new(reader).map_err(|e| malformed(format!("not a zip: {e}")))?;
-        let name = zip
-            .file_names()
-            .filter(|n| n.ends_with(suffix) && n.matches('/').count() == 1)
-            .min()
-            .map(str::to_owned)
-            .ok_or_else(|| malformed(format!("no {what}")))?;
-        let member = zip
-            .by_name(&name)
-            .map_err(|e| malformed(format!("cannot read {name}: {e}")))?;
-        read_bounded(member, limits.metadata_bytes, url, &name)
+    let limit = limits.metadata_bytes;
+    // No panic is expected from the walk (every read is checked); one would be a bug, and is
+    // contained here as a malformed archive rather than a worker thread lost.
+    let read = || match member(reader, suffix, limit) {
+        Ok(Some((_, bytes))) => Ok(bytes),
+        Ok(None) => Err(malformed(format!("no {what}"))),
+        Err(ZipError::Malformed(reason)) => Err(malformed(format!("not a zip: {reason}"))),
+        Err(ZipError::TooLarge) => Err(IndexError::TooLarge {
+            url: url.to_owned(),
+            what: what.to_owned(),
+            limit,
+        }),
     };
-    // `zip` 4.6 can panic on a hostile archive (with overflow checks, as in debug builds: an
-    // extended-timestamp extra field of length 0 underflows a counter); the panic is contained
-    // here, as a malformed archive.
     crate::util::catch_panic(read).unwrap_or_else(|_| {
         Err(malformed(
             "not a readable zip (the zip reader panicked)".into(),

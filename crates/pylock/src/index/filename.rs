@@ -14,47 +14,8 @@ pub enum DistKind {
     Sdist,
 }
 
-/// The tag sets of a wheel file name; each is a `.`-separated list in the name.
-///
-/// Kept as the one `py-abi-platform` string the name holds (pages list thousands of wheels:
-/// one allocation each rather than one per tag), split on demand.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct WheelTags {
-    tags: Box<str>,
-}
-
-impl WheelTags {
-    /// Tag sets from their `py-abi-platform` form (`cp312-cp312-manylinux_2_17_x86_64`,
-    /// compressed sets such as `py2.py3-none-any` allowed).
-    pub fn parse(tags: &str) -> Option<Self> {
-        let mut parts = tags.splitn(3, '-');
-        let complete = (0..3).all(|_| parts.next().is_some_and(|p| !p.is_empty()));
-        (complete && !tags.ends_with('-')).then(|| Self { tags: tags.into() })
-    }
-
-    fn set(&self, i: usize) -> std::str::Split<'_, char> {
-        self.tags
-            .splitn(3, '-')
-            .nth(i)
-            .unwrap_or_default()
-            .split('.')
-    }
-
-    /// Python tags (`cp312`, `py3`).
-    pub fn python(&self) -> impl Iterator<Item = &str> + Clone {
-        self.set(0)
-    }
-
-    /// ABI tags (`cp312`, `abi3`, `none`).
-    pub fn abi(&self) -> impl Iterator<Item = &str> + Clone {
-        self.set(1)
-    }
-
-    /// Platform tags (`manylinux_2_17_x86_64`, `any`).
-    pub fn platform(&self) -> impl Iterator<Item = &str> + Clone {
-        self.set(2)
-    }
-}
+// The tag sets are PEP 425 logic, kept with the rest of it; re-exported as before.
+pub use crate::pep::tags::WheelTags;
 
 /// A distribution file name split into its parts.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -18,6 +18,7 @@ mod memory;
 mod metadata;
 mod page;
 mod snapshot;
+mod zipdir;
 
 use sha2::{Digest, Sha256};
 

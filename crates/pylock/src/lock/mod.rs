@@ -3,11 +3,13 @@
 
 mod diff;
 mod read;
+mod record;
 mod toml_writer;
 
 pub use diff::{ChangeKind, LockDiff, PackageChange};
 pub(crate) use read::{render_lock_marker, LockMarker};
 pub use read::{LockFile, Source};
+pub use record::LockRecord;
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -17,7 +19,6 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
-use crate::pep::{MarkerTree, PackageName, Version};
 use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
@@ -158,28 +159,14 @@ impl Lock {
     pub fn to_toml(&self) -> String {
         toml_writer::write(self)
     }
-}
 
-impl LockFile {
-    /// The version of each entry that has a valid name and version (not directories or VCS
-    /// checkouts), in the order of the file, with the entry's marker as a PEP 508 tree
-    /// (`None`: everywhere the lock applies; PEP 751's `'x' in extras` and
-    /// `'g' in dependency_groups` are encoded as `extra == 'e-x'` and `extra == 'g-g'`):
-    /// what [`Options::preferences`](crate::Options::preferences) and
-    /// [`Options::preference_markers`](crate::Options::preference_markers) take for a
-    /// re-lock that keeps this lock's versions.
-    pub fn locked_versions(&self) -> Vec<(PackageName, Version, Option<MarkerTree>)> {
-        let mut out = Vec::new();
-        for (p, details) in self.lock.packages.iter().zip(&self.details) {
-            let (Ok(name), Ok(version)) = (
-                crate::pep::parse::value::<PackageName>(&p.name),
-                crate::pep::parse::value::<Version>(&p.version),
-            ) else {
-                continue;
-            };
-            let marker = details.marker.as_ref().map(|m| m.tree().clone());
-            out.push((name, version, marker));
-        }
+    /// [`Lock::to_toml`] followed by a `[tool.pylock]` table holding `record` and the
+    /// digest of all the text before its last line: a re-lock reads such a lock back by
+    /// scanning lines ([`LockFile::pins`]) rather than parsing it, and trusts the record
+    /// only while that digest holds.
+    pub fn to_toml_recorded(&self, record: &LockRecord) -> String {
+        let mut out = toml_writer::write(self);
+        record::append(&mut out, record);
         out
     }
 }

@@ -10,10 +10,14 @@ use std::path::Path;
 
 pub(crate) use markers::{render as render_lock_marker, LockMarker};
 
-use super::{Location, Lock, LockedFile, LockedPackage};
+use super::{Location, Lock, LockRecord, LockedFile, LockedPackage};
 use crate::manifest::toml_doc::{Doc, Value};
 use crate::manifest::{ManifestError, TomlError};
 use crate::pep::{PackageName, Version};
+
+/// A locked package as a re-lock keeps it: name, version, and the marker where the lock
+/// holds it (`None`: everywhere).
+pub(crate) type Pin = (PackageName, Version, Option<crate::pep::MarkerTree>);
 
 /// The largest lock file read, in bytes (real locks are kilobytes to a few megabytes).
 pub(crate) const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
@@ -91,6 +95,45 @@ impl LockFile {
             path: path.to_owned(),
             source,
         })
+    }
+
+    /// What a re-lock needs of the lock `text` (read from `path`, named in errors): every
+    /// package's name, version and marker, in the order of the file (entries without a
+    /// version, such as directories, left out), and pylock's record of the run that wrote
+    /// it. A lock pylock wrote and nobody edited (its `[tool.pylock]` digest holds) is read
+    /// by scanning lines, several times faster than [`LockFile::parse`]; any other lock is
+    /// parsed in full (the same errors), and its record is `None`.
+    pub fn pins(path: &Path, text: &str) -> Result<(Vec<Pin>, Option<LockRecord>), ManifestError> {
+        if let Some((raw, record)) = super::record::fast_pins(text) {
+            let pins: Option<Vec<Pin>> = raw
+                .into_iter()
+                .filter(|(_, version, _)| !version.is_empty())
+                .map(|(name, version, marker)| {
+                    Some((
+                        crate::pep::parse::value::<PackageName>(&name).ok()?,
+                        crate::pep::parse::value::<Version>(&version).ok()?,
+                        match marker {
+                            Some(m) => Some(m.parse::<LockMarker>().ok()?.tree().clone()),
+                            None => None,
+                        },
+                    ))
+                })
+                .collect();
+            if let Some(pins) = pins {
+                return Ok((pins, Some(record)));
+            }
+        }
+        let lock = Self::parse(path, text)?;
+        let pins = (lock.lock.packages.iter().zip(&lock.details))
+            .filter_map(|(p, details)| {
+                Some((
+                    crate::pep::parse::value::<PackageName>(&p.name).ok()?,
+                    crate::pep::parse::value::<Version>(&p.version).ok()?,
+                    details.marker.as_ref().map(|m| m.tree().clone()),
+                ))
+            })
+            .collect();
+        Ok((pins, None))
     }
 
     /// Parse `text`, read from `path` (used in errors).

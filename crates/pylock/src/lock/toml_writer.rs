@@ -196,7 +196,7 @@ fn file(out: &mut String, f: &LockedFile) {
 }
 
 /// A TOML basic string, appended to `out`.
-fn string(out: &mut String, s: &str) {
+pub(super) fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
     for c in s.chars() {

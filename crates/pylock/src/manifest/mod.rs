@@ -12,13 +12,15 @@ pub(crate) mod toml_doc;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+pub(crate) use options::BinaryPolicy;
+pub use options::FileOptions;
 pub(crate) use options::RequirementHashes;
-pub use options::{BinaryPolicy, FileOptions};
 pub(crate) use pyproject::Part;
 pub use pyproject::{GroupName, Project, Selection};
 pub(crate) use target::Os;
-pub(crate) use target::Tags;
-pub use target::{Baseline, Platform, Target};
+
+pub use target::Target;
+pub(crate) use target::{Baseline, Platform};
 pub(crate) use toml_doc::TomlError;
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
@@ -98,6 +100,10 @@ pub enum ManifestError {
         /// What is accepted.
         expected: String,
     },
+    /// An extra or dependency group asked of a lock that does not declare it
+    /// ([`LockFile::verify`](crate::LockFile::verify)).
+    #[error("{0}")]
+    Undeclared(String),
     /// A selection (extra, dependency group) that a project does not declare.
     #[error("{}: {message}", path.display())]
     Selection {

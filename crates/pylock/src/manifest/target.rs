@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::index::WheelTags;
+use crate::pep::tags::{self, Tags};
 use crate::pep::{MarkerEnvironment, Version, VersionSpecifiers};
 
 /// A target that cannot be built from what was given: [`ManifestError::UnknownPlatform`] and
@@ -221,114 +221,27 @@ impl Platform {
             (_, Arch::Aarch64) => "aarch64",
             (_, Arch::X86) => "i686",
         };
-        let mut tags = Vec::new();
         match self.os {
-            Os::Manylinux { major, minor } => {
-                for m in (0..=minor).rev() {
-                    tags.push(format!("manylinux_{major}_{m}_{arch}"));
-                    let legacy = match (major, m) {
-                        (2, 17) => Some("manylinux2014"),
-                        (2, 12) => Some("manylinux2010"),
-                        (2, 5) => Some("manylinux1"),
-                        _ => None,
-                    };
-                    if let Some(legacy) = legacy {
-                        tags.push(format!("{legacy}_{arch}"));
-                    }
-                }
-                tags.push(format!("linux_{arch}"));
-            }
-            Os::Musllinux { major, minor } => {
-                for m in (0..=minor).rev() {
-                    tags.push(format!("musllinux_{major}_{m}_{arch}"));
-                }
-                tags.push(format!("linux_{arch}"));
-            }
+            Os::Manylinux { major, minor } => tags::manylinux_tags(major, minor, arch),
+            Os::Musllinux { major, minor } => tags::musllinux_tags(major, minor, arch),
             Os::Macos { major, minor } => {
-                let mut versions = Vec::new();
-                for maj in (11..=major).rev() {
-                    versions.push((maj, 0));
-                }
-                if major == 10 {
-                    versions.extend((0..=minor).rev().map(|m| (10, m)));
-                } else {
-                    versions.extend((4..=16).rev().map(|m| (10, m)));
-                }
-                for (maj, min) in versions {
-                    // Apple silicon runs arm64 builds, and universal2 ones, which include arm64
-                    // slices even when labelled with a 10.x floor.
-                    let binaries: &[&str] = match (self.arch, maj) {
-                        (Arch::Aarch64, 10) => &["universal2"],
-                        (Arch::Aarch64, _) => &["arm64", "universal2"],
-                        _ => &[
-                            "x86_64",
-                            "intel",
-                            "fat64",
-                            "fat32",
-                            "universal2",
-                            "universal",
-                        ],
-                    };
-                    for b in binaries {
-                        tags.push(format!("macosx_{maj}_{min}_{b}"));
-                    }
-                }
+                tags::macos_tags(major, minor, self.arch == Arch::Aarch64)
             }
-            Os::Windows => tags.push(
-                match self.arch {
-                    Arch::X86_64 => "win_amd64",
-                    Arch::Aarch64 => "win_arm64",
-                    Arch::X86 => "win32",
-                }
-                .to_owned(),
-            ),
+            Os::Windows => vec![match self.arch {
+                Arch::X86_64 => "win_amd64",
+                Arch::Aarch64 => "win_arm64",
+                Arch::X86 => "win32",
+            }
+            .to_owned()],
         }
-        tags
     }
 }
 
-/// The wheel tags one CPython version on one platform installs.
-#[derive(Clone, Debug)]
-pub struct Tags {
-    minor: u64,
-    platforms: std::collections::HashSet<String>,
-}
-
-impl Tags {
-    /// Tags of CPython 3.`minor` on `platform`.
-    pub fn new(minor: u64, platform: &Platform) -> Self {
-        Self {
-            minor,
-            platforms: platform.platform_tags().into_iter().collect(),
-        }
-    }
-
-    /// Whether a wheel with these tag sets installs here.
-    pub fn is_compatible(&self, wheel: &WheelTags) -> bool {
-        let platform_ok = wheel
-            .platform()
-            .any(|p| p == "any" || self.platforms.contains(p));
-        platform_ok
-            && wheel
-                .python()
-                .any(|py| wheel.abi().any(|abi| self.python_abi_ok(py, abi)))
-    }
-
-    fn python_abi_ok(&self, py: &str, abi: &str) -> bool {
-        let cp_minor = |tag: &str| tag.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
-        let py_minor = |tag: &str| -> Option<u64> {
-            match tag {
-                "py3" => Some(0),
-                _ => tag.strip_prefix("py3").and_then(|m| m.parse().ok()),
-            }
-        };
-        match abi {
-            "none" => {
-                cp_minor(py) == Some(self.minor) || py_minor(py).is_some_and(|m| m <= self.minor)
-            }
-            "abi3" => cp_minor(py).is_some_and(|m| (2..=self.minor).contains(&m)),
-            _ => cp_minor(abi) == Some(self.minor) && cp_minor(py) == Some(self.minor),
-        }
+/// An OS release that is not `X` or `X.Y`.
+fn invalid_release(release: &str) -> TargetError {
+    TargetError::InvalidOption {
+        value: release.to_owned(),
+        expected: "X or X.Y, such as 14 or 2.28".to_owned(),
     }
 }
 
@@ -342,19 +255,23 @@ pub struct Target {
     /// The one Python version targeted, if narrowed (`--python-version`).
     pub python: Option<Version>,
     /// The one platform targeted, if narrowed (`--python-platform`).
-    pub platform: Option<Platform>,
+    pub(crate) platform: Option<Platform>,
     /// The Pythons the lock is for.
     pub requires_python: VersionSpecifiers,
     /// The OS releases the checked platforms of a universal lock stand for.
-    pub baseline: Baseline,
+    pub(crate) baseline: Baseline,
+    /// Whether the platform was named with its glibc (`x86_64-manylinux_2_17`), which a
+    /// manylinux baseline then does not replace.
+    pub(crate) platform_glibc: bool,
 }
 
 impl Target {
-    /// One Python version (`3.12` or `3.12.4`) on one platform. `requires_python` defaults to
-    /// exactly that minor version.
+    /// One Python version (`3.12` or `3.12.4`) on one platform (`linux`, `macos`,
+    /// `windows`, a uv-style triple such as `aarch64-apple-darwin`, or
+    /// `x86_64-manylinux_2_17`). `requires_python` defaults to exactly that minor version.
     pub fn single(
         python: &str,
-        platform: Platform,
+        platform: &str,
         requires_python: Option<VersionSpecifiers>,
     ) -> Result<Self, TargetError> {
         Self::new(Some(python), Some(platform), requires_python)
@@ -365,6 +282,26 @@ impl Target {
     /// `requires_python` defaults to that minor version; without, to
     /// `>=3.10`.
     pub fn new(
+        python: Option<&str>,
+        platform: Option<&str>,
+        requires_python: Option<VersionSpecifiers>,
+    ) -> Result<Self, TargetError> {
+        let platform_glibc = platform.is_some_and(|p| p.contains("manylinux"));
+        let platform = platform.map(Platform::from_str).transpose()?;
+        let target = Self::narrowed(python, platform, requires_python)?;
+        Ok(Self {
+            platform_glibc,
+            ..target
+        })
+    }
+
+    /// One Python version on `platform` (see [`Target::single`]).
+    pub(crate) fn single_on(python: &str, platform: Platform) -> Result<Self, TargetError> {
+        Self::narrowed(Some(python), Some(platform), None)
+    }
+
+    /// [`Target::new`] with the platform parsed.
+    fn narrowed(
         python: Option<&str>,
         platform: Option<Platform>,
         requires_python: Option<VersionSpecifiers>,
@@ -391,6 +328,7 @@ impl Target {
             platform,
             requires_python,
             baseline: Baseline::default(),
+            platform_glibc: false,
         })
     }
 
@@ -406,17 +344,57 @@ impl Target {
             platform: None,
             requires_python,
             baseline: Baseline::default(),
+            platform_glibc: false,
         }
+    }
+
+    /// The same target for macOS `release` (`14`, `14.0`; default 14, the oldest Apple
+    /// supports): the macOS platforms of a universal lock stand for it, and so does a named
+    /// macOS platform; wheels for newer releases are not used (`--macos-version`).
+    pub fn with_macos_version(self, release: &str) -> Result<Self, TargetError> {
+        let macos = Baseline::parse_release(release).ok_or_else(|| invalid_release(release))?;
+        let baseline = Baseline {
+            macos,
+            ..self.baseline
+        };
+        Ok(self.with_baseline(baseline))
+    }
+
+    /// The same target for glibc `release` (`2.28`, the default: RHEL 8 / Debian 11 and
+    /// later): the Linux platforms of a universal lock stand for it, and so does a named
+    /// Linux platform that gives no glibc of its own (`linux`, a uv-style triple;
+    /// `x86_64-manylinux_2_17` keeps its own); wheels for newer glibc are not used
+    /// (`--manylinux`).
+    pub fn with_manylinux(self, release: &str) -> Result<Self, TargetError> {
+        let manylinux = Baseline::parse_release(release).ok_or_else(|| invalid_release(release))?;
+        let baseline = Baseline {
+            manylinux,
+            ..self.baseline
+        };
+        Ok(self.with_baseline(baseline))
+    }
+
+    /// The wheel platform tags of the target's one platform, most specific first
+    /// (`manylinux_2_28_x86_64`, ..., `linux_x86_64`); empty when the target is not narrowed
+    /// to one platform.
+    pub fn platform_tags(&self) -> Vec<String> {
+        self.platform.map(|p| p.platform_tags()).unwrap_or_default()
+    }
+
+    /// The target's one platform, as a triple with its OS release
+    /// (`x86_64-unknown-linux-gnu (manylinux 2.28)`), if it is narrowed to one.
+    pub fn platform_name(&self) -> Option<String> {
+        self.platform.map(|p| p.to_string())
     }
 
     /// The same target with the OS releases of `baseline`: the checked platforms of a
     /// universal lock use them, and so does a named platform that gives no release of its
     /// own (`macos`, `linux`, a uv-style triple; `x86_64-manylinux_2_17` keeps its glibc).
-    pub fn with_baseline(mut self, baseline: Baseline, platform_gives_glibc: bool) -> Self {
+    pub(crate) fn with_baseline(mut self, baseline: Baseline) -> Self {
         self.baseline = baseline;
         if let Some(p) = self.platform {
             let mut b = baseline;
-            if let (true, Os::Manylinux { major, minor }) = (platform_gives_glibc, p.os) {
+            if let (true, Os::Manylinux { major, minor }) = (self.platform_glibc, p.os) {
                 b.manylinux = (major, minor);
             }
             self.platform = Some(p.with_baseline(&b));
@@ -465,7 +443,7 @@ impl Target {
         let (python, platform) = (self.python.as_ref()?, self.platform.as_ref()?);
         Some(Tags::new(
             python.release().get(1).copied().unwrap_or(0),
-            platform,
+            platform.platform_tags(),
         ))
     }
 }
@@ -473,6 +451,17 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pep::tags::WheelTags;
+
+    fn tags_of(minor: u64, platform: &str) -> Tags {
+        Tags::new(
+            minor,
+            platform
+                .parse::<Platform>()
+                .expect("platform")
+                .platform_tags(),
+        )
+    }
 
     fn wheel(py: &str, abi: &str, plat: &str) -> WheelTags {
         WheelTags::parse(&format!("{py}-{abi}-{plat}")).expect("tags")
@@ -498,7 +487,7 @@ mod tests {
 
     #[test]
     fn linux_wheel_tags() {
-        let t = Tags::new(12, &"linux".parse().expect("linux"));
+        let t = tags_of(12, "linux");
         assert!(t.is_compatible(&wheel("py3", "none", "any")));
         assert!(t.is_compatible(&wheel("py2.py3", "none", "any")));
         assert!(t.is_compatible(&wheel(
@@ -513,18 +502,18 @@ mod tests {
         assert!(!t.is_compatible(&wheel("cp312", "cp312", "win_amd64")));
         assert!(!t.is_compatible(&wheel("py313", "none", "any")));
         assert!(!t.is_compatible(&wheel("cp312", "cp312", "musllinux_1_1_x86_64")));
-        let old = Tags::new(12, &"x86_64-manylinux2014".parse().expect("p"));
+        let old = tags_of(12, "x86_64-manylinux2014");
         assert!(!old.is_compatible(&wheel("cp312", "cp312", "manylinux_2_28_x86_64")));
         assert!(old.is_compatible(&wheel("cp312", "cp312", "manylinux1_x86_64")));
     }
 
     #[test]
     fn macos_and_windows_wheel_tags() {
-        let arm = Tags::new(11, &"macos".parse().expect("p"));
+        let arm = tags_of(11, "macos");
         assert!(arm.is_compatible(&wheel("cp311", "cp311", "macosx_11_0_arm64")));
         assert!(arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_universal2")));
         assert!(!arm.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
-        let intel = Tags::new(11, &"x86_64-apple-darwin".parse().expect("p"));
+        let intel = tags_of(11, "x86_64-apple-darwin");
         assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_10_9_x86_64")));
         assert!(intel.is_compatible(&wheel("cp311", "cp311", "macosx_14_0_x86_64")));
         assert!(!intel.is_compatible(&wheel("cp311", "cp311", "macosx_15_0_x86_64")));
@@ -537,29 +526,29 @@ mod tests {
             .parse::<Platform>()
             .expect("p")
             .with_baseline(&old);
-        assert!(!Tags::new(11, &mac13).is_compatible(&wheel(
+        assert!(!Tags::new(11, mac13.platform_tags()).is_compatible(&wheel(
             "cp311",
             "cp311",
             "macosx_14_0_x86_64"
         )));
         let glibc217 = "linux".parse::<Platform>().expect("p").with_baseline(&old);
-        let t = Tags::new(11, &glibc217);
+        let t = Tags::new(11, glibc217.platform_tags());
         assert!(!t.is_compatible(&wheel("cp311", "cp311", "manylinux_2_28_x86_64")));
         assert!(t.is_compatible(&wheel("cp311", "cp311", "manylinux2014_x86_64")));
-        let win = Tags::new(11, &"windows".parse().expect("p"));
+        let win = tags_of(11, "windows");
         assert!(win.is_compatible(&wheel("cp311", "cp311", "win_amd64")));
         assert!(!win.is_compatible(&wheel("cp311", "cp311", "win32")));
     }
 
     #[test]
     fn single_target_environment() {
-        let t = Target::single("3.9", "linux".parse().expect("p"), None).expect("target");
+        let t = Target::single("3.9", "linux", None).expect("target");
         let env = t.environment().expect("env");
         assert_eq!(env.python_full_version().to_string(), "3.9.0");
         assert_eq!(env.python_version().to_string(), "3.9");
         assert_eq!(env.sys_platform(), "linux");
         assert_eq!(t.requires_python.to_string(), "==3.9.*");
-        assert!(Target::single("3", "linux".parse().expect("p"), None).is_err());
-        assert!(Target::single("three", "linux".parse().expect("p"), None).is_err());
+        assert!(Target::single("3", "linux", None).is_err());
+        assert!(Target::single("three", "linux", None).is_err());
     }
 }

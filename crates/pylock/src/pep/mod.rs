@@ -17,6 +17,7 @@ mod markers;
 pub(crate) mod parse;
 #[cfg(test)]
 mod props;
+pub(crate) mod tags;
 
 use std::fmt::Write as _;
 use std::ops::Bound;

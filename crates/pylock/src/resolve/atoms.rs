@@ -34,6 +34,9 @@ pub struct SolverVersion {
     first: bool,
     /// The next listed version, if any (where its atom ends).
     next: Option<Version>,
+    /// Why the version cannot be used, when the provider offers it only so that the solver
+    /// learns that (see [`SolverVersion::rejected`]).
+    rejection: Option<Arc<str>>,
 }
 
 impl SolverVersion {
@@ -43,6 +46,7 @@ impl SolverVersion {
             version: Version::new([0]),
             first: true,
             next: None,
+            rejection: None,
         }
     }
 
@@ -52,6 +56,7 @@ impl SolverVersion {
             version: versions[index].version.clone(),
             first: index == 0,
             next: versions.get(index + 1).map(|c| c.version.clone()),
+            rejection: None,
         }
     }
 
@@ -61,7 +66,23 @@ impl SolverVersion {
             version,
             first: false,
             next: None,
+            rejection: None,
         }
+    }
+
+    /// This version offered as one that cannot be used, and why: the solver hands the
+    /// version it chose back to `get_dependencies`, which answers with the reason, so that
+    /// the explanation names each rejected version. Equality and order ignore it.
+    pub fn rejected(self, reason: String) -> Self {
+        Self {
+            rejection: Some(reason.into()),
+            ..self
+        }
+    }
+
+    /// Why the version cannot be used, if it was offered as [`SolverVersion::rejected`].
+    pub fn rejection(&self) -> Option<&str> {
+        self.rejection.as_deref()
     }
 
     fn atom(&self) -> Range {

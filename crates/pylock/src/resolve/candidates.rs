@@ -9,7 +9,8 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::index::{DistFile, DistKind, ProjectPage};
-use crate::manifest::{BinaryPolicy, RequirementHashes, Tags};
+use crate::manifest::{BinaryPolicy, RequirementHashes};
+use crate::pep::tags::Tags;
 use crate::pep::{PackageName, Range, Version, VersionSpecifiers};
 
 /// Why a version cannot be installed in the target, ordered from least to most specific:

@@ -5,8 +5,9 @@
 
 use std::str::FromStr;
 
-use crate::index::{DistFile, DistKind, WheelTags};
-use crate::manifest::{Baseline, Os, Platform, Tags};
+use crate::index::{DistFile, DistKind};
+use crate::manifest::{Baseline, Os, Platform};
+use crate::pep::tags::{self, Tags};
 use crate::pep::{and, is_possible, or, MarkerTree};
 
 /// The platforms a universal lock is checked against.
@@ -20,7 +21,7 @@ pub const PLATFORMS: [&str; 5] = [
 
 /// The CPython minor versions a universal lock is checked against: 3.8 up to the newest
 /// CPython released (3.15). A test fails when a fixture index has wheels for a newer one.
-pub const PYTHON_MINORS: std::ops::RangeInclusive<u64> = 8..=15;
+pub const PYTHON_MINORS: std::ops::RangeInclusive<u64> = 8..=tags::NEWEST_MINOR;
 
 /// One environment a universal lock is checked against.
 pub struct KnownEnv {
@@ -82,7 +83,7 @@ impl EnvSet {
                 };
                 envs.push(KnownEnv {
                     minor,
-                    tags: Tags::new(minor, platform),
+                    tags: Tags::new(minor, platform.platform_tags()),
                     full_marker: and(&marker, &interpreter),
                     marker,
                     platform: *platform,
@@ -324,141 +325,20 @@ fn newer_os(file: &DistFile, platform: &Platform) -> Option<(u16, u16)> {
     let DistKind::Wheel(tags) = &file.kind else {
         return None;
     };
-    let arch = platform.machine();
-    tags.platform()
-        .filter_map(|tag| {
-            let (prefix, rest) = match platform.os {
-                Os::Macos { .. } => ("macosx_", tag.strip_prefix("macosx_")?),
-                Os::Manylinux { .. } => ("manylinux_", tag.strip_prefix("manylinux_")?),
-                _ => return None,
-            };
-            let mut parts = rest.splitn(3, '_');
-            let major: u16 = parts.next()?.parse().ok()?;
-            let minor: u16 = parts.next()?.parse().ok()?;
-            let tag_arch = parts.next()?;
-            let fits = tag_arch == arch
-                || (prefix == "macosx_" && tag_arch == "universal2")
-                || (arch == "aarch64" && tag_arch == "arm64");
-            let baseline = match platform.os {
-                Os::Macos { major, minor } | Os::Manylinux { major, minor } => (major, minor),
-                _ => return None,
-            };
-            (fits && (major, minor) > baseline).then_some((major, minor))
-        })
-        .min()
-}
-
-/// Where a wheel can be installed at most, from its tags: the Pythons its Python and ABI tags
-/// allow and the OS and architecture its platform tags name. Tags we do not know stay open.
-pub fn wheel_marker(tags: &WheelTags) -> MarkerTree {
-    let mut python = MarkerTree::FALSE;
-    for py in tags.python() {
-        for abi in tags.abi() {
-            python = or(
-                &python,
-                &cached_marker(&format!("{py}-{abi}"), || python_tag_marker(py, abi)),
-            );
-        }
-    }
-    let mut platform = MarkerTree::FALSE;
-    for tag in tags.platform() {
-        platform = or(&platform, &cached_marker(tag, || platform_tag_marker(tag)));
-    }
-    and(&python, &platform)
-}
-
-/// Markers of tags, parsed once per process: locks list thousands of wheels with a few dozen
-/// distinct tags.
-fn cached_marker(key: &str, text: impl FnOnce() -> String) -> MarkerTree {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, MarkerTree>>,
-    > = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(m) = crate::util::lock(cache).get(key) {
-        return m.clone();
-    }
-    let marker = MarkerTree::from_str(&text()).unwrap_or(MarkerTree::TRUE);
-    crate::util::lock(cache).insert(key.to_owned(), marker.clone());
-    marker
-}
-
-fn python_tag_marker(py: &str, abi: &str) -> String {
-    let minor = py.strip_prefix("cp3").and_then(|m| m.parse::<u64>().ok());
-    match (minor, abi) {
-        (Some(m), "abi3") => format!("python_full_version >= '3.{m}'"),
-        // As for the checked environments, the newest CPython stands for the later ones.
-        (Some(m), _) if m >= *PYTHON_MINORS.end() && (abi.starts_with("cp3") || abi == "none") => {
-            format!("python_full_version >= '3.{m}'")
-        }
-        (Some(m), _) if abi.starts_with("cp3") || abi == "none" => format!(
-            "python_full_version >= '3.{m}' and python_full_version < '3.{}'",
-            m + 1
-        ),
-        _ => String::new(),
-    }
-}
-
-fn platform_tag_marker(tag: &str) -> String {
-    let linux = |arch: &str| format!("sys_platform == 'linux' and platform_machine == '{arch}'");
-    if tag == "any" {
-        return String::new();
-    }
-    for prefix in ["manylinux", "musllinux", "linux"] {
-        if tag.starts_with(prefix) {
-            for arch in [
-                "x86_64", "aarch64", "i686", "armv7l", "ppc64le", "s390x", "riscv64",
-            ] {
-                if tag.ends_with(&format!("_{arch}")) {
-                    return linux(arch);
-                }
-            }
-            return "sys_platform == 'linux'".into();
-        }
-    }
-    if tag.starts_with("macosx") {
-        return if tag.ends_with("_arm64") {
-            "sys_platform == 'darwin' and platform_machine == 'arm64'".into()
-        } else if tag.ends_with("_x86_64") {
-            "sys_platform == 'darwin' and platform_machine == 'x86_64'".into()
-        } else {
-            "sys_platform == 'darwin'".into()
-        };
-    }
-    match tag {
-        "win_amd64" => "sys_platform == 'win32' and platform_machine == 'AMD64'".into(),
-        "win32" => "sys_platform == 'win32' and platform_machine == 'x86'".into(),
-        "win_arm64" => "sys_platform == 'win32' and platform_machine == 'ARM64'".into(),
-        _ => String::new(),
-    }
+    let (macos, baseline) = match platform.os {
+        Os::Macos { major, minor } => (true, (major, minor)),
+        Os::Manylinux { major, minor } => (false, (major, minor)),
+        _ => return None,
+    };
+    tags::newer_release(tags, macos, platform.machine(), baseline)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn wheel(py: &str, abi: &str, plat: &str) -> WheelTags {
-        WheelTags::parse(&format!("{py}-{abi}-{plat}")).expect("tags")
-    }
     fn m(s: &str) -> MarkerTree {
         MarkerTree::from_str(s).expect("marker")
-    }
-
-    #[test]
-    fn wheel_markers() {
-        let w = wheel_marker(&wheel("cp313", "cp313", "manylinux2010_x86_64"));
-        assert!(is_possible(&and(
-            &w,
-            &m("python_version == '3.13' and platform_machine == 'x86_64'")
-        )));
-        assert!(!is_possible(&and(&w, &m("platform_machine == 'aarch64'"))));
-        assert!(!is_possible(&and(&w, &m("python_version == '3.12'"))));
-        assert!(wheel_marker(&wheel("py3", "none", "any")).is_true());
-        let abi3 = wheel_marker(&wheel("cp39", "abi3", "win_amd64"));
-        assert!(is_possible(&and(
-            &abi3,
-            &m("python_version == '3.14' and sys_platform == 'win32'")
-        )));
-        assert!(!is_possible(&and(&abi3, &m("sys_platform == 'darwin'"))));
     }
 
     #[test]
@@ -486,11 +366,6 @@ mod tests {
             set.describe_grouped(&later),
             "CPython 3.15 on every platform"
         );
-        let cp315 = wheel_marker(&wheel("cp315", "cp315", "win_amd64"));
-        assert!(is_possible(&and(
-            &cp315,
-            &m("python_full_version == '3.16.1'")
-        )));
         // Pythons missing on every platform widen to that Python anywhere; a platform
         // missing at every Python to that platform.
         let all = set.envs_in(&MarkerTree::TRUE);

@@ -5,7 +5,7 @@
 
 use pubgrub::{DerivationTree, External};
 
-use super::provider::Pkg;
+use super::pkg::Pkg;
 use crate::pep::{display_range, Range};
 
 /// One fact of a failed resolve: a requirement, a dependency, a gap in the index or a reason

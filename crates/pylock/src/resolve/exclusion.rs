@@ -11,30 +11,9 @@ use pubgrub::{DerivationTree, External};
 
 use super::coverage::EnvSet;
 use super::derivation::Fact;
-use super::provider::{Pkg, Provider};
+use super::pkg::Pkg;
+use super::provider::{CauseKind, Provider};
 use crate::pep::{or, MarkerTree, PackageName, Range, Version};
-
-/// Why versions of a package serve no environment of a fork.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum CauseKind {
-    /// Its Requires-Python ends below the fork's Pythons.
-    PythonCap,
-    /// Its Requires-Python starts above the fork's Pythons: not a reason to leave them out.
-    PythonFloor,
-    /// No wheel for the fork's platforms and Pythons, and no sdist.
-    NoFile,
-    /// The index does not have the project (a dependency of another package).
-    Missing,
-    /// The index does not have a project the user asked for: a typo, never left out.
-    MissingDirect,
-}
-
-impl CauseKind {
-    /// Whether a fork that fails for this reason may be left out of the lock.
-    fn excludable(self) -> bool {
-        matches!(self, Self::PythonCap | Self::NoFile | Self::Missing)
-    }
-}
 
 /// One reason found in a failed fork.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ pub use super::candidates::required_hashes;
 use super::candidates::{Candidate, Candidates, FileFilter};
 use crate::index::{CoreMetadata, DistFile, Index, IndexError};
 use crate::manifest::BinaryPolicy;
-use crate::manifest::Tags;
+use crate::pep::tags::Tags;
 use crate::pep::{
     requirement_range, restrict_extras, MarkerEnvironment, PackageName, Range, Version,
 };
@@ -140,16 +140,28 @@ fn if_ready<K: std::hash::Hash + Eq, T: Clone>(
 }
 
 /// The version a solve usually picks within `range`: the newest usable stable one, else the
-/// newest usable one.
-fn likely(candidates: &Candidates, range: &Range) -> Option<Arc<Candidate>> {
-    let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && range.contains(&c.version);
-    candidates
-        .versions
+/// newest usable one. The range's versions are found by binary search: a backtracking solve
+/// asks this for every version it tries (1,500 boto3 versions, each naming an old botocore
+/// range among 1,500 versions), and a scan from the newest down cost more than the solve.
+///
+/// `preferred` versions (an existing lock's, newest first) come first: a re-lock takes them,
+/// and reading the newest version's metadata (and, from it, its dependencies' pages) would be
+/// wasted.
+fn likely(candidates: &Candidates, range: &Range, preferred: &[Version]) -> Option<Arc<Candidate>> {
+    let usable = |c: &&Arc<Candidate>| c.unusable.is_none();
+    let kept = preferred
         .iter()
-        .rev()
+        .filter(|v| range.contains(v))
+        .filter_map(|v| candidates.get(v))
+        .find(usable);
+    if kept.is_some() {
+        return kept.cloned();
+    }
+    candidates
+        .within(range, false)
         .filter(usable)
         .find(|c| !c.version.any_prerelease())
-        .or_else(|| candidates.versions.iter().rev().find(usable))
+        .or_else(|| candidates.within(range, false).find(usable))
         .cloned()
 }
 
@@ -173,6 +185,8 @@ pub struct Fetcher<'a> {
     unbuilt: Mutex<BTreeMap<(PackageName, Version), String>>,
     /// Metadata of single files, keyed by file URL: for versions whose wheels differ.
     file_metadata: Mutex<HashMap<String, Slot<Arc<CoreMetadata>>>>,
+    /// Versions to read ahead first (an existing lock's), newest first.
+    preferred: HashMap<PackageName, Vec<Version>>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -193,12 +207,33 @@ impl<'a> Fetcher<'a> {
             work: Condvar::new(),
             unbuilt: Mutex::new(BTreeMap::new()),
             file_metadata: Mutex::new(HashMap::new()),
+            preferred: HashMap::new(),
         }
     }
 
     /// The same store, also applying the user's file `policy`.
     pub fn with_policy(self, policy: FilePolicy) -> Self {
         Self { policy, ..self }
+    }
+
+    /// The same store, reading ahead the `preferred` versions (an existing lock's) where
+    /// they fit, rather than the newest ones.
+    pub fn with_preferences(mut self, preferred: &[(PackageName, Version)]) -> Self {
+        for (name, version) in preferred {
+            self.preferred
+                .entry(name.clone())
+                .or_default()
+                .push(version.clone());
+        }
+        for versions in self.preferred.values_mut() {
+            versions.sort_by(|a, b| b.cmp(a));
+        }
+        self
+    }
+
+    /// The preferred versions of `name`, newest first.
+    fn preferred(&self, name: &PackageName) -> &[Version] {
+        self.preferred.get(name).map_or(&[], Vec::as_slice)
     }
 
     fn build(&self, name: &PackageName) -> Result<Page, IndexError> {
@@ -343,7 +378,7 @@ impl<'a> Fetcher<'a> {
                         jobs.push(Job::Page(name.clone(), range));
                     }
                     Some(Slot::Ready(Some(candidates))) => {
-                        if let Some(c) = likely(candidates, &range) {
+                        if let Some(c) = likely(candidates, &range, self.preferred(name)) {
                             jobs.push(Job::Metadata(name.clone(), c));
                         }
                     }
@@ -494,7 +529,7 @@ impl<'a> Fetcher<'a> {
             .as_ref()
             .ok()
             .and_then(|p| p.as_ref())
-            .and_then(|c| likely(c, range))
+            .and_then(|c| likely(c, range, self.preferred(name)))
             .filter(|c| c.cheap_metadata());
         {
             let mut pages = lock(&self.pages);
@@ -569,6 +604,8 @@ impl<'a> Fetcher<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use crate::index::{MemoryIndex, ProjectPage};
     use crate::manifest::Target;
@@ -674,7 +711,7 @@ mod tests {
             .expect("requirement");
         for target in [
             Target::universal(None),
-            Target::single("3.12", "linux".parse().expect("platform"), None).expect("target"),
+            Target::single("3.12", "linux", None).expect("target"),
         ] {
             let err = crate::resolve(&manifest, &target, &crate::Options::default(), &index)
                 .expect_err("the panic is an error");
@@ -735,9 +772,36 @@ mod tests {
         );
     }
 
+    /// A re-lock reads ahead the locked version, not the newest: `capped` 1.0 is kept.
+    #[test]
+    fn read_ahead_takes_preferred_versions_first() {
+        let index = index();
+        let spec = || FilterSpec {
+            python: None,
+            tags: None,
+            exclude_newer: None,
+            allowed_yanks: HashSet::new(),
+            env: None,
+        };
+        let capped: PackageName = "capped".parse().expect("name");
+        let v = |s: &str| Version::from_str(s).expect("version");
+        for (preferred, read, not_read) in [(vec![], "2.0", "1.0"), (vec![v("1.0")], "1.0", "2.0")]
+        {
+            let prefs: Vec<(PackageName, Version)> =
+                preferred.into_iter().map(|p| (capped.clone(), p)).collect();
+            let fetcher = Fetcher::new(&index, spec()).with_preferences(&prefs);
+            fetcher.run_page_job(&capped, &Range::full());
+            assert!(fetcher.metadata_requested(&capped, &v(read)), "{read}");
+            assert!(
+                !fetcher.metadata_requested(&capped, &v(not_read)),
+                "{not_read}"
+            );
+        }
+    }
+
     #[test]
     fn dependencies_that_apply_are_prefetched_with_their_ranges() {
-        let linux = Target::single("3.12", "linux".parse().expect("platform"), None)
+        let linux = Target::single("3.12", "linux", None)
             .expect("target")
             .environment();
         let (pages, metadata) = queued_after_reading_a(linux);

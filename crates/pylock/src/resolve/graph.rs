@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use super::inputs::{Edge, Inputs};
-use super::provider::Pkg;
+use super::inputs::Inputs;
+use super::pkg::{Edge, Pkg};
 use super::scope::Scope;
 use super::{Dependency, Resolution};
 use crate::index::CoreMetadata;

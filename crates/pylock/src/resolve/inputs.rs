@@ -10,21 +10,9 @@ use crate::pep::{
     Requirement, Version,
 };
 
-use super::provider::Pkg;
+use super::pkg::{Edge, Pkg};
 use super::scope::Scope;
-use super::selections::Uses;
-
-/// One solver edge: a dependency on `pkg` in `range`, where `marker` holds.
-#[derive(Clone, Debug)]
-pub struct Edge {
-    /// The node depended on.
-    pub pkg: Pkg,
-    /// The versions allowed.
-    pub range: Range,
-    /// Where the edge applies, extras decided (`TRUE` for single environments); not narrowed
-    /// to the scope.
-    pub marker: MarkerTree,
-}
+use super::uses::Uses;
 
 /// The manifest digested for solving.
 pub struct Inputs {

@@ -6,10 +6,12 @@ mod coverage;
 mod derivation;
 mod exclusion;
 mod fetch;
+mod forks;
 mod graph;
 mod inputs;
 mod narrow;
 mod options;
+mod pkg;
 mod provider;
 mod report;
 mod scope;
@@ -17,6 +19,7 @@ mod selections;
 mod solve;
 mod unalign;
 mod universal;
+mod uses;
 
 pub(crate) use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
@@ -29,9 +32,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
-use provider::Pkg;
+use pkg::Pkg;
 use scope::Scope;
-pub(crate) use selections::Uses;
+pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
@@ -191,7 +194,7 @@ pub(crate) fn resolve_multi_use(
     target: &Target,
     options: &Options,
     index: &dyn Index,
-    uses: selections::Uses,
+    uses: uses::Uses,
 ) -> Result<Resolution, ResolveError> {
     let mut inputs = Inputs::new(manifest, target);
     inputs.uses = uses;
@@ -238,11 +241,15 @@ fn resolve_inputs(
         },
     };
     let single_scope = single.clone();
-    let fetcher = Fetcher::new(index, filter).with_policy(FilePolicy {
-        binary: options.binary.clone(),
-        hashes: required_hashes(&manifest.hashes),
-        direct: overlay.dists().keys().cloned().collect(),
-    });
+    // The solver ignores preferences under a lowest resolution: so does the read-ahead.
+    let lowest = options.resolution == ResolutionMode::Lowest;
+    let fetcher = Fetcher::new(index, filter)
+        .with_policy(FilePolicy {
+            binary: options.binary.clone(),
+            hashes: required_hashes(&manifest.hashes),
+            direct: overlay.dists().keys().cloned().collect(),
+        })
+        .with_preferences(if lowest { &[] } else { &options.preferences });
     let resolution = fetcher.with_workers(index.concurrency(), || match single {
         Some(scope) => resolve_single(&scope, &inputs, target, options, &fetcher),
         None if multi_use => selections::solve(&mut inputs, target, options, &fetcher),

@@ -51,9 +51,9 @@ pub struct Options {
     /// Fail instead of leaving out of a universal lock the environments where no version
     /// installs (above a Requires-Python cap, or without a file for the platform).
     pub strict: bool,
-    /// Which formats may be used per package (`--only-binary` / `--no-binary`): a version
-    /// with no allowed file is not a candidate.
-    pub binary: BinaryPolicy,
+    /// Which formats may be used per package (`--only-binary` / `--no-binary`, see
+    /// [`Options::only_binary`]): a version with no allowed file is not a candidate.
+    pub(crate) binary: BinaryPolicy,
     /// Versions to keep where they still fit, such as those of an existing lock: the solver
     /// tries them before any other (not under a lowest resolution). A re-lock then changes
     /// only what must change.
@@ -64,6 +64,66 @@ pub struct Options {
     /// is tried only after the preferred versions that were locked there, so each keeps
     /// its own environments. Preferences without an entry here apply everywhere alike.
     pub preference_markers: Vec<(PackageName, Version, MarkerTree)>,
+}
+
+/// The digest (`sha256:<hex>`) of everything that decides a lock beside the index: the
+/// requirements, constraints and overrides in order, the target, the options that change
+/// the result (not the preferences: they are the lock itself), the `indexes` as recorded
+/// (credentials removed, local directories as `<local>`: the lock must not depend on where
+/// a checkout lives), and pylock's version. Two runs with the same digest differ only by
+/// what the index serves. `None` when the inputs name local files or projects (`name @
+/// file://...`, `-e ./pkg`): their content is an input no digest of the arguments pins.
+pub(crate) fn inputs_digest(
+    manifest: &crate::Manifest,
+    target: &crate::Target,
+    options: &Options,
+    indexes: &[String],
+) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    use std::fmt::Write as _;
+    let direct = |r: &crate::pep::Requirement| {
+        matches!(r.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_)))
+    };
+    let all = || {
+        (manifest.requirements.iter())
+            .chain(&manifest.constraints)
+            .chain(&manifest.overrides)
+    };
+    if all().any(direct) || !manifest.editable.is_empty() {
+        return None;
+    }
+    let mut text = format!("pylock {}\n", env!("CARGO_PKG_VERSION"));
+    for (role, list) in [
+        ("requirement", &manifest.requirements),
+        ("constraint", &manifest.constraints),
+        ("override", &manifest.overrides),
+    ] {
+        for r in list {
+            let _ = writeln!(text, "{role} {r}");
+        }
+    }
+    let _ = writeln!(
+        text,
+        "target {:?} {:?} {} {:?}",
+        target.python, target.platform, target.requires_python, target.baseline
+    );
+    let _ = writeln!(
+        text,
+        "options {} {:?} {:?} {} {:?} {:?}",
+        options.prerelease,
+        options.resolution,
+        options.exclude_newer.map(|t| t.to_string()),
+        options.strict,
+        options.binary,
+        manifest.hashes
+    );
+    for index in indexes {
+        let _ = writeln!(text, "index {index}");
+    }
+    Some(format!(
+        "sha256:{}",
+        crate::util::hex(&Sha256::digest(text.as_bytes()))
+    ))
 }
 
 /// An option value that does not parse.
@@ -118,6 +178,50 @@ impl FromStr for ResolutionMode {
 }
 
 impl Options {
+    /// The options `manifest`'s requirements files ask for (`--pre`: pre-releases allowed;
+    /// `--only-binary`, `--no-binary`), the rest the defaults: what a caller starts from
+    /// before applying its own.
+    pub fn from_manifest(manifest: &crate::Manifest) -> Self {
+        let files = &manifest.file_options;
+        Self {
+            prerelease: if files.pre {
+                PrereleaseMode::Allow
+            } else {
+                PrereleaseMode::default()
+            },
+            binary: files.binary.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Apply one `--only-binary VALUE` after those already applied, as pip does: a
+    /// comma-separated list of package names whose source distributions must not be used,
+    /// `:all:` or `:none:`. The error says what is wrong with `value`.
+    pub fn only_binary(&mut self, value: &str) -> Result<(), String> {
+        self.binary.only_binary(value)
+    }
+
+    /// Apply one `--no-binary VALUE` (names whose wheels must not be used, `:all:`,
+    /// `:none:`), as [`Options::only_binary`] does.
+    pub fn no_binary(&mut self, value: &str) -> Result<(), String> {
+        self.binary.no_binary(value)
+    }
+
+    /// The digest (`sha256:<hex>`) of everything that decides a lock beside the index, for
+    /// [`LockRecord::inputs`](crate::LockRecord::inputs): `manifest`'s requirements,
+    /// constraints, overrides and `--hash` entries, `target`, these options (not the
+    /// preferences), the `indexes` as the lock should record them (credentials removed),
+    /// and pylock's version. `None` when the inputs name local files or projects, whose
+    /// content no digest of the arguments pins.
+    pub fn inputs_digest(
+        &self,
+        manifest: &crate::Manifest,
+        target: &crate::Target,
+        indexes: &[String],
+    ) -> Option<String> {
+        inputs_digest(manifest, target, self, indexes)
+    }
+
     /// The cutoff an `--exclude-newer` value means (see [`Options::exclude_newer`]): an RFC
     /// 3339 instant (`2024-03-25T00:00:00Z`); a date (`2024-03-25`: files uploaded that day,
     /// in UTC, are kept); or a span back from `now` (`7 days`, `24 hours`, `P7D`; days are 24

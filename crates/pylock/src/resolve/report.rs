@@ -5,7 +5,8 @@ use pubgrub::{
     DefaultStringReporter, DerivationTree, Derived, External, Map, ReportFormatter, Reporter, Term,
 };
 
-use super::provider::{Pkg, Provider};
+use super::pkg::Pkg;
+use super::provider::Provider;
 use crate::pep::{display_range, Range};
 
 type Tree = DerivationTree<Pkg, Range, String>;

@@ -2,7 +2,7 @@
 //! universal resolve. Requirements are judged against it: dropped where they cannot apply,
 //! kept (with the marker where they apply) otherwise.
 
-use crate::manifest::Tags;
+use crate::pep::tags::Tags;
 use crate::pep::{
     and, is_possible, python_range, restrict_extras_keeping, ExtraName, MarkerEnvironment,
     MarkerTree, Range, Requirement, Version, VersionSpecifiers,

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use pubgrub::{DerivationTree, Derived, External, Term};
 
 use super::atoms::Atoms;
-use super::provider::{Pkg, Provider};
+use super::pkg::Pkg;
+use super::provider::Provider;
 use crate::pep::{after_locals, Range};
 
 type AtomTree = DerivationTree<Pkg, Atoms, String>;

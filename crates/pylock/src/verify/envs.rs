@@ -4,7 +4,8 @@
 
 use std::str::FromStr;
 
-use crate::manifest::{Baseline, Os, Platform, Tags, Target};
+use crate::manifest::{Baseline, Os, Platform, Target};
+use crate::pep::tags::Tags;
 use crate::pep::{MarkerEnvironment, Version};
 use crate::resolve::{PLATFORMS, PYTHON_MINORS};
 
@@ -45,7 +46,7 @@ pub(crate) fn environments(
     let mut out = Vec::new();
     for py in &pythons {
         for p in &platforms {
-            let Ok(target) = Target::single(py, *p, None) else {
+            let Ok(target) = Target::single_on(py, *p) else {
                 continue;
             };
             let (Some(markers), Some(tags), Some(python)) =

@@ -40,13 +40,15 @@ use std::fmt;
 
 use crate::index::{Index, IndexError};
 use crate::lock::{LockFile, LockedPackage};
-use crate::manifest::{Baseline, GroupName, Platform, Target};
-use crate::pep::{ExtraName, Requirement, Version};
+use crate::manifest::{GroupName, Target};
+use crate::pep::{ExtraName, Requirement};
+use crate::resolve::ResolveError;
+use crate::ManifestError;
 
 use select::Selected;
 
 /// What to check a lock against, and where.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Root requirements that must be met (empty: check the dependency closure only).
     pub requirements: Vec<Requirement>,
@@ -58,12 +60,24 @@ pub struct VerifyOptions {
     pub extras: Vec<ExtraName>,
     /// The dependency groups installed (`None`: the lock's `default-groups`).
     pub groups: Option<Vec<GroupName>>,
-    /// Check only this Python (else every CPython minor pylock knows).
-    pub python: Option<Version>,
-    /// Check only this platform (else the five platforms of universal locks).
-    pub platform: Option<Platform>,
-    /// The OS releases the five platforms stand for.
-    pub baseline: Baseline,
+    /// Where to check: every CPython minor of [`Target::PYTHON_MINORS`] on each of
+    /// [`Target::PLATFORMS`] (with the target's macOS and glibc releases), narrowed to the
+    /// target's Python and platform when it has them. Its `requires_python` is not used:
+    /// the lock says which Pythons it claims.
+    pub target: Target,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            requirements: Vec::new(),
+            constraints: Vec::new(),
+            overrides: Vec::new(),
+            extras: Vec::new(),
+            groups: None,
+            target: Target::universal(None),
+        }
+    }
 }
 
 /// The verdict on a lock, per environment checked.
@@ -83,15 +97,16 @@ pub struct EnvironmentReport {
     pub claimed: bool,
     /// How many packages the lock selects there.
     pub selected: usize,
-    /// What fails there (empty: the lock installs there).
-    pub problems: Vec<Problem>,
+    /// What fails there, one line each (`name version: what is wrong`, or what is wrong
+    /// with the lock's own fields); empty: the lock installs there.
+    pub problems: Vec<String>,
     /// What could not be checked there (dependencies of directory or VCS sources).
     pub unchecked: Vec<String>,
 }
 
 /// One failure in one environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The package at fault, `name version` (absent: the lock's own fields).
     pub package: Option<String>,
     /// What is wrong.
@@ -109,8 +124,7 @@ impl fmt::Display for Problem {
 
 /// Why a lock could not be checked at all.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum VerifyError {
+pub(crate) enum VerifyError {
     /// The index could not be read (network, cache, I/O).
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -130,13 +144,20 @@ impl VerifyReport {
 impl LockFile {
     /// Check that this lock installs in every environment of `options` that it claims, reading
     /// dependencies from `index` (see [`VerifyReport`]). Fails only when the check cannot be
-    /// made: the index cannot be read, or an extra or group asked for is not declared.
+    /// made: [`ResolveError::Index`] when the index cannot be read,
+    /// [`ResolveError::Project`] ([`ManifestError::Undeclared`]) when an extra or group asked
+    /// for is not one the lock declares.
     pub fn verify(
         &self,
         options: &VerifyOptions,
         index: &dyn Index,
-    ) -> Result<VerifyReport, VerifyError> {
-        verify(self, options, index)
+    ) -> Result<VerifyReport, ResolveError> {
+        verify(self, options, index).map_err(|e| match e {
+            VerifyError::Index(e) => ResolveError::Index(e),
+            VerifyError::Undeclared(message) => {
+                ResolveError::Project(ManifestError::Undeclared(message))
+            }
+        })
     }
 
     /// The entries an installer selects from this lock in the one environment of `target`
@@ -165,7 +186,8 @@ pub(crate) fn verify(
     index: &dyn Index,
 ) -> Result<VerifyReport, VerifyError> {
     let groups = select::groups(lock, options)?;
-    let envs = envs::environments(options.python.as_ref(), options.platform, &options.baseline);
+    let target = &options.target;
+    let envs = envs::environments(target.python.as_ref(), target.platform, &target.baseline);
     let parsed = select::parse(lock);
     let mut selections: Vec<Option<(Vec<Selected<'_>>, Vec<Problem>)>> = Vec::new();
     for env in &envs {
@@ -198,7 +220,7 @@ pub(crate) fn verify(
             name: env.name.clone(),
             claimed: true,
             selected: selected.len(),
-            problems,
+            problems: problems.iter().map(ToString::to_string).collect(),
             unchecked,
         });
     }

@@ -39,7 +39,7 @@ fn lock_text(index: &dyn Index, set: &str, target: &Target) -> String {
 #[test]
 fn byte_identical_across_runs_and_listing_order() {
     let targets = [
-        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
         Target::universal(Some(">=3.10".parse().expect("spec"))),
     ];
     for (set, target) in ["trio", "jupyter", "boto"]
@@ -106,7 +106,7 @@ fn invalid_metadata_makes_a_version_unusable() {
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
     let index = LocalIndex::new(dir.join("simple")).expect("index");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
     let got: Vec<String> = r
         .packages
@@ -165,7 +165,7 @@ fn versions_that_need_a_build_are_left_out() {
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
     for target in [
-        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
         Target::universal(Some(">=3.10".parse().expect("spec"))),
     ] {
         let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
@@ -187,7 +187,7 @@ fn versions_that_need_a_build_are_left_out() {
     // Asked for exactly, the explanation says why it cannot be used.
     let mut pinned = Manifest::default();
     pinned.add_str("a==2.0", Role::Requirement).expect("req");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let err = resolve(&pinned, &target, &Default::default(), &index).expect_err("needs a build");
     assert!(
         err.to_string().contains("known only after a build"),
@@ -224,7 +224,7 @@ fn dependencies_read_without_a_build_are_warned_about() {
         .expect("b");
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(
         &manifest,
         &target,

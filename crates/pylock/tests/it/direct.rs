@@ -27,7 +27,7 @@ fn index() -> LocalIndex {
 }
 
 fn linux() -> Target {
-    Target::single("3.12", "linux".parse().expect("platform"), None).expect("target")
+    Target::single("3.12", "linux", None).expect("target")
 }
 
 fn tempdir(tag: &str) -> PathBuf {
@@ -282,10 +282,8 @@ fn platform_wheels_are_checked_in_universal_locks_and_exclude_newer_spares_them(
         "{:?}",
         r.warnings
     );
-    let options = Options {
-        exclude_newer: Some("2000-01-01T00:00:00Z".parse().expect("ts")),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.exclude_newer = Some("2000-01-01T00:00:00Z".parse().expect("ts"));
     let m = manifest(&[&format!("{}/dsdist-1.0.tar.gz", fixtures().display())]);
     let err = resolve(&m, &linux(), &options, &index()).expect_err("a is too new");
     assert!(

@@ -131,7 +131,7 @@ fn universal_edges_carry_markers_extras_and_versions() {
 
 #[test]
 fn single_environment_edges_are_those_that_apply_there() {
-    let target = Target::single("3.12", "linux".parse().expect("platform"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolved(&target);
     assert_eq!(show(&r.roots), ["app 1.0 [cli]"]);
     assert_eq!(
@@ -145,7 +145,7 @@ fn single_environment_edges_are_those_that_apply_there() {
 fn an_extra_nobody_requests_adds_no_edges() {
     let mut manifest = Manifest::default();
     manifest.add_str("app", Role::Requirement).expect("req");
-    let target = Target::single("3.12", "linux".parse().expect("platform"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(&manifest, &target, &Options::default(), &index()).expect("resolves");
     assert_eq!(show(&r.roots), ["app 1.0"]);
     assert_eq!(edges_of(&r, "app"), [["lib 1.0", "numpy 2.1"]]);

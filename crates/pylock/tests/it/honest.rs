@@ -14,10 +14,8 @@ fn manifest(reqs: &[&str]) -> Manifest {
 }
 
 fn universal(index: &MemoryIndex, reqs: &[&str], strict: bool) -> Result<Resolution, ResolveError> {
-    let options = Options {
-        strict,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.strict = strict;
     resolve(
         &manifest(reqs),
         &Target::universal(Some(">=3.10".parse().expect("spec"))),

@@ -6,7 +6,7 @@
 
 use crate::support::{run_checker, scenarios, workspace};
 use crate::validity::{environments, write_lock};
-use pylock::{LocalIndex, Options, ResolveError};
+use pylock::{LocalIndex, ResolveError};
 
 /// What a fixture expects beyond the contract's fields.
 struct Expected {
@@ -57,10 +57,8 @@ fn partial_locks_serve_what_can_be_served() {
 
         let target = s.target().expect("target");
         let index = LocalIndex::new(s.index_root()).expect("index");
-        let strict = Options {
-            strict: true,
-            ..s.options()
-        };
+        let mut strict = s.options();
+        strict.strict = true;
         assert!(
             matches!(
                 pylock::resolve(&s.manifest(), &target, &strict, &index),

@@ -29,7 +29,7 @@ fn manifest() -> Manifest {
 }
 
 fn linux() -> Target {
-    Target::single("3.12", "linux".parse().expect("p"), None).expect("target")
+    Target::single("3.12", "linux", None).expect("target")
 }
 
 fn example() -> PathBuf {

@@ -22,16 +22,13 @@ fn read(tag: &str, body: &str) -> (Manifest, Options) {
     let mut manifest = Manifest::default();
     manifest.add_file(&path, Role::Requirement).expect("reads");
     std::fs::remove_dir_all(&dir).ok();
-    let options = Options {
-        binary: manifest.file_options.binary.clone(),
-        ..Options::default()
-    };
+    let options = Options::from_manifest(&manifest);
     (manifest, options)
 }
 
 /// (version, file names) of `a` in the resolution.
 fn locked_a(manifest: &Manifest, options: &Options) -> Result<(String, Vec<String>), ResolveError> {
-    let target = Target::single("3.12", "linux".parse().expect("platform"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(manifest, &target, options, &index())?;
     let a = r
         .packages

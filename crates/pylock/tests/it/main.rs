@@ -21,6 +21,7 @@ mod project;
 mod props_solver;
 mod scenarios;
 mod server;
+mod structure;
 mod support;
 mod validity;
 mod verify;

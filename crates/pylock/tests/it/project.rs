@@ -254,7 +254,7 @@ fn the_lock_lists_extras_and_groups_and_marks_each_package() {
     let text = l.to_toml();
     let read = pylock::LockFile::parse(&dir.join("pylock.toml"), &text).expect("reads");
     assert_eq!(&read.lock, l);
-    let target = Target::single("3.12", "linux".parse().expect("platform"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let selected = |extras: &[&str], groups: &[&str]| -> Vec<String> {
         let extras: Vec<ExtraName> = extras.iter().map(|e| extra(e)).collect();
         let groups: Vec<GroupName> = groups.iter().map(|g| group(g)).collect();
@@ -348,7 +348,7 @@ fn project_locks_are_deterministic() {
 #[test]
 fn narrowed_targets_keep_selection_markers() {
     let dir = fixture("app");
-    let target = Target::single("3.12", "linux".parse().expect("platform"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let (_, lock) = lock_with(
         &dir.join("pyproject.toml"),
         &dir.join("index/simple"),

@@ -109,7 +109,7 @@ impl Problem {
         if self.universal {
             Target::universal(Some(">=3.10".parse().expect("spec")))
         } else {
-            Target::single("3.12", "linux".parse().expect("platform"), None).expect("target")
+            Target::single("3.12", "linux", None).expect("target")
         }
     }
 

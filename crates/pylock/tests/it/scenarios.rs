@@ -234,8 +234,7 @@ fn realworld_single_environment_matches_uv() {
         manifest
             .add_file(&dir.join("requirements.in"), pylock::Role::Requirement)
             .expect("requirements");
-        let target =
-            pylock::Target::single("3.12", "linux".parse().expect("linux"), None).expect("target");
+        let target = pylock::Target::single("3.12", "linux", None).expect("target");
         let index = pylock::LocalIndex::new(dir.join("index/simple")).expect("index");
         let resolution = pylock::resolve(&manifest, &target, &Default::default(), &index)
             .unwrap_or_else(|e| panic!("{set}: {e}"));
@@ -318,12 +317,8 @@ fn only_at_python_315(marker: &pylock::MarkerTree) -> bool {
     let minors = pylock::Target::PYTHON_MINORS;
     (*minors.start()..15).all(|minor| {
         pylock::Target::PLATFORMS.iter().all(|platform| {
-            let target = pylock::Target::single(
-                &format!("3.{minor}"),
-                platform.parse().expect("platform"),
-                None,
-            )
-            .expect("target");
+            let target =
+                pylock::Target::single(&format!("3.{minor}"), platform, None).expect("target");
             let env = target.environment().expect("single environment");
             !marker.evaluate(&env, &[])
         })

@@ -13,12 +13,7 @@ pub fn environments(first: u64) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for minor in first..=*pylock::Target::PYTHON_MINORS.end() {
         for platform in pylock::Target::PLATFORMS {
-            let target = Target::single(
-                &format!("3.{minor}"),
-                platform.parse().expect("platform"),
-                None,
-            )
-            .expect("target");
+            let target = Target::single(&format!("3.{minor}"), platform, None).expect("target");
             out.push(environment_json(&target));
         }
     }

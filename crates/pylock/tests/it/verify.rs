@@ -305,8 +305,7 @@ fn extras_and_groups_select_entries() {
         let options = VerifyOptions {
             extras: extras.iter().map(|e| e.parse().expect("extra")).collect(),
             groups: groups.map(|g| g.iter().map(|g| g.parse().expect("group")).collect()),
-            python: Some("3.10".parse().expect("version")),
-            platform: Some("linux".parse().expect("platform")),
+            target: Target::single("3.10", "linux", None).expect("target"),
             ..VerifyOptions::default()
         };
         let report = lock.verify(&options, &index).expect("verify");
@@ -369,8 +368,7 @@ fn selected_entries_no_root_reaches_are_checked() {
     for requirements in [Vec::new(), manifest.requirements] {
         let options = VerifyOptions {
             requirements,
-            python: Some("3.12".parse().expect("version")),
-            platform: Some("linux".parse().expect("platform")),
+            target: Target::single("3.12", "linux", None).expect("target"),
             ..VerifyOptions::default()
         };
         let report = lock.verify(&options, &index).expect("verify");
@@ -399,8 +397,7 @@ fn verify_reads_groups_from_the_lock_model() {
     let index =
         LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
     let options = VerifyOptions {
-        python: Some("3.10".parse().expect("version")),
-        platform: Some("linux".parse().expect("platform")),
+        target: Target::single("3.10", "linux", None).expect("target"),
         ..VerifyOptions::default()
     };
     let selected =

@@ -198,8 +198,7 @@ mod tests {
     use super::*;
 
     fn env(python: &str) -> MarkerEnvironment {
-        let target = crate::manifest::Target::single(python, "linux".parse().expect("p"), None)
-            .expect("target");
+        let target = crate::manifest::Target::single(python, "linux", None).expect("target");
         target.environment().expect("env")
     }
 

@@ -1,161 +1,183 @@
-//! How `choose_version` judges one candidate in a fork, forks where only foreign wheels
-//! exist, and offers a rejected version so that the explanation can say why it cannot be
-//! used.
+//! Candidate choice: the version `choose_version` tries for a package within a range, under
+//! the pre-release and resolution policies, earlier forks' choices first; or, when nothing
+//! can be used, a version offered as rejected so that the explanation says why.
 
-use std::sync::Arc;
+use super::judge::Judgement;
+use super::CauseKind;
+use super::{Provider, ProviderError};
+use crate::pep::{MarkerTree, PackageName, Range, Version};
+use crate::resolve::atoms::SolverVersion;
+use crate::resolve::candidates::{Candidate, Unusable};
+use crate::resolve::options::{PrereleaseMode, ResolutionMode};
+use crate::resolve::pkg::Pkg;
+use crate::util::lock;
 
-use super::{lock, ForkPart, Provider, ProviderError};
-use crate::index::{DistFile, DistKind};
-use crate::pep::{and, is_possible, MarkerTree, PackageName, Range, Version};
-use crate::resolve::candidates::{Candidate, Candidates, Unusable};
-use crate::resolve::coverage::wheel_marker;
-use crate::resolve::exclusion::CauseKind;
-use crate::resolve::scope::{PythonFit, Scope};
-
-/// A version that fits the resolution policy but not the fork, and why.
-pub(super) struct Misfit {
-    version: Version,
-    reason: String,
-    cause: Option<(CauseKind, String)>,
+/// What candidate choice decided for one package and range.
+pub(super) enum Choice {
+    /// Try this version.
+    Take(Version),
+    /// No version can be used: offer this one, which the solver then learns is unusable.
+    Reject(Rejection),
+    /// The range holds no listed version.
+    Nothing,
 }
 
-/// What one candidate is in the fork.
-pub(super) enum Judgement {
-    /// Take it.
-    Take,
-    /// It does not fit the fork's Pythons (a reason when its Requires-Python says so).
-    Misfit(Option<Misfit>),
-    /// It has no file for any checked environment; its wheels may install where the marker
-    /// holds.
-    Foreign(MarkerTree, Misfit),
+/// A version that cannot be used here, and why.
+pub(super) struct Rejection {
+    /// The version.
+    pub version: Version,
+    /// Why, as the explanation says it.
+    pub reason: String,
+    /// What ruled it out, for the warnings of a fork left out (`None`: nothing about the
+    /// environments).
+    pub cause: Option<(CauseKind, String)>,
 }
 
 impl Provider<'_> {
-    /// Judge candidate `c` of `name` in this scope; a fork request when the fork must split
-    /// on it (its Requires-Python, its files, its wheels' metadata).
-    pub(super) fn judge(
-        &self,
-        name: &PackageName,
-        candidates: &Candidates,
-        c: &Candidate,
-        range: &Range,
-    ) -> Result<Judgement, ProviderError> {
-        match self.page_python_fit(c) {
-            (PythonFit::All, _) => {}
-            (PythonFit::Part, Some(rp)) => return Err(self.python_fork(&rp)),
-            (_, rp) => {
-                return Ok(Judgement::Misfit(rp.map(|rp| {
-                    let (reason, cause) = self.python_misfit(&rp);
-                    Misfit {
-                        version: c.version.clone(),
-                        reason,
-                        cause: Some(cause),
-                    }
-                })))
-            }
+    /// The version to try for `package` within `range`.
+    pub(super) fn choose(&self, package: &Pkg, range: &Range) -> Result<Choice, ProviderError> {
+        if let Some(restart) = lock(&self.restart).take() {
+            return Err(ProviderError::Boost(restart));
         }
-        self.prefetch_older(name, candidates, c, range);
-        let Scope::Fork { envs, .. } = &self.scope else {
-            return Ok(Judgement::Take);
+        let Some(name) = package.name() else {
+            return Ok(Choice::Take(Version::new([0])));
         };
-        let missing = self.inputs.env_set.uncovered(&c.files, envs);
-        if missing.is_empty() {
-            return match self.variant_fork(name, c, envs)? {
-                Some(fork) => Err(fork),
-                None => Ok(Judgement::Take),
-            };
-        }
-        if missing.len() < envs.len() {
-            return Err(self.coverage_fork(&missing, &files_marker(&c.files)));
-        }
-        let note = self.inputs.env_set.baseline_note(&c.all_files, &missing);
-        let reason = format!(
-            "has no wheel for {} and no source distribution{}",
-            self.inputs.env_set.describe(&missing),
-            note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
-        );
-        Ok(Judgement::Foreign(
-            files_marker(&c.files),
-            Misfit {
-                version: c.version.clone(),
-                reason,
-                cause: Some((CauseKind::NoFile, note.unwrap_or_default())),
-            },
-        ))
-    }
-
-    /// Versions exist, but only with wheels for environments outside the checked ones
-    /// (another architecture, another interpreter): lock them for those environments and
-    /// leave the checked ones out, rather than fail the whole lock.
-    pub(super) fn foreign_fork(&self, foreign: &MarkerTree) -> Option<ProviderError> {
-        let Scope::Fork { envs, region, .. } = &self.scope else {
-            return None;
+        let Some(candidates) = self.candidates(name)? else {
+            return Ok(Choice::Nothing);
         };
-        let checked = self.inputs.env_set.envs_marker(envs);
-        let outside = and(&and(region, &checked.negate()), foreign);
-        (!envs.is_empty() && is_possible(&outside)).then(|| {
-            ProviderError::Fork(vec![
-                ForkPart::plain(outside.clone()),
-                ForkPart {
-                    region: and(region, &outside.negate()),
-                    excludable: true,
-                },
-            ])
-        })
-    }
-
-    /// Nothing usable: offer a version anyway (the first misfit, else the first version in
-    /// range) so that `get_dependencies` can say why it cannot be used; the explanation then
-    /// names each rejected version.
-    pub(super) fn reject<'c>(
-        &self,
-        name: &PackageName,
-        misfit: Option<Misfit>,
-        fallback: impl FnOnce() -> Option<&'c Candidate>,
-    ) -> Option<Version> {
-        let misfit = match misfit {
-            Some(misfit) => misfit,
-            None => {
-                let c = fallback()?;
-                let reason = match &c.unusable {
-                    Some(why @ Unusable::RequiresPython(_)) => {
-                        format!("{why} (the target is {})", self.scope.python_description())
+        let (free, if_necessary) = self.prerelease_allowed(name);
+        let allowed = |c: &Candidate, stable_only: bool| {
+            range.contains(&c.version)
+                && c.unusable.is_none()
+                && (!stable_only || !c.version.any_prerelease())
+        };
+        // Versions earlier forks chose come first, then the resolution order.
+        let lowest_first = self.lowest_first(name);
+        let preferred = self.preferred_versions(name, lowest_first);
+        // An iterator, not a list: projects list thousands of versions and the solver
+        // usually takes the first that fits.
+        let ordered = || {
+            let by_pref = preferred
+                .iter()
+                .filter_map(|v| candidates.get(v).map(AsRef::as_ref));
+            let rest = candidates.within(range, lowest_first).map(AsRef::as_ref);
+            by_pref.chain(rest)
+        };
+        // Stable versions first unless pre-releases are free; then pre-releases if need be.
+        let passes: &[bool] = match (free, if_necessary) {
+            (true, _) => &[false],
+            (false, true) => &[true, false],
+            (false, false) => &[true],
+        };
+        // The first version that fits the resolution policy but not the fork, and why.
+        let mut misfit: Option<Rejection> = None;
+        // Where the wheels of versions that fit no checked environment may install.
+        let mut foreign = MarkerTree::FALSE;
+        for &stable_only in passes {
+            for c in ordered().filter(|c| allowed(c, stable_only)) {
+                match self.judge(name, &candidates, c, range)? {
+                    Judgement::Take => return Ok(Choice::Take(c.version.clone())),
+                    Judgement::Misfit(m) => misfit = misfit.or(m),
+                    Judgement::Foreign(where_, m) => {
+                        foreign = crate::pep::or(&foreign, &where_);
+                        misfit = misfit.or(Some(m));
                     }
-                    Some(why @ Unusable::NoCompatibleFile) => {
-                        let every = self.inputs.env_set.all();
-                        match self.inputs.env_set.baseline_note(&c.all_files, &every) {
-                            Some(note) => format!("{why} ({note})"),
-                            None => why.to_string(),
-                        }
-                    }
-                    Some(why) => why.to_string(),
-                    None => format!(
-                        "is a pre-release, which --prerelease={} does not allow here",
-                        self.options.prerelease
-                    ),
-                };
-                Misfit {
-                    version: c.version.clone(),
-                    reason,
-                    cause: None,
                 }
             }
-        };
-        let key = (name.clone(), misfit.version.clone());
-        if let Some(cause) = misfit.cause {
-            lock(&self.causes).insert(key.clone(), cause);
         }
-        lock(&self.rejected).insert(key, misfit.reason);
-        Some(misfit.version)
-    }
-}
-
-/// Where some of `files` may install, from their tags (an sdist: anywhere).
-pub(super) fn files_marker(files: &[Arc<DistFile>]) -> MarkerTree {
-    files
-        .iter()
-        .fold(MarkerTree::FALSE, |acc, f| match &f.kind {
-            DistKind::Wheel(tags) => crate::pep::or(&acc, &wheel_marker(tags)),
-            DistKind::Sdist => MarkerTree::TRUE,
+        let split =
+            crate::resolve::forks::foreign_split(&self.scope, &self.inputs.env_set, &foreign);
+        if let Some(parts) = split {
+            return Err(ProviderError::Fork(parts));
+        }
+        let fallback = || ordered().find(|c| range.contains(&c.version));
+        Ok(match misfit.or_else(|| self.unusable(fallback()?)) {
+            Some(rejection) => Choice::Reject(rejection),
+            None => Choice::Nothing,
         })
+    }
+
+    /// Why `c`, the first version in range when none is usable and none misfits the fork,
+    /// cannot be used.
+    fn unusable(&self, c: &Candidate) -> Option<Rejection> {
+        let reason = match &c.unusable {
+            Some(why @ Unusable::RequiresPython(_)) => {
+                format!("{why} (the target is {})", self.scope.python_description())
+            }
+            Some(why @ Unusable::NoCompatibleFile) => {
+                let every = self.inputs.env_set.all();
+                match self.inputs.env_set.baseline_note(&c.all_files, &every) {
+                    Some(note) => format!("{why} ({note})"),
+                    None => why.to_string(),
+                }
+            }
+            Some(why) => why.to_string(),
+            None => format!(
+                "is a pre-release, which --prerelease={} does not allow here",
+                self.options.prerelease
+            ),
+        };
+        Some(Rejection {
+            version: c.version.clone(),
+            reason,
+            cause: None,
+        })
+    }
+
+    /// Keep what ruled out a rejected version of `package` for the reports; its version
+    /// and the reason the solver is told.
+    pub(super) fn record_rejection(
+        &self,
+        package: &Pkg,
+        rejection: Rejection,
+    ) -> (Version, String) {
+        let Rejection {
+            version,
+            reason,
+            cause,
+        } = rejection;
+        if let (Some(name), Some(cause)) = (package.name(), cause) {
+            lock(&self.causes).insert((name.clone(), version.clone()), cause);
+        }
+        (version, reason)
+    }
+
+    /// The solver's version for `version` of `package`, with the bounds of its atom.
+    pub(super) fn solver_version(&self, package: &Pkg, version: Version) -> SolverVersion {
+        let listed = package
+            .name()
+            .and_then(|n| self.fetcher.page_if_ready(n))
+            .flatten();
+        match listed {
+            Some(c) => match c.versions.binary_search_by(|c| c.version.cmp(&version)) {
+                Ok(i) => SolverVersion::listed(&c.versions, i),
+                Err(_) => SolverVersion::unlisted(version),
+            },
+            None if *package == Pkg::Root => SolverVersion::root(),
+            None => SolverVersion::unlisted(version),
+        }
+    }
+
+    /// (take pre-releases freely, take them when no stable version fits). As uv (0.12 and
+    /// later) does, stable versions are preferred in every mode but `allow`, even for packages
+    /// whose requirements name a pre-release: being explicit makes pre-releases possible (in
+    /// `explicit` mode), not preferred.
+    fn prerelease_allowed(&self, name: &PackageName) -> (bool, bool) {
+        let explicit = self.inputs.explicit_prereleases.contains(name);
+        match self.options.prerelease {
+            PrereleaseMode::Allow => (true, true),
+            PrereleaseMode::Disallow => (false, false),
+            PrereleaseMode::IfNecessary | PrereleaseMode::IfNecessaryOrExplicit => (false, true),
+            PrereleaseMode::Explicit => (false, explicit),
+        }
+    }
+
+    /// Whether versions of `name` are tried lowest first (the resolution mode).
+    pub(super) fn lowest_first(&self, name: &PackageName) -> bool {
+        match self.options.resolution {
+            ResolutionMode::Highest => false,
+            ResolutionMode::Lowest => true,
+            ResolutionMode::LowestDirect => self.inputs.direct.contains(name),
+        }
+    }
 }

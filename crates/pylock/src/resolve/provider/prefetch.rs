@@ -243,7 +243,7 @@ mod tests {
         use pubgrub::{DependencyProvider, PackageResolutionStatistics};
 
         use crate::resolve::atoms::Atoms;
-        use crate::resolve::provider::Pkg;
+        use crate::resolve::pkg::Pkg;
 
         let mut index = MemoryIndex::new();
         for version in ["1.0", "2.0"] {

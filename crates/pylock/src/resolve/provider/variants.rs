@@ -5,11 +5,12 @@
 
 use std::sync::Arc;
 
-use super::{lock, ForkPart, Provider, ProviderError};
+use super::{Provider, ProviderError};
 use crate::index::{CoreMetadata, DistFile, DistKind, IndexError};
-use crate::pep::{and, is_possible, or, MarkerTree, PackageName};
+use crate::pep::PackageName;
 use crate::resolve::candidates::Candidate;
-use crate::resolve::scope::Scope;
+use crate::resolve::forks::variant_split;
+use crate::util::lock;
 
 /// The environments (indexes into the checked set) that install one metadata variant.
 struct Variant {
@@ -106,7 +107,9 @@ impl Provider<'_> {
             }
             return Ok(None);
         }
-        Ok(Some(self.split_variants(&variants)))
+        let envs: Vec<&[usize]> = variants.iter().map(|v| v.envs.as_slice()).collect();
+        let parts = variant_split(&self.scope, &self.inputs.env_set, &envs);
+        Ok(Some(ProviderError::Fork(parts)))
     }
 
     /// Read `file`'s metadata and put `env` with the variant that has the same, or a new
@@ -144,24 +147,6 @@ impl Provider<'_> {
                 variants.len() - 1
             }
         })
-    }
-
-    /// One part per variant: the first keeps whatever environments the others do not name.
-    fn split_variants(&self, variants: &[Variant]) -> ProviderError {
-        let Scope::Fork { region, .. } = &self.scope else {
-            return ProviderError::Fork(Vec::new());
-        };
-        let markers: Vec<MarkerTree> = variants
-            .iter()
-            .map(|v| self.inputs.env_set.envs_marker(&v.envs))
-            .collect();
-        let others = markers[1..]
-            .iter()
-            .fold(MarkerTree::FALSE, |acc, m| or(&acc, m));
-        let mut parts = vec![ForkPart::plain(and(region, &others.negate()))];
-        parts.extend(markers[1..].iter().map(|m| ForkPart::plain(and(region, m))));
-        parts.retain(|p| is_possible(&p.region));
-        ProviderError::Fork(parts)
     }
 }
 
