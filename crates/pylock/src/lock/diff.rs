@@ -16,6 +16,7 @@ use crate::pep::{and, is_possible, or, python_marker, MarkerTree, Version};
 
 /// The differences between two locks, sorted by package name, then old and new version.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockDiff {
     /// `requires-python` (old, new), when it changes.
     pub requires_python: Option<(String, String)>,
@@ -33,6 +34,7 @@ pub struct LockDiff {
 
 /// One change of one package (of one of its versions, where it has several).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PackageChange {
     /// Normalized name.
     pub name: String,
@@ -51,6 +53,7 @@ pub struct PackageChange {
 
 /// The kinds of [`PackageChange`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// A package (or one more version of it) is locked that was not.
     Added,

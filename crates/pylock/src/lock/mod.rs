@@ -26,6 +26,7 @@ pub(crate) const LOCK_VERSION: &str = "1.0";
 
 /// A PEP 751 lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Lock {
     /// Markers of the environments the lock is for (empty: every environment).
     pub environments: Vec<String>,
@@ -43,6 +44,7 @@ pub struct Lock {
 
 /// One `[[packages]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockedPackage {
     /// Normalized name.
     pub name: String,
@@ -66,12 +68,13 @@ pub struct LockedPackage {
 
 /// An sdist or wheel entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockedFile {
     /// File name, when the location does not end in it.
     pub name: Option<String>,
     /// Upload time (PEP 700).
     pub upload_time: Option<Timestamp>,
-    /// Where to get it.
+    /// Where to get it (also [`LockedFile::url`], [`LockedFile::path`]).
     pub location: Location,
     /// Size in bytes.
     pub size: Option<u64>,
@@ -81,6 +84,7 @@ pub struct LockedFile {
 
 /// Where a locked file lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// A URL.
     Url(String),
@@ -172,6 +176,23 @@ impl Lock {
 }
 
 impl LockedFile {
+    /// The file's `url`, for a file a lock records by URL.
+    pub fn url(&self) -> Option<&str> {
+        match &self.location {
+            Location::Url(url) => Some(url),
+            Location::Path(_) => None,
+        }
+    }
+
+    /// The file's `path` (`/`-separated, relative to the lock's directory where possible),
+    /// for a file a lock records by path.
+    pub fn path(&self) -> Option<&str> {
+        match &self.location {
+            Location::Path(path) => Some(path),
+            Location::Url(_) => None,
+        }
+    }
+
     /// The file name: `name`, else the last segment of the location, percent-decoded.
     pub(crate) fn file_name(&self) -> String {
         if let Some(n) = &self.name {

@@ -49,6 +49,7 @@ pub struct PackageDetails {
 
 /// A package source other than index files.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// `directory = { path, editable, subdirectory }`.
     Directory {

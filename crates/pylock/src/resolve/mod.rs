@@ -38,6 +38,7 @@ pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Resolution {
     /// The Pythons the resolution is valid for.
     pub requires_python: VersionSpecifiers,
@@ -71,6 +72,7 @@ pub enum Direct {
 
 /// One resolved package.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ResolvedPackage {
     /// Normalized name.
     pub name: PackageName,
@@ -92,6 +94,7 @@ pub struct ResolvedPackage {
 /// One edge of a resolution's dependency graph: a package (or the root) depends on an entry
 /// of [`Resolution::packages`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Dependency {
     /// The package depended on (normalized).
     pub name: PackageName,

@@ -10,6 +10,7 @@ use crate::pep::{MarkerTree, PackageName, Version};
 
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PrereleaseMode {
     /// Never.
     Disallow,
@@ -28,6 +29,7 @@ pub enum PrereleaseMode {
 
 /// Which version of a package to prefer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResolutionMode {
     /// The newest fitting version.
     #[default]
@@ -40,6 +42,7 @@ pub enum ResolutionMode {
 
 /// How a resolve picks among fitting versions.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Pre-release policy.
     pub prerelease: PrereleaseMode,

@@ -82,6 +82,7 @@ impl Default for VerifyOptions {
 
 /// The verdict on a lock, per environment checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyReport {
     /// Every environment checked, by Python then platform.
     pub environments: Vec<EnvironmentReport>,
@@ -89,6 +90,7 @@ pub struct VerifyReport {
 
 /// The verdict in one environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EnvironmentReport {
     /// `CPython 3.12 on Linux x86_64`.
     pub name: String,
