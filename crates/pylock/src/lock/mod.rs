@@ -2,6 +2,7 @@
 //! atomic file writer.
 
 mod diff;
+mod fresh;
 mod read;
 mod record;
 mod toml_writer;
@@ -19,6 +20,7 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
+use crate::pep::{MarkerTree, PackageName, Version};
 use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
@@ -172,6 +174,30 @@ impl Lock {
         let mut out = toml_writer::write(self);
         record::append(&mut out, record);
         out
+    }
+}
+
+impl Lock {
+    /// The pins a re-lock reads from this lock: the name, version and marker (as a PEP 508
+    /// tree, PEP 751's `'x' in extras` and `'g' in dependency_groups` encoded as
+    /// `extra == 'e-x'` and `extra == 'g-g'`) of each entry with a valid name and version, in
+    /// order; `None` when a marker does not parse.
+    pub fn pins(&self) -> Option<Vec<(PackageName, Version, Option<MarkerTree>)>> {
+        let mut out = Vec::new();
+        for p in &self.packages {
+            let (Ok(name), Ok(version)) = (
+                crate::pep::parse::value::<PackageName>(&p.name),
+                crate::pep::parse::value::<Version>(&p.version),
+            ) else {
+                continue;
+            };
+            let marker = match &p.marker {
+                Some(m) => Some(m.parse::<LockMarker>().ok()?.tree().clone()),
+                None => None,
+            };
+            out.push((name, version, marker));
+        }
+        Some(out)
     }
 }
 

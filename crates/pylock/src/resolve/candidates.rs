@@ -71,9 +71,42 @@ impl Candidate {
             .any(|f| f.core_metadata.is_some() || f.is_wheel())
     }
 
+    /// The wheels a universal resolve reads one by one when the index says nothing about
+    /// whether they share metadata (no PEP 658 hash on any file, wheels for several
+    /// platforms, no sdist: torch and the nvidia packages where PyPI has no `.metadata`
+    /// file): the first listed wheel of each platform, as the provider's variant check reads
+    /// them. Empty for every other version.
+    pub fn unadvertised_variants(&self) -> Vec<&Arc<DistFile>> {
+        let advertised = self.files.iter().any(|f| f.core_metadata.is_some());
+        if advertised || self.files.iter().any(|f| !f.is_wheel()) {
+            return Vec::new();
+        }
+        let mut seen: Vec<String> = Vec::new();
+        let mut first = Vec::new();
+        for file in &self.files {
+            if let Some(tag) = platform_tag(file).filter(|t| !seen.contains(t)) {
+                seen.push(tag);
+                first.push(file);
+            }
+        }
+        if first.len() < 2 {
+            first.clear();
+        }
+        first
+    }
+
     /// Its installable files, as a resolution hands them out.
     pub fn owned_files(&self) -> Vec<DistFile> {
         self.files.iter().map(|f| DistFile::clone(f)).collect()
+    }
+}
+
+/// The platform tags of a wheel, as one string (`manylinux_2_17_x86_64.manylinux2014_x86_64`):
+/// what tells apart wheels whose metadata may differ when the index gives no hashes.
+pub fn platform_tag(file: &DistFile) -> Option<String> {
+    match &file.kind {
+        DistKind::Wheel(tags) => Some(tags.platform().collect::<Vec<_>>().join(".")),
+        DistKind::Sdist => None,
     }
 }
 
@@ -266,6 +299,58 @@ mod tests {
             })
             .collect();
         Candidates { versions }
+    }
+
+    /// Version 1.0 of `t` with `files`, with or without PEP 658 hashes.
+    fn release(files: &[&str], hashed: bool) -> Candidate {
+        use crate::index::{Index, MemoryIndex};
+        let mut index = MemoryIndex::new();
+        index.add("t", "1.0", "", &[], files).expect("release");
+        let name = PackageName::from_str("t").expect("name");
+        let page = index.project(&name).expect("page").expect("listed");
+        let files: Vec<Arc<DistFile>> = page
+            .files
+            .into_iter()
+            .map(|mut f| {
+                if !hashed {
+                    f.core_metadata = None;
+                }
+                Arc::new(f)
+            })
+            .collect();
+        Candidate {
+            version: Version::from_str("1.0").expect("version"),
+            all_files: files.clone(),
+            files,
+            unusable: None,
+        }
+    }
+
+    #[test]
+    fn unadvertised_variants_are_the_first_wheel_of_each_platform() {
+        let wheels = [
+            "t-1.0-cp311-cp311-manylinux_2_28_x86_64.whl",
+            "t-1.0-cp312-cp312-manylinux_2_28_x86_64.whl",
+            "t-1.0-cp311-cp311-win_amd64.whl",
+            "t-1.0-cp312-cp312-win_amd64.whl",
+        ];
+        let names = |c: &Candidate| -> Vec<String> {
+            let variants = c.unadvertised_variants();
+            variants.iter().map(|f| f.filename.clone()).collect()
+        };
+        assert_eq!(
+            names(&release(&wheels, false)),
+            [wheels[0], wheels[2]],
+            "one wheel per platform, the first listed"
+        );
+        // The index gives hashes: the provider compares them, nothing is read ahead here.
+        assert!(names(&release(&wheels, true)).is_empty());
+        // An sdist: environments without a wheel build it, the version's metadata holds.
+        let mut with_sdist = wheels.to_vec();
+        with_sdist.push("t-1.0.tar.gz");
+        assert!(names(&release(&with_sdist, false)).is_empty());
+        // One platform: nothing can differ.
+        assert!(names(&release(&wheels[..2], false)).is_empty());
     }
 
     fn listed<'a>(it: impl Iterator<Item = &'a Arc<Candidate>>) -> Vec<String> {

@@ -59,6 +59,9 @@ enum Job {
     /// A page, and the metadata of the version likely chosen within the range.
     Page(PackageName, Range),
     Metadata(PackageName, Arc<Candidate>),
+    /// The metadata of one file (a wheel whose metadata may differ from its version's other
+    /// wheels').
+    FileMetadata(Arc<DistFile>),
 }
 
 struct Queue {
@@ -187,6 +190,10 @@ pub struct Fetcher<'a> {
     file_metadata: Mutex<HashMap<String, Slot<Arc<CoreMetadata>>>>,
     /// Versions to read ahead first (an existing lock's), newest first.
     preferred: HashMap<PackageName, Vec<Version>>,
+    /// A digest of every page read (`None`: it cannot pin what it lists).
+    page_digests: Mutex<HashMap<PackageName, Option<[u8; 32]>>>,
+    /// The pages the solver asked for (read ahead or not): what its answer depends on.
+    consulted: Mutex<BTreeSet<PackageName>>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -208,6 +215,8 @@ impl<'a> Fetcher<'a> {
             unbuilt: Mutex::new(BTreeMap::new()),
             file_metadata: Mutex::new(HashMap::new()),
             preferred: HashMap::new(),
+            page_digests: Mutex::new(HashMap::new()),
+            consulted: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -246,6 +255,8 @@ impl<'a> Fetcher<'a> {
 
     fn build_unguarded(&self, name: &PackageName) -> Result<Page, IndexError> {
         let page = self.index.project(name)?;
+        let digest = super::pages::page_digest(page.as_ref());
+        lock(&self.page_digests).insert(name.clone(), digest);
         let filter = FileFilter {
             python: self.filter.python.as_ref(),
             tags: self.filter.tags.as_ref(),
@@ -261,7 +272,21 @@ impl<'a> Fetcher<'a> {
     /// The candidates of `name` (`None`: the index has no such project), waiting for a
     /// worker that is fetching them, or fetching them here.
     pub fn page(&self, name: &PackageName) -> Result<Page, IndexError> {
+        lock(&self.consulted).insert(name.clone());
         get_or_produce(&self.pages, &self.pages_ready, name, || self.build(name))
+    }
+
+    /// The projects whose pages the solver asked for (sorted; the same from run to run,
+    /// whatever was read ahead) and one digest of those pages as the index served them;
+    /// `None` when one could not be read or cannot pin the metadata read through it.
+    pub fn consulted_pages(&self) -> Option<(String, Vec<String>)> {
+        let digests = lock(&self.page_digests);
+        let pages: BTreeMap<PackageName, Option<[u8; 32]>> = lock(&self.consulted)
+            .iter()
+            .map(|n| Some((n.clone(), *digests.get(n)?)))
+            .collect::<Option<_>>()?;
+        let digest = super::pages::combine(&pages)?;
+        Some((digest, pages.keys().map(ToString::to_string).collect()))
     }
 
     /// The candidates of `name` if already fetched (`Some(None)`: the index has no such
@@ -290,6 +315,39 @@ impl<'a> Fetcher<'a> {
             &file.url.to_string(),
             || self.index_metadata(file),
         )
+    }
+
+    /// For a universal resolve, queue the wheels of `candidate` that the provider's variant
+    /// check will read one by one (see [`Candidate::unadvertised_variants`]): read as soon as
+    /// the version is likely, in parallel with the other packages' (the nvidia packages of a
+    /// live torch resolve were read one package after the other, two round trips each).
+    fn prefetch_variants(&self, candidate: &Candidate) {
+        if self.filter.env.is_none() {
+            self.prefetch_file_metadata(candidate.unadvertised_variants());
+        }
+    }
+
+    /// Queue the metadata of `files` not yet read or queued, for the workers to read in
+    /// parallel: the wheels of a version whose platforms may carry different metadata are
+    /// each read (torch has no PEP 658 file: a range read of a 1.2 MB zip directory per
+    /// platform, three round trips each), and one after the other they were most of a live
+    /// torch resolve.
+    pub fn prefetch_file_metadata<'f>(&self, files: impl IntoIterator<Item = &'f Arc<DistFile>>) {
+        let jobs: Vec<Job> = {
+            let mut map = lock(&self.file_metadata);
+            files
+                .into_iter()
+                .filter(|f| match map.entry(f.url.to_string()) {
+                    std::collections::hash_map::Entry::Occupied(_) => false,
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(Slot::Queued);
+                        true
+                    }
+                })
+                .map(|f| Job::FileMetadata(f.clone()))
+                .collect()
+        };
+        self.enqueue(jobs);
     }
 
     /// The metadata of one file, if already read.
@@ -369,6 +427,7 @@ impl<'a> Fetcher<'a> {
     /// version each is likely to get within the range asked for (the newest usable one).
     pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
         let mut jobs = Vec::new();
+        let mut variants = Vec::new();
         {
             let mut pages = lock(&self.pages);
             for (name, range) in wanted {
@@ -379,12 +438,16 @@ impl<'a> Fetcher<'a> {
                     }
                     Some(Slot::Ready(Some(candidates))) => {
                         if let Some(c) = likely(candidates, &range, self.preferred(name)) {
+                            variants.push(c.clone());
                             jobs.push(Job::Metadata(name.clone(), c));
                         }
                     }
                     _ => {}
                 }
             }
+        }
+        for candidate in &variants {
+            self.prefetch_variants(candidate);
         }
         let (pages, metadata): (Vec<Job>, Vec<Job>) =
             jobs.into_iter().partition(|j| matches!(j, Job::Page(..)));
@@ -407,7 +470,7 @@ impl<'a> Fetcher<'a> {
                         true
                     }
                 },
-                Job::Page(..) => true,
+                Job::Page(..) | Job::FileMetadata(_) => true,
             })
             .collect()
     }
@@ -500,6 +563,18 @@ impl<'a> Fetcher<'a> {
                         self.fill_metadata(&name, &candidate);
                     }
                 }
+                Job::FileMetadata(file) => {
+                    let key = file.url.to_string();
+                    if claim(&self.file_metadata, &key) {
+                        let result = self.index_metadata(&file);
+                        let mut map = lock(&self.file_metadata);
+                        match result {
+                            Ok(m) => map.insert(key, Slot::Ready(m)),
+                            Err(_) => map.insert(key, Slot::Failed),
+                        };
+                        self.metadata_ready.notify_all();
+                    }
+                }
             }
             if started.elapsed() > SLOW_JOB {
                 // Requests wait on the network: give every queued job a thread (up to `max`).
@@ -540,6 +615,7 @@ impl<'a> Fetcher<'a> {
             self.pages_ready.notify_all();
         }
         if let Some(candidate) = likely {
+            self.prefetch_variants(&candidate);
             let key = (name.clone(), candidate.version.clone());
             {
                 let mut map = lock(&self.metadata);
@@ -797,6 +873,37 @@ mod tests {
                 "{not_read}"
             );
         }
+    }
+
+    #[test]
+    fn file_metadata_is_read_ahead_by_the_workers_once() {
+        let index = index();
+        let fetcher = Fetcher::new(
+            &index,
+            FilterSpec {
+                python: None,
+                tags: None,
+                exclude_newer: None,
+                allowed_yanks: HashSet::new(),
+                env: None,
+            },
+        );
+        let capped: PackageName = "capped".parse().expect("name");
+        let page = fetcher.page(&capped).expect("page").expect("exists");
+        let files: Vec<Arc<DistFile>> = page.versions.iter().map(|c| c.files[0].clone()).collect();
+        fetcher.prefetch_file_metadata(&files);
+        fetcher.prefetch_file_metadata(&files);
+        assert_eq!(lock(&fetcher.queue).jobs.len(), 2, "each file queued once");
+        fetcher.with_workers(2, || {
+            for file in &files {
+                let m = fetcher.file_metadata(file).expect("read");
+                assert_eq!(m.name, capped);
+            }
+        });
+        assert!(files
+            .iter()
+            .all(|f| fetcher.file_metadata_if_ready(f).is_some()));
+        assert!(lock(&fetcher.queue).jobs.is_empty());
     }
 
     #[test]

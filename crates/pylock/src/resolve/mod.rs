@@ -11,6 +11,7 @@ mod graph;
 mod inputs;
 mod narrow;
 mod options;
+pub(crate) mod pages;
 mod pkg;
 mod provider;
 mod report;
@@ -56,6 +57,16 @@ pub struct Resolution {
     /// projects) rather than from the index (the lock records them as `archive` and
     /// `directory` sources).
     pub(crate) direct: BTreeMap<PackageName, Direct>,
+    /// The project pages the solver read, as one digest and the projects (sorted): with
+    /// the inputs and the preferences, what the resolution depends on (see
+    /// [`LockRecord::pages_unchanged`](crate::LockRecord::pages_unchanged)). `None` when a
+    /// page lists a file without a sha256 (the metadata read through it is not pinned by
+    /// the page).
+    pub pages: Option<(String, Vec<String>)>,
+    /// The regions a universal resolve solved apart, as marker text, in the order solved,
+    /// each with whether it could be left out (empty: solved whole, or a single
+    /// environment): a re-lock with the same inputs starts from them ([`Options::forks`]).
+    pub forks: Vec<(String, bool)>,
 }
 
 /// Where a package locked from a direct reference comes from.
@@ -276,6 +287,7 @@ fn resolve_inputs(
         .map_err(|e| note_direct(e, &overlay));
     let resolution = resolution.map(|mut r| {
         r.direct = direct_sources(&overlay, manifest);
+        r.pages = fetcher.consulted_pages();
         r
     });
     fetcher.release_in_background();
@@ -431,6 +443,8 @@ fn resolve_single(
         warnings,
         roots: Vec::new(),
         direct: BTreeMap::new(),
+        pages: None,
+        forks: Vec::new(),
     })
 }
 

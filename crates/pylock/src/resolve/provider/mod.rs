@@ -61,9 +61,9 @@ pub struct Provider<'a> {
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
     boosted: Vec<PackageName>,
     restart: Mutex<Option<PackageName>>,
-    /// How often each package's version was chosen in this solve (backtracking shows here),
+    /// How each package's versions were chosen in this solve (backtracking shows here),
     /// and how far, in the order versions are tried, older versions were queued ahead.
-    choices: Mutex<HashMap<PackageName, (usize, usize)>>,
+    choices: Mutex<HashMap<PackageName, prefetch::Walk>>,
     dependencies: Mutex<DependencyMemo>,
     /// Preferred versions locked only outside this scope ([`Options::preference_markers`]).
     elsewhere: HashSet<(PackageName, Version)>,

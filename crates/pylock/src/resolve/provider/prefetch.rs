@@ -9,6 +9,17 @@ use crate::resolve::candidates::{Candidate, Candidates};
 use crate::resolve::scope::{PythonFit, Scope};
 use crate::util::lock;
 
+/// How the solver has chosen one package's versions so far, in the order it tries them.
+#[derive(Default)]
+pub(super) struct Walk {
+    /// Consecutive versions taken one after the other (a walk down after conflicts).
+    steps: usize,
+    /// The position of the version taken last.
+    last: Option<usize>,
+    /// How far older versions were queued ahead.
+    queued_to: usize,
+}
+
 impl Provider<'_> {
     /// Before a fork's solve: queue the metadata of the version the fork will likely take
     /// for each package earlier forks resolved (the version they chose if it fits this
@@ -58,16 +69,39 @@ impl Provider<'_> {
             return;
         };
         let tried = if lowest_first { at } else { len - 1 - at };
+        let position = |t: usize| {
+            if lowest_first {
+                &candidates.versions[t]
+            } else {
+                &candidates.versions[len - 1 - t]
+            }
+        };
         let (from, to) = {
             let mut choices = lock(&self.choices);
-            let (count, queued_to) = choices.entry(name.clone()).or_insert((0, 0));
-            *count += 1;
+            let walk = choices.entry(name.clone()).or_default();
+            // A step of a walk: the next version the solver may take after the one it took
+            // last (only versions no file of which is usable in between). Taking the same
+            // version again (a restart, another branch) or jumping over versions a conflict
+            // ruled out is no walk: reading the versions below ahead would be wasted.
+            let step = match walk.last {
+                None => true,
+                Some(last) => {
+                    tried > last && (last + 1..tried).all(|t| position(t).unusable.is_some())
+                }
+            };
+            if step {
+                walk.steps += 1;
+            } else if walk.last.is_some_and(|last| tried != last) {
+                walk.steps = 1;
+            }
+            walk.last = Some(tried);
             // Queue a new batch only when fewer than half a batch is queued ahead: the
             // solver walks down one version at a time, and each step would otherwise look
             // at the same fifty versions again.
-            if *count < AFTER || *queued_to >= tried + BATCH / 2 {
+            if walk.steps < AFTER || walk.queued_to >= tried + BATCH / 2 {
                 return;
             }
+            let queued_to = &mut walk.queued_to;
             let from = (*queued_to).max(tried + 1);
             let to = (tried + 1 + BATCH).min(len);
             *queued_to = to;
@@ -76,17 +110,7 @@ impl Provider<'_> {
         let usable = |c: &&Arc<Candidate>| {
             c.unusable.is_none() && range.contains(&c.version) && self.installs_here(c)
         };
-        let next: Vec<Arc<Candidate>> = (from..to)
-            .map(|t| {
-                if lowest_first {
-                    &candidates.versions[t]
-                } else {
-                    &candidates.versions[len - 1 - t]
-                }
-            })
-            .filter(usable)
-            .cloned()
-            .collect();
+        let next: Vec<Arc<Candidate>> = (from..to).map(position).filter(usable).cloned().collect();
         self.fetcher.prefetch_metadata(name, &next);
     }
 
@@ -222,11 +246,15 @@ mod tests {
             |fetcher, provider| {
                 let page = fetcher.page(&a).expect("page").expect("listed");
                 let newest = page.versions.last().expect("versions").clone();
-                // The solver comes back to `a` a second time: the batch is queued then.
-                for _ in 0..2 {
+                // Taking the newest version again (a restart) is no walk: nothing is queued.
+                for _ in 0..3 {
                     provider.prefetch_older(&a, &page, &newest, &Range::full());
                 }
-                for version in ["2.0", "2.1", "2.2"] {
+                assert!(!fetcher.metadata_requested(&a, &v("2.0")));
+                // The solver steps down to the next version: the batch is queued then.
+                let next = page.versions[page.versions.len() - 2].clone();
+                provider.prefetch_older(&a, &page, &next, &Range::full());
+                for version in ["2.0", "2.1"] {
                     assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
                 }
                 for version in ["1.0", "1.1", "1.2"] {

@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use super::{Provider, ProviderError};
-use crate::index::{CoreMetadata, DistFile, DistKind, IndexError};
+use crate::index::{CoreMetadata, DistFile, IndexError};
 use crate::pep::PackageName;
-use crate::resolve::candidates::Candidate;
+use crate::resolve::candidates::{platform_tag, Candidate};
 use crate::resolve::forks::variant_split;
 use crate::util::lock;
 
@@ -69,34 +69,37 @@ impl Provider<'_> {
         if hashes.len() < 2 && !mixed && !unadvertised {
             return Ok(None);
         }
+        // The wheel each environment installs, as the one read for its key: every fork reads
+        // the same wheel for a key (the first listed), so that the fetcher's memo answers the
+        // next fork without another read. Environments that build the sdist stay with the
+        // first variant's part.
+        let installed: Vec<(usize, VariantKey, &Arc<DistFile>)> = envs
+            .iter()
+            .filter_map(|&env| {
+                let file = (self.inputs.env_set)
+                    .file_for(env, &candidate.files)
+                    .filter(|f| f.is_wheel())?;
+                let key = variant_key(file);
+                let first = (candidate.files.iter())
+                    .find(|f| f.is_wheel() && variant_key(f) == key)
+                    .unwrap_or(file);
+                Some((env, key, first))
+            })
+            .collect();
+        // The distinct wheels are read in parallel (torch 2.15 has no PEP 658 file on PyPI:
+        // a range read of a 1.2 MB zip directory per platform, three round trips each).
+        self.fetcher
+            .prefetch_file_metadata(installed.iter().map(|(_, _, file)| *file));
         let mut variants: Vec<Variant> = Vec::new();
         // Which variant each file read so far belongs to, by what tells files apart (see
-        // `variant_key`). torch 2.15 has 28 wheels over 5 platforms and no PEP 658 file on
-        // PyPI: one read per platform, not one per environment (each is a range read of a
-        // 1.2 MB zip directory).
+        // `variant_key`). torch 2.15 has 28 wheels over 5 platforms: one read per platform,
+        // not one per environment.
         let mut read: Vec<(VariantKey, usize)> = Vec::new();
-        for &env in envs {
-            // Environments that build the sdist stay with the first variant's part.
-            let Some(file) = self
-                .inputs
-                .env_set
-                .file_for(env, &candidate.files)
-                .filter(|f| f.is_wheel())
-            else {
-                continue;
-            };
-            let key = variant_key(file);
+        for (env, key, file) in installed {
             if let Some((_, i)) = read.iter().find(|(k, _)| *k == key) {
                 variants[*i].envs.push(env);
                 continue;
             }
-            // Every fork reads the same wheel for a key (the first listed), so that the
-            // fetcher's memo answers the next fork without another read.
-            let file = candidate
-                .files
-                .iter()
-                .find(|f| f.is_wheel() && variant_key(f) == key)
-                .unwrap_or(file);
             let i = self.add_variant(&mut variants, file, env, name, candidate)?;
             read.push((key, i));
         }
@@ -158,14 +161,6 @@ fn variant_key(file: &DistFile) -> VariantKey {
     match file.core_metadata.clone().flatten() {
         Some(h) => (Some(h), None),
         None => (None, platform_tag(file)),
-    }
-}
-
-/// The platform tags of a wheel, as one string (`manylinux_2_17_x86_64.manylinux2014_x86_64`).
-fn platform_tag(file: &DistFile) -> Option<String> {
-    match &file.kind {
-        DistKind::Wheel(tags) => Some(tags.platform().collect::<Vec<_>>().join(".")),
-        DistKind::Sdist => None,
     }
 }
 
