@@ -2,8 +2,7 @@
 //! the pre-release and resolution policies, earlier forks' choices first; or, when nothing
 //! can be used, a version offered as rejected so that the explanation says why.
 
-use super::judge::Judgement;
-use super::CauseKind;
+use super::judge::{Judgement, Rejection};
 use super::{Provider, ProviderError};
 use crate::pep::{MarkerTree, PackageName, Range, Version};
 use crate::resolve::atoms::SolverVersion;
@@ -20,17 +19,6 @@ pub(super) enum Choice {
     Reject(Rejection),
     /// The range holds no listed version.
     Nothing,
-}
-
-/// A version that cannot be used here, and why.
-pub(super) struct Rejection {
-    /// The version.
-    pub version: Version,
-    /// Why, as the explanation says it.
-    pub reason: String,
-    /// What ruled it out, for the warnings of a fork left out (`None`: nothing about the
-    /// environments).
-    pub cause: Option<(CauseKind, String)>,
 }
 
 impl Provider<'_> {

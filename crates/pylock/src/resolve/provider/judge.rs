@@ -4,15 +4,25 @@
 
 use std::sync::Arc;
 
-use super::choose::Rejection;
 use super::CauseKind;
 use super::{Provider, ProviderError};
 use crate::index::{DistFile, DistKind};
 use crate::pep::tags::wheel_marker;
-use crate::pep::{MarkerTree, PackageName, Range, VersionSpecifiers};
+use crate::pep::{MarkerTree, PackageName, Range, Version, VersionSpecifiers};
 use crate::resolve::candidates::{Candidate, Candidates};
 use crate::resolve::forks::coverage_split;
 use crate::resolve::scope::{PythonFit, Scope};
+
+/// A version that cannot be used here, and why.
+pub(super) struct Rejection {
+    /// The version.
+    pub version: Version,
+    /// Why, as the explanation says it.
+    pub reason: String,
+    /// What ruled it out, for the warnings of a fork left out (`None`: nothing about the
+    /// environments).
+    pub cause: Option<(CauseKind, String)>,
+}
 
 /// What one candidate is in the fork.
 pub(super) enum Judgement {
