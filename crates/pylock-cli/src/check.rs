@@ -7,6 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use pylock::lock::{DiffFormat, LockDiff, LockFile, LockRecord, ReadError};
+use pylock::Index;
+
+use crate::args::ResolveArgs;
 
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
@@ -100,6 +103,58 @@ impl Existing {
             shown.join("\n")
         )))
     }
+}
+
+/// The fast path of `--check`, and of a re-lock into the file it reads: whether the lock is
+/// proven fresh without resolving (then "up to date" is printed, and a re-lock leaves the
+/// file as it is: it would write the same bytes). A resolve is a function of its inputs, the versions it keeps
+/// and the index pages its solver reads (metadata is pinned by the hashes those pages
+/// give). The lock's `[tool.pylock]` record (trusted only while its content digest holds)
+/// names the three for the run that wrote it: when this run's inputs digest and preferences
+/// digest are the recorded ones and every recorded page reads back unchanged, this run
+/// would write that lock again. Anything else takes the full check: no record (another
+/// tool's lock, an edited one, `-U`, `-P`), inputs without a digest (local direct
+/// references, a relative `--exclude-newer`), other inputs or pins (a lock written from
+/// another lock's pins: its next re-lock that changes nothing records its own), pages that
+/// cannot be pinned (a local directory index, a file without a hash), or any page changed
+/// (a release, a yank, a removed file) or unreadable.
+pub fn fresh_without_solving(
+    args: &ResolveArgs,
+    record: Option<&LockRecord>,
+    inputs: Option<&str>,
+    preferences: &str,
+    index: &dyn Index,
+) -> bool {
+    // A re-lock that writes elsewhere (or to standard output) records paths relative to
+    // another place: only one into the lock it read can be skipped.
+    let output = Path::new(args.output());
+    let in_place = args.output() != "-" && args.lock.as_deref().is_none_or(|l| l == output);
+    let Some(record) = record.filter(|_| args.check || in_place) else {
+        return false;
+    };
+    let Some((digest, projects)) = &record.index else {
+        return false;
+    };
+    let same = inputs.is_some()
+        && record.inputs.as_deref() == inputs
+        && record.preferences.as_deref() == Some(preferences);
+    if !same
+        || !matches!(
+            pylock::lock::pages_unchanged(index, projects, digest),
+            Ok(true)
+        )
+    {
+        return false;
+    }
+    if !args.quiet {
+        let path = args.lock.as_deref().unwrap_or(output);
+        eprintln!(
+            "{} is up to date (its inputs, pins and index pages are unchanged){}",
+            path.display(),
+            if args.check { "" } else { ": nothing to write" }
+        );
+    }
+    true
 }
 
 /// Write `text` to standard output; a reader that went away (`| head`) is not an error.

@@ -60,7 +60,18 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
     let inputs = inputs_digest(args, &manifest, &target, &options);
-    let _previous = lock_preferences(args, existing.as_ref())?.apply(&mut options);
+    let previous = lock_preferences(args, existing.as_ref())?.apply(&mut options);
+    let preferences = pylock::resolve::preferences_digest(&options);
+    if crate::check::fresh_without_solving(
+        args,
+        previous.as_ref(),
+        inputs.as_deref(),
+        &preferences,
+        index.as_ref(),
+    ) {
+        return Ok(());
+    }
+    seed_forks(&mut options, previous.as_ref(), inputs.as_deref());
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -85,10 +96,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             lock_dir: lock_dir(args),
         },
     );
-    let record = pylock::lock::LockRecord {
-        inputs,
-        forks: Vec::new(),
-    };
+    let record = record(inputs, preferences, &options, &lock, resolution);
     if !emit(&lock.to_toml_recorded(&record), args, existing)? {
         return Ok(());
     }
@@ -486,6 +494,72 @@ pub(crate) fn inputs_digest(
     pylock::resolve::inputs_digest(manifest, target, options, &indexes)
 }
 
+/// A universal re-lock with the inputs the lock was made from starts from its forks.
+pub(crate) fn seed_forks(
+    options: &mut Options,
+    previous: Option<&pylock::lock::LockRecord>,
+    inputs: Option<&str>,
+) {
+    let Some(previous) = previous.filter(|p| inputs.is_some() && p.inputs.as_deref() == inputs)
+    else {
+        return;
+    };
+    let forks: Option<Vec<_>> = (previous.forks.iter())
+        .map(|(m, excludable)| Some((m.parse().ok()?, *excludable)))
+        .collect();
+    options.forks = forks.unwrap_or_default();
+}
+
+/// What the lock records of this run: nothing but its content digest when the inputs have
+/// no digest (no later run can be told to be the same). The digest of the pins kept
+/// (`preferences`) only when a re-lock from this lock would start from exactly what this
+/// run started from: the pins kept are the new lock's own, and the forks it started from
+/// (if any) are those it records. Then `--check` may skip the solve.
+pub(crate) fn record(
+    inputs: Option<String>,
+    preferences: String,
+    options: &Options,
+    lock: &Lock,
+    resolution: pylock::Resolution,
+) -> pylock::lock::LockRecord {
+    if inputs.is_none() {
+        return pylock::lock::LockRecord::default();
+    }
+    let own = own_pins_digest(lock);
+    let seeds: Option<Vec<(String, bool)>> = (options.forks.iter())
+        .map(|(m, excludable)| Some((m.try_to_string()?, *excludable)))
+        .collect();
+    let fixpoint =
+        own.as_deref() == Some(preferences.as_str()) && seeds.as_ref() == Some(&resolution.forks);
+    pylock::lock::LockRecord {
+        inputs,
+        preferences: fixpoint.then_some(preferences),
+        index: resolution.pages,
+        forks: resolution.forks,
+    }
+}
+
+/// The digest of the pins a re-lock would read from `lock` (as [`lock_preferences`] keeps
+/// them, nothing freed).
+fn own_pins_digest(lock: &Lock) -> Option<String> {
+    let mut options = Options::default();
+    for p in &lock.packages {
+        let (Ok(name), Ok(version)) = (
+            pylock::pep::parse::value::<PackageName>(&p.name),
+            pylock::pep::parse::value::<Version>(&p.version),
+        ) else {
+            continue;
+        };
+        if let Some(m) = &p.marker {
+            let marker = m.parse::<pylock::lock::LockMarker>().ok()?;
+            let entry = (name.clone(), version.clone(), marker.tree().clone());
+            options.preference_markers.push(entry);
+        }
+        options.preferences.push((name, version));
+    }
+    Some(pylock::resolve::preferences_digest(&options))
+}
+
 /// The index locations of `args` as a lock records them for its inputs digest: URLs without
 /// credentials, local directories as `<local>` (a lock must not depend on where a checkout
 /// lives).
@@ -629,4 +703,43 @@ fn is_pep751_name(path: &Path) -> bool {
 /// `n` with the word that fits it: "1 package", "2 packages".
 pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn digest(extra: &[&str]) -> Option<String> {
+        let mut argv = vec!["pylock", "resolve", "b<3"];
+        if !extra.contains(&"--index-url") {
+            argv.extend(["--index-url", "https://example.invalid/simple"]);
+        }
+        argv.extend(extra);
+        let crate::args::Command::Resolve(args) = crate::args::Cli::parse_from(argv).command else {
+            unreachable!("a resolve command")
+        };
+        let manifest = read_manifest(&args).ok()?;
+        let target = target(&args, &manifest).ok()?;
+        let options = options(&args, &manifest).ok()?;
+        inputs_digest(&args, &manifest, &target, &options)
+    }
+
+    /// A span back from now moves the cutoff from run to run: no digest can say two runs
+    /// had the same inputs. An instant or a date can.
+    #[test]
+    fn a_relative_exclude_newer_has_no_inputs_digest() {
+        let plain = digest(&[]).expect("digest");
+        let date = digest(&["--exclude-newer", "2024-03-25"]).expect("digest");
+        assert_ne!(plain, date);
+        assert_eq!(digest(&["--exclude-newer", "2024-03-25"]), Some(date));
+        assert_eq!(digest(&["--exclude-newer", "7 days"]), None);
+        assert_eq!(digest(&["--exclude-newer", "P1D"]), None);
+        // Credentials are not part of the index's identity.
+        assert_eq!(
+            digest(&["--index-url", "https://user:secret@example.invalid/simple"]),
+            Some(plain)
+        );
+    }
 }

@@ -25,11 +25,19 @@ fn writes_a_lock_and_exits_zero() {
     // Files are recorded relative to the lock, never as absolute local paths.
     assert!(!text.contains("path = \"/"), "{text}");
     assert!(text.contains("path = \"../"), "{text}");
-    // A second run gives the same bytes.
+    // A second run gives the same lock; its `[tool.pylock]` record now also says that the
+    // pins it kept are the lock's own (the first run kept none), and a third run gives the
+    // same bytes as the second.
+    assert_eq!(pylock(&dir, &args).status.code(), Some(0));
+    let second = std::fs::read_to_string(dir.join("pylock.toml")).expect("lock");
+    let lock_part = |t: &str| t[..t.find("\n[tool.pylock]\n").expect("record")].to_owned();
+    assert_eq!(lock_part(&second), lock_part(&text));
+    assert!(!text.contains("\npreferences = "), "{text}");
+    assert!(second.contains("\npreferences = "), "{second}");
     assert_eq!(pylock(&dir, &args).status.code(), Some(0));
     assert_eq!(
         std::fs::read_to_string(dir.join("pylock.toml")).expect("lock"),
-        text
+        second
     );
     std::fs::remove_dir_all(&dir).ok();
 }

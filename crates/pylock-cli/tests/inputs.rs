@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{stderr, tempdir};
+use common::{serve, stderr, tempdir};
 
 fn index() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -394,46 +394,6 @@ fn requirements_files_with_local_projects_and_archives() {
         stderr(&out)
     );
     std::fs::remove_dir_all(&d).ok();
-}
-
-/// Serve files under `root` over loopback HTTP/1.0 (`dir/` serves `dir/index.html`), one
-/// connection at a time, for as long as the test runs; the base URL.
-fn serve(root: PathBuf) -> String {
-    use std::io::{BufRead as _, BufReader, Write as _};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(&stream);
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let mut header = String::new();
-            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                header.clear();
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let mut file = root.join(path.trim_start_matches('/'));
-            if path.ends_with('/') {
-                file = file.join("index.html");
-            }
-            let mut out = &stream;
-            let _ = match std::fs::read(&file) {
-                Ok(body) => out
-                    .write_all(
-                        format!(
-                            "HTTP/1.0 200 OK\r\nContent-Length: {}\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .as_bytes(),
-                    )
-                    .and_then(|()| out.write_all(&body)),
-                Err(_) => out.write_all(
-                    b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                ),
-            };
-        }
-    });
-    base
 }
 
 #[test]

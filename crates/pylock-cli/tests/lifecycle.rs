@@ -380,3 +380,109 @@ fn check_reads_the_lock_with_a_bound() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Copy the directory `from` into `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("ls") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// `--check` proves freshness without a solve only when the lock's `[tool.pylock]` record
+/// (content digest intact) names this run's inputs, pins and index pages; every other case
+/// takes the full check, whose answer it must never contradict.
+#[test]
+fn check_skips_the_solve_only_when_inputs_pins_and_pages_are_unchanged() {
+    let dir = tempdir("fast");
+    let root = dir.join("served");
+    copy_dir(
+        &workspace().join("fixtures/packse/example-toml/index"),
+        &root,
+    );
+    let url = format!("{}/simple", common::serve(root.clone()));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["resolve", "--index-url", &url, "--no-cache"];
+        args.extend(LINUX_312);
+        args.extend(extra);
+        pylock(&dir, &args)
+    };
+    const FAST: &str = "pylock.toml is up to date (its inputs, pins and index pages are unchanged)";
+    const FULL: &str = "pylock.toml is up to date\n";
+    let check = |extra: &[&str], code: i32, said: &str| {
+        let mut args = vec!["b<3", "--check"];
+        args.extend(extra);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(code), "{extra:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{extra:?}: {}", stderr(&out));
+    };
+    assert_eq!(run(&["b<3"]).status.code(), Some(0));
+    // A first lock kept no pins: its record cannot vouch for a re-lock from it.
+    check(&[], 0, FULL);
+    // A re-lock that keeps every pin records that it did: now the check needs no solve.
+    assert_eq!(run(&["b<3"]).status.code(), Some(0));
+    let lock = dir.join("pylock.toml");
+    let text = std::fs::read_to_string(&lock).expect("lock");
+    assert!(
+        text.contains("\n[tool.pylock]\ninputs = \"sha256:"),
+        "{text}"
+    );
+    assert!(text.contains("\nprojects = [\n    \"b\",\n]\n"), "{text}");
+    check(&[], 0, FAST);
+    // So does a re-lock into the same file: nothing to write, the file left as it is.
+    let mtime = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .expect("mtime")
+    };
+    let before = mtime(&lock);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = run(&["b<3"]);
+    assert!(
+        stderr(&out).contains(": nothing to write"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(mtime(&lock), before);
+    // -U and -P free pins, other inputs: the full check. (A relative --exclude-newer gives
+    // no inputs digest: `resolve::tests`.)
+    check(&["-U"], 0, FULL);
+    check(&["-P", "b"], 0, FULL);
+    let out = run(&["b<2.5", "--check"]);
+    assert!(stderr(&out).contains(FULL), "{}", stderr(&out));
+    // A lock edited by hand (its content digest broken) or without a record: full check.
+    std::fs::write(
+        &lock,
+        text.replace("inputs = \"sha256:", "inputs = \"sha256:0"),
+    )
+    .expect("w");
+    check(&[], 0, FULL);
+    let bare = &text[..text.find("\n[tool.pylock]\n").expect("record") + 1];
+    std::fs::write(&lock, bare).expect("write");
+    check(&[], 0, FULL);
+    std::fs::write(&lock, &text).expect("write");
+    check(&[], 0, FAST);
+    // The index changed: a version the lock does not use yanked (still fresh), then the
+    // locked version's wheel removed (stale). Each time the pages differ: full check.
+    let page = root.join("simple/b/index.html");
+    let html = std::fs::read_to_string(&page).expect("page");
+    let yanked = html.replace(">b-3.0.0.tar.gz<", " data-yanked=\"\">b-3.0.0.tar.gz<");
+    std::fs::write(&page, &yanked).expect("yank");
+    check(&[], 0, FULL);
+    let removed: String = html
+        .lines()
+        .filter(|l| !l.contains(">b-2.0.0-py3-none-any.whl<"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&page, removed).expect("remove");
+    check(&[], 1, "out of date");
+    std::fs::write(&page, &html).expect("restore");
+    check(&[], 0, FAST);
+    std::fs::remove_dir_all(&dir).ok();
+}

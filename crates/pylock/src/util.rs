@@ -107,6 +107,53 @@ pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A process-wide memo of a pure function, holding at most `max` entries: when full it
+/// starts over. Resolves ask the same few thousand marker questions again and again, so a
+/// memo pays; a long-running embedder resolving project after project must not see it grow
+/// without end. Starting over only costs recomputing: the values never differ.
+pub(crate) struct Memo<K, V> {
+    map: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<K, V>>>,
+    max: usize,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Memo<K, V> {
+    /// An empty memo of at most `max` entries.
+    pub(crate) const fn new(max: usize) -> Self {
+        Self {
+            map: std::sync::OnceLock::new(),
+            max,
+        }
+    }
+
+    fn map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<K, V>> {
+        lock(self.map.get_or_init(Default::default))
+    }
+
+    /// The value remembered for `key`.
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.map().get(key).cloned()
+    }
+
+    /// Remember `value` for `key`, forgetting everything first when the memo is full.
+    pub(crate) fn insert(&self, key: K, value: V) {
+        let mut map = self.map();
+        if map.len() >= self.max {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+
+    /// How many entries it holds.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.map().len()
+    }
+}
+
 /// Run `f`, turning a panic into `Err(message)` without printing anything: the safety net
 /// around code that parses untrusted input with third-party parsers (`pep508_rs` asserts on
 /// some malformed requirements) and around index reads on worker threads, where a panic
@@ -166,6 +213,21 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A memo never holds more than its bound: a long-running process resolving project
+    /// after project keeps its memory; what it forgot is computed again, the same.
+    #[test]
+    fn a_full_memo_starts_over() {
+        static MEMO: Memo<u32, u32> = Memo::new(3);
+        for k in 0..10 {
+            if MEMO.get(&k).is_none() {
+                MEMO.insert(k, k * 2);
+            }
+            assert!(MEMO.len() <= 3, "{} entries", MEMO.len());
+            assert_eq!(MEMO.get(&k), Some(k * 2));
+        }
+        assert_eq!(MEMO.get(&0), None, "forgotten when the memo started over");
+    }
 
     fn tempdir(tag: &str) -> PathBuf {
         let d = std::env::temp_dir().join(format!("pylock-util-{tag}-{}", std::process::id()));

@@ -2,11 +2,13 @@
 //! atomic file writer.
 
 mod diff;
+mod fresh;
 mod read;
 mod record;
 mod toml_writer;
 
 pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
+pub use fresh::pages_unchanged;
 pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError, Source};
 pub use record::LockRecord;
 

@@ -20,6 +20,13 @@ pub struct LockRecord {
     /// [`inputs_digest`](crate::resolve::inputs_digest)); `None` when they cannot be
     /// pinned by one (direct references to local files, for instance).
     pub inputs: Option<String>,
+    /// The digest of the versions the run kept (see
+    /// [`preferences_digest`](crate::resolve::preferences_digest)).
+    pub preferences: Option<String>,
+    /// The digest of the project pages the solver read ([`pages_unchanged`]
+    /// (crate::lock::pages_unchanged) compares it), and those projects, sorted; `None`
+    /// when a page cannot pin the metadata read through it (a file without a hash).
+    pub index: Option<(String, Vec<String>)>,
     /// The regions a universal resolve solved apart, in the order solved, each with whether
     /// it could be left out of the lock: a re-lock with the same inputs starts from them
     /// (see [`Options::forks`](crate::Options::forks)). Empty for a single-environment
@@ -36,9 +43,19 @@ impl LockRecord {
             return text;
         };
         let ours = text[at + HEADER.len()..].lines().all(|l| {
-            ["inputs = ", "forks = [", "    { marker = ", "]", CONTENT]
-                .iter()
-                .any(|p| l.starts_with(p))
+            [
+                "inputs = ",
+                "preferences = ",
+                "index = ",
+                "projects = [",
+                "    \"",
+                "forks = [",
+                "    { marker = ",
+                "]",
+                CONTENT,
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
         });
         if ours {
             &text[..=at]
@@ -59,6 +76,22 @@ pub(crate) fn append(out: &mut String, record: &LockRecord) {
         out.push_str("inputs = ");
         super::toml_writer::string(out, inputs);
         out.push('\n');
+    }
+    if let Some(preferences) = &record.preferences {
+        out.push_str("preferences = ");
+        super::toml_writer::string(out, preferences);
+        out.push('\n');
+    }
+    if let Some((digest, projects)) = &record.index {
+        out.push_str("index = ");
+        super::toml_writer::string(out, digest);
+        out.push_str("\nprojects = [\n");
+        for p in projects {
+            out.push_str("    ");
+            super::toml_writer::string(out, p);
+            out.push_str(",\n");
+        }
+        out.push_str("]\n");
     }
     if !record.forks.is_empty() {
         out.push_str("forks = [\n");
@@ -120,6 +153,23 @@ fn record(table: &str) -> Option<LockRecord> {
     while let Some(line) = lines.next() {
         if let Some(inputs) = value_of(line, "inputs") {
             out.inputs = Some(inputs);
+        } else if let Some(preferences) = value_of(line, "preferences") {
+            out.preferences = Some(preferences);
+        } else if let Some(index) = value_of(line, "index") {
+            if lines.next()? != "projects = [" {
+                return None;
+            }
+            let mut projects = Vec::new();
+            for entry in lines.by_ref() {
+                if entry == "]" {
+                    break;
+                }
+                match basic_string(entry.strip_prefix("    ")?)? {
+                    (name, ",") => projects.push(name),
+                    _ => return None,
+                }
+            }
+            out.index = Some((index, projects));
         } else if line == "forks = [" {
             for entry in lines.by_ref() {
                 if entry == "]" {
@@ -192,6 +242,8 @@ mod tests {
     fn the_record_and_pins_come_back_from_an_unedited_lock() {
         let record = LockRecord {
             inputs: Some("sha256:00ff".into()),
+            preferences: Some("sha256:01".into()),
+            index: Some(("sha256:02".into(), vec!["a".into(), "b\"c".into()])),
             forks: vec![
                 ("python_full_version >= '3.14'".into(), false),
                 ("python_full_version < '3.14'".into(), true),
@@ -224,7 +276,7 @@ mod tests {
     fn pins_are_the_same_read_fast_or_parsed() {
         let record = LockRecord {
             inputs: Some("sha256:00".into()),
-            forks: Vec::new(),
+            ..LockRecord::default()
         };
         let text = sample(&record);
         let path = std::path::Path::new("pylock.toml");
@@ -249,7 +301,9 @@ mod tests {
     fn strip_leaves_the_lock_without_its_record() {
         let record = LockRecord {
             inputs: Some("sha256:00".into()),
+            index: Some(("sha256:02".into(), vec!["a".into()])),
             forks: vec![("python_full_version < '3.11'".into(), true)],
+            ..LockRecord::default()
         };
         let text = sample(&record);
         let lock = &text[..=text.find("\n[tool.pylock]").expect("table")];

@@ -28,9 +28,19 @@ pub(super) struct Rewritten {
 /// The archive suffixes pylock reads metadata from.
 const ARCHIVES: [&str; 3] = [".whl", ".tar.gz", ".zip"];
 
+/// Whether a local path a reference names must exist when the reference is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Local {
+    /// It must: the user named it (a command line, a requirements file, the project locked).
+    MustExist,
+    /// It may not, yet: an extra of a dependency's project, read only if that extra is asked
+    /// for (the error then comes when the reference is read).
+    MayBeMissing,
+}
+
 /// If `text` is a direct reference, its PEP 508 form; `Ok(None)` for an ordinary
-/// requirement. Relative paths are taken from `base`.
-pub(super) fn rewrite(text: &str, base: &Path) -> Result<Option<Rewritten>, String> {
+/// requirement. Relative paths are taken from `base`; local ones checked as `local` says.
+pub(super) fn rewrite(text: &str, base: &Path, local: Local) -> Result<Option<Rewritten>, String> {
     let t = text.trim();
     let Some((name_part, reference, rest)) = split(t) else {
         return Ok(None);
@@ -49,7 +59,7 @@ pub(super) fn rewrite(text: &str, base: &Path) -> Result<Option<Rewritten>, Stri
         }
         _ => (reference, ""),
     };
-    let target = locate(reference, base)?;
+    let target = locate(reference, base, local)?;
     let from_target = target.name()?;
     let named = match name_part {
         Some(part) => {
@@ -145,6 +155,8 @@ enum Kind {
     Archive(String),
     /// A local project directory.
     Directory(PathBuf),
+    /// A local path that does not exist ([`Local::MayBeMissing`]).
+    Missing,
 }
 
 impl Target {
@@ -153,6 +165,7 @@ impl Target {
     fn name(&self) -> Result<Option<PackageName>, String> {
         match &self.kind {
             Kind::Archive(filename) => archive_name(filename).map(Some),
+            Kind::Missing => Ok(None),
             Kind::Directory(dir) => {
                 let pyproject = dir.join("pyproject.toml");
                 if !pyproject.is_file() {
@@ -176,7 +189,7 @@ impl Target {
 }
 
 /// Where `reference` points: a remote archive URL, a local archive or a local directory.
-fn locate(reference: &str, base: &Path) -> Result<Target, String> {
+fn locate(reference: &str, base: &Path, must: Local) -> Result<Target, String> {
     let lower = reference.to_ascii_lowercase();
     if let Some((scheme, _)) = lower.split_once("://") {
         if ["git", "hg", "svn", "bzr"]
@@ -202,7 +215,7 @@ fn locate(reference: &str, base: &Path) -> Result<Target, String> {
         Some(_) => PathBuf::from(&reference["file:".len()..]),
         None => PathBuf::from(reference),
     };
-    local(&path, base, fragment(reference))
+    local(&path, base, fragment(reference), must)
 }
 
 fn fragment(reference: &str) -> Option<&str> {
@@ -227,17 +240,27 @@ fn remote(reference: &str, scheme: &str) -> Result<Target, String> {
 }
 
 /// A local archive or project directory, made absolute against `base`.
-fn local(path: &Path, base: &Path, fragment: Option<&str>) -> Result<Target, String> {
+fn local(path: &Path, base: &Path, fragment: Option<&str>, must: Local) -> Result<Target, String> {
     let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         base.join(path)
     };
     let absolute = normalize(&std::path::absolute(&joined).unwrap_or(joined));
-    let meta = std::fs::metadata(&absolute)
-        .map_err(|e| format!("cannot read {}: {e}", absolute.display()))?;
+    let meta = std::fs::metadata(&absolute);
     let mut url = Url::from_file_path(&absolute)
         .map_err(|()| format!("{} cannot be a file URL", absolute.display()))?;
+    let meta = match meta {
+        Ok(meta) => meta,
+        Err(_) if must == Local::MayBeMissing => {
+            url.set_fragment(fragment);
+            return Ok(Target {
+                url,
+                kind: Kind::Missing,
+            });
+        }
+        Err(e) => return Err(format!("cannot read {}: {e}", absolute.display())),
+    };
     if meta.is_dir() {
         if fragment.is_some() {
             return Err("a project directory takes no `#` fragment".into());
@@ -339,7 +362,7 @@ mod tests {
     }
 
     fn rewritten(text: &str) -> Result<Option<String>, String> {
-        rewrite(text, &fixtures()).map(|r| r.map(|r| r.text))
+        rewrite(text, &fixtures(), Local::MustExist).map(|r| r.map(|r| r.text))
     }
 
     #[test]
@@ -371,7 +394,7 @@ mod tests {
             rewritten("./pkg[cli]; os_name == 'posix'").expect("dir"),
             Some(format!("pkg[cli] @ {dir}/pkg ; os_name == 'posix'"))
         );
-        let r = rewrite("../direct/pkg", &fixtures())
+        let r = rewrite("../direct/pkg", &fixtures(), Local::MustExist)
             .expect("dir")
             .expect("some");
         assert!(r.directory && r.text == format!("pkg @ {dir}/pkg"), "{r:?}");

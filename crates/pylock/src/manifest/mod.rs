@@ -172,6 +172,18 @@ fn parse_requirement(
     column0: usize,
     base: &Path,
 ) -> Result<(Requirement, bool), ManifestError> {
+    parse_requirement_in(text, path, line, column0, base, direct::Local::MustExist)
+}
+
+/// [`parse_requirement`], local paths checked as `local` says.
+fn parse_requirement_in(
+    text: &str,
+    path: &Path,
+    line: usize,
+    column0: usize,
+    base: &Path,
+    local: direct::Local,
+) -> Result<(Requirement, bool), ManifestError> {
     // Credentials in a URL are never printed, whichever error quotes it.
     let at = |column: usize, message: String| ManifestError::Parse {
         path: path.to_owned(),
@@ -179,7 +191,7 @@ fn parse_requirement(
         column,
         message: direct::redact_text(&message),
     };
-    let rewritten = direct::rewrite(text, base)
+    let rewritten = direct::rewrite(text, base, local)
         .map_err(|message| at(column0 + 1, format!("`{}`: {message}", text.trim())))?;
     let (parsed, directory) = match &rewritten {
         Some(r) => (r.text.as_str(), r.directory),

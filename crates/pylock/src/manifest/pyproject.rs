@@ -8,8 +8,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::direct::Local;
 use super::toml_doc::{key, Doc, TomlError, Value};
-use super::{parse_requirement, ManifestError};
+use super::{parse_requirement_in, ManifestError};
 use crate::pep::{ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
 
 /// A dependency group name, normalized as PEP 735 says (as package names are: lowercase, runs
@@ -285,7 +286,14 @@ fn read_doc(doc: &Doc<'_>, groups_and_tool: bool) -> Result<Project, TomlError> 
                     .iter()
                     .map(|v| Ok((doc.string(v, "a requirement")?, v.span())))
                     .collect::<Result<Vec<_>, TomlError>>()?;
-                let reqs = requirements(doc, list)?;
+                // A dependency's extras are read only when asked for: their local
+                // references need not exist until then.
+                let local = if groups_and_tool {
+                    Local::MustExist
+                } else {
+                    Local::MayBeMissing
+                };
+                let reqs = requirements_in(doc, list, local)?;
                 if project.extras.insert(extra.clone(), reqs).is_some() {
                     return Err(doc.err(
                         k.span(),
@@ -310,11 +318,20 @@ fn requirements(
     doc: &Doc<'_>,
     list: Vec<(&str, std::ops::Range<usize>)>,
 ) -> Result<Vec<Requirement>, TomlError> {
+    requirements_in(doc, list, Local::MustExist)
+}
+
+/// [`requirements`], local paths checked as `local` says.
+fn requirements_in(
+    doc: &Doc<'_>,
+    list: Vec<(&str, std::ops::Range<usize>)>,
+    local: Local,
+) -> Result<Vec<Requirement>, TomlError> {
     list.into_iter()
         .map(|(text, span)| {
             let (line, column) = super::line_col(doc.text, span.start + 1);
             let base = doc.path.parent().unwrap_or(Path::new("."));
-            let parsed = parse_requirement(text, doc.path, line, column - 1, base);
+            let parsed = parse_requirement_in(text, doc.path, line, column - 1, base, local);
             parsed.map(|(req, _)| req).map_err(|e| match e {
                 ManifestError::Parse {
                     path,

@@ -11,6 +11,7 @@ use pep508_rs::MarkerValueVersion;
 
 use super::Operator;
 use super::{ExtraName, MarkerTree, Range, Version, VersionSpecifiers};
+use crate::util::Memo;
 
 /// Platform facts `pep508_rs` does not know: `sys_platform` and `platform_system` name the
 /// same operating system, so `sys_platform == 'win32' and platform_system == 'Linux'` holds
@@ -24,6 +25,9 @@ const PLATFORM_FACTS: &[&str] = &[
     "platform_system != 'Linux' or sys_platform == 'linux'",
     "platform_system != 'Darwin' or sys_platform == 'darwin'",
 ];
+
+/// The most answers each memo of this module keeps (see [`Memo`]).
+const MAX_MEMO: usize = 100_000;
 
 fn platform_facts() -> &'static MarkerTree {
     static FACTS: OnceLock<MarkerTree> = OnceLock::new();
@@ -47,14 +51,12 @@ pub(crate) fn is_possible(marker: &MarkerTree) -> bool {
     if marker.is_true() {
         return true;
     }
-    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<MarkerTree, bool>>> =
-        OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(&b) = crate::util::lock(cache).get(marker) {
+    static MEMO: Memo<MarkerTree, bool> = Memo::new(MAX_MEMO);
+    if let Some(b) = MEMO.get(marker) {
         return b;
     }
     let possible = !marker.is_disjoint(platform_facts());
-    crate::util::lock(cache).insert(marker.clone(), possible);
+    MEMO.insert(marker.clone(), possible);
     possible
 }
 
@@ -78,16 +80,13 @@ pub(crate) fn restrict_extras(marker: &MarkerTree, extras: &[ExtraName]) -> Mark
     if marker.is_true() || marker.is_false() {
         return marker.clone();
     }
-    type Key = (MarkerTree, Vec<ExtraName>);
-    static CACHE: OnceLock<std::sync::Mutex<std::collections::HashMap<Key, MarkerTree>>> =
-        OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+    static MEMO: Memo<(MarkerTree, Vec<ExtraName>), MarkerTree> = Memo::new(MAX_MEMO);
     let key = (marker.clone(), extras.to_vec());
-    if let Some(m) = crate::util::lock(cache).get(&key) {
-        return m.clone();
+    if let Some(m) = MEMO.get(&key) {
+        return m;
     }
     let out = restrict_extras_uncached(marker, extras);
-    crate::util::lock(cache).insert(key, out.clone());
+    MEMO.insert(key, out.clone());
     out
 }
 

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::str::FromStr;
 
 use super::{and, or, MarkerTree};
+use crate::util::Memo;
 
 /// The newest CPython minor version known (3.15): it stands for the later ones, in the
 /// checked environments and in wheel markers.
@@ -208,18 +209,15 @@ pub(crate) fn wheel_marker(tags: &WheelTags) -> MarkerTree {
     and(&python, &platform)
 }
 
-/// Markers of tags, parsed once per process: locks list thousands of wheels with a few dozen
-/// distinct tags.
+/// Markers of tags, parsed once: locks list thousands of wheels with a few dozen distinct
+/// tags. Bounded (see [`Memo`]): hostile indexes may list any number of made-up tags.
 fn cached_marker(key: &str, text: impl FnOnce() -> String) -> MarkerTree {
-    static CACHE: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<String, MarkerTree>>,
-    > = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some(m) = crate::util::lock(cache).get(key) {
-        return m.clone();
+    static MEMO: Memo<String, MarkerTree> = Memo::new(10_000);
+    if let Some(m) = MEMO.get(key) {
+        return m;
     }
     let marker = MarkerTree::from_str(&text()).unwrap_or(MarkerTree::TRUE);
-    crate::util::lock(cache).insert(key.to_owned(), marker.clone());
+    MEMO.insert(key.to_owned(), marker.clone());
     marker
 }
 

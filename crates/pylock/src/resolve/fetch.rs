@@ -190,6 +190,10 @@ pub struct Fetcher<'a> {
     file_metadata: Mutex<HashMap<String, Slot<Arc<CoreMetadata>>>>,
     /// Versions to read ahead first (an existing lock's), newest first.
     preferred: HashMap<PackageName, Vec<Version>>,
+    /// A digest of every page read (`None`: it cannot pin what it lists).
+    page_digests: Mutex<HashMap<PackageName, Option<[u8; 32]>>>,
+    /// The pages the solver asked for (read ahead or not): what its answer depends on.
+    consulted: Mutex<BTreeSet<PackageName>>,
 }
 
 impl<'a> Fetcher<'a> {
@@ -211,6 +215,8 @@ impl<'a> Fetcher<'a> {
             unbuilt: Mutex::new(BTreeMap::new()),
             file_metadata: Mutex::new(HashMap::new()),
             preferred: HashMap::new(),
+            page_digests: Mutex::new(HashMap::new()),
+            consulted: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -249,6 +255,8 @@ impl<'a> Fetcher<'a> {
 
     fn build_unguarded(&self, name: &PackageName) -> Result<Page, IndexError> {
         let page = self.index.project(name)?;
+        let digest = super::pages::page_digest(page.as_ref());
+        lock(&self.page_digests).insert(name.clone(), digest);
         let filter = FileFilter {
             python: self.filter.python.as_ref(),
             tags: self.filter.tags.as_ref(),
@@ -264,7 +272,21 @@ impl<'a> Fetcher<'a> {
     /// The candidates of `name` (`None`: the index has no such project), waiting for a
     /// worker that is fetching them, or fetching them here.
     pub fn page(&self, name: &PackageName) -> Result<Page, IndexError> {
+        lock(&self.consulted).insert(name.clone());
         get_or_produce(&self.pages, &self.pages_ready, name, || self.build(name))
+    }
+
+    /// The projects whose pages the solver asked for (sorted; the same from run to run,
+    /// whatever was read ahead) and one digest of those pages as the index served them;
+    /// `None` when one could not be read or cannot pin the metadata read through it.
+    pub fn consulted_pages(&self) -> Option<(String, Vec<String>)> {
+        let digests = lock(&self.page_digests);
+        let pages: BTreeMap<PackageName, Option<[u8; 32]>> = lock(&self.consulted)
+            .iter()
+            .map(|n| Some((n.clone(), *digests.get(n)?)))
+            .collect::<Option<_>>()?;
+        let digest = super::pages::combine(&pages)?;
+        Some((digest, pages.keys().map(ToString::to_string).collect()))
     }
 
     /// The candidates of `name` if already fetched (`Some(None)`: the index has no such

@@ -10,6 +10,7 @@ mod forks;
 mod inputs;
 mod narrow;
 mod options;
+pub(crate) mod pages;
 mod pkg;
 mod provider;
 mod report;
@@ -23,7 +24,8 @@ mod uses;
 pub use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
 pub use options::{
-    exclude_newer_cutoff, inputs_digest, InvalidOption, Options, PrereleaseMode, ResolutionMode,
+    exclude_newer_cutoff, inputs_digest, preferences_digest, InvalidOption, Options,
+    PrereleaseMode, ResolutionMode,
 };
 
 use crate::index::{DistFile, Index, IndexError};
@@ -51,6 +53,15 @@ pub struct Resolution {
     /// The packages locked from direct references (`name @ URL`, local files and
     /// projects) rather than from the index.
     pub direct: BTreeMap<PackageName, Direct>,
+    /// The project pages the solver read, as one digest and the projects (sorted): with
+    /// the inputs and the preferences, what the resolution depends on (see
+    /// [`crate::lock::pages_unchanged`]). `None` when a page lists a file without a
+    /// sha256 (the metadata read through it is not pinned by the page).
+    pub pages: Option<(String, Vec<String>)>,
+    /// The regions a universal resolve solved apart, as marker text, in the order solved,
+    /// each with whether it could be left out (empty: solved whole, or a single
+    /// environment): a re-lock with the same inputs starts from them ([`Options::forks`]).
+    pub forks: Vec<(String, bool)>,
 }
 
 /// Where a package locked from a direct reference comes from.
@@ -223,6 +234,7 @@ fn resolve_inputs(
         .map_err(|e| note_direct(e, &overlay));
     let resolution = resolution.map(|mut r| {
         r.direct = direct_sources(&overlay, manifest);
+        r.pages = fetcher.consulted_pages();
         r
     });
     fetcher.release_in_background();
@@ -376,6 +388,8 @@ fn resolve_single(
         packages,
         warnings,
         direct: BTreeMap::new(),
+        pages: None,
+        forks: Vec::new(),
     })
 }
 

@@ -9,6 +9,7 @@ use pep508_rs::marker::MarkerExpression;
 
 use super::scope::python_universe;
 use crate::pep::{and, is_possible, or, python_range, MarkerTree, Version, VersionSpecifiers};
+use crate::util::Memo;
 
 /// `requires` narrowed to the Pythons of `claimed` when they form one interval (a lock left
 /// out above a cap: `>=3.10` becomes `>=3.10, <3.12`); otherwise `requires` itself.
@@ -72,15 +73,13 @@ pub fn shortest_within(marker: &MarkerTree, within: &MarkerTree) -> MarkerTree {
         return marker.clone();
     }
     // Memoized: the packages of a lock share a few dozen markers.
-    type Cache = std::collections::HashMap<(MarkerTree, MarkerTree), MarkerTree>;
-    static CACHE: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
+    static MEMO: Memo<(MarkerTree, MarkerTree), MarkerTree> = Memo::new(10_000);
     let key = (marker.clone(), within.clone());
-    if let Some(m) = crate::util::lock(cache).get(&key) {
-        return m.clone();
+    if let Some(m) = MEMO.get(&key) {
+        return m;
     }
     let out = shortest_uncached(marker, within);
-    crate::util::lock(cache).insert(key, out.clone());
+    MEMO.insert(key, out.clone());
     out
 }
 

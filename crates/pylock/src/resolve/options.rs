@@ -69,6 +69,12 @@ pub struct Options {
     /// is tried only after the preferred versions that were locked there, so each keeps
     /// its own environments. Preferences without an entry here apply everywhere alike.
     pub preference_markers: Vec<(PackageName, Version, MarkerTree)>,
+    /// The regions a universal resolve starts from instead of the whole target, in order,
+    /// each with whether it may be left out: an earlier resolve's
+    /// [`Resolution::forks`](crate::Resolution::forks), for a re-lock with the same inputs
+    /// (the splits are not found again). Ignored unless they divide the target exactly;
+    /// a region still splits where its solve asks to.
+    pub forks: Vec<(MarkerTree, bool)>,
 }
 
 /// The digest (`sha256:<hex>`) of everything that decides a lock beside the index: the
@@ -129,6 +135,23 @@ pub fn inputs_digest(
         "sha256:{}",
         crate::util::hex(&Sha256::digest(text.as_bytes()))
     ))
+}
+
+/// The digest (`sha256:<hex>`) of the versions `options` keeps (its preferences and their
+/// markers, in any order): with the inputs and the pages read, what a resolve's answer
+/// depends on.
+pub fn preferences_digest(options: &Options) -> String {
+    use sha2::{Digest, Sha256};
+    let mut lines: Vec<String> = (options.preferences.iter())
+        .map(|(n, v)| format!("{n} {v}"))
+        .chain(
+            (options.preference_markers.iter())
+                .map(|(n, v, m)| format!("{n} {v} {}", m.try_to_string().unwrap_or_default())),
+        )
+        .collect();
+    lines.sort();
+    let digest = Sha256::digest(lines.join("\n").as_bytes());
+    format!("sha256:{}", crate::util::hex(&digest))
 }
 
 /// An option value that does not parse.

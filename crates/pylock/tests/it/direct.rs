@@ -417,3 +417,44 @@ fn a_pin_after_the_same_url_unpinned_is_checked() {
     ]);
     resolve(&m, &linux(), &Options::default(), &index()).expect("the right pin resolves");
 }
+
+/// A local project's direct references behind an extra are read only when that extra is
+/// asked for: `host`'s `plug` extra names a file that does not exist, which must not stop a
+/// resolve of `host` alone, and must be the error for `host[plug]` (also when `host` was
+/// named first without the extra).
+#[test]
+fn references_behind_unrequested_extras_are_not_followed() {
+    let dir = tempdir("extras");
+    let missing = dir.join("absent-1.0-py3-none-any.whl");
+    let missing_url = url::Url::from_file_path(&missing).expect("url");
+    let host = dir.join("host");
+    std::fs::create_dir_all(&host).expect("mkdir");
+    std::fs::write(
+        host.join("pyproject.toml"),
+        format!(
+            "[project]\nname = \"host\"\nversion = \"1.0\"\ndependencies = []\n\n[project.optional-dependencies]\nplug = [\"absent @ {missing_url}\"]\n"
+        ),
+    )
+    .expect("write pyproject");
+    let plain = host.display().to_string();
+    let r = resolve(
+        &manifest(&[&plain]),
+        &linux(),
+        &Options::default(),
+        &index(),
+    )
+    .expect("the extra is not asked for");
+    let names: Vec<String> = r.packages.iter().map(|p| p.name.to_string()).collect();
+    assert_eq!(names, ["host"]);
+    let with_extra = format!(
+        "host[plug] @ {}",
+        url::Url::from_file_path(&host).expect("url")
+    );
+    for requirements in [
+        vec![with_extra.as_str()],
+        vec![plain.as_str(), with_extra.as_str()],
+    ] {
+        let err = error(&manifest(&requirements), &index());
+        assert!(err.contains("absent"), "{requirements:?}: {err}");
+    }
+}

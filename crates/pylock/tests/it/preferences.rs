@@ -107,3 +107,57 @@ fn each_locked_version_stays_in_its_environments() {
     let by_name = lock_of(&split, &universal(), &preferences(&old, false));
     assert_eq!(locked_b(&by_name).len(), 1, "{:?}", locked_b(&by_name));
 }
+
+/// A universal resolve records the regions it solved apart (`Resolution::forks`), and one
+/// given them (`Options::forks`) starts from them: here the recorded split keeps each
+/// locked version in its environments although the inputs alone would not split.
+#[test]
+fn forks_are_recorded_and_a_re_lock_starts_from_them() {
+    let split = manifest(&[
+        "b<2; python_version < '3.12'",
+        "b>=2,<3; python_version >= '3.12'",
+    ]);
+    let resolution = resolve(&split, &universal(), &Options::default(), &index()).expect("ok");
+    // In the order solved: the newer Pythons first (the split is at the first requirement
+    // that differs; its parts are solved newest first).
+    assert_eq!(
+        resolution.forks,
+        [
+            ("python_full_version >= '3.12'".to_owned(), false),
+            (
+                "python_full_version >= '3.10' and python_full_version < '3.12'".to_owned(),
+                false
+            ),
+        ]
+    );
+    let old = Lock::from_resolution(&resolution, &LockOptions::default());
+    let seeded = |forks: &[(String, bool)]| {
+        let mut options = preferences(&old, true);
+        options.forks = forks
+            .iter()
+            .map(|(m, excludable)| (m.parse().expect("marker"), *excludable))
+            .collect();
+        locked_b(&lock_of(&manifest(&["b"]), &universal(), &options))
+    };
+    let two = [
+        (
+            "1.0".to_owned(),
+            Some("python_full_version < '3.12'".to_owned()),
+        ),
+        (
+            "2.0".to_owned(),
+            Some("python_full_version >= '3.12'".to_owned()),
+        ),
+    ];
+    assert_eq!(seeded(&resolution.forks), two);
+    // Unseeded, the whole target is solved at once and takes the newest pin everywhere.
+    assert_eq!(seeded(&[]), [("2.0".to_owned(), None)]);
+    // Regions that do not divide the target exactly are ignored.
+    let overlapping = [
+        ("python_full_version >= '3.10'".to_owned(), false),
+        ("python_full_version >= '3.12'".to_owned(), false),
+    ];
+    assert_eq!(seeded(&overlapping), [("2.0".to_owned(), None)]);
+    let short = vec![("python_full_version >= '3.12'".to_owned(), false); 2];
+    assert_eq!(seeded(&short), [("2.0".to_owned(), None)]);
+}

@@ -17,6 +17,7 @@ use crate::resolve::{Resolution, ResolveError, ResolvedPackage};
 /// The resolution the solved forks of `asked` add up to; an error when every environment
 /// of the target was left out.
 pub(super) fn finish(forks: Forks, asked: &Asked<'_>) -> Result<Resolution, ResolveError> {
+    let leaves = forks.leaves.clone();
     let inputs = asked.inputs;
     // A multi-use lock claims no environment that some selection cannot install in.
     let excluded = inputs.uses.project_out(&forks.exclusions.region);
@@ -57,7 +58,27 @@ pub(super) fn finish(forks: Forks, asked: &Asked<'_>) -> Result<Resolution, Reso
         packages,
         warnings,
         direct: std::collections::BTreeMap::new(),
+        pages: None,
+        // A multi-use lock's regions carry selection items: not for a record.
+        forks: if inputs.uses.vars.is_empty() {
+            recorded_forks(&leaves)
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// The forks to record for a re-lock: every region as text, in the order solved; none
+/// when the target was solved whole (or a region has no text, the whole of everything).
+fn recorded_forks(leaves: &[(MarkerTree, bool)]) -> Vec<(String, bool)> {
+    if leaves.len() < 2 {
+        return Vec::new();
+    }
+    let text: Option<Vec<(String, bool)>> = leaves
+        .iter()
+        .map(|(region, excludable)| Some((region.try_to_string()?, *excludable)))
+        .collect();
+    text.unwrap_or_default()
 }
 
 /// A locked package: only the wheels some environment of its marker installs, and the

@@ -34,6 +34,9 @@ pub(super) struct Forks {
     /// Warnings of the solved forks (extras not provided), sorted and deduplicated by
     /// [`Forks::warnings`].
     warnings: Vec<String>,
+    /// The regions solved or left out, in that order, each with whether it was excludable:
+    /// where a re-lock with the same inputs starts ([`crate::Options::forks`]).
+    pub leaves: Vec<(crate::pep::MarkerTree, bool)>,
 }
 
 impl Forks {
@@ -43,6 +46,7 @@ impl Forks {
             entries: BTreeMap::new(),
             exclusions: Exclusions::new(),
             warnings: Vec::new(),
+            leaves: Vec::new(),
         }
     }
 

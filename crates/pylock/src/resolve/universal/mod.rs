@@ -68,7 +68,14 @@ fn solve_forks(asked: &Asked<'_>, fetcher: &Fetcher<'_>) -> Result<Forks, Resolv
         ..
     } = asked;
     let preferences = super::provider::preferences(options);
-    let mut queue = ForkQueue::new(inputs.uses.regions(whole)?);
+    let start = match seeds(options, inputs, whole) {
+        Some(parts) => parts,
+        None => (inputs.uses.regions(whole)?)
+            .into_iter()
+            .map(ForkPart::plain)
+            .collect(),
+    };
+    let mut queue = ForkQueue::new(start);
     let mut forks = Forks::new();
     while let Some(part) = queue.next()? {
         let scope = Scope::fork(part.region.clone(), &inputs.env_set);
@@ -81,6 +88,7 @@ fn solve_forks(asked: &Asked<'_>, fetcher: &Fetcher<'_>) -> Result<Forks, Resolv
                     publish_preferences(&preferences, &solution);
                 }
                 forks.add(&provider, &solution, &part.region);
+                forks.leaves.push((part.region, part.excludable));
             }
             Outcome::Fork(parts) => queue.split(&part, parts)?,
             Outcome::Failed(failure) => on_failure(part, failure, asked, &mut forks, &mut queue)?,
@@ -131,6 +139,7 @@ fn on_failure(
             forks
                 .exclusions
                 .add(&region, &envs, shown.unwrap_or(place), failure);
+            forks.leaves.push((region, excludable));
             Ok(())
         }
         Some(_) => Err(ResolveError::NoSolution {
@@ -148,6 +157,36 @@ fn on_failure(
             facts: failure.facts,
         }),
     }
+}
+
+/// The forks a re-lock starts from ([`Options::forks`]: an earlier resolve's, with the same
+/// inputs) instead of the whole target: the splits an earlier resolve found are not found
+/// again by solves that stop at each split (jupyter's universal lock: 7 solves, 3 of them
+/// stopped). Only where they still divide the target exactly (disjoint, covering it, none
+/// empty), and not for multi-use locks (whose regions carry selection items).
+fn seeds(options: &Options, inputs: &Inputs, whole: &MarkerTree) -> Option<Vec<ForkPart>> {
+    if options.forks.len() < 2 || !inputs.uses.vars.is_empty() {
+        return None;
+    }
+    let mut covered = MarkerTree::FALSE;
+    for (i, (region, _)) in options.forks.iter().enumerate() {
+        let inside = !is_possible(&and(region, &whole.negate()));
+        let apart = options.forks[..i]
+            .iter()
+            .all(|(other, _)| !is_possible(&and(region, other)));
+        if !is_possible(region) || !inside || !apart {
+            return None;
+        }
+        covered = crate::pep::or(&covered, region);
+    }
+    if is_possible(&and(whole, &covered.negate())) {
+        return None;
+    }
+    let parts = options.forks.iter().map(|(region, excludable)| ForkPart {
+        region: region.clone(),
+        excludable: *excludable,
+    });
+    Some(parts.collect())
 }
 
 /// Later forks prefer the versions this one chose, newest choice first.

@@ -1,7 +1,6 @@
 //! The fork queue: the parts of the target still to solve, in solve order, and the limit on
 //! how many one resolve may create.
 
-use crate::pep::MarkerTree;
 use crate::resolve::forks::ForkPart;
 use crate::resolve::ResolveError;
 
@@ -16,13 +15,13 @@ pub(super) struct ForkQueue {
 }
 
 impl ForkQueue {
-    /// A queue that solves `regions` in the order given.
-    pub(super) fn new(regions: Vec<MarkerTree>) -> Self {
+    /// A queue that solves `parts` in the order given.
+    pub(super) fn new(parts: Vec<ForkPart>) -> Self {
         let mut queue = Self {
             pending: Vec::new(),
             taken: 0,
         };
-        queue.solve_next(regions.into_iter().map(ForkPart::plain).collect());
+        queue.solve_next(parts);
         queue
     }
 
