@@ -1,0 +1,184 @@
+//! The prefetch policy, in one place: what the workers read ahead of the solver, and when.
+//!
+//! - When a version's dependencies become known (the provider reads them, or a worker reads
+//!   the version's metadata), the pages of those not yet asked for are queued, and for those
+//!   whose page is in, the metadata of the version the solver will likely take ([`likely`]).
+//! - When a worker has read a page, the metadata of the likely version in the range asked
+//!   for is read right after it.
+//! - In a universal resolve, the per-platform wheels of a likely version whose index gives
+//!   no metadata hash are queued too: the provider's variant check reads each.
+//! - A backtracking solve queues the older versions it is about to try, and a fork the
+//!   wheels whose metadata may differ (the provider's `prefetch`).
+//! - Versions whose metadata only a whole sdist download tells are never read ahead.
+
+use std::sync::Arc;
+
+use super::{Fetcher, Job};
+use crate::index::DistFile;
+use crate::pep::{requirement_range, restrict_extras, PackageName, Range, Version};
+use crate::resolve::candidates::{Candidate, Candidates};
+
+/// The version a solve usually picks within `range`: the newest usable stable one, else the
+/// newest usable one. The range's versions are found by binary search: a backtracking solve
+/// asks this for every version it tries (1,500 boto3 versions, each naming an old botocore
+/// range among 1,500 versions), and a scan from the newest down cost more than the solve.
+///
+/// `preferred` versions (an existing lock's, newest first) come first: a re-lock takes them,
+/// and reading the newest version's metadata (and, from it, its dependencies' pages) would be
+/// wasted.
+fn likely(candidates: &Candidates, range: &Range, preferred: &[Version]) -> Option<Arc<Candidate>> {
+    let usable = |c: &&Arc<Candidate>| c.unusable.is_none();
+    let kept = preferred
+        .iter()
+        .filter(|v| range.contains(v))
+        .filter_map(|v| candidates.get(v))
+        .find(usable);
+    if kept.is_some() {
+        return kept.cloned();
+    }
+    candidates
+        .within(range, false)
+        .filter(usable)
+        .find(|c| !c.version.any_prerelease())
+        .or_else(|| candidates.within(range, false).find(usable))
+        .cloned()
+}
+
+impl Fetcher<'_> {
+    /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
+    /// version each is likely to get within the range asked for (the newest usable one).
+    pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
+        let mut jobs = Vec::new();
+        let mut likely_metadata: Vec<(PackageName, Arc<Candidate>)> = Vec::new();
+        for (name, range) in wanted {
+            if self.pages.request(name) {
+                jobs.push(Job::Page(name.clone(), range));
+            } else if let Some(Some(candidates)) = self.pages.if_ready(name) {
+                if let Some(c) = likely(&candidates, &range, self.preferred(name)) {
+                    likely_metadata.push((name.clone(), c));
+                }
+            }
+        }
+        for (_, candidate) in &likely_metadata {
+            self.prefetch_variants(candidate);
+        }
+        jobs.extend(self.request_metadata(likely_metadata));
+        self.executor.submit(jobs);
+    }
+
+    /// For a universal resolve, queue the wheels of `candidate` that the provider's variant
+    /// check will read one by one (see [`Candidate::unadvertised_variants`]): read as soon as
+    /// the version is likely, in parallel with the other packages' (the nvidia packages of a
+    /// live torch resolve were read one package after the other, two round trips each).
+    fn prefetch_variants(&self, candidate: &Candidate) {
+        if self.filter.env.is_none() {
+            self.prefetch_file_metadata(candidate.unadvertised_variants());
+        }
+    }
+
+    /// Queue the metadata of `candidates` of `name` not yet read or queued (older versions
+    /// a backtracking solve is about to try).
+    pub fn prefetch_metadata(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
+        let wanted = (candidates.iter()).map(|c| (name.clone(), c.clone()));
+        let jobs = self.request_metadata(wanted.collect());
+        self.executor.submit(jobs);
+    }
+
+    /// Jobs for the versions' metadata not read nor queued yet, now marked queued; none for
+    /// versions whose metadata only a whole sdist download tells.
+    fn request_metadata(&self, wanted: Vec<(PackageName, Arc<Candidate>)>) -> Vec<Job> {
+        wanted
+            .into_iter()
+            .filter(|(name, c)| {
+                c.cheap_metadata() && self.metadata.request(&(name.clone(), c.version.clone()))
+            })
+            .map(|(name, c)| Job::Metadata(name, c))
+            .collect()
+    }
+
+    /// Queue the metadata of `files` not yet read or queued, for the workers to read in
+    /// parallel: the wheels of a version whose platforms may carry different metadata are
+    /// each read (torch has no PEP 658 file: a range read of a 1.2 MB zip directory per
+    /// platform, three round trips each), and one after the other they were most of a live
+    /// torch resolve.
+    pub fn prefetch_file_metadata<'f>(&self, files: impl IntoIterator<Item = &'f Arc<DistFile>>) {
+        let jobs: Vec<Job> = files
+            .into_iter()
+            .filter(|f| self.file_metadata.request(&f.url.to_string()))
+            .map(|f| Job::FileMetadata(f.clone()))
+            .collect();
+        self.executor.submit(jobs);
+    }
+
+    /// What a worker does with a job, unless someone took its slot already.
+    pub(super) fn run_job(&self, job: Job) {
+        match job {
+            Job::Page(name, range) => {
+                if self.pages.claim(&name) {
+                    self.run_page_job(&name, &range);
+                }
+            }
+            Job::Metadata(name, candidate) => {
+                if self
+                    .metadata
+                    .claim(&(name.clone(), candidate.version.clone()))
+                {
+                    self.fill_metadata(&name, &candidate);
+                }
+            }
+            Job::FileMetadata(file) => {
+                let key = file.url.to_string();
+                if self.file_metadata.claim(&key) {
+                    let result = self.index_metadata(&file);
+                    self.file_metadata.complete(key, result);
+                }
+            }
+        }
+    }
+
+    /// Read a page; then, unless anyone asked for it already, the metadata of the version
+    /// likely taken within `range`.
+    pub(super) fn run_page_job(&self, name: &PackageName, range: &Range) {
+        let result = self.build(name);
+        let likely = result
+            .as_ref()
+            .ok()
+            .and_then(|p| p.as_ref())
+            .and_then(|c| likely(c, range, self.preferred(name)))
+            .filter(|c| c.cheap_metadata());
+        self.pages.complete(name.clone(), result);
+        if let Some(candidate) = likely {
+            self.prefetch_variants(&candidate);
+            if (self.metadata).claim_unknown((name.clone(), candidate.version.clone())) {
+                self.fill_metadata(name, &candidate);
+            }
+        }
+    }
+
+    /// Read the metadata of `candidate` of `name` (a slot claimed for it), then queue what
+    /// its dependencies will need: the dependencies of a version read are very likely needed
+    /// next, so their pages are queued now (and, once a page is in, the metadata of the
+    /// version likely chosen in the range asked for) rather than when the solver asks: one
+    /// round trip less per level of the graph. Dependencies behind extras wait for the
+    /// solver.
+    pub(super) fn fill_metadata(&self, name: &PackageName, candidate: &Candidate) {
+        let result = self.read_metadata(name, candidate);
+        if let Ok(m) = &result {
+            // Only a guess: a panic here must not leave the slot below unanswered.
+            let _ = crate::util::catch_panic(|| {
+                let deps: Vec<(&PackageName, Range)> = m
+                    .requires_dist
+                    .iter()
+                    .filter(|r| match &self.filter.env {
+                        Some(env) => r.evaluate_markers(env, &[]),
+                        None => !restrict_extras(&r.marker, &[]).is_false(),
+                    })
+                    .map(|r| (&r.name, requirement_range(r)))
+                    .collect();
+                self.prefetch_ranges(deps);
+            });
+        }
+        let key = (name.clone(), candidate.version.clone());
+        self.metadata.complete(key, result);
+    }
+}
