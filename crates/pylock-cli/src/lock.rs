@@ -68,7 +68,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
     let existing = crate::resolve::prepare_output(args)?;
-    let _previous = crate::resolve::lock_preferences(args, existing.as_ref())?.apply(&mut options);
+    let _previous = crate::relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(

@@ -9,6 +9,7 @@ mod diff;
 mod inputs;
 mod lock;
 mod progress;
+mod relock;
 mod resolve;
 mod verify;
 
