@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::{DiffFormat, LockDiff, LockFile, ReadError};
+use pylock::{LockDiff, LockFile, ManifestError};
 
 /// The most change lines a failed check prints; the rest are counted.
 const MAX_LINES: usize = 40;
@@ -43,7 +43,9 @@ impl Existing {
         };
         match LockFile::read_text(&path) {
             Ok(text) => Ok(Self { path, text }),
-            Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(ManifestError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
                 Err(CheckFailure {
                     code: 1,
                     message: format!(
@@ -85,7 +87,7 @@ impl Existing {
                     .into(),
             ));
         }
-        let text = diff.render(DiffFormat::Text);
+        let text = diff.to_text();
         let lines: Vec<&str> = text.lines().collect();
         let mut shown: Vec<String> = lines
             .iter()

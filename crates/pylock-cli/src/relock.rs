@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use pylock::lock::LockRecord;
-use pylock::pep::{PackageName, Version};
-use pylock::{Manifest, Options, Target};
+use std::str::FromStr;
+
+use pylock::{LockRecord, Manifest, Options, Target};
+use pylock::{PackageName, Version};
 
 use crate::args::ResolveArgs;
 use crate::resolve::{usage, Failure};
@@ -17,14 +18,14 @@ pub(crate) struct Kept {
     /// Preferred versions.
     pub preferences: Vec<(PackageName, Version)>,
     /// The markers of the preferred versions the lock holds only somewhere.
-    pub markers: Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+    pub markers: Vec<(PackageName, Version, pylock::MarkerTree)>,
     /// pylock's record of the run that wrote the lock, if it wrote it and nobody edited it.
-    pub record: Option<pylock::lock::LockRecord>,
+    pub record: Option<pylock::LockRecord>,
 }
 
 impl Kept {
     /// Set `options` to keep these pins.
-    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::lock::LockRecord> {
+    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::LockRecord> {
         options.preferences = self.preferences;
         options.preference_markers = self.markers;
         self.record
@@ -72,9 +73,9 @@ pub(crate) fn lock_preferences(
             None => (spec.trim(), None),
         };
         let bad = |e: String| usage(format!("invalid --upgrade-package `{spec}`: {e}"));
-        let name = pylock::pep::parse::value::<PackageName>(name).map_err(bad)?;
+        let name = PackageName::from_str(name).map_err(|e| bad(e.to_string()))?;
         let version = version
-            .map(pylock::pep::parse::value::<Version>)
+            .map(|v| Version::from_str(v).map_err(|e| e.to_string()))
             .transpose()
             .map_err(bad)?;
         freed.push((name, version));
@@ -97,7 +98,7 @@ pub(crate) fn lock_preferences(
     if args.upgrade {
         return only_freed(out);
     }
-    use pylock::lock::LockFile;
+    use pylock::LockFile;
     let read = match existing {
         Some(e) => LockFile::pins(&e.path, &e.text).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {

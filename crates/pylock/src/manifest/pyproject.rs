@@ -59,7 +59,7 @@ pub struct Project {
     /// `[dependency-groups]`, by normalized group name, includes expanded in place.
     pub groups: BTreeMap<GroupName, Vec<Requirement>>,
     /// `[tool.pylock] conflicts`: sets of extras and groups never selected together.
-    pub conflicts: Vec<Vec<Part>>,
+    pub(crate) conflicts: Vec<Vec<Part>>,
 }
 
 /// An extra or a dependency group of a project: what a multi-use lock's selections hold.
@@ -87,11 +87,27 @@ pub struct Selection {
     pub only_groups: Vec<GroupName>,
 }
 
+/// The `[project] name` of the `pyproject.toml` text read from `path`.
+fn read_name(path: &Path, text: &str) -> Result<Option<PackageName>, TomlError> {
+    let doc = Doc::parse(path, text)?;
+    let Some(table) = doc.root.get("project") else {
+        return Ok(None);
+    };
+    let table = doc.table(table, "[project]")?;
+    match doc.opt_string(table, "name")? {
+        Some((name, span)) => Ok(Some(
+            crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?,
+        )),
+        None => Ok(None),
+    }
+}
+
 impl Project {
     /// Read a `pyproject.toml`.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
         let text = super::requirements_txt::read_text(path)?;
-        Ok(read_doc(&Doc::parse(path, &text)?, true)?)
+        let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, true));
+        read.map_err(TomlError::into_manifest)
     }
 
     /// What a `pyproject.toml` publishes as a dependency (name, version, dependencies,
@@ -99,7 +115,8 @@ impl Project {
     /// referenced only from a group (a dev checkout) need not exist where it is depended on.
     pub(crate) fn read_published(path: &Path) -> Result<Self, ManifestError> {
         let text = super::requirements_txt::read_text(path)?;
-        Ok(read_doc(&Doc::parse(path, &text)?, false)?)
+        let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, false));
+        read.map_err(TomlError::into_manifest)
     }
 
     /// Only the `[project] name` of a `pyproject.toml`, nothing else parsed: what a direct
@@ -108,17 +125,7 @@ impl Project {
     /// reference each other (or themselves) are not read recursively.
     pub(crate) fn read_name(path: &Path) -> Result<Option<PackageName>, ManifestError> {
         let text = super::requirements_txt::read_text(path)?;
-        let doc = Doc::parse(path, &text)?;
-        let Some(table) = doc.root.get("project") else {
-            return Ok(None);
-        };
-        let table = doc.table(table, "[project]")?;
-        match doc.opt_string(table, "name")? {
-            Some((name, span)) => Ok(Some(
-                crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?,
-            )),
-            None => Ok(None),
-        }
+        read_name(path, &text).map_err(TomlError::into_manifest)
     }
 
     /// The requirements `selection` installs. An extra or group the project does not

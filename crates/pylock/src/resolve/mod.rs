@@ -7,6 +7,7 @@ mod derivation;
 mod exclusion;
 mod fetch;
 mod forks;
+mod graph;
 mod inputs;
 mod narrow;
 mod options;
@@ -20,16 +21,16 @@ mod unalign;
 mod universal;
 mod uses;
 
-pub use coverage::{PLATFORMS, PYTHON_MINORS};
+pub(crate) use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{exclude_newer_cutoff, InvalidOption, Options, PrereleaseMode, ResolutionMode};
-pub(crate) use options::{inputs_digest, recorded_location, MAX_SEEDS};
+pub(crate) use options::{exclude_newer_cutoff, inputs_digest, recorded_location, MAX_SEEDS};
+pub use options::{Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::pep::{PackageName, Version, VersionSpecifiers};
+use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use pkg::Pkg;
@@ -38,6 +39,7 @@ pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Resolution {
     /// The Pythons the resolution is valid for.
     pub requires_python: VersionSpecifiers,
@@ -47,9 +49,14 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The manifest's requirements as edges of the dependency graph, sorted: the entries of
+    /// [`Resolution::packages`] the root depends on (each package's own edges are its
+    /// [`ResolvedPackage::dependencies`]).
+    pub roots: Vec<Dependency>,
     /// The packages locked from direct references (`name @ URL`, local files and
-    /// projects) rather than from the index.
-    pub direct: BTreeMap<PackageName, Direct>,
+    /// projects) rather than from the index (the lock records them as `archive` and
+    /// `directory` sources).
+    pub(crate) direct: BTreeMap<PackageName, Direct>,
     /// The regions a universal resolve solved apart, as marker text, in the order solved,
     /// each with whether it could be left out (empty: solved whole, or a single
     /// environment): a re-lock with the same inputs starts from them ([`Options::forks`]).
@@ -70,6 +77,7 @@ pub enum Direct {
 
 /// One resolved package.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ResolvedPackage {
     /// Normalized name.
     pub name: PackageName,
@@ -82,6 +90,32 @@ pub struct ResolvedPackage {
     pub requires_python: Option<VersionSpecifiers>,
     /// The files to lock: the sdist, if any, then the wheels that install in the target.
     pub files: Vec<DistFile>,
+    /// Its edges in the dependency graph: the entries of [`Resolution::packages`] its
+    /// metadata's requirements (with overrides and constraints applied) resolved to, its own
+    /// first, then those of each extra requested of it.
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One edge of a resolution's dependency graph: a package (or the root) depends on an entry
+/// of [`Resolution::packages`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Dependency {
+    /// The package depended on (normalized).
+    pub name: PackageName,
+    /// The version it resolved to. Where the resolution holds the package at several versions
+    /// (under disjoint markers), the requirement is an edge to each version it reaches, each
+    /// with its marker.
+    pub version: Version,
+    /// Where the edge applies, in canonical PEP 508 form (`None`: wherever the depending
+    /// package is installed): the requirement's marker with the extras of the depending
+    /// package decided, and the entry's marker where the package has several entries.
+    pub marker: Option<String>,
+    /// The extras requested of the dependency (`name[extra]`), sorted.
+    pub extras: Vec<ExtraName>,
+    /// The extra of the depending package that brings the edge (`None`: a dependency of the
+    /// package itself, or of the root).
+    pub via_extra: Option<ExtraName>,
 }
 
 /// Why a resolve failed.
@@ -137,6 +171,15 @@ pub enum ResolveError {
     /// A state the resolver should never reach (a bug; please report it with the inputs).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl Target {
+    /// The platforms a universal lock is checked against (uv-style triples): each locked
+    /// version must have a file for each of them where the lock claims to apply.
+    pub const PLATFORMS: [&'static str; 5] = coverage::PLATFORMS;
+    /// The CPython minor versions (of 3.x) a universal lock is checked against: 3.8 up to
+    /// the newest CPython released, which also stands for later ones.
+    pub const PYTHON_MINORS: std::ops::RangeInclusive<u64> = coverage::PYTHON_MINORS;
 }
 
 /// Resolve `manifest` for `target` with `options`, reading packages from `index`.
@@ -205,12 +248,13 @@ fn resolve_inputs(
             env: None,
         },
     };
+    let single_scope = single.clone();
     // The solver ignores preferences under a lowest resolution: so does the read-ahead.
     let lowest = options.resolution == ResolutionMode::Lowest;
     let fetcher = Fetcher::new(index, filter)
         .with_policy(FilePolicy {
             binary: options.binary.clone(),
-            hashes: required_hashes(&options.hashes),
+            hashes: required_hashes(&manifest.hashes),
             direct: overlay.dists().keys().cloned().collect(),
         })
         .with_preferences(if lowest { &[] } else { &options.preferences });
@@ -220,6 +264,17 @@ fn resolve_inputs(
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
+    });
+    let resolution = resolution.map(|mut r| {
+        let metadata =
+            |name: &PackageName, version: &Version| fetcher.metadata_if_ready(name, version);
+        // Edges are judged where the resolution applies: its environment, or its Pythons.
+        let scope = single_scope.clone().unwrap_or_else(|| {
+            let region = crate::pep::python_marker(&r.requires_python);
+            Scope::fork(region, &inputs.env_set)
+        });
+        graph::add_edges(&mut r, &inputs, &scope, &metadata);
+        r
     });
     let resolution = resolution
         .map(|r| warn_unbuilt(r, &fetcher))
@@ -367,6 +422,7 @@ fn resolve_single(
             marker: None,
             requires_python,
             files,
+            dependencies: Vec::new(),
         });
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
@@ -378,6 +434,7 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        roots: Vec::new(),
         direct: BTreeMap::new(),
         forks: Vec::new(),
     })
