@@ -4,6 +4,7 @@
 mod conflicts;
 mod direct;
 mod options;
+mod part;
 mod pyproject;
 mod requirements_txt;
 mod target;
@@ -13,7 +14,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
-pub use pyproject::{GroupName, Part, Project, Selection};
+pub use part::{GroupName, Part};
+pub use pyproject::{Project, Selection};
 pub(crate) use target::Os;
 
 pub use target::{Baseline, Platform, Target, TargetError};
@@ -203,6 +205,17 @@ fn parse_requirement_in(
         at(column0 + column + 1, e.message)
     })?;
     Ok((req, directory))
+}
+
+/// The text of `path` (a requirements or pyproject file), at most [`requirements_txt::MAX_FILE_LEN`] bytes of
+/// UTF-8.
+fn read_text(path: &Path) -> Result<String, ManifestError> {
+    crate::util::read_text(path, requirements_txt::MAX_FILE_LEN, "a requirements file").map_err(
+        |source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        },
+    )
 }
 
 /// The directory relative paths on the command line are taken from.
