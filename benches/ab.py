@@ -152,9 +152,14 @@ def main() -> None:
     print("| set | mode | cache | pylock median | uv median | pylock/uv | pylock RSS | uv RSS |")
     print("|---|---|---|---|---|---|---|---|")
     try:
-        for req in args.live:
+        for i, req in enumerate(args.live):
             live_states = [s for s in states if s in ("cold", "warm")] or ["cold"]
-            measure(args, uv, work, f"live `{req}`", [req], [], "universal", live_states)
+            # Both tools read it from a requirements file (`uv pip compile` takes no
+            # requirement on its command line).
+            reqs_file = work / f"live-{i}.in"
+            reqs_file.write_text(req + "\n")
+            measure(args, uv, work, f"live `{req}`", ["-r", str(reqs_file)], [], "universal",
+                    live_states)
         if args.live:
             return
         for name in split(args.sets, None, "set"):
