@@ -17,6 +17,7 @@ mod local;
 mod memory;
 mod metadata;
 mod page;
+mod redact;
 mod snapshot;
 mod zipdir;
 
@@ -26,11 +27,13 @@ pub use direct::DirectDist;
 pub(crate) use direct::Overlay;
 pub(crate) use filename::{parse_filename, DistFilename};
 pub use filename::{DistKind, WheelTags};
-pub use http::{redact, HttpIndex, HttpOptions, PYPI};
+pub use http::{HttpIndex, HttpOptions, PYPI};
 pub use local::LocalIndex;
 pub use memory::{InvalidRelease, MemoryIndex};
 pub use metadata::{parse_metadata, CoreMetadata};
 pub use page::{parse_html_page, parse_json_page, DistFile, FileUrl, ProjectPage};
+pub use redact::redact;
+pub(crate) use redact::without_credentials;
 pub use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;
