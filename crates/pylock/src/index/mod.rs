@@ -19,7 +19,7 @@ mod metadata;
 mod page;
 mod redact;
 mod snapshot;
-mod zipdir;
+pub(crate) mod zipdir;
 
 use sha2::{Digest, Sha256};
 
