@@ -5,9 +5,9 @@
 
 #![allow(missing_docs)]
 
-use pylock::index::{parse_html_page, parse_json_page, parse_metadata};
-use pylock::pep::PackageName;
+use pylock::PackageName;
 use pylock::{resolve, Manifest, Role, Target};
+use pylock::{CoreMetadata, ProjectPage};
 use pylock_benches::{workspace, PreloadedIndex};
 
 fn main() {
@@ -26,7 +26,8 @@ fn parse_json(bencher: divan::Bencher, project: &str) {
     let bytes = std::fs::read(path).expect("page");
     let name: PackageName = project.parse().expect("name");
     let url = page_url(project);
-    bencher.bench(|| parse_json_page(divan::black_box(&bytes), &url, &name).expect("parses"));
+    bencher
+        .bench(|| ProjectPage::from_json(divan::black_box(&bytes), &url, &name).expect("parses"));
 }
 
 /// Every JSON page of the large set (298 projects, 6,529 files): what a warm run parses.
@@ -50,7 +51,7 @@ fn parse_json_all_large(bencher: divan::Bencher) {
         pages
             .iter()
             .map(|(bytes, url, name)| {
-                parse_json_page(divan::black_box(bytes), url, name)
+                ProjectPage::from_json(divan::black_box(bytes), url, name)
                     .expect("parses")
                     .files
                     .len()
@@ -67,7 +68,8 @@ fn parse_html(bencher: divan::Bencher, project: &str) {
     let bytes = std::fs::read(path).expect("page");
     let name: PackageName = project.parse().expect("name");
     let url = page_url(project);
-    bencher.bench(|| parse_html_page(divan::black_box(&bytes), &url, &name).expect("parses"));
+    bencher
+        .bench(|| ProjectPage::from_html(divan::black_box(&bytes), &url, &name).expect("parses"));
 }
 
 #[divan::bench]
@@ -76,7 +78,7 @@ fn parse_core_metadata(bencher: divan::Bencher) {
         "fixtures/realworld/large/index/files/apache_airflow-3.3.0-py3-none-any.whl.metadata",
     );
     let bytes = std::fs::read(path).expect("metadata");
-    bencher.bench(|| parse_metadata(divan::black_box(&bytes), "m").expect("parses"));
+    bencher.bench(|| CoreMetadata::parse(divan::black_box(&bytes), "m").expect("parses"));
 }
 
 fn manifest(set: &str) -> Manifest {
@@ -111,6 +113,6 @@ fn resolve_linux_312(bencher: divan::Bencher, set: &str) {
     bench_resolve(
         bencher,
         set,
-        Target::single("3.12", "linux".parse().expect("linux"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
     );
 }

@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use pylock::index::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
-use pylock::pep::PackageName;
 use pylock::LocalIndex;
+use pylock::PackageName;
+use pylock::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {

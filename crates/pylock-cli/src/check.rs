@@ -6,8 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::{DiffFormat, LockDiff, LockFile, LockRecord, ReadError};
-use pylock::Index;
+use pylock::{Index, LockDiff, LockFile, LockRecord, ManifestError};
 
 use crate::args::ResolveArgs;
 
@@ -46,7 +45,9 @@ impl Existing {
         };
         match LockFile::read_text(&path) {
             Ok(text) => Ok(Self { path, text }),
-            Err(ReadError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(ManifestError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::NotFound =>
+            {
                 Err(CheckFailure {
                     code: 1,
                     message: format!(
@@ -87,7 +88,7 @@ impl Existing {
                 " (same packages, versions, markers and files; other fields differ)".into(),
             ));
         }
-        let text = diff.render(DiffFormat::Text);
+        let text = diff.to_text();
         let lines: Vec<&str> = text.lines().collect();
         let mut shown: Vec<String> = lines
             .iter()
@@ -140,7 +141,7 @@ pub fn fresh_without_solving(
         && record.preferences.as_deref() == Some(preferences);
     if !same
         || !matches!(
-            pylock::lock::pages_unchanged(index, projects, digest),
+            LockRecord::pages_unchanged(index, projects, digest),
             Ok(true)
         )
     {

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use pylock::lock::{DiffFormat, LockDiff, LockFile};
+use pylock::LockFile;
 
 use crate::args::DiffArgs;
 
@@ -17,13 +17,13 @@ pub fn run(args: &DiffArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let diff = LockDiff::between(&old.lock, &new.lock);
-    let format = if args.format == "markdown" {
-        DiffFormat::Markdown
+    let diff = old.diff(&new);
+    let text = if args.format == "markdown" {
+        diff.to_markdown()
     } else {
-        DiffFormat::Text
+        diff.to_text()
     };
-    if let Err(e) = crate::check::print_stdout(&diff.render(format)) {
+    if let Err(e) = crate::check::print_stdout(&text) {
         eprintln!("error: cannot write to standard output: {e}");
         return ExitCode::from(2);
     }

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::manifest::{GroupName, Project, Selection};
-use pylock::pep::ExtraName;
+use pylock::ExtraName;
+use pylock::{GroupName, Project, Selection};
 use pylock::{Manifest, Role};
 
 use crate::args::ResolveArgs;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use pylock::manifest::Project;
+use pylock::Project;
 use pylock::{lock_project, LockOptions, Manifest, Role};
 
 use crate::args::{LockArgs, ResolveArgs};
@@ -97,9 +97,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     }
     // The project's content is an input no digest of the arguments covers yet: only the
     // content digest is recorded (a re-lock still reads the lock back fast).
-    let text = locked
-        .lock
-        .to_toml_recorded(&pylock::lock::LockRecord::default());
+    let text = locked.lock.to_toml_recorded(&pylock::LockRecord::default());
     if crate::resolve::emit(&text, args, existing)? && !args.quiet {
         eprintln!(
             "Locked {} for {} and {} into {}",

@@ -5,9 +5,9 @@ use std::io::IsTerminal as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use pylock::index::{CoreMetadata, DirectDist, DistFile, IndexError, ProjectPage};
-use pylock::pep::PackageName;
 use pylock::Index;
+use pylock::PackageName;
+use pylock::{CoreMetadata, DirectDist, DistFile, IndexError, ProjectPage};
 
 /// The spinner, if one is shown.
 pub struct Progress {

@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
-use pylock::pep::{PackageName, Version};
+use std::str::FromStr;
+
 use pylock::{Lock, Manifest, Options, Target};
+use pylock::{PackageName, Version};
 
 use crate::args::ResolveArgs;
 use crate::resolve::{usage, Failure};
@@ -16,14 +18,14 @@ pub(crate) struct Kept {
     /// Preferred versions.
     pub preferences: Vec<(PackageName, Version)>,
     /// The markers of the preferred versions the lock holds only somewhere.
-    pub markers: Vec<(PackageName, Version, pylock::pep::MarkerTree)>,
+    pub markers: Vec<(PackageName, Version, pylock::MarkerTree)>,
     /// pylock's record of the run that wrote the lock, if it wrote it and nobody edited it.
-    pub record: Option<pylock::lock::LockRecord>,
+    pub record: Option<pylock::LockRecord>,
 }
 
 impl Kept {
     /// Set `options` to keep these pins.
-    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::lock::LockRecord> {
+    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::LockRecord> {
         options.preferences = self.preferences;
         options.preference_markers = self.markers;
         self.record
@@ -40,20 +42,20 @@ pub(crate) fn inputs_digest(
 ) -> Option<String> {
     // A span gives another cutoff for another `now`; an instant or a date does not.
     let relative = args.exclude_newer.as_deref().is_some_and(|t| {
-        let at = |now| pylock::resolve::exclude_newer_cutoff(t, now).ok();
+        let at = |now| pylock::Options::exclude_newer_cutoff(t, now).ok();
         at(pylock::Timestamp::UNIX_EPOCH) != at(pylock::Timestamp::now())
     });
     if relative {
         return None;
     }
     let indexes = recorded_indexes(args, manifest);
-    pylock::resolve::inputs_digest(manifest, target, options, &indexes)
+    options.inputs_digest(manifest, target, &indexes)
 }
 
 /// A universal re-lock with the inputs the lock was made from starts from its forks.
 pub(crate) fn seed_forks(
     options: &mut Options,
-    previous: Option<&pylock::lock::LockRecord>,
+    previous: Option<&pylock::LockRecord>,
     inputs: Option<&str>,
 ) {
     let Some(previous) = previous.filter(|p| inputs.is_some() && p.inputs.as_deref() == inputs)
@@ -77,9 +79,9 @@ pub(crate) fn record(
     options: &Options,
     lock: &Lock,
     resolution: pylock::Resolution,
-) -> pylock::lock::LockRecord {
+) -> pylock::LockRecord {
     if inputs.is_none() {
-        return pylock::lock::LockRecord::default();
+        return pylock::LockRecord::default();
     }
     let own = own_pins_digest(lock);
     let seeds: Option<Vec<(String, bool)>> = (options.forks.iter())
@@ -87,7 +89,7 @@ pub(crate) fn record(
         .collect();
     let fixpoint =
         own.as_deref() == Some(preferences.as_str()) && seeds.as_ref() == Some(&resolution.forks);
-    pylock::lock::LockRecord {
+    pylock::LockRecord {
         inputs,
         preferences: fixpoint.then_some(preferences),
         index: resolution.pages,
@@ -99,21 +101,15 @@ pub(crate) fn record(
 /// them, nothing freed).
 fn own_pins_digest(lock: &Lock) -> Option<String> {
     let mut options = Options::default();
-    for p in &lock.packages {
-        let (Ok(name), Ok(version)) = (
-            pylock::pep::parse::value::<PackageName>(&p.name),
-            pylock::pep::parse::value::<Version>(&p.version),
-        ) else {
-            continue;
-        };
-        if let Some(m) = &p.marker {
-            let marker = m.parse::<pylock::lock::LockMarker>().ok()?;
-            let entry = (name.clone(), version.clone(), marker.tree().clone());
-            options.preference_markers.push(entry);
+    for (name, version, marker) in lock.pins()? {
+        if let Some(tree) = marker {
+            options
+                .preference_markers
+                .push((name.clone(), version.clone(), tree));
         }
         options.preferences.push((name, version));
     }
-    Some(pylock::resolve::preferences_digest(&options))
+    Some(options.preferences_digest())
 }
 
 /// The index locations of `args` as a lock records them for its inputs digest: URLs without
@@ -129,7 +125,9 @@ pub(crate) fn recorded_indexes(args: &ResolveArgs, manifest: &Manifest) -> Vec<S
         .chain(plan.find_links.iter().map(|u| ("find-links", u)));
     for (kind, location) in indexes {
         let shown = match url::Url::parse(location) {
-            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => pylock::index::redact(&u),
+            Ok(u) if u.scheme() == "http" || u.scheme() == "https" => {
+                crate::resolve::without_credentials(&u)
+            }
             _ => "<local>".to_owned(),
         };
         out.push(format!("{kind} {shown}"));
@@ -154,9 +152,9 @@ pub(crate) fn lock_preferences(
             None => (spec.trim(), None),
         };
         let bad = |e: String| usage(format!("invalid --upgrade-package `{spec}`: {e}"));
-        let name = pylock::pep::parse::value::<PackageName>(name).map_err(bad)?;
+        let name = PackageName::from_str(name).map_err(|e| bad(e.to_string()))?;
         let version = version
-            .map(pylock::pep::parse::value::<Version>)
+            .map(|v| Version::from_str(v).map_err(|e| e.to_string()))
             .transpose()
             .map_err(bad)?;
         freed.push((name, version));
@@ -179,7 +177,7 @@ pub(crate) fn lock_preferences(
     if args.upgrade {
         return only_freed(out);
     }
-    use pylock::lock::LockFile;
+    use pylock::LockFile;
     let read = match existing {
         Some(e) => LockFile::pins(&e.path, &e.text).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {

@@ -4,11 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::str::FromStr;
 
-use pylock::index::{HttpIndex, HttpOptions};
-use pylock::pep::VersionSpecifiers;
 use pylock::{
-    resolve, write_atomic, Baseline, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
-    Target,
+    resolve, write_atomic, HttpIndex, HttpOptions, Index, LocalIndex, Lock, LockOptions, Manifest,
+    Options, Target, VersionSpecifiers,
 };
 
 use crate::args::ResolveArgs;
@@ -62,7 +60,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let existing = prepare_output(args)?;
     let inputs = relock::inputs_digest(args, &manifest, &target, &options);
     let previous = relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
-    let preferences = pylock::resolve::preferences_digest(&options);
+    let preferences = options.preferences_digest();
     if crate::check::fresh_without_solving(
         args,
         previous.as_ref(),
@@ -190,7 +188,7 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
     }
     let (index, source) = open_index(r, &manifest)?;
     let options = options(r, &manifest)?;
-    let recorder = pylock::index::RecordingIndex::new(index.as_ref());
+    let recorder = pylock::RecordingIndex::new(index.as_ref());
     let requires_python = match &r.requires_python {
         Some(spec) => Some(
             VersionSpecifiers::from_str(spec)
@@ -198,18 +196,12 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
         ),
         None => manifest.requires_python.clone(),
     };
-    let baseline = baseline(r)?;
     let targets = [
-        Target::universal(requires_python.clone()).with_baseline(baseline, false),
-        Target::single(
-            "3.12",
-            "linux"
-                .parse()
-                .map_err(|e: pylock::TargetError| usage(e.to_string()))?,
-            None,
-        )
-        .map_err(|e| usage(e.to_string()))?
-        .with_baseline(baseline, false),
+        with_baseline(Target::universal(requires_python.clone()), r)?,
+        with_baseline(
+            Target::single("3.12", "linux", None).map_err(|e| usage(e.to_string()))?,
+            r,
+        )?,
     ];
     for target in &targets {
         resolve(&manifest, target, &options, &recorder).map_err(|e| match e {
@@ -339,7 +331,7 @@ pub(crate) fn open_plan(
         let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
         index_urls.push(url);
     }
-    let recorded = index_urls.first().map(pylock::index::redact);
+    let recorded = index_urls.first().map(without_credentials);
     let index = HttpIndex::new(HttpOptions {
         index_urls,
         find_links: plan.find_links,
@@ -354,6 +346,17 @@ pub(crate) fn open_plan(
         Box::new(index),
         recorded.map(|r| r.trim_end_matches('/').to_owned()),
     ))
+}
+
+/// `url` as text without its user name, password and query (where a private index may take
+/// its token): what the lock may record. Requests keep them.
+pub(crate) fn without_credentials(url: &url::Url) -> String {
+    let mut url = url.clone();
+    // Only URLs that cannot have credentials refuse these, and they have none to remove.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.to_string()
 }
 
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,
@@ -378,52 +381,47 @@ pub(crate) fn target(args: &ResolveArgs, manifest: &Manifest) -> Result<Target, 
         ),
         None => manifest.requires_python.clone(),
     };
-    let platform = args
-        .python_platform
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e: pylock::TargetError| usage(e.to_string()))?;
-    let target = Target::new(args.python_version.as_deref(), platform, requires_python)
-        .map_err(|e| usage(e.to_string()))?;
-    let gives_glibc = args
-        .python_platform
-        .as_deref()
-        .is_some_and(|p| p.contains("manylinux"));
-    Ok(target.with_baseline(baseline(args)?, gives_glibc))
+    let target = Target::new(
+        args.python_version.as_deref(),
+        args.python_platform.as_deref(),
+        requires_python,
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    with_baseline(target, args)
 }
 
-/// The platform baselines of `--macos-version` and `--manylinux`.
-fn baseline(args: &ResolveArgs) -> Result<Baseline, Failure> {
-    let mut baseline = Baseline::default();
-    for (flag, value, slot) in [
-        ("--macos-version", &args.macos_version, &mut baseline.macos),
-        ("--manylinux", &args.manylinux, &mut baseline.manylinux),
-    ] {
-        if let Some(text) = value {
-            *slot = Baseline::parse_release(text).ok_or_else(|| {
-                usage(format!(
-                    "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
-                ))
-            })?;
-        }
+/// `target` for the OS releases of `--macos-version` and `--manylinux`.
+fn with_baseline(mut target: Target, args: &ResolveArgs) -> Result<Target, Failure> {
+    let flags = [
+        ("--macos-version", &args.macos_version, false),
+        ("--manylinux", &args.manylinux, true),
+    ];
+    for (flag, value, linux) in flags {
+        let Some(text) = value else { continue };
+        let set = if linux {
+            target.with_manylinux(text)
+        } else {
+            target.with_macos_version(text)
+        };
+        target = set.map_err(|_| {
+            usage(format!(
+                "invalid {flag} `{text}`: expected X or X.Y, such as 14 or 2.28"
+            ))
+        })?;
     }
-    Ok(baseline)
+    Ok(target)
 }
 
 pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options, Failure> {
-    let mut options = Options {
-        strict: args.strict,
-        binary: manifest.file_options.binary.clone(),
-        hashes: manifest.hashes.clone(),
-        ..Options::default()
-    };
+    // The requirements files' `--pre`, `--only-binary`, `--no-binary` first.
+    let mut options = Options::from_manifest(manifest);
+    options.strict = args.strict;
     for (values, only) in [(&args.no_binary, false), (&args.only_binary, true)] {
         for v in values {
             let applied = if only {
-                options.binary.only_binary(v)
+                options.only_binary(v)
             } else {
-                options.binary.no_binary(v)
+                options.no_binary(v)
             };
             applied.map_err(|e| {
                 usage(format!(
@@ -433,22 +431,22 @@ pub(crate) fn options(args: &ResolveArgs, manifest: &Manifest) -> Result<Options
             })?;
         }
     }
-    if args.pre || manifest.file_options.pre {
+    if args.pre {
         options.prerelease = pylock::PrereleaseMode::Allow;
     }
     if let Some(p) = &args.prerelease {
         options.prerelease = p
             .parse()
-            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+            .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
     }
     if let Some(r) = &args.resolution {
         options.resolution = r
             .parse()
-            .map_err(|e: pylock::resolve::InvalidOption| usage(e.to_string()))?;
+            .map_err(|e: pylock::ManifestError| usage(e.to_string()))?;
     }
     if let Some(t) = &args.exclude_newer {
         options.exclude_newer = Some(
-            pylock::resolve::exclude_newer_cutoff(t, pylock::Timestamp::now())
+            pylock::Options::exclude_newer_cutoff(t, pylock::Timestamp::now())
                 .map_err(|e| usage(format!("invalid --exclude-newer: {e}")))?,
         );
     }

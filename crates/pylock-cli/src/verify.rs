@@ -10,11 +10,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use pylock::lock::LockFile;
-use pylock::manifest::{GroupName, Project, Selection};
-use pylock::pep::ExtraName;
-use pylock::verify::{verify, VerifyOptions, VerifyReport};
-use pylock::{Baseline, HttpOptions, Manifest, Role, Target};
+use pylock::ExtraName;
+use pylock::LockFile;
+use pylock::{GroupName, Project, Selection};
+use pylock::{HttpOptions, Manifest, Role, Target};
+use pylock::{VerifyOptions, VerifyReport};
 
 use crate::args::VerifyArgs;
 
@@ -78,30 +78,22 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
         timeout: 60.0,
     };
     let (index, _) = crate::resolve::open_plan(plan, &network)?;
-    let platform = args
-        .python_platform
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(|e: pylock::TargetError| e.to_string())?;
-    let gives_glibc = args
-        .python_platform
-        .as_deref()
-        .is_some_and(|p| p.contains("manylinux"));
-    let target = Target::new(args.python_version.as_deref(), platform, None)
-        .map_err(|e| e.to_string())?
-        .with_baseline(Baseline::default(), gives_glibc);
+    let target = Target::new(
+        args.python_version.as_deref(),
+        args.python_platform.as_deref(),
+        None,
+    )
+    .map_err(|e| e.to_string())?;
     let options = VerifyOptions {
         requirements: manifest.requirements,
         constraints: manifest.constraints,
         overrides: manifest.overrides,
         extras,
         groups: (!groups.is_empty()).then_some(groups),
-        python: target.python,
-        platform: target.platform,
-        baseline: target.baseline,
+        target,
     };
-    verify(&lock, &options, index.as_ref()).map_err(|e| e.to_string())
+    lock.verify(&options, index.as_ref())
+        .map_err(|e| e.to_string())
 }
 
 /// The root requirements: requirements files, and projects (a `*.toml` file or a directory

@@ -20,7 +20,7 @@
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("a", Role::Requirement)?;
 //! // Every CPython from 3.10 on, on Linux, macOS and Windows: markers say where each package
-//! // is needed. `Target::single("3.12", "linux".parse()?, None)?` narrows to one environment.
+//! // is needed. `Target::single("3.12", "linux", None)?` narrows to one environment.
 //! let target = Target::universal(Some(">=3.10".parse()?));
 //!
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
@@ -34,7 +34,53 @@
 //! # }
 //! ```
 //!
-//! [`write_atomic`] writes the text so that a reader never sees a half-written lock.
+//! [`write_atomic`] writes the text so that a reader never sees a half-written lock. A
+//! project's multi-use lock (every extra and dependency group in one lock, what `pylock lock`
+//! writes) comes from [`lock_project`] on a [`Project`] read from its `pyproject.toml`.
+//!
+//! # Walking the dependency graph
+//!
+//! Each [`ResolvedPackage`] carries its [`Dependency`] edges: the entry each of its
+//! requirements resolved to (name and version: a package locked at two versions, one per
+//! environment, gets an edge to each), the marker where the edge applies, the extras asked
+//! of the dependency and the extra of the package that brings it. [`Resolution::roots`] are
+//! the manifest's requirements as edges. They come from the same metadata, overrides and
+//! constraints the solver used.
+//!
+//! ```
+//! use pylock::{resolve, Manifest, MemoryIndex, Options, Role, Target};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut index = MemoryIndex::new();
+//! let app_requires = ["lib[fast]", "colorama; sys_platform == 'win32'", "rich; extra == 'cli'"];
+//! index.add("app", "1.0", "", &app_requires, &["app-1.0-py3-none-any.whl"])?;
+//! index.add("lib", "1.0", "", &["speedup; extra == 'fast'"], &["lib-1.0-py3-none-any.whl"])?;
+//! for name in ["colorama", "rich", "speedup"] {
+//!     index.add(name, "1.0", "", &[], &[format!("{name}-1.0-py3-none-any.whl").as_str()])?;
+//! }
+//! let mut manifest = Manifest::default();
+//! manifest.add_str("app[cli]", Role::Requirement)?;
+//! let resolution = resolve(&manifest, &Target::universal(None), &Options::default(), &index)?;
+//!
+//! let app = resolution.packages.iter().find(|p| p.name.as_ref() == "app").expect("app");
+//! let edges: Vec<String> = app
+//!     .dependencies
+//!     .iter()
+//!     .map(|d| {
+//!         let via = d.via_extra.as_ref().map(|e| format!(" (extra {e})")).unwrap_or_default();
+//!         let marker = d.marker.as_ref().map(|m| format!(" ; {m}")).unwrap_or_default();
+//!         format!("{} {} {:?}{via}{marker}", d.name, d.version, d.extras)
+//!     })
+//!     .collect();
+//! assert_eq!(edges, [
+//!     "colorama 1.0 [] ; sys_platform == 'win32'",
+//!     "lib 1.0 [ExtraName(\"fast\")]",
+//!     "rich 1.0 [] (extra cli)",
+//! ]);
+//! assert_eq!(resolution.roots[0].name.as_ref(), "app");
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Embedding with the HTTP index
 //!
@@ -57,7 +103,7 @@
 //! let resolution = resolve(&manifest, &Target::universal(None), &Options::default(), &index)?;
 //! let lock = Lock::from_resolution(
 //!     &resolution,
-//!     &LockOptions { index_url: Some(pylock::index::PYPI.into()), lock_dir: Some(".".into()) },
+//!     &LockOptions { index_url: Some(pylock::HttpOptions::PYPI.into()), lock_dir: Some(".".into()) },
 //! );
 //! pylock::write_atomic("pylock.toml".as_ref(), &lock.to_toml())?;
 //! # Ok(())
@@ -68,17 +114,18 @@
 //!
 //! The resolver reads packages only through the [`Index`] trait: a project's page (its files)
 //! and one file's core metadata. Implement it to read from your own storage or transport; the
-//! crate's parsers turn the bytes of a PEP 691 JSON page ([`index::parse_json_page`]), a PEP
-//! 503 HTML page ([`index::parse_html_page`]) or a `METADATA` file ([`index::parse_metadata`])
+//! crate's parsers turn the bytes of a PEP 691 JSON page ([`ProjectPage::from_json`]), a PEP
+//! 503 HTML page ([`ProjectPage::from_html`]) or a `METADATA` file ([`CoreMetadata::parse`])
 //! into the types the trait returns, with the limits and error messages the built-in indexes
 //! have.
 //!
 //! ```
 //! use std::collections::HashMap;
 //!
-//! use pylock::index::{parse_json_page, parse_metadata, CoreMetadata, DistFile, ProjectPage};
-//! use pylock::pep::PackageName;
-//! use pylock::{resolve, Index, IndexError, Manifest, Options, Role, Target};
+//! use pylock::{
+//!     resolve, CoreMetadata, DistFile, Index, IndexError, Manifest, Options, PackageName,
+//!     ProjectPage, Role, Target,
+//! };
 //!
 //! /// Pages and metadata files fetched beforehand, by project name and by file name.
 //! struct Vendored {
@@ -91,12 +138,12 @@
 //!         let Some(bytes) = self.pages.get(name.as_ref()) else { return Ok(None) };
 //!         // Relative file URLs on the page are resolved against the page's URL.
 //!         let url = format!("https://vendored.invalid/simple/{name}/").parse().expect("url");
-//!         parse_json_page(bytes, &url, name).map(Some)
+//!         ProjectPage::from_json(bytes, &url, name).map(Some)
 //!     }
 //!
 //!     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
 //!         match self.metadata.get(&file.filename) {
-//!             Some(bytes) => parse_metadata(bytes, file.url.as_str()),
+//!             Some(bytes) => CoreMetadata::parse(bytes, file.url()),
 //!             None => Err(IndexError::NoMetadata { filename: file.filename.clone() }),
 //!         }
 //!     }
@@ -115,11 +162,11 @@
 //!
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("hello", Role::Requirement)?;
-//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! let target = Target::single("3.12", "linux", None)?;
 //! let resolution = resolve(&manifest, &target, &Options::default(), &index)?;
 //! assert_eq!(resolution.packages[0].version.to_string(), "1.0");
 //! assert_eq!(
-//!     resolution.packages[0].files[0].url.as_str(),
+//!     resolution.packages[0].files[0].url(),
 //!     "https://vendored.invalid/files/hello-1.0-py3-none-any.whl"
 //! );
 //! # Ok(())
@@ -153,7 +200,7 @@
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("web", Role::Requirement)?;
 //! manifest.add_str("api", Role::Requirement)?;
-//! let target = Target::single("3.12", "linux".parse()?, None)?;
+//! let target = Target::single("3.12", "linux", None)?;
 //!
 //! match resolve(&manifest, &target, &Options::default(), &index) {
 //!     Err(ResolveError::NoSolution { explanation, facts }) => {
@@ -173,19 +220,66 @@
 //! # }
 //! ```
 //!
+//! # Reading, comparing and checking locks
+//!
+//! [`LockFile`] reads any tool's PEP 751 lock (pylock's, uv's, pdm's, pip's) into the same
+//! [`Lock`] model; [`LockFile::diff`] compares two ([`LockDiff`]: per package, as text or a
+//! Markdown table), [`LockFile::select`] says what an installer takes from it in one
+//! environment, and [`LockFile::verify`] checks that it installs in every environment it
+//! claims, reading dependencies from an [`Index`] ([`VerifyReport`]).
+//!
+//! ```no_run
+//! use pylock::{LocalIndex, LockFile, VerifyOptions};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let old = LockFile::read("old/pylock.toml".as_ref())?;
+//! let new = LockFile::read("pylock.toml".as_ref())?;
+//! print!("{}", old.diff(&new).to_markdown());
+//! let report = new.verify(&VerifyOptions::default(), &LocalIndex::new("index/simple")?)?;
+//! for env in report.environments.iter().filter(|e| e.claimed) {
+//!     println!("{}: {} problems", env.name, env.problems.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What is stable
 //!
-//! The items at the crate root are the API this crate means to keep: the pipeline
-//! ([`Manifest`], [`Target`], [`Options`], [`resolve()`], [`Resolution`], [`Lock`]), the
-//! [`Index`] trait and its three implementations, and the error types. Until 1.0, a release
-//! that changes them in an incompatible way bumps the minor version (0.1 → 0.2). The text of
-//! explanations, warnings and error messages is for people and may change in any release;
-//! match on error variants, not on text. The modules (`pep`, `index`, `manifest`, `lock`,
-//! `resolve`) also hold lower-level items (parsers, the PEP 751 reader, marker helpers) that
-//! are public for embedders who need them, with no such promise yet.
+//! Everything public is at the crate root (the modules are private): the pipeline
+//! ([`Manifest`], [`Role`], [`Project`], [`Selection`], [`Target`], [`Options`],
+//! [`resolve()`], [`Resolution`], [`ResolvedPackage`], [`Dependency`], [`lock_project`]), the
+//! lock model and its writer ([`Lock`], [`LockOptions`], [`write_atomic`]), lock reading
+//! ([`LockFile`], [`LockDiff`], [`VerifyOptions`], [`VerifyReport`]), the [`Index`] trait with
+//! its data types ([`ProjectPage`], [`DistFile`], [`CoreMetadata`], [`DirectDist`]) and
+//! implementations ([`LocalIndex`], [`HttpIndex`], [`MemoryIndex`], [`RecordingIndex`]), and
+//! the errors ([`ResolveError`] with its [`Fact`]s, [`IndexError`], [`ManifestError`]). The
+//! PEP 440/508 types in their signatures are re-exported from `pep440_rs` 0.7 and `pep508_rs`
+//! 0.9 ([`Version`], [`VersionSpecifiers`], [`PackageName`], [`ExtraName`], [`Requirement`],
+//! [`MarkerTree`], [`MarkerEnvironment`]), [`Timestamp`] from `jiff` 0.2; no `pubgrub` type
+//! appears in the API.
+//!
+//! Until 1.0, a release that changes these in an incompatible way bumps the minor version
+//! (0.1 → 0.2), and so does moving to an incompatible release of a re-exported crate. Within
+//! a minor version the API only grows:
+//! - the error enums and [`Fact`], and the enums of options and lock entries
+//!   ([`PrereleaseMode`], [`ResolutionMode`], [`Source`], [`Location`], [`ChangeKind`]), are
+//!   `#[non_exhaustive]`: they may gain variants, so a `match` needs a wildcard arm;
+//! - the result types ([`Resolution`], [`ResolvedPackage`], [`Dependency`], [`Lock`] and its
+//!   entries, [`LockDiff`], [`PackageChange`], [`VerifyReport`] and its
+//!   [`EnvironmentReport`]s, [`ProjectLock`]) and [`Options`] are `#[non_exhaustive]`: they
+//!   may gain fields; start an [`Options`] from [`Options::default`] or
+//!   [`Options::from_manifest`] and set its fields;
+//! - [`HttpOptions`], [`Limits`], [`LockOptions`] and [`VerifyOptions`] may gain fields too:
+//!   build them with `..Default::default()`, as the examples do;
+//! - the [`Index`] trait may gain methods, always with a default.
+//!
+//! The text of explanations, warnings and error messages is for people and may change in
+//! any release: match on error variants and read [`Fact`]s, not text.
 //!
 //! The library never prints and never panics on input: every failure is an error value that
 //! names the file, line or URL at fault.
+
+#![warn(unnameable_types)]
 
 /// The crate README's examples, compiled and run as doctests so that they cannot rot.
 #[cfg(doctest)]
@@ -194,22 +288,40 @@ struct ReadmeDoctests;
 
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod index;
-pub mod lock;
-pub mod manifest;
-pub mod pep;
+mod index;
+mod lock;
+mod manifest;
+mod pep;
 mod project;
-pub mod resolve;
+mod resolve;
 mod util;
-pub mod verify;
+mod verify;
 
-pub use index::{HttpIndex, HttpOptions, Index, IndexError, LocalIndex, MemoryIndex};
-pub use lock::{write_atomic, Lock, LockOptions};
-pub use manifest::{Baseline, Manifest, ManifestError, Platform, Role, Target, TargetError};
+pub use index::{
+    CoreMetadata, DirectDist, DistFile, HttpIndex, HttpOptions, Index, IndexError, Limits,
+    LocalIndex, MemoryIndex, ProjectPage, RecordingIndex,
+};
+pub use lock::{
+    write_atomic, ChangeKind, Location, Lock, LockDiff, LockFile, LockOptions, LockRecord,
+    LockedFile, LockedPackage, PackageChange, Source,
+};
+pub use manifest::{
+    FileOptions, GroupName, Manifest, ManifestError, Project, Role, Selection, Target,
+};
 pub use project::{lock_project, ProjectLock};
 pub use resolve::{
-    resolve, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
+    resolve, Dependency, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
+    ResolvedPackage,
 };
+pub use verify::{EnvironmentReport, VerifyOptions, VerifyReport};
 
 /// An instant (UTC), as in [`Options::exclude_newer`] (`jiff`'s type).
+#[doc(no_inline)]
 pub use jiff::Timestamp;
+/// PEP 440 versions and specifiers (`pep440_rs`'s types), as in [`ResolvedPackage::version`]
+/// and [`Target::universal`].
+#[doc(no_inline)]
+pub use pep440_rs::{Version, VersionSpecifiers};
+/// PEP 508 names, extras, requirements and markers (`pep508_rs`'s types).
+#[doc(no_inline)]
+pub use pep508_rs::{ExtraName, MarkerEnvironment, MarkerTree, PackageName, Requirement};

@@ -29,14 +29,6 @@ pub struct MemoryIndex {
     projects: BTreeMap<PackageName, Vec<Release>>,
 }
 
-/// A release description that does not parse.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid release {what}: {reason}")]
-pub struct InvalidRelease {
-    what: String,
-    reason: String,
-}
-
 impl MemoryIndex {
     /// An empty index.
     pub fn new() -> Self {
@@ -54,9 +46,9 @@ impl MemoryIndex {
         requires_python: &str,
         requires_dist: &[&str],
         filenames: &[&str],
-    ) -> Result<&mut Self, InvalidRelease> {
-        let err = |reason: String| InvalidRelease {
-            what: format!("{name} {version}"),
+    ) -> Result<&mut Self, IndexError> {
+        let err = |reason: String| IndexError::InvalidRelease {
+            release: format!("{name} {version}"),
             reason,
         };
         let package = parse::value::<PackageName>(name).map_err(err)?;

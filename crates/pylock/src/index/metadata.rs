@@ -25,12 +25,20 @@ pub struct CoreMetadata {
     pub approximate: Option<String>,
 }
 
+impl CoreMetadata {
+    /// Parse core metadata (a `METADATA` or `PKG-INFO` file, RFC 822 style) fetched from
+    /// `url` (named in errors). Old metadata is read leniently, as pip and uv read it.
+    pub fn parse(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
+        parse_metadata(bytes, url)
+    }
+}
+
 /// The most `Requires-Dist` entries one metadata file may have. The most on PyPI are a few
 /// hundred (meta-packages with many extras); each is a solver edge and maybe a project page.
-pub const MAX_REQUIRES_DIST: usize = 5_000;
+pub(crate) const MAX_REQUIRES_DIST: usize = 5_000;
 
 /// Parse core metadata bytes fetched from `url` (used in error messages).
-pub fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
+pub(crate) fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
     let malformed = |reason: String| IndexError::Malformed {
         url: url.to_owned(),
         reason,

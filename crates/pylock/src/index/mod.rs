@@ -26,14 +26,15 @@ use sha2::{Digest, Sha256};
 pub use direct::DirectDist;
 pub(crate) use direct::Overlay;
 pub(crate) use filename::{parse_filename, DistFilename};
-pub use filename::{DistKind, WheelTags};
-pub use http::{HttpIndex, HttpOptions, PYPI};
+pub(crate) use filename::{DistKind, WheelTags};
+pub use http::{HttpIndex, HttpOptions};
 pub use local::LocalIndex;
-pub use memory::{InvalidRelease, MemoryIndex};
-pub use metadata::{parse_metadata, CoreMetadata};
-pub use page::{parse_html_page, parse_json_page, DistFile, FileUrl, ProjectPage};
-pub use redact::redact;
-pub(crate) use redact::without_credentials;
+pub use memory::MemoryIndex;
+pub(crate) use metadata::parse_metadata;
+pub use metadata::CoreMetadata;
+pub(crate) use page::{parse_html_page, parse_json_page, FileUrl};
+pub use page::{DistFile, ProjectPage};
+pub(crate) use redact::{redact, without_credentials};
 pub use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;
@@ -129,6 +130,14 @@ pub enum IndexError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A [`MemoryIndex`] release description that does not parse.
+    #[error("invalid release {release}: {reason}")]
+    InvalidRelease {
+        /// The release, `name version`.
+        release: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An index location that cannot be used.
     #[error("invalid index location `{location}`: {reason}")]
     InvalidLocation {
@@ -195,6 +204,11 @@ pub trait Index: Send + Sync {
     fn direct(&self, name: &PackageName, url: &url::Url) -> Result<DirectDist, IndexError> {
         direct::read_local(name, url, &Limits::default())
     }
+}
+
+impl HttpOptions {
+    /// PyPI's Simple API root, the default index.
+    pub const PYPI: &'static str = http::PYPI;
 }
 
 /// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.

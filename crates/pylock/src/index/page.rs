@@ -31,9 +31,9 @@ pub struct DistFile {
     /// The version the file name gives.
     pub version: Version,
     /// Wheel (with tags) or sdist.
-    pub kind: DistKind,
-    /// Absolute URL of the file.
-    pub url: FileUrl,
+    pub(crate) kind: DistKind,
+    /// Absolute URL of the file ([`DistFile::url`]).
+    pub(crate) url: FileUrl,
     /// The sha256 the index gives for the file, lowercase hex.
     pub sha256: Option<String>,
     /// `Requires-Python` from the page (`data-requires-python` / `requires-python`).
@@ -52,7 +52,7 @@ pub struct DistFile {
 /// thousands of files, and parsing every URL cost more than the rest of a cached page (the
 /// `url` crate processes each host name); a resolve uses a few hundred of them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileUrl(Box<str>);
+pub(crate) struct FileUrl(Box<str>);
 
 impl FileUrl {
     /// The URL as text.
@@ -95,6 +95,34 @@ impl DistFile {
     /// Whether the file is a wheel.
     pub fn is_wheel(&self) -> bool {
         matches!(self.kind, DistKind::Wheel(_))
+    }
+
+    /// The absolute URL of the file (relative URLs on a page are resolved against the page's).
+    pub fn url(&self) -> &str {
+        self.url.as_str()
+    }
+}
+
+impl ProjectPage {
+    /// Parse a PEP 691 JSON project page of project `name` fetched from `page_url` (relative
+    /// file URLs are resolved against it). Within the default page size limit, every error
+    /// names the URL.
+    pub fn from_json(
+        bytes: &[u8],
+        page_url: &Url,
+        name: &PackageName,
+    ) -> Result<ProjectPage, IndexError> {
+        parse_json_page(bytes, page_url, name)
+    }
+
+    /// Parse a PEP 503 HTML project page of project `name` fetched from `page_url` (relative
+    /// file URLs are resolved against it).
+    pub fn from_html(
+        bytes: &[u8],
+        page_url: &Url,
+        name: &PackageName,
+    ) -> Result<ProjectPage, IndexError> {
+        parse_html_page(bytes, page_url, name)
     }
 }
 
@@ -228,7 +256,7 @@ impl VersionMemo {
 }
 
 /// Parse a PEP 691 JSON project page fetched from `page_url`.
-pub fn parse_json_page(
+pub(crate) fn parse_json_page(
     bytes: &[u8],
     page_url: &Url,
     name: &PackageName,
@@ -292,7 +320,7 @@ pub fn parse_json_page(
 }
 
 /// Parse a PEP 503 HTML project page fetched from `page_url`.
-pub fn parse_html_page(
+pub(crate) fn parse_html_page(
     bytes: &[u8],
     page_url: &Url,
     name: &PackageName,

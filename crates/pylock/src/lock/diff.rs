@@ -16,6 +16,7 @@ use crate::pep::{and, is_possible, or, python_marker, MarkerTree, Version};
 
 /// The differences between two locks, sorted by package name, then old and new version.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockDiff {
     /// `requires-python` (old, new), when it changes.
     pub requires_python: Option<(String, String)>,
@@ -33,6 +34,7 @@ pub struct LockDiff {
 
 /// One change of one package (of one of its versions, where it has several).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PackageChange {
     /// Normalized name.
     pub name: String,
@@ -51,6 +53,7 @@ pub struct PackageChange {
 
 /// The kinds of [`PackageChange`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// A package (or one more version of it) is locked that was not.
     Added,
@@ -80,13 +83,11 @@ impl ChangeKind {
     }
 }
 
-/// How [`LockDiff::render`] writes a diff.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DiffFormat {
-    /// Aligned plain-text lines, for a terminal.
-    Text,
-    /// A Markdown table, for a pull-request comment.
-    Markdown,
+impl super::LockFile {
+    /// The differences from this lock to `new` (see [`LockDiff::between`]).
+    pub fn diff(&self, new: &super::LockFile) -> LockDiff {
+        diff(&self.lock, &new.lock)
+    }
 }
 
 impl LockDiff {
@@ -324,15 +325,8 @@ impl LockDiff {
         }
     }
 
-    /// The diff as text (one line per change) or a Markdown table.
-    pub fn render(&self, format: DiffFormat) -> String {
-        match format {
-            DiffFormat::Text => self.text(),
-            DiffFormat::Markdown => self.markdown(),
-        }
-    }
-
-    fn text(&self) -> String {
+    /// The diff as aligned plain-text lines, one per change, for a terminal.
+    pub fn to_text(&self) -> String {
         let mut out = String::new();
         if let Some((a, b)) = &self.requires_python {
             let _ = writeln!(out, "requires-python: {} -> {}", or_none(a), or_none(b));
@@ -374,7 +368,8 @@ impl LockDiff {
         out
     }
 
-    fn markdown(&self) -> String {
+    /// The diff as a Markdown table, for a pull-request comment.
+    pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         if let Some((a, b)) = &self.requires_python {
             let _ = writeln!(

@@ -15,7 +15,7 @@ use crate::util::lock;
 /// Whether `index` serves the pages of `projects` exactly as when `digest` was taken (by
 /// a resolve, `Resolution::pages`): read again, `index.concurrency()` at a time. A name that is not
 /// a valid project name, or a page that cannot be pinned, is a change.
-pub fn pages_unchanged(
+pub(crate) fn pages_unchanged(
     index: &dyn Index,
     projects: &[String],
     digest: &str,

@@ -7,9 +7,9 @@ mod read;
 mod record;
 mod toml_writer;
 
-pub use diff::{ChangeKind, DiffFormat, LockDiff, PackageChange};
-pub use fresh::pages_unchanged;
-pub use read::{render_lock_marker, LockFile, LockMarker, PackageDetails, Pin, ReadError, Source};
+pub use diff::{ChangeKind, LockDiff, PackageChange};
+pub(crate) use read::{render_lock_marker, LockMarker};
+pub use read::{LockFile, Source};
 pub use record::LockRecord;
 
 use std::collections::HashMap;
@@ -20,6 +20,7 @@ use jiff::Timestamp;
 use url::Url;
 
 use crate::index::{DistFile, FileUrl};
+use crate::pep::{MarkerTree, PackageName, Version};
 use crate::resolve::{Direct, Resolution, ResolvedPackage};
 
 /// The PEP 751 lock format version written.
@@ -27,6 +28,7 @@ pub(crate) const LOCK_VERSION: &str = "1.0";
 
 /// A PEP 751 lock.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Lock {
     /// Markers of the environments the lock is for (empty: every environment).
     pub environments: Vec<String>,
@@ -44,6 +46,7 @@ pub struct Lock {
 
 /// One `[[packages]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockedPackage {
     /// Normalized name.
     pub name: String,
@@ -67,12 +70,13 @@ pub struct LockedPackage {
 
 /// An sdist or wheel entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockedFile {
     /// File name, when the location does not end in it.
     pub name: Option<String>,
     /// Upload time (PEP 700).
     pub upload_time: Option<Timestamp>,
-    /// Where to get it.
+    /// Where to get it (also [`LockedFile::url`], [`LockedFile::path`]).
     pub location: Location,
     /// Size in bytes.
     pub size: Option<u64>,
@@ -82,6 +86,7 @@ pub struct LockedFile {
 
 /// Where a locked file lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// A URL.
     Url(String),
@@ -172,7 +177,48 @@ impl Lock {
     }
 }
 
+impl Lock {
+    /// The pins a re-lock reads from this lock: the name, version and marker (as a PEP 508
+    /// tree, PEP 751's `'x' in extras` and `'g' in dependency_groups` encoded as
+    /// `extra == 'e-x'` and `extra == 'g-g'`) of each entry with a valid name and version, in
+    /// order; `None` when a marker does not parse.
+    pub fn pins(&self) -> Option<Vec<(PackageName, Version, Option<MarkerTree>)>> {
+        let mut out = Vec::new();
+        for p in &self.packages {
+            let (Ok(name), Ok(version)) = (
+                crate::pep::parse::value::<PackageName>(&p.name),
+                crate::pep::parse::value::<Version>(&p.version),
+            ) else {
+                continue;
+            };
+            let marker = match &p.marker {
+                Some(m) => Some(m.parse::<LockMarker>().ok()?.tree().clone()),
+                None => None,
+            };
+            out.push((name, version, marker));
+        }
+        Some(out)
+    }
+}
+
 impl LockedFile {
+    /// The file's `url`, for a file a lock records by URL.
+    pub fn url(&self) -> Option<&str> {
+        match &self.location {
+            Location::Url(url) => Some(url),
+            Location::Path(_) => None,
+        }
+    }
+
+    /// The file's `path` (`/`-separated, relative to the lock's directory where possible),
+    /// for a file a lock records by path.
+    pub fn path(&self) -> Option<&str> {
+        match &self.location {
+            Location::Path(path) => Some(path),
+            Location::Url(_) => None,
+        }
+    }
+
     /// The file name: `name`, else the last segment of the location, percent-decoded.
     pub(crate) fn file_name(&self) -> String {
         if let Some(n) = &self.name {

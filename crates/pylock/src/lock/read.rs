@@ -6,18 +6,18 @@
 
 mod markers;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub use markers::{render as render_lock_marker, LockMarker};
+pub(crate) use markers::{render as render_lock_marker, LockMarker};
 
 use super::{Location, Lock, LockRecord, LockedFile, LockedPackage};
 use crate::manifest::toml_doc::{Doc, Value};
-use crate::manifest::TomlError;
+use crate::manifest::{ManifestError, TomlError};
 use crate::pep::{PackageName, Version};
 
 /// A locked package as a re-lock keeps it: name, version, and the marker where the lock
 /// holds it (`None`: everywhere).
-pub type Pin = (PackageName, Version, Option<crate::pep::MarkerTree>);
+pub(crate) type Pin = (PackageName, Version, Option<crate::pep::MarkerTree>);
 
 /// The largest lock file read, in bytes (real locks are kilobytes to a few megabytes).
 pub(crate) const MAX_LOCK_LEN: u64 = 64 * 1024 * 1024;
@@ -35,7 +35,7 @@ pub struct LockFile {
     /// `created-by`, if given.
     pub created_by: Option<String>,
     /// Per package, in the order of `lock.packages`: what the model does not carry.
-    pub details: Vec<PackageDetails>,
+    pub(crate) details: Vec<PackageDetails>,
 }
 
 /// What a `[[packages]]` entry says beside the [`LockedPackage`] fields.
@@ -49,6 +49,7 @@ pub struct PackageDetails {
 
 /// A package source other than index files.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Source {
     /// `directory = { path, editable, subdirectory }`.
     Directory {
@@ -81,34 +82,17 @@ pub enum Source {
     },
 }
 
-/// Why a lock cannot be read.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ReadError {
-    /// The file cannot be read.
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A value is missing, of the wrong type or invalid.
-    #[error(transparent)]
-    Invalid(#[from] TomlError),
-}
-
 impl LockFile {
     /// Read the lock at `path` (at most 64 MiB).
-    pub fn read(path: &Path) -> Result<Self, ReadError> {
+    pub fn read(path: &Path) -> Result<Self, ManifestError> {
         let text = Self::read_text(path)?;
-        Ok(Self::parse(path, &text)?)
+        Self::parse(path, &text)
     }
 
     /// The text of the lock at `path`, unparsed, read as [`LockFile::read`] reads it: at
     /// most 64 MiB (never more is read, whatever the file), UTF-8.
-    pub fn read_text(path: &Path) -> Result<String, ReadError> {
-        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ReadError::Io {
+    pub fn read_text(path: &Path) -> Result<String, ManifestError> {
+        crate::util::read_text(path, MAX_LOCK_LEN, "a lock").map_err(|source| ManifestError::Io {
             path: path.to_owned(),
             source,
         })
@@ -120,7 +104,7 @@ impl LockFile {
     /// it. A lock pylock wrote and nobody edited (its `[tool.pylock]` digest holds) is read
     /// by scanning lines, several times faster than [`LockFile::parse`]; any other lock is
     /// parsed in full (the same errors), and its record is `None`.
-    pub fn pins(path: &Path, text: &str) -> Result<(Vec<Pin>, Option<LockRecord>), TomlError> {
+    pub fn pins(path: &Path, text: &str) -> Result<(Vec<Pin>, Option<LockRecord>), ManifestError> {
         if let Some((raw, record)) = super::record::fast_pins(text) {
             let pins: Option<Vec<Pin>> = raw
                 .into_iter()
@@ -154,7 +138,12 @@ impl LockFile {
     }
 
     /// Parse `text`, read from `path` (used in errors).
-    pub fn parse(path: &Path, text: &str) -> Result<Self, TomlError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, ManifestError> {
+        Self::parse_toml(path, text).map_err(TomlError::into_manifest)
+    }
+
+    /// [`LockFile::parse`], the error with its position as the TOML reader gives it.
+    fn parse_toml(path: &Path, text: &str) -> Result<Self, TomlError> {
         let doc = Doc::parse(path, text)?;
         let root = &doc.root;
         let Some((version, span)) = doc.opt_string(root, "lock-version")? else {

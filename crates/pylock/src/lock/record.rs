@@ -17,14 +17,14 @@ use sha2::{Digest, Sha256};
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LockRecord {
     /// The digest of the inputs that decide the lock (see
-    /// [`inputs_digest`](crate::resolve::inputs_digest)); `None` when they cannot be
+    /// [`Options::inputs_digest`](crate::Options::inputs_digest)); `None` when they cannot be
     /// pinned by one (direct references to local files, for instance).
     pub inputs: Option<String>,
     /// The digest of the versions the run kept (see
-    /// [`preferences_digest`](crate::resolve::preferences_digest)).
+    /// [`Options::preferences_digest`](crate::Options::preferences_digest)).
     pub preferences: Option<String>,
-    /// The digest of the project pages the solver read ([`pages_unchanged`]
-    /// (crate::lock::pages_unchanged) compares it), and those projects, sorted; `None`
+    /// The digest of the project pages the solver read ([`LockRecord::pages_unchanged`]
+    /// compares it), and those projects, sorted; `None`
     /// when a page cannot pin the metadata read through it (a file without a hash).
     pub index: Option<(String, Vec<String>)>,
     /// The regions a universal resolve solved apart, in the order solved, each with whether
@@ -35,6 +35,18 @@ pub struct LockRecord {
 }
 
 impl LockRecord {
+    /// Whether `index` serves the pages of `projects` exactly as when `digest` was taken
+    /// (by a resolve: [`Resolution::pages`](crate::Resolution::pages), recorded as
+    /// [`LockRecord::index`]): each is read again, `index.concurrency()` at a time. A name
+    /// that is not a valid project name, or a page that cannot be pinned, is a change.
+    pub fn pages_unchanged(
+        index: &dyn crate::Index,
+        projects: &[String],
+        digest: &str,
+    ) -> Result<bool, crate::IndexError> {
+        super::fresh::pages_unchanged(index, projects, digest)
+    }
+
     /// The lock `text` without pylock's `[tool.pylock]` record (the text itself when it has
     /// none): what `--check` compares, since the record changes with inputs that leave the
     /// lock as it is (a requirement loosened, another pylock version).

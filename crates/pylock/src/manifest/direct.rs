@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 
 use url::Url;
 
-use super::toml_doc::Doc;
+use super::toml_doc::{Doc, TomlError};
 use super::ManifestError;
 use crate::pep::PackageName;
 
@@ -195,7 +195,12 @@ impl Target {
 /// reference each other (or themselves) are not read recursively.
 fn project_name(path: &Path) -> Result<Option<PackageName>, ManifestError> {
     let text = super::read_text(path)?;
-    let doc = Doc::parse(path, &text)?;
+    name_in(path, &text).map_err(TomlError::into_manifest)
+}
+
+/// The `[project] name` of the `pyproject.toml` text read from `path`.
+fn name_in(path: &Path, text: &str) -> Result<Option<PackageName>, TomlError> {
+    let doc = Doc::parse(path, text)?;
     let Some(table) = doc.root.get("project") else {
         return Ok(None);
     };

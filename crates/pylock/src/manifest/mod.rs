@@ -13,13 +13,17 @@ pub(crate) mod toml_doc;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-pub use options::{BinaryPolicy, FileOptions, RequirementHashes};
-pub use part::{GroupName, Part};
+pub(crate) use options::BinaryPolicy;
+pub use options::FileOptions;
+pub(crate) use options::RequirementHashes;
+pub use part::GroupName;
+pub(crate) use part::Part;
 pub use pyproject::{Project, Selection};
 pub(crate) use target::Os;
 
-pub use target::{Baseline, Platform, Target, TargetError};
-pub use toml_doc::TomlError;
+pub use target::Target;
+pub(crate) use target::{Baseline, Platform};
+pub(crate) use toml_doc::TomlError;
 
 use crate::pep::{PackageName, Requirement, VersionSpecifiers};
 
@@ -48,7 +52,7 @@ pub struct Manifest {
     /// Options given in requirements files (`-i`, `--pre`, `--only-binary`, ...).
     pub file_options: FileOptions,
     /// Hashes given with requirements (`--hash`), one entry per requirement that has any.
-    pub hashes: Vec<RequirementHashes>,
+    pub(crate) hashes: Vec<RequirementHashes>,
     /// Packages to install editable (`-e ./pkg`): local project directories.
     pub editable: BTreeSet<PackageName>,
     /// Things in the inputs that deserve the user's attention (`file:line: ...`).
@@ -57,7 +61,9 @@ pub struct Manifest {
     pub notes: Vec<String>,
 }
 
-/// A manifest input that cannot be used, with where it is.
+/// An input that cannot be used, with where it is: a requirements file, `pyproject.toml` or
+/// lock file ([`LockFile::read`](crate::LockFile::read)), a target ([`Target::new`]) or an
+/// option value ([`Options::exclude_newer_cutoff`](crate::Options::exclude_newer_cutoff)).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ManifestError {
@@ -81,6 +87,25 @@ pub enum ManifestError {
         /// What is wrong.
         message: String,
     },
+    /// An unknown platform name (`--python-platform`).
+    #[error("unknown platform `{0}`; expected linux, macos, windows or a target triple such as x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc, x86_64-manylinux_2_17")]
+    UnknownPlatform(String),
+    /// A Python version that is not `X.Y` or `X.Y.Z` (`--python-version`).
+    #[error("invalid Python version `{0}`: expected X.Y or X.Y.Z, such as 3.12")]
+    InvalidPython(String),
+    /// An option value that does not parse ([`PrereleaseMode`](crate::PrereleaseMode),
+    /// [`ResolutionMode`](crate::ResolutionMode), an `--exclude-newer` cut-off).
+    #[error("invalid value `{value}`; expected one of: {expected}")]
+    InvalidOption {
+        /// The value given.
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// An extra or dependency group asked of a lock that does not declare it
+    /// ([`LockFile::verify`](crate::LockFile::verify)).
+    #[error("{0}")]
+    Undeclared(String),
     /// A selection (extra, dependency group) that a project does not declare.
     #[error("{}: {message}", path.display())]
     Selection {
@@ -91,9 +116,11 @@ pub enum ManifestError {
     },
 }
 
-impl From<TomlError> for ManifestError {
-    fn from(e: TomlError) -> Self {
-        Self::Parse {
+impl TomlError {
+    /// The error as a [`ManifestError::Parse`].
+    pub(crate) fn into_manifest(self) -> ManifestError {
+        let e = self;
+        ManifestError::Parse {
             path: e.path,
             line: e.line,
             column: e.column,

@@ -21,8 +21,8 @@ pub struct FileOptions {
     pub no_index: bool,
     /// `--pre`: pre-releases are allowed.
     pub pre: bool,
-    /// `--only-binary` / `--no-binary`.
-    pub binary: BinaryPolicy,
+    /// `--only-binary` / `--no-binary` (applied by [`Options::from_manifest`](crate::Options::from_manifest)).
+    pub(crate) binary: BinaryPolicy,
     /// `--trusted-host` values (accepted and ignored: pylock verifies TLS; the CLI warns).
     pub trusted_hosts: Vec<String>,
 }
@@ -74,6 +74,7 @@ impl BinaryPolicy {
     }
 
     /// Whether this policy restricts anything.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.no_binary.is_empty() && self.only_binary.is_empty()
     }
@@ -92,22 +93,6 @@ impl BinaryPolicy {
             (false, true)
         } else {
             (true, true)
-        }
-    }
-
-    /// Merge `other` after `self` (a later source amends an earlier one).
-    pub fn extend(&mut self, other: &BinaryPolicy) {
-        if other.no_binary.contains(ALL) || other.only_binary.contains(ALL) {
-            self.no_binary.clear();
-            self.only_binary.clear();
-        }
-        for n in &other.no_binary {
-            self.only_binary.remove(n);
-            self.no_binary.insert(n.clone());
-        }
-        for n in &other.only_binary {
-            self.no_binary.remove(n);
-            self.only_binary.insert(n.clone());
         }
     }
 }

@@ -33,7 +33,7 @@ pub struct Project {
     /// `[dependency-groups]`, by normalized group name, includes expanded in place.
     pub groups: BTreeMap<GroupName, Vec<Requirement>>,
     /// `[tool.pylock] conflicts`: sets of extras and groups never selected together.
-    pub conflicts: Vec<Vec<Part>>,
+    pub(crate) conflicts: Vec<Vec<Part>>,
 }
 
 /// Which parts of a project a single-use resolve installs (as `uv pip compile` /
@@ -56,7 +56,8 @@ impl Project {
     /// Read a `pyproject.toml`.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
         let text = super::read_text(path)?;
-        Ok(read_doc(&Doc::parse(path, &text)?, true)?)
+        let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, true));
+        read.map_err(TomlError::into_manifest)
     }
 
     /// What a `pyproject.toml` publishes as a dependency (name, version, dependencies,
@@ -64,7 +65,8 @@ impl Project {
     /// referenced only from a group (a dev checkout) need not exist where it is depended on.
     pub(crate) fn read_published(path: &Path) -> Result<Self, ManifestError> {
         let text = super::read_text(path)?;
-        Ok(read_doc(&Doc::parse(path, &text)?, false)?)
+        let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, false));
+        read.map_err(TomlError::into_manifest)
     }
 
     /// The requirements `selection` installs. An extra or group the project does not

@@ -8,17 +8,9 @@ use std::str::FromStr;
 use crate::pep::tags::{self, Tags};
 use crate::pep::{MarkerEnvironment, Version, VersionSpecifiers};
 
-/// A target that cannot be built from what was given.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TargetError {
-    /// An unknown `--python-platform`.
-    #[error("unknown platform `{0}`; expected linux, macos, windows or a target triple such as x86_64-unknown-linux-gnu, aarch64-apple-darwin, x86_64-pc-windows-msvc, x86_64-manylinux_2_17")]
-    UnknownPlatform(String),
-    /// A Python version that is not `X.Y` or `X.Y.Z`.
-    #[error("invalid Python version `{0}`: expected X.Y or X.Y.Z, such as 3.12")]
-    InvalidPython(String),
-}
+/// A target that cannot be built from what was given: [`ManifestError::UnknownPlatform`] and
+/// [`ManifestError::InvalidPython`].
+pub(crate) type TargetError = super::ManifestError;
 
 /// CPU architectures we can target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -245,6 +237,14 @@ impl Platform {
     }
 }
 
+/// An OS release that is not `X` or `X.Y`.
+fn invalid_release(release: &str) -> TargetError {
+    TargetError::InvalidOption {
+        value: release.to_owned(),
+        expected: "X or X.Y, such as 14 or 2.28".to_owned(),
+    }
+}
+
 /// The default `requires-python` of a universal target: CPython 3.10 is the oldest release
 /// still supported upstream (3.9 reached its end of life in October 2025).
 pub(crate) const DEFAULT_REQUIRES_PYTHON: &str = ">=3.10";
@@ -255,19 +255,23 @@ pub struct Target {
     /// The one Python version targeted, if narrowed (`--python-version`).
     pub python: Option<Version>,
     /// The one platform targeted, if narrowed (`--python-platform`).
-    pub platform: Option<Platform>,
+    pub(crate) platform: Option<Platform>,
     /// The Pythons the lock is for.
     pub requires_python: VersionSpecifiers,
     /// The OS releases the checked platforms of a universal lock stand for.
-    pub baseline: Baseline,
+    pub(crate) baseline: Baseline,
+    /// Whether the platform was named with its glibc (`x86_64-manylinux_2_17`), which a
+    /// manylinux baseline then does not replace.
+    pub(crate) platform_glibc: bool,
 }
 
 impl Target {
-    /// One Python version (`3.12` or `3.12.4`) on one platform. `requires_python` defaults to
-    /// exactly that minor version.
+    /// One Python version (`3.12` or `3.12.4`) on one platform (`linux`, `macos`,
+    /// `windows`, a uv-style triple such as `aarch64-apple-darwin`, or
+    /// `x86_64-manylinux_2_17`). `requires_python` defaults to exactly that minor version.
     pub fn single(
         python: &str,
-        platform: Platform,
+        platform: &str,
         requires_python: Option<VersionSpecifiers>,
     ) -> Result<Self, TargetError> {
         Self::new(Some(python), Some(platform), requires_python)
@@ -278,6 +282,26 @@ impl Target {
     /// `requires_python` defaults to that minor version; without, to
     /// `>=3.10`.
     pub fn new(
+        python: Option<&str>,
+        platform: Option<&str>,
+        requires_python: Option<VersionSpecifiers>,
+    ) -> Result<Self, TargetError> {
+        let platform_glibc = platform.is_some_and(|p| p.contains("manylinux"));
+        let platform = platform.map(Platform::from_str).transpose()?;
+        let target = Self::narrowed(python, platform, requires_python)?;
+        Ok(Self {
+            platform_glibc,
+            ..target
+        })
+    }
+
+    /// One Python version on `platform` (see [`Target::single`]).
+    pub(crate) fn single_on(python: &str, platform: Platform) -> Result<Self, TargetError> {
+        Self::narrowed(Some(python), Some(platform), None)
+    }
+
+    /// [`Target::new`] with the platform parsed.
+    fn narrowed(
         python: Option<&str>,
         platform: Option<Platform>,
         requires_python: Option<VersionSpecifiers>,
@@ -304,6 +328,7 @@ impl Target {
             platform,
             requires_python,
             baseline: Baseline::default(),
+            platform_glibc: false,
         })
     }
 
@@ -319,17 +344,57 @@ impl Target {
             platform: None,
             requires_python,
             baseline: Baseline::default(),
+            platform_glibc: false,
         }
+    }
+
+    /// The same target for macOS `release` (`14`, `14.0`; default 14, the oldest Apple
+    /// supports): the macOS platforms of a universal lock stand for it, and so does a named
+    /// macOS platform; wheels for newer releases are not used (`--macos-version`).
+    pub fn with_macos_version(self, release: &str) -> Result<Self, TargetError> {
+        let macos = Baseline::parse_release(release).ok_or_else(|| invalid_release(release))?;
+        let baseline = Baseline {
+            macos,
+            ..self.baseline
+        };
+        Ok(self.with_baseline(baseline))
+    }
+
+    /// The same target for glibc `release` (`2.28`, the default: RHEL 8 / Debian 11 and
+    /// later): the Linux platforms of a universal lock stand for it, and so does a named
+    /// Linux platform that gives no glibc of its own (`linux`, a uv-style triple;
+    /// `x86_64-manylinux_2_17` keeps its own); wheels for newer glibc are not used
+    /// (`--manylinux`).
+    pub fn with_manylinux(self, release: &str) -> Result<Self, TargetError> {
+        let manylinux = Baseline::parse_release(release).ok_or_else(|| invalid_release(release))?;
+        let baseline = Baseline {
+            manylinux,
+            ..self.baseline
+        };
+        Ok(self.with_baseline(baseline))
+    }
+
+    /// The wheel platform tags of the target's one platform, most specific first
+    /// (`manylinux_2_28_x86_64`, ..., `linux_x86_64`); empty when the target is not narrowed
+    /// to one platform.
+    pub fn platform_tags(&self) -> Vec<String> {
+        self.platform.map(|p| p.platform_tags()).unwrap_or_default()
+    }
+
+    /// The target's one platform, as a triple with its OS release
+    /// (`x86_64-unknown-linux-gnu (manylinux 2.28)`), if it is narrowed to one.
+    pub fn platform_name(&self) -> Option<String> {
+        self.platform.map(|p| p.to_string())
     }
 
     /// The same target with the OS releases of `baseline`: the checked platforms of a
     /// universal lock use them, and so does a named platform that gives no release of its
     /// own (`macos`, `linux`, a uv-style triple; `x86_64-manylinux_2_17` keeps its glibc).
-    pub fn with_baseline(mut self, baseline: Baseline, platform_gives_glibc: bool) -> Self {
+    pub(crate) fn with_baseline(mut self, baseline: Baseline) -> Self {
         self.baseline = baseline;
         if let Some(p) = self.platform {
             let mut b = baseline;
-            if let (true, Os::Manylinux { major, minor }) = (platform_gives_glibc, p.os) {
+            if let (true, Os::Manylinux { major, minor }) = (self.platform_glibc, p.os) {
                 b.manylinux = (major, minor);
             }
             self.platform = Some(p.with_baseline(&b));
@@ -477,13 +542,13 @@ mod tests {
 
     #[test]
     fn single_target_environment() {
-        let t = Target::single("3.9", "linux".parse().expect("p"), None).expect("target");
+        let t = Target::single("3.9", "linux", None).expect("target");
         let env = t.environment().expect("env");
         assert_eq!(env.python_full_version().to_string(), "3.9.0");
         assert_eq!(env.python_version().to_string(), "3.9");
         assert_eq!(env.sys_platform(), "linux");
         assert_eq!(t.requires_python.to_string(), "==3.9.*");
-        assert!(Target::single("3", "linux".parse().expect("p"), None).is_err());
-        assert!(Target::single("three", "linux".parse().expect("p"), None).is_err());
+        assert!(Target::single("3", "linux", None).is_err());
+        assert!(Target::single("three", "linux", None).is_err());
     }
 }

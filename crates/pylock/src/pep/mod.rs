@@ -14,7 +14,7 @@
 mod agreement;
 mod lenient;
 mod markers;
-pub mod parse;
+pub(crate) mod parse;
 #[cfg(test)]
 mod props;
 pub(crate) mod tags;

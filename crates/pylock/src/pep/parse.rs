@@ -95,7 +95,7 @@ pub(crate) fn specifiers(text: &str) -> Result<VersionSpecifiers, SyntaxError> {
 }
 
 /// Parse a version, name or specifier from untrusted text, with the error as text.
-pub fn value<T>(text: &str) -> Result<T, String>
+pub(crate) fn value<T>(text: &str) -> Result<T, String>
 where
     T: FromStr,
     T::Err: std::fmt::Display,

@@ -21,6 +21,7 @@ const DEFAULT_GROUP: &str = "dev";
 
 /// A multi-use lock and what the user should know about it.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ProjectLock {
     /// The lock, ready to write.
     pub lock: Lock,

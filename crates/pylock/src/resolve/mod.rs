@@ -7,6 +7,7 @@ mod derivation;
 mod exclusion;
 mod fetch;
 mod forks;
+mod graph;
 mod inputs;
 mod narrow;
 mod options;
@@ -21,18 +22,15 @@ mod unalign;
 mod universal;
 mod uses;
 
-pub use coverage::{PLATFORMS, PYTHON_MINORS};
+pub(crate) use coverage::{PLATFORMS, PYTHON_MINORS};
 pub use derivation::Fact;
-pub use options::{
-    exclude_newer_cutoff, inputs_digest, preferences_digest, InvalidOption, Options,
-    PrereleaseMode, ResolutionMode,
-};
+pub use options::{Options, PrereleaseMode, ResolutionMode};
 
 use crate::index::{DistFile, Index, IndexError};
 use crate::manifest::{Manifest, Target};
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::pep::{PackageName, Version, VersionSpecifiers};
+use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
 use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use pkg::Pkg;
@@ -41,6 +39,7 @@ pub(crate) use uses::Uses;
 
 /// A successful resolve: one version per package, with the files that install in the target.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Resolution {
     /// The Pythons the resolution is valid for.
     pub requires_python: VersionSpecifiers,
@@ -50,13 +49,19 @@ pub struct Resolution {
     pub packages: Vec<ResolvedPackage>,
     /// Things the user should know that did not stop the resolve.
     pub warnings: Vec<String>,
+    /// The manifest's requirements as edges of the dependency graph, sorted: the entries of
+    /// [`Resolution::packages`] the root depends on (each package's own edges are its
+    /// [`ResolvedPackage::dependencies`]).
+    pub roots: Vec<Dependency>,
     /// The packages locked from direct references (`name @ URL`, local files and
-    /// projects) rather than from the index.
-    pub direct: BTreeMap<PackageName, Direct>,
+    /// projects) rather than from the index (the lock records them as `archive` and
+    /// `directory` sources).
+    pub(crate) direct: BTreeMap<PackageName, Direct>,
     /// The project pages the solver read, as one digest and the projects (sorted): with
     /// the inputs and the preferences, what the resolution depends on (see
-    /// [`crate::lock::pages_unchanged`]). `None` when a page lists a file without a
-    /// sha256 (the metadata read through it is not pinned by the page).
+    /// [`LockRecord::pages_unchanged`](crate::LockRecord::pages_unchanged)). `None` when a
+    /// page lists a file without a sha256 (the metadata read through it is not pinned by
+    /// the page).
     pub pages: Option<(String, Vec<String>)>,
     /// The regions a universal resolve solved apart, as marker text, in the order solved,
     /// each with whether it could be left out (empty: solved whole, or a single
@@ -78,6 +83,7 @@ pub enum Direct {
 
 /// One resolved package.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct ResolvedPackage {
     /// Normalized name.
     pub name: PackageName,
@@ -90,6 +96,32 @@ pub struct ResolvedPackage {
     pub requires_python: Option<VersionSpecifiers>,
     /// The files to lock: the sdist, if any, then the wheels that install in the target.
     pub files: Vec<DistFile>,
+    /// Its edges in the dependency graph: the entries of [`Resolution::packages`] its
+    /// metadata's requirements (with overrides and constraints applied) resolved to, its own
+    /// first, then those of each extra requested of it.
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One edge of a resolution's dependency graph: a package (or the root) depends on an entry
+/// of [`Resolution::packages`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Dependency {
+    /// The package depended on (normalized).
+    pub name: PackageName,
+    /// The version it resolved to. Where the resolution holds the package at several versions
+    /// (under disjoint markers), the requirement is an edge to each version it reaches, each
+    /// with its marker.
+    pub version: Version,
+    /// Where the edge applies, in canonical PEP 508 form (`None`: wherever the depending
+    /// package is installed): the requirement's marker with the extras of the depending
+    /// package decided, and the entry's marker where the package has several entries.
+    pub marker: Option<String>,
+    /// The extras requested of the dependency (`name[extra]`), sorted.
+    pub extras: Vec<ExtraName>,
+    /// The extra of the depending package that brings the edge (`None`: a dependency of the
+    /// package itself, or of the root).
+    pub via_extra: Option<ExtraName>,
 }
 
 /// Why a resolve failed.
@@ -145,6 +177,15 @@ pub enum ResolveError {
     /// A state the resolver should never reach (a bug; please report it with the inputs).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl Target {
+    /// The platforms a universal lock is checked against (uv-style triples): each locked
+    /// version must have a file for each of them where the lock claims to apply.
+    pub const PLATFORMS: [&'static str; 5] = coverage::PLATFORMS;
+    /// The CPython minor versions (of 3.x) a universal lock is checked against: 3.8 up to
+    /// the newest CPython released, which also stands for later ones.
+    pub const PYTHON_MINORS: std::ops::RangeInclusive<u64> = coverage::PYTHON_MINORS;
 }
 
 /// Resolve `manifest` for `target` with `options`, reading packages from `index`.
@@ -213,12 +254,13 @@ fn resolve_inputs(
             env: None,
         },
     };
+    let single_scope = single.clone();
     // The solver ignores preferences under a lowest resolution: so does the read-ahead.
     let lowest = options.resolution == ResolutionMode::Lowest;
     let fetcher = Fetcher::new(index, filter)
         .with_policy(FilePolicy {
             binary: options.binary.clone(),
-            hashes: required_hashes(&options.hashes),
+            hashes: required_hashes(&manifest.hashes),
             direct: overlay.dists().keys().cloned().collect(),
         })
         .with_preferences(if lowest { &[] } else { &options.preferences });
@@ -228,6 +270,17 @@ fn resolve_inputs(
         // Universal, or narrowed to one Python on every platform or one platform on every
         // Python: both are forks of the universal resolve over a smaller region.
         None => universal::resolve_universal(&inputs, target, options, &fetcher),
+    });
+    let resolution = resolution.map(|mut r| {
+        let metadata =
+            |name: &PackageName, version: &Version| fetcher.metadata_if_ready(name, version);
+        // Edges are judged where the resolution applies: its environment, or its Pythons.
+        let scope = single_scope.clone().unwrap_or_else(|| {
+            let region = crate::pep::python_marker(&r.requires_python);
+            Scope::fork(region, &inputs.env_set)
+        });
+        graph::add_edges(&mut r, &inputs, &scope, &metadata);
+        r
     });
     let resolution = resolution
         .map(|r| warn_unbuilt(r, &fetcher))
@@ -376,6 +429,7 @@ fn resolve_single(
             marker: None,
             requires_python,
             files,
+            dependencies: Vec::new(),
         });
     }
     packages.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.version.cmp(&b.version)));
@@ -387,6 +441,7 @@ fn resolve_single(
         environments: target.platform.iter().map(|p| p.marker()).collect(),
         packages,
         warnings,
+        roots: Vec::new(),
         direct: BTreeMap::new(),
         pages: None,
         forks: Vec::new(),

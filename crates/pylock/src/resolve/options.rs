@@ -5,11 +5,12 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
-use crate::manifest::{BinaryPolicy, RequirementHashes};
+use crate::manifest::{BinaryPolicy, ManifestError};
 use crate::pep::{MarkerTree, PackageName, Version};
 
 /// When pre-release versions may be chosen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PrereleaseMode {
     /// Never.
     Disallow,
@@ -28,6 +29,7 @@ pub enum PrereleaseMode {
 
 /// Which version of a package to prefer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResolutionMode {
     /// The newest fitting version.
     #[default]
@@ -40,6 +42,7 @@ pub enum ResolutionMode {
 
 /// How a resolve picks among fitting versions.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Options {
     /// Pre-release policy.
     pub prerelease: PrereleaseMode,
@@ -51,14 +54,9 @@ pub struct Options {
     /// Fail instead of leaving out of a universal lock the environments where no version
     /// installs (above a Requires-Python cap, or without a file for the platform).
     pub strict: bool,
-    /// Which formats may be used per package (`--only-binary` / `--no-binary`): a version
-    /// with no allowed file is not a candidate.
-    pub binary: BinaryPolicy,
-    /// Hashes required by requirements (pip's hash-checking mode): for each package named
-    /// here only files whose sha256 is listed (in every entry on that package) are
-    /// candidates, and a version left without a file is not one. Packages not named are
-    /// not checked. Usually [`Manifest::hashes`](crate::Manifest::hashes).
-    pub hashes: Vec<RequirementHashes>,
+    /// Which formats may be used per package (`--only-binary` / `--no-binary`, see
+    /// [`Options::only_binary`]): a version with no allowed file is not a candidate.
+    pub(crate) binary: BinaryPolicy,
     /// Versions to keep where they still fit, such as those of an existing lock: the solver
     /// tries them before any other (not under a lowest resolution). A re-lock then changes
     /// only what must change.
@@ -84,7 +82,7 @@ pub struct Options {
 /// a checkout lives), and pylock's version. Two runs with the same digest differ only by
 /// what the index serves. `None` when the inputs name local files or projects (`name @
 /// file://...`, `-e ./pkg`): their content is an input no digest of the arguments pins.
-pub fn inputs_digest(
+pub(crate) fn inputs_digest(
     manifest: &crate::Manifest,
     target: &crate::Target,
     options: &Options,
@@ -126,7 +124,7 @@ pub fn inputs_digest(
         options.exclude_newer.map(|t| t.to_string()),
         options.strict,
         options.binary,
-        options.hashes
+        manifest.hashes
     );
     for index in indexes {
         let _ = writeln!(text, "index {index}");
@@ -140,7 +138,7 @@ pub fn inputs_digest(
 /// The digest (`sha256:<hex>`) of the versions `options` keeps (its preferences and their
 /// markers, in any order): with the inputs and the pages read, what a resolve's answer
 /// depends on.
-pub fn preferences_digest(options: &Options) -> String {
+pub(crate) fn preferences_digest(options: &Options) -> String {
     use sha2::{Digest, Sha256};
     let mut lines: Vec<String> = (options.preferences.iter())
         .map(|(n, v)| format!("{n} {v}"))
@@ -155,16 +153,16 @@ pub fn preferences_digest(options: &Options) -> String {
 }
 
 /// An option value that does not parse.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid value `{value}`; expected one of: {expected}")]
-pub struct InvalidOption {
-    value: String,
-    expected: &'static str,
+fn invalid_option(value: &str, expected: &str) -> ManifestError {
+    ManifestError::InvalidOption {
+        value: value.to_owned(),
+        expected: expected.to_owned(),
+    }
 }
 
 impl FromStr for PrereleaseMode {
-    type Err = InvalidOption;
-    fn from_str(s: &str) -> Result<Self, InvalidOption> {
+    type Err = ManifestError;
+    fn from_str(s: &str) -> Result<Self, ManifestError> {
         Ok(match s {
             "disallow" => Self::Disallow,
             "allow" => Self::Allow,
@@ -172,10 +170,10 @@ impl FromStr for PrereleaseMode {
             "explicit" => Self::Explicit,
             "if-necessary-or-explicit" => Self::IfNecessaryOrExplicit,
             _ => {
-                return Err(InvalidOption {
-                    value: s.to_owned(),
-                    expected: "disallow, allow, if-necessary, explicit, if-necessary-or-explicit",
-                })
+                return Err(invalid_option(
+                    s,
+                    "disallow, allow, if-necessary, explicit, if-necessary-or-explicit",
+                ))
             }
         })
     }
@@ -194,19 +192,75 @@ impl fmt::Display for PrereleaseMode {
 }
 
 impl FromStr for ResolutionMode {
-    type Err = InvalidOption;
-    fn from_str(s: &str) -> Result<Self, InvalidOption> {
+    type Err = ManifestError;
+    fn from_str(s: &str) -> Result<Self, ManifestError> {
         Ok(match s {
             "highest" => Self::Highest,
             "lowest" => Self::Lowest,
             "lowest-direct" => Self::LowestDirect,
-            _ => {
-                return Err(InvalidOption {
-                    value: s.to_owned(),
-                    expected: "highest, lowest, lowest-direct",
-                })
-            }
+            _ => return Err(invalid_option(s, "highest, lowest, lowest-direct")),
         })
+    }
+}
+
+impl Options {
+    /// The digest (`sha256:<hex>`) of the versions these options keep (their preferences
+    /// and preference markers, in any order), for
+    /// [`LockRecord::preferences`](crate::LockRecord::preferences).
+    pub fn preferences_digest(&self) -> String {
+        preferences_digest(self)
+    }
+
+    /// The options `manifest`'s requirements files ask for (`--pre`: pre-releases allowed;
+    /// `--only-binary`, `--no-binary`), the rest the defaults: what a caller starts from
+    /// before applying its own.
+    pub fn from_manifest(manifest: &crate::Manifest) -> Self {
+        let files = &manifest.file_options;
+        Self {
+            prerelease: if files.pre {
+                PrereleaseMode::Allow
+            } else {
+                PrereleaseMode::default()
+            },
+            binary: files.binary.clone(),
+            ..Self::default()
+        }
+    }
+
+    /// Apply one `--only-binary VALUE` after those already applied, as pip does: a
+    /// comma-separated list of package names whose source distributions must not be used,
+    /// `:all:` or `:none:`. The error says what is wrong with `value`.
+    pub fn only_binary(&mut self, value: &str) -> Result<(), String> {
+        self.binary.only_binary(value)
+    }
+
+    /// Apply one `--no-binary VALUE` (names whose wheels must not be used, `:all:`,
+    /// `:none:`), as [`Options::only_binary`] does.
+    pub fn no_binary(&mut self, value: &str) -> Result<(), String> {
+        self.binary.no_binary(value)
+    }
+
+    /// The digest (`sha256:<hex>`) of everything that decides a lock beside the index, for
+    /// [`LockRecord::inputs`](crate::LockRecord::inputs): `manifest`'s requirements,
+    /// constraints, overrides and `--hash` entries, `target`, these options (not the
+    /// preferences), the `indexes` as the lock should record them (credentials removed),
+    /// and pylock's version. `None` when the inputs name local files or projects, whose
+    /// content no digest of the arguments pins.
+    pub fn inputs_digest(
+        &self,
+        manifest: &crate::Manifest,
+        target: &crate::Target,
+        indexes: &[String],
+    ) -> Option<String> {
+        inputs_digest(manifest, target, self, indexes)
+    }
+
+    /// The cutoff an `--exclude-newer` value means (see [`Options::exclude_newer`]): an RFC
+    /// 3339 instant (`2024-03-25T00:00:00Z`); a date (`2024-03-25`: files uploaded that day,
+    /// in UTC, are kept); or a span back from `now` (`7 days`, `24 hours`, `P7D`; days are 24
+    /// hours, months and years are refused).
+    pub fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, ManifestError> {
+        exclude_newer_cutoff(text, now)
     }
 }
 
@@ -216,12 +270,12 @@ impl FromStr for ResolutionMode {
 /// that the same command gives the same lock everywhere); or a span back from `now`, friendly
 /// (`7 days`, `24 hours`, `1 week`) or ISO 8601 (`P7D`, `PT24H`), days being 24 hours and
 /// months and years refused.
-pub fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, InvalidOption> {
+pub(crate) fn exclude_newer_cutoff(text: &str, now: Timestamp) -> Result<Timestamp, ManifestError> {
     let invalid = || {
-        InvalidOption {
-        value: text.to_owned(),
-        expected: "an RFC 3339 instant (2024-03-25T00:00:00Z), a date (2024-03-25) or a span (7 days, P7D)",
-    }
+        invalid_option(
+            text,
+            "an RFC 3339 instant (2024-03-25T00:00:00Z), a date (2024-03-25) or a span (7 days, P7D)",
+        )
     };
     let text = text.trim();
     if let Ok(t) = text.parse::<Timestamp>() {

@@ -46,7 +46,7 @@ pub(crate) fn environments(
     let mut out = Vec::new();
     for py in &pythons {
         for p in &platforms {
-            let Ok(target) = Target::single(py, *p, None) else {
+            let Ok(target) = Target::single_on(py, *p) else {
                 continue;
             };
             let (Some(markers), Some(tags), Some(python)) =

@@ -15,17 +15,15 @@
 //! The result is a [`VerifyReport`]: per environment, the problems found.
 //!
 //! ```no_run
-//! use pylock::lock::{DiffFormat, LockDiff, LockFile};
-//! use pylock::verify::{verify, VerifyOptions};
-//! use pylock::LocalIndex;
+//! use pylock::{LocalIndex, LockFile, VerifyOptions};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let old = LockFile::read("old/pylock.toml".as_ref())?;
 //! let new = LockFile::read("pylock.toml".as_ref())?; // pylock's, uv's, pdm's or pip's
-//! print!("{}", LockDiff::between(&old.lock, &new.lock).render(DiffFormat::Markdown));
+//! print!("{}", old.diff(&new).to_markdown());
 //!
 //! let index = LocalIndex::new("index/simple")?;
-//! let report = verify(&new, &VerifyOptions::default(), &index)?;
+//! let report = new.verify(&VerifyOptions::default(), &index)?;
 //! for env in report.environments.iter().filter(|e| e.claimed) {
 //!     println!("{}: {} problems", env.name, env.problems.len());
 //! }
@@ -41,14 +39,16 @@ mod walk;
 use std::fmt;
 
 use crate::index::{Index, IndexError};
-use crate::lock::LockFile;
-use crate::manifest::{Baseline, GroupName, Platform};
-use crate::pep::{ExtraName, Requirement, Version};
+use crate::lock::{LockFile, LockedPackage};
+use crate::manifest::{GroupName, Target};
+use crate::pep::{ExtraName, Requirement};
+use crate::resolve::ResolveError;
+use crate::ManifestError;
 
 use select::Selected;
 
 /// What to check a lock against, and where.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct VerifyOptions {
     /// Root requirements that must be met (empty: check the dependency closure only).
     pub requirements: Vec<Requirement>,
@@ -60,16 +60,29 @@ pub struct VerifyOptions {
     pub extras: Vec<ExtraName>,
     /// The dependency groups installed (`None`: the lock's `default-groups`).
     pub groups: Option<Vec<GroupName>>,
-    /// Check only this Python (else every CPython minor pylock knows).
-    pub python: Option<Version>,
-    /// Check only this platform (else the five platforms of universal locks).
-    pub platform: Option<Platform>,
-    /// The OS releases the five platforms stand for.
-    pub baseline: Baseline,
+    /// Where to check: every CPython minor of [`Target::PYTHON_MINORS`] on each of
+    /// [`Target::PLATFORMS`] (with the target's macOS and glibc releases), narrowed to the
+    /// target's Python and platform when it has them. Its `requires_python` is not used:
+    /// the lock says which Pythons it claims.
+    pub target: Target,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        Self {
+            requirements: Vec::new(),
+            constraints: Vec::new(),
+            overrides: Vec::new(),
+            extras: Vec::new(),
+            groups: None,
+            target: Target::universal(None),
+        }
+    }
 }
 
 /// The verdict on a lock, per environment checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifyReport {
     /// Every environment checked, by Python then platform.
     pub environments: Vec<EnvironmentReport>,
@@ -77,6 +90,7 @@ pub struct VerifyReport {
 
 /// The verdict in one environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EnvironmentReport {
     /// `CPython 3.12 on Linux x86_64`.
     pub name: String,
@@ -85,15 +99,16 @@ pub struct EnvironmentReport {
     pub claimed: bool,
     /// How many packages the lock selects there.
     pub selected: usize,
-    /// What fails there (empty: the lock installs there).
-    pub problems: Vec<Problem>,
+    /// What fails there, one line each (`name version: what is wrong`, or what is wrong
+    /// with the lock's own fields); empty: the lock installs there.
+    pub problems: Vec<String>,
     /// What could not be checked there (dependencies of directory or VCS sources).
     pub unchecked: Vec<String>,
 }
 
 /// One failure in one environment.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The package at fault, `name version` (absent: the lock's own fields).
     pub package: Option<String>,
     /// What is wrong.
@@ -111,8 +126,7 @@ impl fmt::Display for Problem {
 
 /// Why a lock could not be checked at all.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum VerifyError {
+pub(crate) enum VerifyError {
     /// The index could not be read (network, cache, I/O).
     #[error(transparent)]
     Index(#[from] IndexError),
@@ -129,14 +143,53 @@ impl VerifyReport {
     }
 }
 
+impl LockFile {
+    /// Check that this lock installs in every environment of `options` that it claims, reading
+    /// dependencies from `index` (see [`VerifyReport`]). Fails only when the check cannot be
+    /// made: [`ResolveError::Index`] when the index cannot be read,
+    /// [`ResolveError::Project`] ([`ManifestError::Undeclared`]) when an extra or group asked
+    /// for is not one the lock declares.
+    pub fn verify(
+        &self,
+        options: &VerifyOptions,
+        index: &dyn Index,
+    ) -> Result<VerifyReport, ResolveError> {
+        verify(self, options, index).map_err(|e| match e {
+            VerifyError::Index(e) => ResolveError::Index(e),
+            VerifyError::Undeclared(message) => {
+                ResolveError::Project(ManifestError::Undeclared(message))
+            }
+        })
+    }
+
+    /// The entries an installer selects from this lock in the one environment of `target`
+    /// (`None` for a target of several environments) for `extras` and `groups`, by name:
+    /// PEP 751 selection by package markers (`'x' in extras`, `'g' in dependency_groups`
+    /// with exactly the groups given, not the lock's `default-groups`), one entry per name
+    /// (the first where several apply).
+    pub fn select(
+        &self,
+        target: &Target,
+        extras: &[ExtraName],
+        groups: &[GroupName],
+    ) -> Option<Vec<&LockedPackage>> {
+        let (python, platform) = (target.python.as_ref()?, target.platform?);
+        let envs = envs::environments(Some(python), Some(platform), &target.baseline);
+        let env = envs.first()?;
+        let (selected, _) = select::select(self, &select::parse(self), env, extras, groups);
+        Some(selected.into_iter().map(|s| s.package).collect())
+    }
+}
+
 /// Check `lock` in every environment of `options`, reading dependencies from `index`.
-pub fn verify(
+pub(crate) fn verify(
     lock: &LockFile,
     options: &VerifyOptions,
     index: &dyn Index,
 ) -> Result<VerifyReport, VerifyError> {
     let groups = select::groups(lock, options)?;
-    let envs = envs::environments(options.python.as_ref(), options.platform, &options.baseline);
+    let target = &options.target;
+    let envs = envs::environments(target.python.as_ref(), target.platform, &target.baseline);
     let parsed = select::parse(lock);
     let mut selections: Vec<Option<(Vec<Selected<'_>>, Vec<Problem>)>> = Vec::new();
     for env in &envs {
@@ -169,7 +222,7 @@ pub fn verify(
             name: env.name.clone(),
             claimed: true,
             selected: selected.len(),
-            problems,
+            problems: problems.iter().map(ToString::to_string).collect(),
             unchecked,
         });
     }

@@ -1,9 +1,9 @@
 //! Same inputs, same bytes: repeated runs and an index that lists files in another order give a
 //! byte-identical lock.
 
-use pylock::index::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
-use pylock::pep::PackageName;
+use pylock::PackageName;
 use pylock::{resolve, LocalIndex, Lock, LockOptions, Manifest, Role, Target};
+use pylock::{CoreMetadata, DistFile, Index, IndexError, ProjectPage};
 
 use crate::support::workspace;
 
@@ -39,7 +39,7 @@ fn lock_text(index: &dyn Index, set: &str, target: &Target) -> String {
 #[test]
 fn byte_identical_across_runs_and_listing_order() {
     let targets = [
-        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
         Target::universal(Some(">=3.10".parse().expect("spec"))),
     ];
     for (set, target) in ["trio", "jupyter", "boto"]
@@ -106,7 +106,7 @@ fn invalid_metadata_makes_a_version_unusable() {
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
     let index = LocalIndex::new(dir.join("simple")).expect("index");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
     let got: Vec<String> = r
         .packages
@@ -128,7 +128,7 @@ fn invalid_metadata_makes_a_version_unusable() {
 
 /// An index whose newest `a` is a source distribution with old (pre-2.2) metadata, whose
 /// dependencies only a build would tell; every other file reads normally.
-struct NeedsBuild(pylock::index::MemoryIndex);
+struct NeedsBuild(pylock::MemoryIndex);
 
 impl Index for NeedsBuild {
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
@@ -149,7 +149,7 @@ impl Index for NeedsBuild {
 /// that changed the lock, rather than failing the whole resolve.
 #[test]
 fn versions_that_need_a_build_are_left_out() {
-    let mut memory = pylock::index::MemoryIndex::new();
+    let mut memory = pylock::MemoryIndex::new();
     memory
         .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
         .expect("a 1.0");
@@ -165,7 +165,7 @@ fn versions_that_need_a_build_are_left_out() {
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
     for target in [
-        Target::single("3.12", "linux".parse().expect("p"), None).expect("target"),
+        Target::single("3.12", "linux", None).expect("target"),
         Target::universal(Some(">=3.10".parse().expect("spec"))),
     ] {
         let r = resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
@@ -187,7 +187,7 @@ fn versions_that_need_a_build_are_left_out() {
     // Asked for exactly, the explanation says why it cannot be used.
     let mut pinned = Manifest::default();
     pinned.add_str("a==2.0", Role::Requirement).expect("req");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let err = resolve(&pinned, &target, &Default::default(), &index).expect_err("needs a build");
     assert!(
         err.to_string().contains("known only after a build"),
@@ -196,7 +196,7 @@ fn versions_that_need_a_build_are_left_out() {
 }
 
 /// An index whose only `b` is an sdist whose dependencies were read without a build.
-struct Approximate(pylock::index::MemoryIndex);
+struct Approximate(pylock::MemoryIndex);
 
 impl Index for Approximate {
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
@@ -215,7 +215,7 @@ impl Index for Approximate {
 /// warning.
 #[test]
 fn dependencies_read_without_a_build_are_warned_about() {
-    let mut memory = pylock::index::MemoryIndex::new();
+    let mut memory = pylock::MemoryIndex::new();
     memory
         .add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])
         .expect("a");
@@ -224,7 +224,7 @@ fn dependencies_read_without_a_build_are_warned_about() {
         .expect("b");
     let mut manifest = Manifest::default();
     manifest.add_str("a", Role::Requirement).expect("req");
-    let target = Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = Target::single("3.12", "linux", None).expect("target");
     let r = resolve(
         &manifest,
         &target,

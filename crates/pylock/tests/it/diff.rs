@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use pylock::lock::{ChangeKind, DiffFormat, LockDiff, LockFile};
+use pylock::{ChangeKind, LockDiff, LockFile};
 
 use crate::support::workspace;
 
@@ -115,7 +115,7 @@ fn changes_per_package_and_environment() {
         d.summary(),
         "1 added, 1 removed, 1 upgraded, 2 downgraded, 1 marker, 1 files"
     );
-    let text = d.render(DiffFormat::Text);
+    let text = d.to_text();
     assert_eq!(
         text,
         "\
@@ -128,7 +128,7 @@ marker      tomli    2.0.1: `python_full_version < '3.11'` -> everywhere
 downgraded  urllib3  2.2.1 -> 1.26.18
 "
     );
-    let md = d.render(DiffFormat::Markdown);
+    let md = d.to_markdown();
     assert!(md.starts_with("| Package | Change | Old | New | Where |\n|---|---|---|---|---|\n"));
     assert!(
         md.contains("| numpy | upgraded | 2.0.0 | 2.1.0 | `python_full_version >= '3.12'` |\n"),
@@ -172,7 +172,7 @@ fn a_version_added_in_one_environment_only() {
 fn equal_locks_and_markers_equal_in_meaning() {
     assert!(LockDiff::between(&old_lock(), &old_lock()).is_empty());
     assert_eq!(
-        LockDiff::between(&old_lock(), &old_lock()).render(DiffFormat::Text),
+        LockDiff::between(&old_lock(), &old_lock()).to_text(),
         "no changes\n"
     );
     // uv writes `python_full_version >= '3.10'` where pylock writes nothing: within the
@@ -196,7 +196,7 @@ fn equal_locks_and_markers_equal_in_meaning() {
         Some((">=3.10".to_owned(), ">=3.11".to_owned()))
     );
     assert!(d
-        .render(DiffFormat::Text)
+        .to_text()
         .starts_with("requires-python: >=3.10 -> >=3.11\n"));
 }
 
@@ -209,7 +209,7 @@ fn pylock_and_uv_locks_of_one_project() {
     let pylock_lock = fixture("pylock.pylock.toml");
     let uv = fixture("pylock.uv-pip-compile.toml");
     let d = LockDiff::between(&pylock_lock, &uv);
-    let text = d.render(DiffFormat::Text);
+    let text = d.to_text();
     insta::assert_snapshot!(text);
     // Deterministic, and symmetric in what it pairs.
     assert_eq!(LockDiff::between(&pylock_lock, &uv), d);
@@ -235,15 +235,12 @@ fn extras_and_groups_are_compared() {
     assert!(!d.is_empty());
     assert_eq!(d.default_groups, Some((vec!["dev".to_owned()], Vec::new())));
     assert_eq!(d.summary(), "default-groups");
-    assert_eq!(
-        d.render(DiffFormat::Text),
-        "default-groups: `dev` -> (none)\n"
-    );
+    assert_eq!(d.to_text(), "default-groups: `dev` -> (none)\n");
     assert!(
-        d.render(DiffFormat::Markdown)
+        d.to_markdown()
             .starts_with("`default-groups`: `dev` → (none)\n"),
         "{}",
-        d.render(DiffFormat::Markdown)
+        d.to_markdown()
     );
     let more = with(
         "extras = [\"cli\", \"gpu\"]\ndependency-groups = [\"dev\", \"lint\"]\ndefault-groups = [\"dev\"]",
@@ -265,7 +262,7 @@ fn markdown_markers_with_backticks_stay_code() {
     let evil = "platform_machine == 'x` **bold** [a](http://e.invalid) ``'";
     let old = lock(">=3.10", &[package("six", "1.16.0", None, HASH_A)]);
     let new = lock(">=3.10", &[package("six", "1.16.0", Some(evil), HASH_A)]);
-    let md = LockDiff::between(&old, &new).render(DiffFormat::Markdown);
+    let md = LockDiff::between(&old, &new).to_markdown();
     assert!(
         md.contains(&format!(
             "| six | marker | 1.16.0 | 1.16.0 | everywhere → ```{evil}``` |"
@@ -279,7 +276,7 @@ fn markdown_markers_with_backticks_stay_code() {
             package("evil", "1.0", Some("platform_machine == '`x'"), HASH_A),
         ],
     );
-    let md = LockDiff::between(&old, &added).render(DiffFormat::Markdown);
+    let md = LockDiff::between(&old, &added).to_markdown();
     assert!(
         md.contains("| evil | added |  | 1.0 | ``platform_machine == '`x'`` |"),
         "{md}"

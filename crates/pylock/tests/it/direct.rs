@@ -27,7 +27,7 @@ fn index() -> LocalIndex {
 }
 
 fn linux() -> Target {
-    Target::single("3.12", "linux".parse().expect("platform"), None).expect("target")
+    Target::single("3.12", "linux", None).expect("target")
 }
 
 fn tempdir(tag: &str) -> PathBuf {
@@ -125,10 +125,10 @@ fn local_archives_and_projects_are_locked_relative_to_the_lock() {
         ]
     );
     // Read back into the model.
-    let read = pylock::lock::LockFile::parse(&path, &relative).expect("reads back");
+    let read = pylock::LockFile::parse(&path, &relative).expect("reads back");
     assert!(read.lock.packages.iter().any(|p| matches!(
         &p.source,
-        Some(pylock::lock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
+        Some(pylock::Source::Directory { path, editable: true, .. }) if path == "../pkg"
     )));
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -282,10 +282,8 @@ fn platform_wheels_are_checked_in_universal_locks_and_exclude_newer_spares_them(
         "{:?}",
         r.warnings
     );
-    let options = Options {
-        exclude_newer: Some("2000-01-01T00:00:00Z".parse().expect("ts")),
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.exclude_newer = Some("2000-01-01T00:00:00Z".parse().expect("ts"));
     let m = manifest(&[&format!("{}/dsdist-1.0.tar.gz", fixtures().display())]);
     let err = resolve(&m, &linux(), &options, &index()).expect_err("a is too new");
     assert!(

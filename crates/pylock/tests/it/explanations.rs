@@ -28,7 +28,7 @@ fn unsatisfiable_scenarios_explain_themselves() {
 /// the explanation shows them by the versions they hold.
 #[test]
 fn ranges_of_many_pieces_are_shown_by_their_versions() {
-    let mut index = pylock::index::MemoryIndex::new();
+    let mut index = pylock::MemoryIndex::new();
     for i in 1..=12 {
         let v = format!("1.{i}");
         let dep = if i % 3 == 0 {
@@ -44,7 +44,7 @@ fn ranges_of_many_pieces_are_shown_by_their_versions() {
     manifest
         .add_str("a<2", pylock::Role::Requirement)
         .expect("req");
-    let target = pylock::Target::single("3.12", "linux".parse().expect("p"), None).expect("target");
+    let target = pylock::Target::single("3.12", "linux", None).expect("target");
     let Err(ResolveError::NoSolution { explanation, .. }) =
         pylock::resolve(&manifest, &target, &Default::default(), &index)
     else {

@@ -2,7 +2,7 @@
 //! environments it claims, pylock forks to find versions that do, and leaves out (with a
 //! warning) the environments where none does.
 
-use pylock::index::MemoryIndex;
+use pylock::MemoryIndex;
 use pylock::{resolve, Manifest, Options, Resolution, ResolveError, Role, Target};
 
 fn manifest(reqs: &[&str]) -> Manifest {
@@ -14,10 +14,8 @@ fn manifest(reqs: &[&str]) -> Manifest {
 }
 
 fn universal(index: &MemoryIndex, reqs: &[&str], strict: bool) -> Result<Resolution, ResolveError> {
-    let options = Options {
-        strict,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.strict = strict;
     resolve(
         &manifest(reqs),
         &Target::universal(Some(">=3.10".parse().expect("spec"))),
@@ -279,9 +277,9 @@ fn only_foreign_wheels_lock_for_the_environments_they_fit() {
     let r = universal(&index, &["a"], false).expect("resolves");
     assert_eq!(r.packages.len(), 1);
     // The checked environments are left out, with a warning naming the version.
-    let env: pylock::pep::MarkerTree = r.environments[0].parse().expect("marker");
+    let env: pylock::MarkerTree = r.environments[0].parse().expect("marker");
     let linux = "sys_platform == 'linux' and platform_machine == 'x86_64' and python_full_version == '3.12.1' and implementation_name == 'cpython' and platform_python_implementation == 'CPython'"
-        .parse::<pylock::pep::MarkerTree>()
+        .parse::<pylock::MarkerTree>()
         .expect("marker");
     assert!(env.is_disjoint(&linux), "{}", r.environments[0]);
     assert!(

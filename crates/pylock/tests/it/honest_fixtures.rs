@@ -6,7 +6,7 @@
 
 use crate::support::{run_checker, scenarios, workspace};
 use crate::validity::{environments, write_lock};
-use pylock::{LocalIndex, Options, ResolveError};
+use pylock::{LocalIndex, ResolveError};
 
 /// What a fixture expects beyond the contract's fields.
 struct Expected {
@@ -57,10 +57,8 @@ fn partial_locks_serve_what_can_be_served() {
 
         let target = s.target().expect("target");
         let index = LocalIndex::new(s.index_root()).expect("index");
-        let strict = Options {
-            strict: true,
-            ..s.options()
-        };
+        let mut strict = s.options();
+        strict.strict = true;
         assert!(
             matches!(
                 pylock::resolve(&s.manifest(), &target, &strict, &index),
@@ -87,7 +85,7 @@ fn partial_locks_serve_what_can_be_served() {
 /// wheels for a CPython newer than the newest checked one.
 #[test]
 fn checked_pythons_reach_the_newest_cpython_in_the_fixtures() {
-    let newest_checked = *pylock::resolve::PYTHON_MINORS.end();
+    let newest_checked = *pylock::Target::PYTHON_MINORS.end();
     let mut newest_seen = (0, String::new());
     let mut stack = vec![workspace().join("fixtures")];
     while let Some(dir) = stack.pop() {

@@ -1,8 +1,8 @@
 //! Honest universal locks, continued: what is left out and what is an error, grouped
 //! warnings, platform baselines, impossible targets, and lowest resolutions per fork.
 
-use pylock::index::MemoryIndex;
-use pylock::{resolve, Baseline, Manifest, Options, Resolution, ResolveError, Role, Target};
+use pylock::MemoryIndex;
+use pylock::{resolve, Manifest, Options, Resolution, ResolveError, Role, Target};
 
 fn manifest(reqs: &[&str]) -> Manifest {
     let mut m = Manifest::default();
@@ -161,13 +161,9 @@ fn the_macos_baseline_is_explicit() {
         ),
         "{warnings}"
     );
-    let target = Target::universal(Some(">=3.10".parse().expect("spec"))).with_baseline(
-        Baseline {
-            macos: (15, 0),
-            ..Baseline::default()
-        },
-        false,
-    );
+    let target = Target::universal(Some(">=3.10".parse().expect("spec")))
+        .with_macos_version("15")
+        .expect("release");
     let r = resolve(
         &manifest(&["torchish"]),
         &target,
@@ -213,10 +209,8 @@ fn lowest_resolution_takes_the_lowest_version_per_python_fork() {
     let mut reqs = FORKING.to_vec();
     reqs.push("b");
     let target = Target::universal(Some(">=3.10".parse().expect("spec")));
-    let options = Options {
-        resolution: pylock::ResolutionMode::Lowest,
-        ..Options::default()
-    };
+    let mut options = Options::default();
+    options.resolution = pylock::ResolutionMode::Lowest;
     let r = resolve(&manifest(&reqs), &target, &options, &index).expect("resolves");
     let b: Vec<(String, Option<String>)> = r
         .packages
@@ -246,7 +240,7 @@ fn a_single_environment_names_the_baseline() {
             &[&wheel("torchish", "2.0", "cp310-abi3-macosx_15_0_arm64")],
         )
         .expect("torchish");
-    let target = Target::single("3.12", "macos".parse().expect("macos"), None).expect("target");
+    let target = Target::single("3.12", "macos", None).expect("target");
     let why = explanation(resolve(
         &manifest(&["torchish"]),
         &target,
@@ -312,17 +306,17 @@ struct PerWheel(MemoryIndex);
 impl pylock::Index for PerWheel {
     fn project(
         &self,
-        name: &pylock::pep::PackageName,
-    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        name: &pylock::PackageName,
+    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
         self.0.project(name)
     }
     fn metadata(
         &self,
-        file: &pylock::index::DistFile,
-    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        file: &pylock::DistFile,
+    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
         if file.filename.starts_with("tf-") && file.filename.ends_with("win_amd64.whl") {
             let text = "Metadata-Version: 2.1\nName: tf\nVersion: 1.0\nRequires-Dist: tf-intel==1.0 ; platform_system == \"Windows\"\n";
-            return pylock::index::parse_metadata(text.as_bytes(), &file.filename);
+            return pylock::CoreMetadata::parse(text.as_bytes(), &file.filename);
         }
         self.0.metadata(file)
     }
@@ -388,14 +382,14 @@ struct Counting {
 impl pylock::Index for Counting {
     fn project(
         &self,
-        name: &pylock::pep::PackageName,
-    ) -> Result<Option<pylock::index::ProjectPage>, pylock::IndexError> {
+        name: &pylock::PackageName,
+    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
         self.index.project(name)
     }
     fn metadata(
         &self,
-        file: &pylock::index::DistFile,
-    ) -> Result<pylock::index::CoreMetadata, pylock::IndexError> {
+        file: &pylock::DistFile,
+    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
         self.read
             .lock()
             .expect("not poisoned")

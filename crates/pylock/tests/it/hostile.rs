@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pylock::index::{HttpIndex, HttpOptions, Limits};
 use pylock::{resolve, Manifest, Resolution, ResolveError, Role, Target};
+use pylock::{HttpIndex, HttpOptions, Limits};
 
 use crate::server::{Faults, Server};
 use crate::support::workspace;
@@ -29,7 +29,7 @@ fn manifest() -> Manifest {
 }
 
 fn linux() -> Target {
-    Target::single("3.12", "linux".parse().expect("p"), None).expect("target")
+    Target::single("3.12", "linux", None).expect("target")
 }
 
 fn example() -> PathBuf {

@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use pylock::index::{HttpIndex, HttpOptions};
 use pylock::{resolve, IndexError, LocalIndex, Manifest, ResolveError, Role, Target};
+use pylock::{HttpIndex, HttpOptions};
 use sha2::Digest as _;
 
 use crate::server::{Faults, Server};
@@ -38,7 +38,7 @@ fn trio() -> (Manifest, PathBuf) {
 }
 
 fn linux() -> Target {
-    Target::single("3.12", "linux".parse().expect("p"), None).expect("target")
+    Target::single("3.12", "linux", None).expect("target")
 }
 
 type Summary = Vec<(String, String, Vec<(String, Option<String>)>)>;
@@ -607,7 +607,7 @@ fn a_snapshot_resolves_offline_to_the_live_result() {
     let (manifest, root) = trio();
     let server = Server::start(root, Faults::default());
     let live = http_index(&[format!("{}/simple", server.base)], None, false);
-    let recorder = pylock::index::RecordingIndex::new(&live);
+    let recorder = pylock::RecordingIndex::new(&live);
     let targets = [
         Target::universal(Some(">=3.10".parse().expect("spec"))),
         linux(),

@@ -64,7 +64,7 @@ fn locks_load_and_select_with_packaging() {
             .add_file(&dir.join("requirements.in"), pylock::Role::Requirement)
             .expect("requirements");
         for (py, platform) in [("3.12", "linux"), ("3.11", "macos"), ("3.13", "windows")] {
-            let target = Target::single(py, platform.parse().expect("p"), None).expect("target");
+            let target = Target::single(py, platform, None).expect("target");
             let index = pylock::LocalIndex::new(dir.join("index/simple")).expect("index");
             let resolution = pylock::resolve(&manifest, &target, &Default::default(), &index)
                 .unwrap_or_else(|e| panic!("{set}: {e}"));

@@ -1,8 +1,8 @@
 //! Opt-in: a universal resolve of a realistic set against the live PyPI.
 //! Run with `cargo test -p pylock --test it live -- --ignored` (needs the network).
 
-use pylock::index::{HttpIndex, HttpOptions};
 use pylock::{resolve, Manifest, Role, Target};
+use pylock::{HttpIndex, HttpOptions};
 
 #[test]
 #[ignore = "needs the live PyPI; run with --ignored"]

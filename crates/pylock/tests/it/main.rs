@@ -7,6 +7,7 @@ mod determinism;
 mod diff;
 mod direct;
 mod explanations;
+mod graph;
 mod honest;
 mod honest_fixtures;
 mod honest_more;

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use pylock::lock::LockFile;
-use pylock::pep::{MarkerTree, PackageName, Version};
+use pylock::LockFile;
 use pylock::{resolve, Lock, LockOptions, Manifest, MemoryIndex, Options, Role, Target};
 
 fn index() -> MemoryIndex {
@@ -41,13 +40,10 @@ fn locked_b(lock: &Lock) -> Vec<(String, Option<String>)> {
 
 /// Preferences from a lock as the CLI takes them: every version, and the markers.
 fn preferences(lock: &Lock, with_markers: bool) -> Options {
-    let file = LockFile::parse(Path::new("pylock.toml"), &lock.to_toml()).expect("reads");
+    let (pins, _) = LockFile::pins(Path::new("pylock.toml"), &lock.to_toml()).expect("reads");
     let mut options = Options::default();
-    for (p, details) in file.lock.packages.iter().zip(&file.details) {
-        let name: PackageName = p.name.parse().expect("name");
-        let version: Version = p.version.parse().expect("version");
-        if let (Some(m), true) = (&details.marker, with_markers) {
-            let tree: MarkerTree = m.tree().clone();
+    for (name, version, marker) in pins {
+        if let (Some(tree), true) = (marker, with_markers) {
             options
                 .preference_markers
                 .push((name.clone(), version.clone(), tree));
@@ -81,7 +77,7 @@ fn each_locked_version_stays_in_its_environments() {
     );
 
     // Re-locked for Python 3.10 alone, with `b` now free: 1.0 is the version locked there.
-    let py310 = Target::single("3.10", "linux".parse().expect("p"), None).expect("target");
+    let py310 = Target::single("3.10", "linux", None).expect("target");
     let free = manifest(&["b"]);
     let kept = lock_of(&free, &py310, &preferences(&old, true));
     assert_eq!(locked_b(&kept), [("1.0".into(), None)]);
@@ -89,7 +85,7 @@ fn each_locked_version_stays_in_its_environments() {
     let by_name = lock_of(&free, &py310, &preferences(&old, false));
     assert_eq!(locked_b(&by_name), [("2.0".into(), None)]);
     // For 3.13 the version locked there is kept.
-    let py313 = Target::single("3.13", "linux".parse().expect("p"), None).expect("target");
+    let py313 = Target::single("3.13", "linux", None).expect("target");
     let kept = lock_of(&free, &py313, &preferences(&old, true));
     assert_eq!(locked_b(&kept), [("2.0".into(), None)]);
 

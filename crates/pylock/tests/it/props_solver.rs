@@ -109,7 +109,7 @@ impl Problem {
         if self.universal {
             Target::universal(Some(">=3.10".parse().expect("spec")))
         } else {
-            Target::single("3.12", "linux".parse().expect("platform"), None).expect("target")
+            Target::single("3.12", "linux", None).expect("target")
         }
     }
 
@@ -267,7 +267,7 @@ fn generated_locks_install_everywhere_they_claim() {
     let out = std::env::temp_dir().join(format!("pylock-props-{}", std::process::id()));
     let mut runner = TestRunner::deterministic();
     let strategy = problem();
-    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
+    let envs = environments(*pylock::Target::PYTHON_MINORS.start());
     let mut jobs = Vec::new();
     let mut failed = 0;
     for i in 0..60 {

@@ -234,8 +234,7 @@ fn realworld_single_environment_matches_uv() {
         manifest
             .add_file(&dir.join("requirements.in"), pylock::Role::Requirement)
             .expect("requirements");
-        let target =
-            pylock::Target::single("3.12", "linux".parse().expect("linux"), None).expect("target");
+        let target = pylock::Target::single("3.12", "linux", None).expect("target");
         let index = pylock::LocalIndex::new(dir.join("index/simple")).expect("index");
         let resolution = pylock::resolve(&manifest, &target, &Default::default(), &index)
             .unwrap_or_else(|e| panic!("{set}: {e}"));
@@ -301,7 +300,7 @@ fn realworld_universal_matches_uv() {
         for p in &resolution.packages {
             let pair = (p.name.to_string(), p.version.to_string());
             let at_315_only = p.marker.as_deref().is_some_and(|m| {
-                let tree: pylock::pep::MarkerTree = m.parse().expect("marker");
+                let tree: pylock::MarkerTree = m.parse().expect("marker");
                 only_at_python_315(&tree)
             });
             if !want.contains(&pair) && set == "large" && at_315_only {
@@ -314,16 +313,12 @@ fn realworld_universal_matches_uv() {
 }
 
 /// Whether `marker` holds only on Python 3.15: in no checked environment of an older Python.
-fn only_at_python_315(marker: &pylock::pep::MarkerTree) -> bool {
-    let minors = pylock::resolve::PYTHON_MINORS;
+fn only_at_python_315(marker: &pylock::MarkerTree) -> bool {
+    let minors = pylock::Target::PYTHON_MINORS;
     (*minors.start()..15).all(|minor| {
-        pylock::resolve::PLATFORMS.iter().all(|platform| {
-            let target = pylock::Target::single(
-                &format!("3.{minor}"),
-                platform.parse().expect("platform"),
-                None,
-            )
-            .expect("target");
+        pylock::Target::PLATFORMS.iter().all(|platform| {
+            let target =
+                pylock::Target::single(&format!("3.{minor}"), platform, None).expect("target");
             let env = target.environment().expect("single environment");
             !marker.evaluate(&env, &[])
         })

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use pylock::pep::{PackageName, Version, VersionSpecifiers};
 use pylock::{resolve, LocalIndex, Manifest, Options, Resolution, ResolveError, Role, Target};
+use pylock::{PackageName, Version, VersionSpecifiers};
 use serde::Deserialize;
 
 pub fn workspace() -> PathBuf {
@@ -82,14 +82,9 @@ impl Scenario {
             .as_deref()
             .map(|s| VersionSpecifiers::from_str(s).expect("requires_python parses"));
         match (&self.python_version, &self.python_platform) {
-            (Some(py), Some(platform)) if !self.universal => Target::single(
-                py,
-                platform
-                    .parse()
-                    .map_err(|e: pylock::TargetError| e.to_string())?,
-                rp,
-            )
-            .map_err(|e| e.to_string()),
+            (Some(py), Some(platform)) if !self.universal => {
+                Target::single(py, platform, rp).map_err(|e| e.to_string())
+            }
             (None, None) if self.universal => Ok(Target::universal(rp)),
             _ => Err("a target narrowed to only a Python or only a platform".into()),
         }
@@ -158,12 +153,12 @@ pub fn python() -> PathBuf {
 /// version and the platform tags.
 pub fn environment_json(target: &Target) -> serde_json::Value {
     let env = target.environment().expect("single environment");
-    let platform = target.platform.expect("platform");
+    let platform = target.platform_name().expect("platform");
     let python = target.python.as_ref().expect("python").release().to_vec();
     serde_json::json!({
         "name": format!("CPython {}.{} on {platform}", python[0], python[1]),
         "python": [python[0], python[1]],
-        "platforms": platform.platform_tags(),
+        "platforms": target.platform_tags(),
         "environment": {
             "implementation_name": env.implementation_name(),
             "implementation_version": env.implementation_version().to_string(),

@@ -11,14 +11,9 @@ use crate::support::{environment_json, run_checker, scenarios, workspace};
 /// Every checked CPython minor from `first` on, on every platform, as the checker takes them.
 pub fn environments(first: u64) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for minor in first..=*pylock::resolve::PYTHON_MINORS.end() {
-        for platform in pylock::resolve::PLATFORMS {
-            let target = Target::single(
-                &format!("3.{minor}"),
-                platform.parse().expect("platform"),
-                None,
-            )
-            .expect("target");
+    for minor in first..=*pylock::Target::PYTHON_MINORS.end() {
+        for platform in pylock::Target::PLATFORMS {
+            let target = Target::single(&format!("3.{minor}"), platform, None).expect("target");
             out.push(environment_json(&target));
         }
     }
@@ -96,7 +91,7 @@ fn universal_locks_install_everywhere_they_claim() {
             overrides: Vec::new(),
         });
     }
-    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
+    let envs = environments(*pylock::Target::PYTHON_MINORS.start());
     let jobs: Vec<serde_json::Value> = written
         .iter()
         .map(|w| {

@@ -7,9 +7,9 @@
 
 use std::path::{Path, PathBuf};
 
-use pylock::lock::LockFile;
-use pylock::verify::{verify, VerifyOptions, VerifyReport};
+use pylock::LockFile;
 use pylock::{LocalIndex, Manifest, Role, Target};
+use pylock::{VerifyOptions, VerifyReport};
 
 use crate::support::{run_checker, workspace};
 use crate::validity::{environments, write_lock};
@@ -80,7 +80,8 @@ fn rust_verify(case: &Case) -> VerifyReport {
         ..VerifyOptions::default()
     };
     let index = LocalIndex::new(&case.index).expect("index");
-    verify(&lock, &options, &index).unwrap_or_else(|e| panic!("{}: {e}", case.name))
+    lock.verify(&options, &index)
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name))
 }
 
 fn cases(out: &Path) -> Vec<Case> {
@@ -141,7 +142,7 @@ fn cases(out: &Path) -> Vec<Case> {
 
 /// Which of the checked environments the Python checker says the lock claims and fails.
 fn oracle(cases: &[Case]) -> Vec<(u64, Vec<bool>)> {
-    let envs = environments(*pylock::resolve::PYTHON_MINORS.start());
+    let envs = environments(*pylock::Target::PYTHON_MINORS.start());
     let jobs: Vec<serde_json::Value> = cases
         .iter()
         .map(|c| {
@@ -260,7 +261,7 @@ fn failures_say_what_and_where() {
         if p.name == "black" {
             p.sdist = None;
             p.wheels.retain(|w| {
-                let pylock::lock::Location::Path(s) = &w.location else {
+                let Some(s) = w.path() else {
                     return true;
                 };
                 !s.contains("win_amd64") && !s.ends_with("py3-none-any.whl")
@@ -268,7 +269,9 @@ fn failures_say_what_and_where() {
         }
     }
     let index = LocalIndex::new(&index).expect("index");
-    let report = verify(&edited, &VerifyOptions::default(), &index).expect("verify");
+    let report = edited
+        .verify(&VerifyOptions::default(), &index)
+        .expect("verify");
     // Without its Windows wheels, sdist and pure-Python wheel, black installs only where a
     // binary wheel fits: every claimed Windows environment fails (and others where black
     // has no binary wheel), each saying so; Linux x86-64 still passes.
@@ -302,11 +305,10 @@ fn extras_and_groups_select_entries() {
         let options = VerifyOptions {
             extras: extras.iter().map(|e| e.parse().expect("extra")).collect(),
             groups: groups.map(|g| g.iter().map(|g| g.parse().expect("group")).collect()),
-            python: Some("3.10".parse().expect("version")),
-            platform: Some("linux".parse().expect("platform")),
+            target: Target::single("3.10", "linux", None).expect("target"),
             ..VerifyOptions::default()
         };
-        let report = verify(&lock, &options, &index).expect("verify");
+        let report = lock.verify(&options, &index).expect("verify");
         assert!(report.is_ok(), "{report:?}");
         assert_eq!(report.environments.len(), 1);
         report.environments[0].selected
@@ -327,7 +329,9 @@ fn extras_and_groups_select_entries() {
         extras: vec!["nope".parse().expect("extra")],
         ..VerifyOptions::default()
     };
-    let err = verify(&lock, &undeclared, &index).expect_err("undeclared extra");
+    let err = lock
+        .verify(&undeclared, &index)
+        .expect_err("undeclared extra");
     assert!(err.to_string().contains("no extra `nope`"), "{err}");
 }
 
@@ -364,11 +368,10 @@ fn selected_entries_no_root_reaches_are_checked() {
     for requirements in [Vec::new(), manifest.requirements] {
         let options = VerifyOptions {
             requirements,
-            python: Some("3.12".parse().expect("version")),
-            platform: Some("linux".parse().expect("platform")),
+            target: Target::single("3.12", "linux", None).expect("target"),
             ..VerifyOptions::default()
         };
-        let report = verify(&lock, &options, &index).expect("verify");
+        let report = lock.verify(&options, &index).expect("verify");
         assert!(!report.is_ok(), "{report:?}");
         let problems: Vec<String> = report.environments[0]
             .problems
@@ -394,12 +397,11 @@ fn verify_reads_groups_from_the_lock_model() {
     let index =
         LocalIndex::new(workspace().join("fixtures/realworld/black/index/simple")).expect("index");
     let options = VerifyOptions {
-        python: Some("3.10".parse().expect("version")),
-        platform: Some("linux".parse().expect("platform")),
+        target: Target::single("3.10", "linux", None).expect("target"),
         ..VerifyOptions::default()
     };
     let selected =
-        |lock: &LockFile| verify(lock, &options, &index).expect("verify").environments[0].selected;
+        |lock: &LockFile| lock.verify(&options, &index).expect("verify").environments[0].selected;
     assert_eq!(selected(&lock), 1, "the default group: click");
     lock.lock.default_groups.clear();
     assert_eq!(selected(&lock), 0, "no default group");
@@ -408,6 +410,8 @@ fn verify_reads_groups_from_the_lock_model() {
         extras: vec!["fmt".parse().expect("extra")],
         ..options.clone()
     };
-    let err = verify(&lock, &fmt, &index).expect_err("extra no longer declared");
+    let err = lock
+        .verify(&fmt, &index)
+        .expect_err("extra no longer declared");
     assert!(err.to_string().contains("no extra `fmt`"), "{err}");
 }

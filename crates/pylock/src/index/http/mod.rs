@@ -37,7 +37,7 @@ const ACCEPT_PAGE: &str = "application/vnd.pypi.simple.v1+json, application/vnd.
 #[derive(Clone, Debug)]
 pub struct HttpOptions {
     /// Simple API roots, in order of precedence (`--index-url`, then `--extra-index-url`s);
-    /// [`PYPI`] by default.
+    /// [`HttpOptions::PYPI`] by default.
     pub index_urls: Vec<Url>,
     /// `--find-links`: directories or URLs of HTML pages listing distribution files.
     pub find_links: Vec<String>,

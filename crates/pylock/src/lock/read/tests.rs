@@ -1,3 +1,5 @@
+use std::path::PathBuf;
+
 use super::*;
 
 fn fixture(name: &str) -> PathBuf {
@@ -49,7 +51,7 @@ fn multi_use_markers_evaluate_per_selection() {
     assert_eq!(lock.lock.dependency_groups, ["default", "dev", "lint"]);
     assert_eq!(lock.lock.default_groups, ["default"]);
     let env = |v: &str| {
-        crate::manifest::Target::single(v, "linux".parse().expect("p"), None)
+        crate::manifest::Target::single(v, "linux", None)
             .expect("target")
             .environment()
             .expect("env")

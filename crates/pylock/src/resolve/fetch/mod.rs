@@ -419,7 +419,7 @@ mod tests {
             .expect("requirement");
         for target in [
             Target::universal(None),
-            Target::single("3.12", "linux".parse().expect("platform"), None).expect("target"),
+            Target::single("3.12", "linux", None).expect("target"),
         ] {
             let err = crate::resolve(&manifest, &target, &crate::Options::default(), &index)
                 .expect_err("the panic is an error");
@@ -542,7 +542,7 @@ mod tests {
 
     #[test]
     fn dependencies_that_apply_are_prefetched_with_their_ranges() {
-        let linux = Target::single("3.12", "linux".parse().expect("platform"), None)
+        let linux = Target::single("3.12", "linux", None)
             .expect("target")
             .environment();
         let (pages, metadata) = queued_after_reading_a(linux);

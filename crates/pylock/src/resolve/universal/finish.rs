@@ -57,6 +57,7 @@ pub(super) fn finish(forks: Forks, asked: &Asked<'_>) -> Result<Resolution, Reso
         environments,
         packages,
         warnings,
+        roots: Vec::new(),
         direct: std::collections::BTreeMap::new(),
         pages: None,
         // A multi-use lock's regions carry selection items: not for a record.
@@ -116,5 +117,6 @@ fn package(
         version,
         requires_python: entry.requires_python,
         files,
+        dependencies: Vec::new(),
     }
 }
