@@ -12,6 +12,7 @@ import gzip
 import io
 import shutil
 import tarfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -170,6 +171,20 @@ def main():
     write("wheel", "packse", fixture("packse/*/index/files/*-py3-none-any.whl").read_bytes())
     write("wheel", "deflated", wheel([("pkg/__init__.py", ""), ("pkg-1.0.dist-info/METADATA", METADATA_21), ("pkg-1.0.dist-info/RECORD", "")]))
     write("wheel", "stored", wheel([("pkg-1.0.dist-info/METADATA", "Metadata-Version: 2.4\nName: pkg\nVersion: 1.0\n")], zipfile.ZIP_STORED))
+
+    # zipdir: the zip directory reader alone (index/zipdir.rs), in the layouts it handles.
+    small = [("pkg/__init__.py", ""), ("pkg-1.0.dist-info/METADATA", "Name: pkg\n")]
+    write("zipdir", "deflated", wheel(small))
+    write("zipdir", "stored", wheel(small, zipfile.ZIP_STORED))
+    write("zipdir", "prepended", b"#!/bin/sh\nexit 0\n" + wheel(small))
+    commented = io.BytesIO()
+    with zipfile.ZipFile(commented, "w") as z:
+        z.writestr(zipfile.ZipInfo("a-1.dist-info/METADATA", date_time=(2024, 1, 1, 0, 0, 0)), "Name: a\n")
+        z.comment = b"a comment"
+    write("zipdir", "comment", commented.getvalue())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Duplicate name": the point of this seed
+        write("zipdir", "duplicate", wheel([("a-1.dist-info/METADATA", "Name: first\n"), ("a-1.dist-info/METADATA", "Name: last\n")]))
 
     write("sdist", "packse", fixture("packse/*/index/files/*.tar.gz").read_bytes())
     write("sdist", "static", sdist([("pkg-1.0/PKG-INFO", METADATA_21.replace("2.1", "2.2", 1)), ("pkg-1.0/setup.py", "")]))

@@ -123,5 +123,6 @@ targets!(
     json_page,
     metadata,
     wheel,
-    sdist
+    sdist,
+    zipdir
 );

@@ -340,12 +340,14 @@ pub(crate) fn open_plan(
     ))
 }
 
-/// `url` as text without its user name and password: what the lock may record.
+/// `url` as text without its user name, password and query (where a private index may take
+/// its token): what the lock may record. Requests keep them.
 pub(crate) fn without_credentials(url: &url::Url) -> String {
     let mut url = url.clone();
     // Only URLs that cannot have credentials refuse these, and they have none to remove.
     let _ = url.set_username("");
     let _ = url.set_password(None);
+    url.set_query(None);
     url.to_string()
 }
 

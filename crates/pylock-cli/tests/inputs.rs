@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{serve, stderr, tempdir};
+use common::{serve, serve_pages_with, stderr, stdout, tempdir};
 
 fn index() -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -498,4 +498,57 @@ fn a_local_dependency_s_groups_are_not_read() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(d.join("lock.toml")).expect("lock written");
     assert!(text.contains("name = \"b\""), "{text}");
+}
+
+/// A token in an index URL's query (`?token=...`) goes with every page request (the served
+/// index refuses pages without it) but never into the lock or a message: the lock records
+/// the index without its query, as it does without a user name and password.
+#[test]
+fn a_query_token_in_the_index_url_is_sent_but_never_recorded_or_shown() {
+    const SECRET: &str = "token=s3cr3t";
+    let base = serve_pages_with(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"),
+        Some(SECRET),
+    );
+    let simple = format!("{base}/packse/example-toml/index/simple");
+    let d = tempdir("query-token");
+    let index_url = format!("{simple}/?{SECRET}");
+    let out = pylock(
+        &d,
+        &["b", "--index-url", &index_url, "--no-cache", "-o", "-"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "version = \"2.0.0\"\nrequires-python = \">=3.12\"\nindex = \"{simple}\"\n"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("s3cr3t"), "{text}");
+    // An error that names a page (which was asked for with the token): no token either.
+    let cache = d.join("empty-cache").display().to_string();
+    let out = pylock(
+        &d,
+        &[
+            "b",
+            "--index-url",
+            &index_url,
+            "--offline",
+            "--cache-dir",
+            &cache,
+            "-o",
+            "-",
+        ],
+    );
+    assert!(
+        stderr(&out).contains(&format!("error: {simple}/b/ is not in the cache")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("s3cr3t"), "{}", stderr(&out));
+    // Without the token the index refuses the page: the token is what was sent above.
+    let out = pylock(&d, &["b", "--index-url", &simple, "--no-cache", "-o", "-"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    std::fs::remove_dir_all(&d).ok();
 }

@@ -35,6 +35,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("metadata", metadata),
     ("wheel", wheel),
     ("sdist", sdist),
+    ("zipdir", zipdir),
 ];
 
 /// A PEP 508 requirement string, as given on the command line (strict parser) and as found in
@@ -116,6 +117,29 @@ pub fn wheel(data: &[u8]) {
     if let Ok(bytes) = archive::wheel_metadata(std::io::Cursor::new(data), URL, &Limits::default())
     {
         metadata(&bytes);
+    }
+}
+
+/// A zip archive read by the zip directory reader alone (`index/zipdir.rs`), for members
+/// one directory deep with several suffixes and limits (small ones reach the size checks).
+/// What it returns must be what was asked: a name ending with the suffix, one directory
+/// deep, at most `limit` bytes.
+pub fn zipdir(data: &[u8]) {
+    for (suffix, limit) in [
+        (".dist-info/METADATA", 1 << 20),
+        ("METADATA", 64),
+        ("/", 16),
+    ] {
+        let found = crate::index::zipdir::member(std::io::Cursor::new(data), suffix, limit);
+        if let Ok(Some((name, bytes))) = found {
+            assert!(name.ends_with(suffix), "{name} does not end with {suffix}");
+            assert_eq!(
+                name.matches('/').count(),
+                1,
+                "{name} is not one directory deep"
+            );
+            assert!(bytes.len() as u64 <= limit, "{name}: {} bytes", bytes.len());
+        }
     }
 }
 

@@ -54,6 +54,13 @@ pub fn stdout(o: &Output) -> String {
 /// Serve files under `root` over loopback HTTP/1.0 (`dir/` serves `dir/index.html`), one
 /// connection at a time, for as long as the test runs; the base URL.
 pub fn serve(root: PathBuf) -> String {
+    serve_pages_with(root, None)
+}
+
+/// [`serve`], but a page (a path ending in `/`) is served only when asked for with the query
+/// `query` (as a private index taking a token in its URL does): 403 otherwise. Files are
+/// looked up without the query.
+pub fn serve_pages_with(root: PathBuf, query: Option<&'static str>) -> String {
     use std::io::{BufRead as _, BufReader, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -66,12 +73,22 @@ pub fn serve(root: PathBuf) -> String {
             while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
                 header.clear();
             }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let target = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let (path, asked) = match target.split_once('?') {
+                Some((path, asked)) => (path, Some(asked)),
+                None => (target.as_str(), None),
+            };
             let mut file = root.join(path.trim_start_matches('/'));
             if path.ends_with('/') {
                 file = file.join("index.html");
             }
             let mut out = &stream;
+            if query.is_some() && path.ends_with('/') && asked != query {
+                let _ = out.write_all(
+                    b"HTTP/1.0 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                continue;
+            }
             let _ = match std::fs::read(&file) {
                 Ok(body) => out
                     .write_all(

@@ -17,8 +17,9 @@ mod local;
 mod memory;
 mod metadata;
 mod page;
+mod redact;
 mod snapshot;
-mod zipdir;
+pub(crate) mod zipdir;
 
 use sha2::{Digest, Sha256};
 
@@ -26,7 +27,6 @@ pub use direct::DirectDist;
 pub(crate) use direct::Overlay;
 pub(crate) use filename::{parse_filename, DistFilename};
 pub(crate) use filename::{DistKind, WheelTags};
-pub(crate) use http::redact;
 pub use http::{HttpIndex, HttpOptions};
 pub use local::LocalIndex;
 pub use memory::MemoryIndex;
@@ -34,6 +34,7 @@ pub(crate) use metadata::parse_metadata;
 pub use metadata::CoreMetadata;
 pub(crate) use page::{parse_html_page, parse_json_page, FileUrl};
 pub use page::{DistFile, ProjectPage};
+pub(crate) use redact::{redact, without_credentials};
 pub use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;

@@ -2,10 +2,22 @@
 //! (PKWARE's APPNOTE: end of central directory, its ZIP64 form, central directory headers,
 //! local header) and keeping only the entry asked for.
 //!
-//! A general zip reader parses every entry of the directory into memory first: a torch wheel
-//! lists 13,110 files, and the ~4 MB that took per wheel, times the wheels read in parallel,
-//! was most of a live torch resolve's peak memory. Here the directory's bytes are walked once
-//! and dropped; what is kept is one entry's position.
+//! Why not the `zip` crate (now only a dev-dependency, to write test archives): a general zip
+//! reader parses every entry of the directory into memory first. A torch wheel lists 13,110
+//! files; heaptrack put ~29 MB of a live torch resolve's 60 MB heap peak in the parsed
+//! directories of the wheels read in parallel. Walking the directory's bytes once and keeping
+//! one entry's position took the live torch universal cold run's peak RSS from 127-135 MB to
+//! 43-44 MB (`benches/README.md`, session 10).
+//!
+//! What is checked: every record's signature and length against the bytes there (a cut or
+//! damaged archive is [`ZipError::Malformed`], never a panic or an out-of-bounds read); sizes
+//! against the caller's limit before anything is read or inflated ([`ZipError::TooLarge`]);
+//! encryption and compression methods other than stored and deflated are refused; and the
+//! member's bytes against the CRC-32 its directory entry states, the only integrity check of
+//! metadata read by HTTP range requests (a wheel's sha256 covers the whole file, which is not
+//! downloaded). A name listed twice is read from its last entry, as Python's `zipfile` does.
+//! The reader is fuzzed: the `zipdir` target of `fuzz/` (`pylock::fuzzing::zipdir`), and the
+//! `wheel` target through the metadata it returns.
 
 use std::io::{Read, Seek, SeekFrom};
 
@@ -44,6 +56,8 @@ struct Entry {
     name: String,
     method: u16,
     flags: u16,
+    /// The CRC-32 of the uncompressed bytes, as the central directory states it.
+    crc32: u32,
     compressed: u64,
     local_offset: u64,
 }
@@ -173,7 +187,8 @@ fn locate<R: Read + Seek>(
     Ok((offset + shift, size, shift))
 }
 
-/// The first (by name) entry one directory deep whose name ends with `suffix`.
+/// The first (by name) entry one directory deep whose name ends with `suffix`; of entries
+/// with that same name, the last (as Python's `zipfile` reads a duplicated name).
 fn find_entry(dir: &[u8], suffix: &str) -> Result<Option<Entry>, ZipError> {
     let short = || malformed("a cut central directory entry");
     let mut best: Option<Entry> = None;
@@ -191,7 +206,7 @@ fn find_entry(dir: &[u8], suffix: &str) -> Result<Option<Entry>, ZipError> {
         let next = name_at + name_len + extra_len + comment_len;
         let wanted = name.ends_with(suffix.as_bytes())
             && name.iter().filter(|&&b| b == b'/').count() == 1
-            && best.as_ref().is_none_or(|b| name < b.name.as_bytes());
+            && best.as_ref().is_none_or(|b| name <= b.name.as_bytes());
         if wanted {
             let extra = dir
                 .get(name_at + name_len..name_at + name_len + extra_len)
@@ -239,13 +254,15 @@ fn entry(fixed: &[u8], name: &[u8], extra: &[u8]) -> Result<Entry, ZipError> {
         name: String::from_utf8_lossy(name).into_owned(),
         method: le16(fixed, 10).ok_or_else(short)?,
         flags: le16(fixed, 8).ok_or_else(short)?,
+        crc32: le32(fixed, 16).ok_or_else(short)?,
         compressed,
         local_offset,
     })
 }
 
 /// The member of the archive in `reader` one directory deep whose name ends with `suffix`
-/// (the first by name), decompressed: its name and bytes, `Ok(None)` when there is none.
+/// (the first by name; of a name listed twice, the last), decompressed and checked against
+/// its CRC-32: its name and bytes, `Ok(None)` when there is none.
 /// `limit` bounds the directory, the compressed member and the decompressed one.
 pub(crate) fn member<R: Read + Seek>(
     mut reader: R,
@@ -290,6 +307,14 @@ pub(crate) fn member<R: Read + Seek>(
             )))
         }
     };
+    // The only integrity check of bytes read by range requests (a wheel's sha256 covers the
+    // whole file, which is not downloaded).
+    if crc32fast::hash(&bytes) != entry.crc32 {
+        return Err(malformed(format!(
+            "{}: bad CRC-32 (the member's bytes are not those the directory describes)",
+            entry.name
+        )));
+    }
     Ok(Some((entry.name, bytes)))
 }
 
@@ -405,6 +430,82 @@ mod tests {
         assert_eq!(text(found(archive(&many, deflated, ""))).1, "Name: pkg\n");
         let none = archive(&[("pkg/__init__.py", "")], deflated, "");
         assert!(found(none).expect("readable").is_none());
+    }
+
+    /// Every position of `needle` in `haystack`.
+    fn positions(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
+        (0..=haystack.len() - needle.len())
+            .filter(|&i| haystack[i..].starts_with(needle))
+            .collect()
+    }
+
+    /// A member whose bytes are not those its CRC-32 describes is an error (as Python's
+    /// `zipfile` says "Bad CRC-32"), stored or deflated.
+    #[test]
+    fn a_member_with_a_wrong_crc_is_an_error() {
+        let body = "Name: aaa\n";
+        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+        let good = archive(&[("aaa-0.1.dist-info/METADATA", body)], stored, "");
+        assert_eq!(text(found(good.clone())).1, body);
+        // One byte of the stored member changed.
+        let mut changed = good.clone();
+        let at = positions(&good, body.as_bytes())[0];
+        changed[at] = b'n';
+        let Err(ZipError::Malformed(why)) = found(changed) else {
+            panic!("a changed byte is read as the member");
+        };
+        assert!(why.contains("bad CRC-32"), "{why}");
+        // A deflated member whose directory entry states another CRC-32.
+        let deflated = archive(MEMBERS, SimpleFileOptions::default(), "");
+        let eocd = deflated.len() - EOCD_LEN;
+        let mut at = le32(&deflated, eocd + 16).expect("offset") as usize;
+        let mut wrong = deflated.clone();
+        while le32(&wrong, at) == Some(CENTRAL) {
+            let n = usize::from(le16(&wrong, at + 28).expect("n"));
+            if &wrong[at + CENTRAL_LEN..at + CENTRAL_LEN + n] == b"aaa-0.1.dist-info/METADATA" {
+                wrong[at + 16] ^= 1;
+            }
+            at += CENTRAL_LEN
+                + n
+                + usize::from(le16(&wrong, at + 30).expect("e"))
+                + usize::from(le16(&wrong, at + 32).expect("c"));
+        }
+        assert_ne!(wrong, deflated);
+        assert!(matches!(found(wrong), Err(ZipError::Malformed(w)) if w.contains("bad CRC-32")));
+    }
+
+    /// A name listed twice: the last entry is read, as Python's `zipfile` and the `zip` crate
+    /// read it.
+    #[test]
+    fn of_a_duplicated_name_the_last_entry_wins() {
+        for options in [
+            SimpleFileOptions::default(),
+            SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        ] {
+            let bytes = archive(
+                &[
+                    ("pkg-1.0.dist-info/METADATA", "Name: first\n"),
+                    ("pkg-1.0.dist-info/METADATB", "Name: last\n"),
+                ],
+                options,
+                "",
+            );
+            // The writer refuses a duplicate: rename the second member where it is named (its
+            // local header and its directory entry). CRCs cover contents, not names.
+            let mut twice = bytes.clone();
+            let at = positions(&bytes, b"METADATB");
+            assert_eq!(at.len(), 2);
+            for i in at {
+                twice[i + 7] = b'A';
+            }
+            assert_eq!(
+                text(found(twice)),
+                (
+                    "pkg-1.0.dist-info/METADATA".to_owned(),
+                    "Name: last\n".to_owned()
+                )
+            );
+        }
     }
 
     #[test]

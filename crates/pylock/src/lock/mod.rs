@@ -359,7 +359,8 @@ impl Locations<'_> {
 }
 
 /// A file URL without user name and password: an index may list files at URLs that carry a
-/// token (`https://user:token@host/...`), which must not reach a lock.
+/// token (`https://user:token@host/...`), which must not reach a lock. Its query stays: it
+/// can be part of the file's address (`download?file=...`), unlike an index URL's.
 /// Only URLs whose authority holds a `@` are parsed: locks list thousands of files.
 fn without_credentials(text: &str) -> String {
     let authority = text
@@ -369,7 +370,7 @@ fn without_credentials(text: &str) -> String {
         .filter(|a| a.contains('@'))
         .map(|_| Url::parse(text))
     {
-        Some(Ok(url)) => crate::index::redact(&url),
+        Some(Ok(url)) => crate::index::without_credentials(&url).to_string(),
         _ => text.to_owned(),
     }
 }

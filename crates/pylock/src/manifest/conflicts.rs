@@ -11,21 +11,25 @@
 //!
 //! `pylock lock` also finds conflicts by itself; declaring them skips the search.
 
-use super::pyproject::{GroupName, Part, Project};
+use super::part::{GroupName, Part};
 use super::toml_doc::{key, Doc, TomlError, Value};
 use crate::pep::ExtraName;
 
-/// Read `[tool.pylock] conflicts` into `project` (whose extras and groups are read), each
-/// set of at least two declared extras or groups.
-pub(super) fn read(doc: &Doc<'_>, project: &mut Project) -> Result<(), TomlError> {
+/// Read `[tool.pylock] conflicts`: sets of at least two extras or groups, each one that
+/// `declared` says the project declares.
+pub(super) fn read(
+    doc: &Doc<'_>,
+    declared: impl Fn(&Part) -> bool,
+) -> Result<Vec<Vec<Part>>, TomlError> {
+    let mut out = Vec::new();
     let Some(tool) = doc.root.get("tool") else {
-        return Ok(());
+        return Ok(out);
     };
     let Some(pylock) = doc.table(tool, "[tool]")?.get("pylock") else {
-        return Ok(());
+        return Ok(out);
     };
     let Some(conflicts) = doc.table(pylock, "[tool.pylock]")?.get("conflicts") else {
-        return Ok(());
+        return Ok(out);
     };
     for set in doc.array(conflicts, "`conflicts`")? {
         let items = doc.array(
@@ -34,7 +38,7 @@ pub(super) fn read(doc: &Doc<'_>, project: &mut Project) -> Result<(), TomlError
         )?;
         let mut parts = Vec::new();
         for item in items {
-            let part = read_part(doc, item, project)?;
+            let part = read_part(doc, item, &declared)?;
             if !parts.contains(&part) {
                 parts.push(part);
             }
@@ -45,12 +49,16 @@ pub(super) fn read(doc: &Doc<'_>, project: &mut Project) -> Result<(), TomlError
                 "a conflict set needs at least two different extras or groups",
             ));
         }
-        project.conflicts.push(parts);
+        out.push(parts);
     }
-    Ok(())
+    Ok(out)
 }
 
-fn read_part(doc: &Doc<'_>, item: &Value<'_>, project: &Project) -> Result<Part, TomlError> {
+fn read_part(
+    doc: &Doc<'_>,
+    item: &Value<'_>,
+    declared: &impl Fn(&Part) -> bool,
+) -> Result<Part, TomlError> {
     let what = "a conflict entry ({ extra = \"name\" } or { group = \"name\" })";
     let table = doc.table(item, what)?;
     let mut entries = table.iter();
@@ -62,7 +70,8 @@ fn read_part(doc: &Doc<'_>, item: &Value<'_>, project: &Project) -> Result<Part,
         "extra" => {
             let extra: ExtraName = crate::pep::parse::value(name)
                 .map_err(|e| doc.err(v.span(), format!("invalid extra name: {e}")))?;
-            if !project.extras.contains_key(&extra) {
+            let part = Part::Extra(extra);
+            if !declared(&part) {
                 return Err(doc.err(
                     v.span(),
                     format!(
@@ -70,17 +79,18 @@ fn read_part(doc: &Doc<'_>, item: &Value<'_>, project: &Project) -> Result<Part,
                     ),
                 ));
             }
-            Part::Extra(extra)
+            part
         }
         "group" => {
             let group: GroupName = name.parse().map_err(|e: String| doc.err(v.span(), e))?;
-            if !project.groups.contains_key(&group) {
+            let part = Part::Group(group);
+            if !declared(&part) {
                 return Err(doc.err(
                     v.span(),
                     format!("conflicts name the dependency group `{name}`, which the project does not declare"),
                 ));
             }
-            Part::Group(group)
+            part
         }
         other => {
             return Err(doc.err(
@@ -95,6 +105,7 @@ fn read_part(doc: &Doc<'_>, item: &Value<'_>, project: &Project) -> Result<Part,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::manifest::Project;
 
     fn read_project(tag: &str, body: &str) -> Result<Project, crate::ManifestError> {
         let dir =

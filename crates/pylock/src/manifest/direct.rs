@@ -13,7 +13,8 @@ use std::path::{Component, Path, PathBuf};
 
 use url::Url;
 
-use super::pyproject::Project;
+use super::toml_doc::{Doc, TomlError};
+use super::ManifestError;
 use crate::pep::PackageName;
 
 /// A direct reference rewritten to PEP 508 form.
@@ -176,7 +177,7 @@ impl Target {
                 }
                 // The name only: reading the project's requirements here would follow their
                 // direct references, without end when projects reference each other.
-                match Project::read_name(&pyproject).map_err(|e| e.to_string())? {
+                match project_name(&pyproject).map_err(|e| e.to_string())? {
                     Some(name) => Ok(Some(name)),
                     None => Err(format!(
                         "{} has no [project] name: its metadata is known only after a build, which pylock does not do",
@@ -185,6 +186,30 @@ impl Target {
                 }
             }
         }
+    }
+}
+
+/// Only the `[project] name` of a `pyproject.toml`, nothing else parsed: what a direct
+/// reference to a project directory needs to know of it. Its requirements (and their own
+/// direct references) are read once, later, by the index overlay, so that projects which
+/// reference each other (or themselves) are not read recursively.
+fn project_name(path: &Path) -> Result<Option<PackageName>, ManifestError> {
+    let text = super::read_text(path)?;
+    name_in(path, &text).map_err(TomlError::into_manifest)
+}
+
+/// The `[project] name` of the `pyproject.toml` text read from `path`.
+fn name_in(path: &Path, text: &str) -> Result<Option<PackageName>, TomlError> {
+    let doc = Doc::parse(path, text)?;
+    let Some(table) = doc.root.get("project") else {
+        return Ok(None);
+    };
+    let table = doc.table(table, "[project]")?;
+    match doc.opt_string(table, "name")? {
+        Some((name, span)) => Ok(Some(
+            crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?,
+        )),
+        None => Ok(None),
     }
 }
 

@@ -4,6 +4,7 @@
 mod conflicts;
 mod direct;
 mod options;
+mod part;
 mod pyproject;
 mod requirements_txt;
 mod target;
@@ -15,8 +16,9 @@ use std::path::{Path, PathBuf};
 pub(crate) use options::BinaryPolicy;
 pub use options::FileOptions;
 pub(crate) use options::RequirementHashes;
-pub(crate) use pyproject::Part;
-pub use pyproject::{GroupName, Project, Selection};
+pub use part::GroupName;
+pub(crate) use part::Part;
+pub use pyproject::{Project, Selection};
 pub(crate) use target::Os;
 
 pub use target::Target;
@@ -230,6 +232,17 @@ fn parse_requirement_in(
         at(column0 + column + 1, e.message)
     })?;
     Ok((req, directory))
+}
+
+/// The text of `path` (a requirements or pyproject file), at most [`requirements_txt::MAX_FILE_LEN`] bytes of
+/// UTF-8.
+fn read_text(path: &Path) -> Result<String, ManifestError> {
+    crate::util::read_text(path, requirements_txt::MAX_FILE_LEN, "a requirements file").map_err(
+        |source| ManifestError::Io {
+            path: path.to_owned(),
+            source,
+        },
+    )
 }
 
 /// The directory relative paths on the command line are taken from.

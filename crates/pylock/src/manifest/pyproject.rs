@@ -6,38 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 use super::direct::Local;
+use super::part::{GroupName, Part};
 use super::toml_doc::{key, Doc, TomlError, Value};
 use super::{parse_requirement_in, ManifestError};
 use crate::pep::{ExtraName, PackageName, Requirement, Version, VersionSpecifiers};
-
-/// A dependency group name, normalized as PEP 735 says (as package names are: lowercase, runs
-/// of `-`, `_`, `.` as one `-`).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct GroupName(String);
-
-impl FromStr for GroupName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let name: PackageName = crate::pep::parse::value(s)
-            .map_err(|_| format!("`{s}` is not a valid dependency group name"))?;
-        Ok(Self(name.to_string()))
-    }
-}
-
-impl fmt::Display for GroupName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl AsRef<str> for GroupName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
 
 /// What a `pyproject.toml` declares.
 #[derive(Clone, Debug, Default)]
@@ -62,15 +36,6 @@ pub struct Project {
     pub(crate) conflicts: Vec<Vec<Part>>,
 }
 
-/// An extra or a dependency group of a project: what a multi-use lock's selections hold.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Part {
-    /// An extra (`[project.optional-dependencies]`).
-    Extra(ExtraName),
-    /// A dependency group (`[dependency-groups]`).
-    Group(GroupName),
-}
-
 /// Which parts of a project a single-use resolve installs (as `uv pip compile` /
 /// `uv sync` select them).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -87,25 +52,10 @@ pub struct Selection {
     pub only_groups: Vec<GroupName>,
 }
 
-/// The `[project] name` of the `pyproject.toml` text read from `path`.
-fn read_name(path: &Path, text: &str) -> Result<Option<PackageName>, TomlError> {
-    let doc = Doc::parse(path, text)?;
-    let Some(table) = doc.root.get("project") else {
-        return Ok(None);
-    };
-    let table = doc.table(table, "[project]")?;
-    match doc.opt_string(table, "name")? {
-        Some((name, span)) => Ok(Some(
-            crate::pep::parse::value(name).map_err(|e| doc.err(span, e))?,
-        )),
-        None => Ok(None),
-    }
-}
-
 impl Project {
     /// Read a `pyproject.toml`.
     pub fn read(path: &Path) -> Result<Self, ManifestError> {
-        let text = super::requirements_txt::read_text(path)?;
+        let text = super::read_text(path)?;
         let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, true));
         read.map_err(TomlError::into_manifest)
     }
@@ -114,18 +64,9 @@ impl Project {
     /// extras): its dependency groups and `[tool.pylock]` are not read, so that a path
     /// referenced only from a group (a dev checkout) need not exist where it is depended on.
     pub(crate) fn read_published(path: &Path) -> Result<Self, ManifestError> {
-        let text = super::requirements_txt::read_text(path)?;
+        let text = super::read_text(path)?;
         let read = Doc::parse(path, &text).and_then(|doc| read_doc(&doc, false));
         read.map_err(TomlError::into_manifest)
-    }
-
-    /// Only the `[project] name` of a `pyproject.toml`, nothing else parsed: what a direct
-    /// reference to a project directory needs to know of it. Its requirements (and their own
-    /// direct references) are read once, later, by the index overlay, so that projects which
-    /// reference each other (or themselves) are not read recursively.
-    pub(crate) fn read_name(path: &Path) -> Result<Option<PackageName>, ManifestError> {
-        let text = super::requirements_txt::read_text(path)?;
-        read_name(path, &text).map_err(TomlError::into_manifest)
     }
 
     /// The requirements `selection` installs. An extra or group the project does not
@@ -316,7 +257,10 @@ fn read_doc(doc: &Doc<'_>, groups_and_tool: bool) -> Result<Project, TomlError> 
     if let Some(groups) = groups {
         project.groups = dependency_groups(doc, doc.table(groups, "[dependency-groups]")?)?;
     }
-    super::conflicts::read(doc, &mut project)?;
+    project.conflicts = super::conflicts::read(doc, |part| match part {
+        Part::Extra(extra) => project.extras.contains_key(extra),
+        Part::Group(group) => project.groups.contains_key(group),
+    })?;
     Ok(project)
 }
 

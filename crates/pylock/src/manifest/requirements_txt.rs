@@ -40,7 +40,7 @@ pub(super) fn read(
         column: 1,
         message,
     };
-    let text = read_text(path)?;
+    let text = super::read_text(path)?;
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
     if includes.stack.contains(&canonical) {
         return Err(at_start("this file includes itself (through -r/-c)".into()));
@@ -295,17 +295,6 @@ fn expand_env(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The text of `path` (a requirements or pyproject file), at most [`MAX_FILE_LEN`] bytes of
-/// UTF-8.
-pub(super) fn read_text(path: &Path) -> Result<String, ManifestError> {
-    crate::util::read_text(path, MAX_FILE_LEN, "a requirements file").map_err(|source| {
-        ManifestError::Io {
-            path: path.to_owned(),
-            source,
-        }
-    })
 }
 
 /// `r file`, `r=file`, `-requirement file`, `rfile` → (option, value).

@@ -8,7 +8,8 @@ use http_cache_semantics::CachePolicy;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::client::{redact, Fetched};
+use super::fetched::Fetched;
+use crate::index::redact::without_credentials;
 
 /// Temporary files of cache writes a killed run left behind (older than an hour, so that
 /// concurrent runs' writes in progress are left alone). Looked for at most once a day: the
@@ -120,7 +121,7 @@ fn unix_seconds(t: SystemTime) -> u64 {
 
 impl CacheEntry {
     pub(super) fn new(dir: &Path, url: &Url, accept: &str) -> Self {
-        let key = Sha256::digest(format!("{}\n{accept}", redact(url)).as_bytes());
+        let key = Sha256::digest(format!("{}\n{accept}", without_credentials(url)).as_bytes());
         Self {
             path: dir.join("http-v3").join(crate::util::hex(&key)),
         }

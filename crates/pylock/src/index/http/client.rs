@@ -14,21 +14,10 @@ use url::Url;
 
 use super::auth::{netrc_credentials, Credentials};
 use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
+use super::fetched::Fetched;
 use super::ramp::Ramp;
+use crate::index::redact::{redact, without_credentials};
 use crate::index::IndexError;
-
-/// A response body with what the caller needs to interpret it.
-#[derive(Debug)]
-pub struct Fetched {
-    /// HTTP status (200 or 404 reach callers; other errors become [`IndexError`]s).
-    pub status: u16,
-    /// `Content-Type`, if any.
-    pub content_type: Option<String>,
-    /// The body.
-    pub body: Vec<u8>,
-    /// The URL after redirects.
-    pub url: Url,
-}
 
 /// Part of a file, from a range request.
 #[derive(Debug)]
@@ -67,20 +56,6 @@ pub struct Client {
     /// fail at once instead of waiting out the server a second time.
     failures: Mutex<HashMap<String, String>>,
     ramp: Ramp,
-}
-
-/// `url` without user name and password, for messages and locks.
-pub fn redact(url: &Url) -> String {
-    without_credentials(url).to_string()
-}
-
-/// `url` without user name and password (what goes on the wire: credentials travel in a
-/// header, for their origin only).
-fn without_credentials(url: &Url) -> Url {
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u
 }
 
 impl Client {
@@ -245,7 +220,7 @@ impl Client {
 
     fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
         let dir = self.options.cache_dir.as_deref()?;
-        let key = Sha256::digest(format!("{}\n{what}", redact(url)).as_bytes());
+        let key = Sha256::digest(format!("{}\n{what}", without_credentials(url)).as_bytes());
         Some(dir.join("derived-v2").join(crate::util::hex(&key)))
     }
 
@@ -314,7 +289,7 @@ impl Client {
         accept: &str,
         extra: Option<&http::HeaderMap>,
     ) -> Result<reqwest::blocking::Response, IndexError> {
-        let key = redact(url);
+        let key = without_credentials(url).to_string();
         if let Some(reason) = crate::util::lock(&self.failures).get(&key) {
             return Err(http_error(url, reason.clone()));
         }
@@ -324,7 +299,8 @@ impl Client {
     /// Keep a failed request's reason for the rest of the run.
     fn remember<T>(&self, url: &Url, result: Result<T, IndexError>) -> Result<T, IndexError> {
         if let Err(IndexError::Http { reason, .. }) = &result {
-            crate::util::lock(&self.failures).insert(redact(url), reason.clone());
+            crate::util::lock(&self.failures)
+                .insert(without_credentials(url).to_string(), reason.clone());
         }
         result
     }
@@ -473,7 +449,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// The request the cache policy judges; `no_cache` asks for revalidation of fresh entries.
 fn cache_request(url: &Url, accept: &str, no_cache: bool) -> Result<http::Request<()>, IndexError> {
-    let mut request = http::Request::get(redact(url)).header(http::header::ACCEPT, accept);
+    let mut request =
+        http::Request::get(without_credentials(url).as_str()).header(http::header::ACCEPT, accept);
     if no_cache {
         request = request.header(http::header::CACHE_CONTROL, "no-cache");
     }
@@ -496,15 +473,4 @@ fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Par
         .body(())
         .map(|r| r.into_parts().0)
         .map_err(|e| e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redaction() {
-        let u = Url::parse("https://user:pa%40ss@host/simple/").expect("url");
-        assert_eq!(redact(&u), "https://host/simple/");
-    }
 }

@@ -6,6 +6,7 @@
 mod auth;
 mod cache;
 mod client;
+mod fetched;
 mod ramp;
 mod range;
 
@@ -16,8 +17,10 @@ use std::sync::Mutex;
 
 use url::Url;
 
-pub use client::redact;
-use client::{Client, ClientOptions, Fetched};
+use client::{Client, ClientOptions};
+use fetched::Fetched;
+
+use super::redact::redact;
 
 use super::archive::{sdist_metadata, wheel_metadata};
 use super::compact;
@@ -119,12 +122,15 @@ impl HttpIndex {
 
     fn index_page(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {
         for base in &self.indexes {
-            let url = base
-                .join(&format!("{name}/"))
-                .map_err(|e| IndexError::InvalidLocation {
-                    location: redact(base),
-                    reason: e.to_string(),
-                })?;
+            let mut url =
+                base.join(&format!("{name}/"))
+                    .map_err(|e| IndexError::InvalidLocation {
+                        location: redact(base),
+                        reason: e.to_string(),
+                    })?;
+            // A query on the index URL (`?token=...`) goes with each project page, as uv
+            // sends it: a private index may take its credential there.
+            url.set_query(base.query());
             // The cache keeps pages parsed (see `compact`): a warm run decodes them. A page
             // just fetched is used as parsed.
             let parsed = std::cell::Cell::new(None);
