@@ -575,6 +575,37 @@ fn resolve_modules_do_not_import_each_other_back() {
     );
 }
 
+/// Inside every module, its child modules do not import each other back either (the
+/// parent's own file, which wires its children, is left out as for `resolve/`).
+#[test]
+fn sibling_modules_do_not_import_each_other_back() {
+    let edges = edges();
+    let parents: BTreeSet<Vec<String>> = (edges.keys())
+        .flat_map(|(from, to)| [from, to])
+        .flat_map(|m| (1..m.len()).map(|n| m[..n].to_vec()))
+        .collect();
+    let mut found = Vec::new();
+    for parent in &parents {
+        let child = |m: &[String]| {
+            (m.len() > parent.len() && m.starts_with(parent)).then(|| m[parent.len()].clone())
+        };
+        for pair in mutual(&edges, child) {
+            found.push(format!("in {}: {pair}", parent.join("::")));
+        }
+        for unit in on_cycles(&unit_edges(&edges, child)) {
+            found.push(format!(
+                "in {}: {unit} is on an import cycle",
+                parent.join("::")
+            ));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "sibling modules on an import cycle:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The module directly inside `resolve/` that `m` is or is in.
 fn resolve_child(m: &[String]) -> Option<String> {
     match m {
