@@ -390,20 +390,6 @@ fn check_reads_the_lock_with_a_bound() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
-/// Copy the directory `from` into `to`.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("ls") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 /// The lock with its `[tool.pylock]` content digest recomputed, as anyone can.
 fn redigest(text: &str) -> String {
     use sha2::Digest as _;

@@ -248,15 +248,16 @@
 //! Everything public is at the crate root (the modules are private): the pipeline
 //! ([`Manifest`], [`Role`], [`Project`], [`Selection`], [`Target`], [`Options`],
 //! [`resolve()`], [`Resolution`], [`ResolvedPackage`], [`Dependency`], [`lock_project`]), the
-//! lock model and its writer ([`Lock`], [`LockOptions`], [`write_atomic`]), lock reading
-//! ([`LockFile`], [`LockDiff`], [`VerifyOptions`], [`VerifyReport`]), the [`Index`] trait with
-//! its data types ([`ProjectPage`], [`DistFile`], [`CoreMetadata`], [`DirectDist`]) and
-//! implementations ([`LocalIndex`], [`HttpIndex`], [`MemoryIndex`], [`RecordingIndex`]), and
-//! the errors ([`ResolveError`] with its [`Fact`]s, [`IndexError`], [`ManifestError`]). The
-//! PEP 440/508 types in their signatures are re-exported from `pep440_rs` 0.7 and `pep508_rs`
-//! 0.9 ([`Version`], [`VersionSpecifiers`], [`PackageName`], [`ExtraName`], [`Requirement`],
-//! [`MarkerTree`], [`MarkerEnvironment`]), [`Timestamp`] from `jiff` 0.2; no `pubgrub` type
-//! appears in the API.
+//! lock model and its writer ([`Lock`], [`LockOptions`], [`write_atomic`]; [`LockRecord`],
+//! what a lock records of the run that wrote it, from [`LockRecord::for_inputs`]), lock
+//! reading ([`LockFile`], [`LockDiff`], [`VerifyOptions`], [`VerifyReport`]), the [`Index`]
+//! trait with its data types ([`ProjectPage`], [`DistFile`], [`CoreMetadata`],
+//! [`DirectDist`]) and implementations ([`LocalIndex`], [`HttpIndex`], [`MemoryIndex`],
+//! [`RecordingIndex`]), and the errors ([`ResolveError`] with its [`Fact`]s, [`IndexError`],
+//! [`ManifestError`]). The PEP 440/508 types in their signatures are re-exported from
+//! `pep440_rs` 0.7 and `pep508_rs` 0.9 ([`Version`], [`VersionSpecifiers`], [`PackageName`],
+//! [`ExtraName`], [`Requirement`], [`MarkerTree`], [`MarkerEnvironment`]), [`Timestamp`] from
+//! `jiff` 0.2; no `pubgrub` type appears in the API.
 //!
 //! Until 1.0, a release that changes these in an incompatible way bumps the minor version
 //! (0.1 → 0.2), and so does moving to an incompatible release of a re-exported crate. Within
