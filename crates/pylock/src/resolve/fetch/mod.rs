@@ -28,6 +28,7 @@ use executor::Executor;
 use slots::SlotMap;
 
 /// What decides which files of a page are usable, owned so workers can apply it.
+#[derive(Default)]
 pub struct FilterSpec {
     /// The target Python (single-environment targets).
     pub python: Option<Version>,
@@ -329,11 +330,8 @@ mod tests {
         let fetcher = Fetcher::new(
             &index,
             FilterSpec {
-                python: None,
-                tags: None,
-                exclude_newer: None,
-                allowed_yanks: HashSet::new(),
                 env,
+                ..FilterSpec::default()
             },
         );
         let a: PackageName = "a".parse().expect("name");
@@ -427,16 +425,7 @@ mod tests {
             )
             .expect("release with a wheel");
         let index = NoSdistMetadata(memory);
-        let fetcher = Fetcher::new(
-            &index,
-            FilterSpec {
-                python: None,
-                tags: None,
-                exclude_newer: None,
-                allowed_yanks: HashSet::new(),
-                env: None,
-            },
-        );
+        let fetcher = Fetcher::new(&index, FilterSpec::default());
         let big: PackageName = "big".parse().expect("name");
         let small: PackageName = "small".parse().expect("name");
         let pages = fetcher.page(&big).expect("page").expect("exists");
@@ -464,13 +453,7 @@ mod tests {
     #[test]
     fn read_ahead_takes_preferred_versions_first() {
         let index = index();
-        let spec = || FilterSpec {
-            python: None,
-            tags: None,
-            exclude_newer: None,
-            allowed_yanks: HashSet::new(),
-            env: None,
-        };
+        let spec = || FilterSpec::default();
         let capped: PackageName = "capped".parse().expect("name");
         let v = |s: &str| Version::from_str(s).expect("version");
         for (preferred, read, not_read) in [(vec![], "2.0", "1.0"), (vec![v("1.0")], "1.0", "2.0")]
@@ -490,16 +473,7 @@ mod tests {
     #[test]
     fn file_metadata_is_read_ahead_by_the_workers_once() {
         let index = index();
-        let fetcher = Fetcher::new(
-            &index,
-            FilterSpec {
-                python: None,
-                tags: None,
-                exclude_newer: None,
-                allowed_yanks: HashSet::new(),
-                env: None,
-            },
-        );
+        let fetcher = Fetcher::new(&index, FilterSpec::default());
         let capped: PackageName = "capped".parse().expect("name");
         let page = fetcher.page(&capped).expect("page").expect("exists");
         let files: Vec<Arc<DistFile>> = page.versions.iter().map(|c| c.files[0].clone()).collect();
