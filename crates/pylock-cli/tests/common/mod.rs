@@ -107,3 +107,9 @@ pub fn serve_pages_with(root: PathBuf, query: Option<&'static str>) -> String {
     });
     base
 }
+
+/// Assert that `out` exited with `code` and that its stderr says `said`.
+pub fn assert_exit(out: &Output, code: i32, said: &str) {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    assert!(stderr(out).contains(said), "{}", stderr(out));
+}
