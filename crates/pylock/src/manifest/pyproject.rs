@@ -413,8 +413,13 @@ mod tests {
     use super::*;
 
     fn project(tag: &str, body: &str) -> Result<Project, ManifestError> {
-        let dir =
-            std::env::temp_dir().join(format!("pylock-pyproject-{tag}-{}", std::process::id()));
+        // Tests run in parallel and share tags: each call gets its own directory.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "pylock-pyproject-{tag}-{}-{call}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).expect("mkdir");
         let path = dir.join("pyproject.toml");
         std::fs::write(&path, body).expect("write");
