@@ -236,21 +236,8 @@ impl VersionSet for Atoms {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
-    fn listed(versions: &[&str]) -> Vec<Arc<Candidate>> {
-        versions
-            .iter()
-            .map(|v| {
-                Arc::new(Candidate {
-                    version: Version::from_str(v).expect("version"),
-                    files: Vec::new(),
-                    all_files: Vec::new(),
-                    unusable: None,
-                })
-            })
-            .collect()
-    }
+    use crate::resolve::candidates::releases as listed;
 
     fn range(spec: &str) -> Range {
         crate::pep::specifiers_range(&spec.parse().expect("specifiers"))

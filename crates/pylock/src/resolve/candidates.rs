@@ -280,6 +280,23 @@ impl Candidates {
     }
 }
 
+/// Releases of these versions without files, in the order given (for tests).
+#[cfg(test)]
+pub(crate) fn releases(versions: &[&str]) -> Vec<Arc<Candidate>> {
+    use std::str::FromStr;
+    versions
+        .iter()
+        .map(|v| {
+            Arc::new(Candidate {
+                version: Version::from_str(v).expect("version"),
+                files: Vec::new(),
+                all_files: Vec::new(),
+                unusable: None,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -287,18 +304,9 @@ mod tests {
     use super::*;
 
     fn candidates(versions: &[&str]) -> Candidates {
-        let versions = versions
-            .iter()
-            .map(|v| {
-                Arc::new(Candidate {
-                    version: Version::from_str(v).expect("version"),
-                    files: Vec::new(),
-                    all_files: Vec::new(),
-                    unusable: None,
-                })
-            })
-            .collect();
-        Candidates { versions }
+        Candidates {
+            versions: super::releases(versions),
+        }
     }
 
     /// Version 1.0 of `t` with `files`, with or without PEP 658 hashes.
