@@ -34,8 +34,8 @@ pub(crate) use metadata::parse_metadata;
 pub use metadata::CoreMetadata;
 pub(crate) use page::{parse_html_page, parse_json_page, FileUrl};
 pub use page::{DistFile, ProjectPage};
-pub(crate) use redact::{redact, without_credentials};
-pub use snapshot::RecordingIndex;
+pub(crate) use redact::{recorded_url, redact, without_credentials};
+pub(crate) use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;
 

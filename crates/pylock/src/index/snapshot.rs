@@ -15,7 +15,7 @@ use crate::pep::{PackageName, Version};
 use crate::util::lock;
 
 /// An index that remembers the pages and metadata it served.
-pub struct RecordingIndex<'a> {
+pub(crate) struct RecordingIndex<'a> {
     inner: &'a dyn Index,
     pages: Mutex<BTreeMap<PackageName, Option<ProjectPage>>>,
     metadata: Mutex<BTreeMap<(PackageName, Version), CoreMetadata>>,
@@ -23,7 +23,7 @@ pub struct RecordingIndex<'a> {
 
 impl<'a> RecordingIndex<'a> {
     /// Record what is read from `inner`.
-    pub fn new(inner: &'a dyn Index) -> Self {
+    pub(crate) fn new(inner: &'a dyn Index) -> Self {
         Self {
             inner,
             pages: Mutex::new(BTreeMap::new()),
@@ -33,7 +33,7 @@ impl<'a> RecordingIndex<'a> {
 
     /// Write what was recorded as a static index under `out` (`out/simple`, `out/files`).
     /// Returns the number of projects and versions written.
-    pub fn write(&self, out: &Path) -> std::io::Result<(usize, usize)> {
+    pub(crate) fn write(&self, out: &Path) -> std::io::Result<(usize, usize)> {
         let pages = lock(&self.pages);
         let metadata = lock(&self.metadata);
         let files_dir = out.join("files");

@@ -32,6 +32,7 @@ fn lock_text(index: &dyn Index, set: &str, target: &Target) -> String {
     let options = LockOptions {
         index_url: None,
         lock_dir: Some(workspace()),
+        ..LockOptions::default()
     };
     Lock::from_resolution(&resolution, &options).to_toml()
 }

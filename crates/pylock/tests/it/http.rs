@@ -541,6 +541,7 @@ fn credentials_are_sent_but_never_shown() {
         &pylock::LockOptions {
             index_url: None,
             lock_dir: None,
+            ..pylock::LockOptions::default()
         },
     )
     .to_toml();
@@ -607,18 +608,41 @@ fn a_snapshot_resolves_offline_to_the_live_result() {
     let (manifest, root) = trio();
     let server = Server::start(root, Faults::default());
     let live = http_index(&[format!("{}/simple", server.base)], None, false);
-    let recorder = pylock::RecordingIndex::new(&live);
     let targets = [
         Target::universal(Some(">=3.10".parse().expect("spec"))),
         linux(),
     ];
     let from_live: Vec<Summary> = targets
         .iter()
-        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &recorder).expect("live")))
+        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &live).expect("live")))
         .collect();
     let out = tempdir("snapshot");
-    let (projects, _) = recorder.write(&out).expect("write snapshot");
+    // The source is recorded without the credentials a private index's URL carries.
+    let source = format!(
+        "{}/simple/?token=s3cr3t",
+        server.base.replace("http://", "http://user:pa55@")
+    );
+    let (projects, _) = LocalIndex::snapshot(
+        &manifest,
+        &targets,
+        &Default::default(),
+        &live,
+        Some(&source),
+        &out,
+    )
+    .expect("write snapshot");
     assert!(projects >= 37, "{projects}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("snapshot.json")).expect("record"))
+            .expect("json");
+    assert_eq!(record["source"], format!("{}/simple", server.base));
+    assert_eq!(record["targets"][0], "universal");
+    assert_eq!(record["requires_python"], ">=3.10");
+    let listed = std::fs::read_to_string(out.join("requirements.in")).expect("requirements");
+    let requirements: Vec<String> = (manifest.requirements.iter())
+        .map(|r| format!("{r}\n"))
+        .collect();
+    assert_eq!(listed, requirements.concat());
     drop(server);
     let offline = LocalIndex::new(out.join("simple")).expect("snapshot index");
     for (target, expected) in targets.iter().zip(&from_live) {
