@@ -254,7 +254,9 @@
 //! answers process-wide: whether a marker holds in some real environment, a marker with its
 //! `extra`s decided, the shortest form of a marker within the environments a lock covers,
 //! and the marker of a wheel tag. Each memo holds at most 10 000 or 100 000 answers and
-//! starts over when full. They are process-wide by design, not per resolve:
+//! starts over when full: far above what real resolves ask (the universal resolve of the
+//! `large` benchmark set, a lock of 350 entries, fills at most 1 068 entries of any of
+//! them). They are process-wide by design, not per resolve:
 //! - an answer depends only on its arguments, so nothing one resolve remembers can change
 //!   what another computes, and starting over only costs recomputing;
 //! - the markers they are keyed on are handles into `pep508_rs`'s process-wide interner,
