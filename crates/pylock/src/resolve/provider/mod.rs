@@ -23,6 +23,7 @@ mod choose;
 mod deps;
 mod errors;
 mod judge;
+mod order;
 mod preferences;
 mod prefetch;
 mod priority;

@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::choose::tried;
+use super::order::tried;
 use super::preferences::preference_order;
 use crate::pep::{PackageName, Range, Version};
 use crate::resolve::candidates::Candidates;
