@@ -26,6 +26,35 @@ impl LocalIndex {
     ///
     /// Returns the number of projects and versions written. Fails as the first failing
     /// resolve does, or with [`ResolveError::Write`] when `out` cannot be written.
+    ///
+    /// ```
+    /// use pylock::{resolve, LocalIndex, Manifest, MemoryIndex, Options, Role, Target};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut live = MemoryIndex::new();
+    /// live.add("a", "1.0", "", &["b"], &["a-1.0-py3-none-any.whl"])?;
+    /// live.add("b", "1.0", "", &[], &["b-1.0-py3-none-any.whl"])?;
+    /// live.add("b", "0.9", "", &[], &["b-0.9-py3-none-any.whl"])?;
+    /// let mut manifest = Manifest::default();
+    /// manifest.add_str("a", Role::Requirement)?;
+    /// let targets = [Target::universal(None)];
+    ///
+    /// let out = std::env::temp_dir().join(format!("pylock-doc-snapshot-{}", std::process::id()));
+    /// let source = Some("https://user:token@pypi.example/simple/");
+    /// let (projects, versions) =
+    ///     LocalIndex::snapshot(&manifest, &targets, &Options::default(), &live, source, &out)?;
+    /// // b 0.9 was listed but never read: it is left out.
+    /// assert_eq!((projects, versions), (2, 2));
+    ///
+    /// let offline = LocalIndex::new(out.join("simple"))?;
+    /// let resolution = resolve(&manifest, &targets[0], &Options::default(), &offline)?;
+    /// assert_eq!(resolution.packages.len(), 2);
+    /// let record = std::fs::read_to_string(out.join("snapshot.json"))?;
+    /// assert!(record.contains(r#""source": "https://pypi.example/simple""#), "{record}");
+    /// # std::fs::remove_dir_all(&out)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn snapshot(
         manifest: &Manifest,
         targets: &[Target],

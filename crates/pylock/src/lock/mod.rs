@@ -136,15 +136,27 @@ pub(crate) enum Location {
 /// How resolved files are recorded, and what else the lock records.
 ///
 /// ```
-/// use pylock::LockOptions;
+/// use pylock::{LockOptions, Manifest, Options, Role, Target};
 ///
-/// let options = LockOptions {
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut manifest = Manifest::default();
+/// manifest.add_str("django>=5", Role::Requirement)?;
+/// let target = Target::universal(None);
+/// let options = Options::from_manifest(&manifest);
+/// let index = "https://user:token@pypi.example/simple/";
+/// let lock_options = LockOptions {
 ///     // Recorded on each package without credentials: `https://pypi.example/simple`.
-///     index_url: Some("https://user:token@pypi.example/simple/".into()),
+///     index_url: Some(index.into()),
+///     // Files are recorded relative to where the lock goes.
 ///     lock_dir: Some(".".into()),
-///     ..LockOptions::default()
+///     // A `[tool.pylock]` table: a re-lock with the same inputs reads it back fast and
+///     // starts from the forks this resolve found.
+///     record: true,
+///     inputs: LockOptions::inputs_digest(&manifest, &target, &options, &[index], &[], None),
 /// };
-/// # let _ = options;
+/// assert!(lock_options.inputs.as_deref().is_some_and(|d| d.starts_with("sha256:")));
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct LockOptions {

@@ -30,6 +30,40 @@ impl Project {
     /// Returns the lock, ready to write, and the warnings the user should read: conflicting
     /// extras and groups (selecting them together is impossible), environments left out, and
     /// those of the resolve.
+    ///
+    /// ```
+    /// use pylock::{LockOptions, Manifest, MemoryIndex, Options, Project, Target};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("pylock-doc-project-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let pyproject = dir.join("pyproject.toml");
+    /// std::fs::write(&pyproject, r#"
+    /// [project]
+    /// name = "app"
+    /// version = "1.0"
+    /// requires-python = ">=3.10"
+    /// dependencies = ["a"]
+    ///
+    /// [project.optional-dependencies]
+    /// fast = ["b"]
+    /// "#)?;
+    /// let mut index = MemoryIndex::new();
+    /// index.add("a", "1.0", "", &[], &["a-1.0-py3-none-any.whl"])?;
+    /// index.add("b", "1.0", "", &[], &["b-1.0-py3-none-any.whl"])?;
+    ///
+    /// let project = Project::read(&pyproject)?;
+    /// let target = Target::universal(project.requires_python.clone());
+    /// let (lock, warnings) =
+    ///     project.lock(&Manifest::default(), &target, &Options::default(), &index, &LockOptions::default())?;
+    /// assert!(warnings.is_empty(), "{warnings:?}");
+    /// assert_eq!(lock.extras, ["fast"]);
+    /// let b = lock.packages.iter().find(|p| p.name == "b").expect("b is locked");
+    /// assert_eq!(b.marker.as_deref(), Some("'fast' in extras"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn lock(
         &self,
         inputs: &Manifest,
