@@ -219,6 +219,46 @@ fn refresh_revalidates_every_cached_response() {
     std::fs::remove_dir_all(&cache).ok();
 }
 
+/// Metadata files the index lists a hash for are kept by that hash in the resolver's form:
+/// a warm run reads them without the HTTP cache's entries (and hashes and scans nothing).
+#[test]
+fn metadata_is_kept_by_its_hash() {
+    let (manifest, root) = trio();
+    let cache = tempdir("kept-metadata");
+    let server = Server::start(root, Faults::default());
+    let url = format!("{}/simple", server.base);
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let fetched = (server.hits.lock().expect("hits").keys())
+        .filter(|p| p.ends_with(".metadata"))
+        .count();
+    let kept = std::fs::read_dir(cache.join("metadata-v1"))
+        .expect("kept")
+        .count();
+    assert!(fetched > 10 && kept == fetched, "{kept} kept of {fetched}");
+    drop(server);
+    // Without the HTTP cache's copies of the metadata files, an offline run still has them.
+    let mut dropped = 0;
+    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        if bytes.windows(17).any(|w| w == b"Metadata-Version:") {
+            std::fs::remove_file(&path).expect("remove");
+            dropped += 1;
+        }
+    }
+    assert_eq!(dropped, fetched);
+    let offline = http_index(&[url], Some(&cache), true);
+    let warm = resolve(&manifest, &linux(), &Default::default(), &offline).expect("offline");
+    assert_eq!(summary(&cold), summary(&warm));
+    std::fs::remove_dir_all(&cache).ok();
+}
+
 /// Responses that say neither how long they stay fresh nor how to revalidate them exactly
 /// are kept as fresh for a while: a warm run asks nothing, and `--offline` works after a run
 /// against such a server (a static mirror, `python -m http.server`).
@@ -269,6 +309,16 @@ fn damaged_cache_entries_are_fetched_again() {
         cut += 1;
     }
     assert!(cut > 10, "{cut}");
+    // Metadata kept by hash, cut short too, is refused and read through the (damaged, so
+    // fetched again) HTTP entry.
+    let mut kept = 0;
+    for entry in std::fs::read_dir(cache.join("metadata-v1")).expect("kept metadata") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
+        kept += 1;
+    }
+    assert!(kept > 10, "{kept}");
     let warm = resolve(&manifest, &linux(), &Default::default(), &index()).expect("warm");
     assert_eq!(summary(&cold), summary(&warm));
     assert_eq!(

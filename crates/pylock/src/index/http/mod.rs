@@ -24,6 +24,7 @@ use super::redact::redact;
 
 use super::archive::{sdist_metadata, wheel_metadata};
 use super::compact;
+use super::metadata::Fields;
 use super::{
     parse_filename, parse_html_page, parse_json_page, parse_metadata, verify_sha256, CoreMetadata,
     DistFile, DistKind, Index, IndexError, Limits, ProjectPage,
@@ -85,6 +86,10 @@ pub struct HttpIndex {
     indexes: Vec<Url>,
     find_links: Vec<String>,
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
+    /// Metadata files kept by their hash (`None`: no cache).
+    kept_metadata: Option<cache::KeptMetadata>,
+    /// `--refresh`: kept metadata is read from the index again too.
+    refresh: bool,
 }
 
 impl HttpIndex {
@@ -117,6 +122,8 @@ impl HttpIndex {
             indexes,
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
+            kept_metadata: options.cache_dir.as_deref().map(cache::KeptMetadata::new),
+            refresh: options.refresh,
         })
     }
 
@@ -387,8 +394,24 @@ impl Index for HttpIndex {
             let fetched = if url.scheme() == "file" {
                 Some(verified(read_file_url(&url)?)?)
             } else {
+                // Kept by its hash: read as it was when its bytes matched the hash.
+                let kept = (self.kept_metadata.as_ref()).zip(expected.as_deref());
+                let cached = kept
+                    .filter(|_| !self.refresh)
+                    .and_then(|(store, hash)| Fields::decode(&store.read(hash)?))
+                    .and_then(|fields| fields.parse(&shown).ok());
+                if let Some(metadata) = cached {
+                    return Ok(metadata);
+                }
                 let limit = self.limits.metadata_bytes;
-                self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?
+                let fetched = self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?;
+                if let (Some(bytes), Some((store, hash))) = (&fetched, kept) {
+                    let fields = Fields::extract(bytes);
+                    let metadata = fields.parse(&shown)?;
+                    store.store(hash, &fields.encode());
+                    return Ok(metadata);
+                }
+                fetched
             };
             if let Some(bytes) = fetched {
                 return parse_metadata(&bytes, &shown);
