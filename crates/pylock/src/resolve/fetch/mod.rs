@@ -470,6 +470,24 @@ mod tests {
         }
     }
 
+    /// The solver asks for the pages of every package it weighs, often before a worker has
+    /// come to them: the likely version's metadata is still read ahead.
+    #[test]
+    fn a_page_the_solver_took_first_still_has_its_likely_metadata_read_ahead() {
+        let index = index();
+        let fetcher = Fetcher::new(&index, FilterSpec::default());
+        let capped: PackageName = "capped".parse().expect("name");
+        let below_2 = Range::strictly_lower_than(Version::from_str("2").expect("version"));
+        fetcher.prefetch_ranges([(&capped, below_2)]);
+        fetcher.page(&capped).expect("page").expect("exists");
+        for job in fetcher.executor.drain() {
+            fetcher.run_job(job);
+        }
+        let v = |s: &str| Version::from_str(s).expect("version");
+        assert!(fetcher.metadata_requested(&capped, &v("1.0")));
+        assert!(!fetcher.metadata_requested(&capped, &v("2.0")));
+    }
+
     #[test]
     fn file_metadata_is_read_ahead_by_the_workers_once() {
         let index = index();
