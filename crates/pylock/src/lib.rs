@@ -144,9 +144,9 @@
 //!     }
 //!
 //!     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-//!         match self.metadata.get(&file.filename) {
-//!             Some(bytes) => CoreMetadata::parse(bytes, file.url()),
-//!             None => Err(IndexError::NoMetadata { filename: file.filename.clone() }),
+//!         match self.metadata.get(file.filename()) {
+//!             Some(bytes) => CoreMetadata::parse(bytes, &file.url()),
+//!             None => Err(IndexError::NoMetadata { filename: file.filename().to_owned() }),
 //!         }
 //!     }
 //! }

@@ -234,7 +234,7 @@ impl Lock {
                 upload_time: f.upload_time,
                 location: locations.of(&f.url),
                 size: f.size,
-                sha256: f.sha256.clone(),
+                sha256: f.sha256(),
             };
             let mut wheels: Vec<LockedFile> = p
                 .files
@@ -365,12 +365,12 @@ fn direct_package(
                 upload_time: None,
                 location: locations.of(&f.url),
                 size: f.size,
-                sha256: f.sha256.clone(),
+                sha256: f.sha256(),
             },
             subdirectory: None,
         }),
         Direct::Directory { editable } => file.map(|f| {
-            let path = Url::parse(f.url.as_str())
+            let path = Url::parse(&f.url.text())
                 .ok()
                 .and_then(|u| u.to_file_path().ok());
             let path = match path {
@@ -418,7 +418,8 @@ struct Locations<'a> {
 
 impl Locations<'_> {
     fn of(&mut self, url: &FileUrl) -> Location {
-        let text = url.as_str();
+        let text = url.text();
+        let text = &*text;
         let split = (url.scheme() == "file")
             .then(|| text.rsplit_once('/'))
             .flatten();

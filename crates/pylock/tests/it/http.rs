@@ -52,7 +52,7 @@ fn summary(r: &pylock::Resolution) -> Summary {
                 p.version.to_string(),
                 p.files
                     .iter()
-                    .map(|f| (f.filename.clone(), f.sha256.clone()))
+                    .map(|f| (f.filename().to_owned(), f.sha256()))
                     .collect(),
             )
         })
@@ -124,8 +124,8 @@ fn warm_cache_makes_no_requests_and_offline_works() {
         .filter(|e| {
             let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
             bytes
-                .windows(b"x.pylock-page.v1".len())
-                .any(|w| w == b"x.pylock-page.v1")
+                .windows(b"x.pylock-page.v2".len())
+                .any(|w| w == b"x.pylock-page.v2")
         })
         .count();
     assert!(pages > 10 && parsed == pages, "{parsed} of {pages} pages");
@@ -334,8 +334,8 @@ fn damaged_cache_entries_are_fetched_again() {
         let path = entry.expect("entry").path();
         let text = std::fs::read(&path).expect("read");
         let Some(at) = text
-            .windows(b"x.pylock-page.v1".len())
-            .position(|w| w == b"x.pylock-page.v1")
+            .windows(b"x.pylock-page.v2".len())
+            .position(|w| w == b"x.pylock-page.v2")
         else {
             continue;
         };

@@ -257,7 +257,7 @@ impl<'a> Fetcher<'a> {
 
     /// The index's metadata of `file`, a panic in the index turned into an error.
     fn index_metadata(&self, file: &DistFile) -> Result<Arc<CoreMetadata>, IndexError> {
-        let what = format!("the metadata of {}", file.filename);
+        let what = format!("the metadata of {}", file.filename());
         Ok(Arc::new(guarded(&what, || self.index.metadata(file))?))
     }
 
@@ -382,7 +382,7 @@ mod tests {
             self.0.project(name)
         }
         fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-            panic!("cannot read {}", file.filename)
+            panic!("cannot read {}", file.filename())
         }
     }
 
