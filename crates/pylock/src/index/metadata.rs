@@ -39,61 +39,135 @@ pub(crate) const MAX_REQUIRES_DIST: usize = 5_000;
 
 /// Parse core metadata bytes fetched from `url` (used in error messages).
 pub(crate) fn parse_metadata(bytes: &[u8], url: &str) -> Result<CoreMetadata, IndexError> {
-    let malformed = |reason: String| IndexError::Malformed {
-        url: url.to_owned(),
-        reason,
-    };
-    let text = String::from_utf8_lossy(bytes);
-    let mut name = None;
-    let mut version = None;
-    let mut requires_python = None;
-    let mut requires_dist = Vec::new();
-    let mut provides_extra = Vec::new();
-    for (lineno, (key, value)) in headers(&text).enumerate() {
-        let at = |e: String| malformed(format!("header {} (`{key}`): {e}", lineno + 1));
-        let known = [
-            "name",
-            "version",
-            "requires-python",
-            "requires-dist",
-            "provides-extra",
+    Fields::extract(bytes).parse(url)
+}
+
+/// The header values a resolver reads from a metadata file (`Name`, `Version`,
+/// `Requires-Python`, `Requires-Dist`, `Provides-Extra`), as written, in file order: what the
+/// cache keeps of a metadata file (see [`Fields::encode`]), so that a warm run neither hashes
+/// nor scans the file again. Values are parsed by [`Fields::parse`] either way, so a cached
+/// file reads exactly as the file did.
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Fields {
+    /// (which field, its header's position in the file, its value).
+    values: Vec<(Field, u32, String)>,
+}
+
+/// The header fields [`Fields`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Field {
+    Name,
+    Version,
+    RequiresPython,
+    RequiresDist,
+    ProvidesExtra,
+}
+
+impl Field {
+    fn of(key: &str) -> Option<Field> {
+        const KNOWN: [(&str, Field); 5] = [
+            ("name", Field::Name),
+            ("version", Field::Version),
+            ("requires-python", Field::RequiresPython),
+            ("requires-dist", Field::RequiresDist),
+            ("provides-extra", Field::ProvidesExtra),
         ];
-        let Some(field) = known.into_iter().find(|k| key.eq_ignore_ascii_case(k)) else {
-            continue;
+        KNOWN
+            .into_iter()
+            .find(|(k, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, f)| f)
+    }
+}
+
+/// What starts an encoded [`Fields`] (the version of the form).
+const FIELDS_MAGIC: &[u8] = b"pylock-metadata-fields-v1\n";
+
+impl Fields {
+    /// The resolver's header values of a metadata file.
+    pub(crate) fn extract(bytes: &[u8]) -> Fields {
+        let text = String::from_utf8_lossy(bytes);
+        let values = headers(&text)
+            .enumerate()
+            .filter_map(|(lineno, (key, value))| {
+                let field = Field::of(key)?;
+                Some((field, lineno as u32, value.into_owned()))
+            })
+            .collect();
+        Fields { values }
+    }
+
+    /// The metadata these values say, read from `url` (named in errors).
+    pub(crate) fn parse(&self, url: &str) -> Result<CoreMetadata, IndexError> {
+        let malformed = |reason: String| IndexError::Malformed {
+            url: url.to_owned(),
+            reason,
         };
-        match field {
-            "name" => name = Some(parse::value::<PackageName>(&value).map_err(at)?),
-            "version" => version = Some(parse::value::<Version>(&value).map_err(at)?),
-            // Old metadata is parsed leniently, as pip and uv do (`pytz (>dev)`, trailing
-            // commas): see `pep::parse_lenient`.
-            "requires-python" if !value.trim().is_empty() => {
-                requires_python =
-                    Some(parse_lenient(&value, parse::specifiers).map_err(|e| at(e.message))?)
-            }
-            "requires-dist" if requires_dist.len() == MAX_REQUIRES_DIST => {
-                return Err(at(format!(
-                    "more than {MAX_REQUIRES_DIST} Requires-Dist entries"
-                )));
-            }
-            "requires-dist" => requires_dist.push(parse_requirement(&value).map_err(at)?),
-            "provides-extra" => {
-                // Metadata before 2.3 did not normalize extras; an unparseable one cannot be
-                // requested by a valid requirement anyway.
-                if let Ok(extra) = parse::value::<ExtraName>(&value) {
-                    provides_extra.push(extra);
+        let mut name = None;
+        let mut version = None;
+        let mut requires_python = None;
+        let mut requires_dist = Vec::new();
+        let mut provides_extra = Vec::new();
+        for (field, lineno, value) in &self.values {
+            let at = |e: String| {
+                let key = match field {
+                    Field::Name => "Name",
+                    Field::Version => "Version",
+                    Field::RequiresPython => "Requires-Python",
+                    Field::RequiresDist => "Requires-Dist",
+                    Field::ProvidesExtra => "Provides-Extra",
+                };
+                malformed(format!("header {} (`{key}`): {e}", lineno + 1))
+            };
+            match field {
+                Field::Name => name = Some(parse::value::<PackageName>(value).map_err(at)?),
+                Field::Version => version = Some(parse::value::<Version>(value).map_err(at)?),
+                // Old metadata is parsed leniently, as pip and uv do (`pytz (>dev)`, trailing
+                // commas): see `pep::parse_lenient`.
+                Field::RequiresPython if !value.trim().is_empty() => {
+                    requires_python =
+                        Some(parse_lenient(value, parse::specifiers).map_err(|e| at(e.message))?)
+                }
+                Field::RequiresPython => {}
+                Field::RequiresDist if requires_dist.len() == MAX_REQUIRES_DIST => {
+                    return Err(at(format!(
+                        "more than {MAX_REQUIRES_DIST} Requires-Dist entries"
+                    )));
+                }
+                Field::RequiresDist => requires_dist.push(parse_requirement(value).map_err(at)?),
+                Field::ProvidesExtra => {
+                    // Metadata before 2.3 did not normalize extras; an unparseable one cannot
+                    // be requested by a valid requirement anyway.
+                    if let Ok(extra) = parse::value::<ExtraName>(value) {
+                        provides_extra.push(extra);
+                    }
                 }
             }
-            _ => {}
+        }
+        Ok(CoreMetadata {
+            name: name.ok_or_else(|| malformed("no `Name` header".into()))?,
+            version: version.ok_or_else(|| malformed("no `Version` header".into()))?,
+            requires_python,
+            requires_dist,
+            provides_extra,
+            approximate: None,
+        })
+    }
+
+    /// The cache's form of these values.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        // Writing to a vector cannot fail; an empty entry would be refused by `decode`.
+        postcard::to_extend(self, FIELDS_MAGIC.to_vec()).unwrap_or_default()
+    }
+
+    /// Values encoded by [`Fields::encode`]; `None` for anything else (another version's
+    /// form, a damaged entry).
+    pub(crate) fn decode(bytes: &[u8]) -> Option<Fields> {
+        let rest = bytes.strip_prefix(FIELDS_MAGIC)?;
+        match postcard::take_from_bytes::<Fields>(rest) {
+            Ok((fields, [])) => Some(fields),
+            _ => None,
         }
     }
-    Ok(CoreMetadata {
-        name: name.ok_or_else(|| malformed("no `Name` header".into()))?,
-        version: version.ok_or_else(|| malformed("no `Version` header".into()))?,
-        requires_python,
-        requires_dist,
-        provides_extra,
-        approximate: None,
-    })
 }
 
 /// A Requires-Dist value, parsed once per process: the versions of a project mostly repeat
@@ -190,6 +264,40 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(m.requires_dist.len(), 1);
+    }
+
+    /// The cache's form of a metadata file reads as the file does, and anything else in its
+    /// place is refused (read from the file again).
+    #[test]
+    fn kept_fields_read_as_the_file_does() {
+        let file = b"Metadata-Version: 2.1\nName: Foo_Bar\nVersion: 1.0\nSummary: s\n\
+              Requires-Python: >=3.8,\nRequires-Dist: b (>=1) ; extra == 'x'\n\
+              Requires-Dist: c\n  (>=2)\nProvides-Extra: X\n\nRequires-Dist: body\n";
+        let kept = Fields::extract(file).encode();
+        let fields = Fields::decode(&kept).expect("decodes");
+        assert_eq!(fields, Fields::extract(file));
+        let (direct, cached) = (
+            parse_metadata(file, "u").expect("parses"),
+            fields.parse("u").expect("parses"),
+        );
+        assert_eq!(format!("{direct:?}"), format!("{cached:?}"));
+        assert_eq!(cached.requires_dist.len(), 2);
+        // Errors name the same header either way.
+        let bad = b"Name: a\nSummary: s\nVersion: 1\nRequires-Dist: b >>= 1\n";
+        let kept = Fields::decode(&Fields::extract(bad).encode()).expect("decodes");
+        assert_eq!(
+            kept.parse("u").expect_err("bad").to_string(),
+            parse_metadata(bad, "u").expect_err("bad").to_string()
+        );
+        assert!(Fields::decode(&kept_truncated(file)).is_none());
+        assert!(Fields::decode(b"pylock-metadata-fields-v0\n").is_none());
+        assert!(Fields::decode(file).is_none());
+    }
+
+    fn kept_truncated(file: &[u8]) -> Vec<u8> {
+        let mut kept = Fields::extract(file).encode();
+        kept.pop();
+        kept
     }
 
     #[test]

@@ -52,7 +52,7 @@ fn summary(r: &pylock::Resolution) -> Summary {
                 p.version.to_string(),
                 p.files
                     .iter()
-                    .map(|f| (f.filename.clone(), f.sha256.clone()))
+                    .map(|f| (f.filename().to_owned(), f.sha256()))
                     .collect(),
             )
         })
@@ -124,8 +124,8 @@ fn warm_cache_makes_no_requests_and_offline_works() {
         .filter(|e| {
             let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
             bytes
-                .windows(b"x.pylock-page.v1".len())
-                .any(|w| w == b"x.pylock-page.v1")
+                .windows(b"x.pylock-page.v2".len())
+                .any(|w| w == b"x.pylock-page.v2")
         })
         .count();
     assert!(pages > 10 && parsed == pages, "{parsed} of {pages} pages");
@@ -219,6 +219,46 @@ fn refresh_revalidates_every_cached_response() {
     std::fs::remove_dir_all(&cache).ok();
 }
 
+/// Metadata files the index lists a hash for are kept by that hash in the resolver's form:
+/// a warm run reads them without the HTTP cache's entries (and hashes and scans nothing).
+#[test]
+fn metadata_is_kept_by_its_hash() {
+    let (manifest, root) = trio();
+    let cache = tempdir("kept-metadata");
+    let server = Server::start(root, Faults::default());
+    let url = format!("{}/simple", server.base);
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let fetched = (server.hits.lock().expect("hits").keys())
+        .filter(|p| p.ends_with(".metadata"))
+        .count();
+    let kept = std::fs::read_dir(cache.join("metadata-v1"))
+        .expect("kept")
+        .count();
+    assert!(fetched > 10 && kept == fetched, "{kept} kept of {fetched}");
+    drop(server);
+    // Without the HTTP cache's copies of the metadata files, an offline run still has them.
+    let mut dropped = 0;
+    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        if bytes.windows(17).any(|w| w == b"Metadata-Version:") {
+            std::fs::remove_file(&path).expect("remove");
+            dropped += 1;
+        }
+    }
+    assert_eq!(dropped, fetched);
+    let offline = http_index(&[url], Some(&cache), true);
+    let warm = resolve(&manifest, &linux(), &Default::default(), &offline).expect("offline");
+    assert_eq!(summary(&cold), summary(&warm));
+    std::fs::remove_dir_all(&cache).ok();
+}
+
 /// Responses that say neither how long they stay fresh nor how to revalidate them exactly
 /// are kept as fresh for a while: a warm run asks nothing, and `--offline` works after a run
 /// against such a server (a static mirror, `python -m http.server`).
@@ -269,6 +309,16 @@ fn damaged_cache_entries_are_fetched_again() {
         cut += 1;
     }
     assert!(cut > 10, "{cut}");
+    // Metadata kept by hash, cut short too, is refused and read through the (damaged, so
+    // fetched again) HTTP entry.
+    let mut kept = 0;
+    for entry in std::fs::read_dir(cache.join("metadata-v1")).expect("kept metadata") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
+        kept += 1;
+    }
+    assert!(kept > 10, "{kept}");
     let warm = resolve(&manifest, &linux(), &Default::default(), &index()).expect("warm");
     assert_eq!(summary(&cold), summary(&warm));
     assert_eq!(
@@ -284,8 +334,8 @@ fn damaged_cache_entries_are_fetched_again() {
         let path = entry.expect("entry").path();
         let text = std::fs::read(&path).expect("read");
         let Some(at) = text
-            .windows(b"x.pylock-page.v1".len())
-            .position(|w| w == b"x.pylock-page.v1")
+            .windows(b"x.pylock-page.v2".len())
+            .position(|w| w == b"x.pylock-page.v2")
         else {
             continue;
         };
@@ -541,6 +591,7 @@ fn credentials_are_sent_but_never_shown() {
         &pylock::LockOptions {
             index_url: None,
             lock_dir: None,
+            ..pylock::LockOptions::default()
         },
     )
     .to_toml();
@@ -607,18 +658,41 @@ fn a_snapshot_resolves_offline_to_the_live_result() {
     let (manifest, root) = trio();
     let server = Server::start(root, Faults::default());
     let live = http_index(&[format!("{}/simple", server.base)], None, false);
-    let recorder = pylock::RecordingIndex::new(&live);
     let targets = [
         Target::universal(Some(">=3.10".parse().expect("spec"))),
         linux(),
     ];
     let from_live: Vec<Summary> = targets
         .iter()
-        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &recorder).expect("live")))
+        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &live).expect("live")))
         .collect();
     let out = tempdir("snapshot");
-    let (projects, _) = recorder.write(&out).expect("write snapshot");
+    // The source is recorded without the credentials a private index's URL carries.
+    let source = format!(
+        "{}/simple/?token=s3cr3t",
+        server.base.replace("http://", "http://user:pa55@")
+    );
+    let (projects, _) = LocalIndex::snapshot(
+        &manifest,
+        &targets,
+        &Default::default(),
+        &live,
+        Some(&source),
+        &out,
+    )
+    .expect("write snapshot");
     assert!(projects >= 37, "{projects}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("snapshot.json")).expect("record"))
+            .expect("json");
+    assert_eq!(record["source"], format!("{}/simple", server.base));
+    assert_eq!(record["targets"][0], "universal");
+    assert_eq!(record["requires_python"], ">=3.10");
+    let listed = std::fs::read_to_string(out.join("requirements.in")).expect("requirements");
+    let requirements: Vec<String> = (manifest.requirements.iter())
+        .map(|r| format!("{r}\n"))
+        .collect();
+    assert_eq!(listed, requirements.concat());
     drop(server);
     let offline = LocalIndex::new(out.join("simple")).expect("snapshot index");
     for (target, expected) in targets.iter().zip(&from_live) {

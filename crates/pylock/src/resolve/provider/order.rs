@@ -1,34 +1,9 @@
-//! The order candidate choice tries versions in: the versions earlier forks chose (newest
-//! first), then the range in the resolution order. One place for both the walk
-//! ([`super::choose`]) and its replay under other preferences ([`super::record`]).
+//! The order in which candidate choice judges a package's candidates: the preferred versions,
+//! then the rest in the resolution order. One function for both the walk
+//! ([`super::choose`]) and its replay ([`super::record`]), so the two cannot disagree.
 
-use std::collections::{HashMap, HashSet};
-
-use crate::pep::{PackageName, Range, Version};
+use crate::pep::{Range, Version};
 use crate::resolve::candidates::{Candidate, Candidates};
-
-/// The versions `preferences` holds for `name`, in the order candidate choice tries them:
-/// newest first, those in `elsewhere` (locked only for other environments) after the others;
-/// none when versions are tried lowest first.
-pub(super) fn preference_order(
-    preferences: &HashMap<PackageName, Vec<Version>>,
-    name: &PackageName,
-    lowest_first: bool,
-    elsewhere: &HashSet<(PackageName, Version)>,
-) -> Vec<Version> {
-    if lowest_first {
-        return Vec::new();
-    }
-    let mut preferred = preferences.get(name).cloned().unwrap_or_default();
-    preferred.sort();
-    preferred.reverse();
-    if !elsewhere.is_empty() {
-        // Versions locked for other environments only come after those locked here.
-        let key = |v: &Version| elsewhere.contains(&(name.clone(), v.clone()));
-        preferred.sort_by_key(key);
-    }
-    preferred
-}
 
 /// The candidates of one pass of candidate choice, in the order they are judged: the
 /// preferred versions, then those in `range` in the resolution order; only those in range,

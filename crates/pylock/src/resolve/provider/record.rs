@@ -18,7 +18,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::order::{preference_order, tried};
+use super::order::tried;
+use super::preferences::preference_order;
 use crate::pep::{PackageName, Range, Version};
 use crate::resolve::candidates::Candidates;
 
