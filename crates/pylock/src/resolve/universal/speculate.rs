@@ -27,7 +27,10 @@
 //! of the turn.
 //!
 //! What may differ is only what was fetched: a solve ahead that is dropped may have read
-//! pages and metadata its turn does not.
+//! pages and metadata its turn does not (as the read-ahead already does). The one output
+//! that reads the fetched set is the warning naming versions of a locked package left out
+//! because their metadata needs a build: a dropped solve ahead that read such a version adds
+//! it there.
 
 use super::super::fetch::Fetcher;
 use super::super::forks::ForkPart;
