@@ -9,7 +9,7 @@ import sys
 
 # The most items the API may have (a ratchet: lower it as the API shrinks). The aim is
 # under 40; see the crate docs' "What is stable" for what each item is for.
-LIMIT = 47
+LIMIT = 40
 
 
 def main() -> int:

@@ -10,7 +10,9 @@ else PEP 503 HTML. By default responses carry PyPI's caching headers (`Cache-Con
 max-age=600`, an ETag and Last-Modified; `If-None-Match` gets a 304); --no-cache-headers sends
 none of them (a plain static server that gives a client nothing to keep or revalidate by).
 --delay-ms adds latency to every response, to imitate a remote index;
---log writes each request (milliseconds since start, status, path) to FILE.
+--log writes each request to FILE: milliseconds since start when it was answered (headers
+sent), status, path, milliseconds since start when it arrived, and the client's port (one per
+connection; `trace.py` reads these).
 Prints the base URL on stdout once listening.
 """
 
@@ -34,10 +36,16 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def parse_request(self):
+        self.arrived = time.perf_counter()
+        return super().parse_request()
+
     def log_request(self, code="-", size="-"):
         if self.log:
             ms = (time.perf_counter() - self.start) * 1000
-            self.log.write(f"{ms:8.1f} {code} {self.path}\n")
+            arrived = (getattr(self, "arrived", self.start) - self.start) * 1000
+            port = self.client_address[1]
+            self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}\n")
             self.log.flush()
 
     def setup(self):

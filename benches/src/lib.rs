@@ -44,7 +44,7 @@ impl PreloadedIndex {
             let page = local.project(&name)?;
             for file in page.iter().flat_map(|p| &p.files) {
                 if let Ok(m) = local.metadata(file) {
-                    metadata.insert(file.filename.clone(), m);
+                    metadata.insert(file.filename().to_owned(), m);
                 }
             }
             pages.insert(name, page);
@@ -60,10 +60,10 @@ impl Index for PreloadedIndex {
 
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         self.metadata
-            .get(&file.filename)
+            .get(file.filename())
             .cloned()
             .ok_or_else(|| IndexError::NoMetadata {
-                filename: file.filename.clone(),
+                filename: file.filename().to_owned(),
             })
     }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use pylock::Project;
-use pylock::{lock_project, LockOptions, Manifest, Role};
+use pylock::{LockOptions, Manifest, Role};
 
 use crate::args::{LockArgs, ResolveArgs};
 use crate::resolve::{usage, Failure};
@@ -33,7 +33,10 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
     let existing = crate::resolve::prepare_output(args)?;
-    let _previous = crate::relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
+    // The project's content is an input no digest of the arguments covers yet: no inputs
+    // digest, so no forks recorded or read back (the lock still records its content digest,
+    // by which a re-lock reads it back fast).
+    crate::relock::lock_preferences(args, existing.as_ref(), None)?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -44,32 +47,24 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     let lock_options = LockOptions {
         index_url,
         lock_dir: crate::resolve::lock_dir(args),
+        record: true,
+        inputs: None,
     };
-    let result = lock_project(
-        &project,
-        &manifest,
-        &target,
-        &options,
-        &index,
-        &lock_options,
-    );
+    let result = project.lock(&manifest, &target, &options, &index, &lock_options);
     progress.finish();
-    let locked = result.map_err(crate::resolve::resolve_failure)?;
+    let (lock, warnings) = result.map_err(crate::resolve::resolve_failure)?;
     if !args.quiet {
-        for w in &locked.warnings {
+        for w in &warnings {
             eprintln!("warning: {w}");
         }
     }
-    // The project's content is an input no digest of the arguments covers yet: only the
-    // content digest is recorded (a re-lock still reads the lock back fast).
-    let text = locked.lock.to_toml_recorded(&pylock::LockRecord::default());
-    if crate::resolve::emit(&text, args, existing)? && !args.quiet {
+    if crate::resolve::emit(&lock, args, existing)? && !args.quiet {
         eprintln!(
             "Locked {} for {} and {} into {}",
-            crate::resolve::count(locked.lock.packages.len(), "package", "packages"),
-            crate::resolve::count(locked.lock.extras.len(), "extra", "extras"),
+            crate::resolve::count(lock.packages.len(), "package", "packages"),
+            crate::resolve::count(lock.extras.len(), "extra", "extras"),
             crate::resolve::count(
-                locked.lock.dependency_groups.len(),
+                lock.dependency_groups.len(),
                 "dependency group",
                 "dependency groups"
             ),

@@ -3,6 +3,7 @@
 //! Exit codes: 0 lock written, 1 no solution (explanation on stderr), 2 usage, input or I/O
 //! error.
 
+mod alloc;
 mod args;
 mod check;
 mod diff;
@@ -18,6 +19,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    alloc::return_large_blocks();
     let cli = args::Cli::parse();
     match cli.command {
         args::Command::Resolve(args) => resolve::run(&args),

@@ -1,12 +1,12 @@
 //! What a re-lock takes from the existing lock and records in the new one: the pins kept
-//! (`-U`, `-P`), the `[tool.pylock]` record read back (its forks seed a re-lock with the same
-//! inputs) and the record of this run's inputs ([`LockRecord::for_inputs`]).
+//! (`-U`, `-P`), the forks its `[tool.pylock]` record holds (they seed a re-lock with the same
+//! inputs) and the digest of this run's inputs ([`LockOptions::inputs_digest`]).
 
 use std::path::PathBuf;
 
 use std::str::FromStr;
 
-use pylock::{LockRecord, Manifest, Options, Target};
+use pylock::{LockOptions, Manifest, Options, Target};
 use pylock::{PackageName, Version};
 
 use crate::args::ResolveArgs;
@@ -19,34 +19,35 @@ pub(crate) struct Kept {
     pub preferences: Vec<(PackageName, Version)>,
     /// The markers of the preferred versions the lock holds only somewhere.
     pub markers: Vec<(PackageName, Version, pylock::MarkerTree)>,
-    /// pylock's record of the run that wrote the lock, if it wrote it and nobody edited it.
-    pub record: Option<pylock::LockRecord>,
+    /// The forks pylock recorded in the lock when it wrote it from the same inputs (and
+    /// nobody edited it since).
+    pub forks: Vec<(pylock::MarkerTree, bool)>,
 }
 
 impl Kept {
-    /// Set `options` to keep these pins.
-    pub(crate) fn apply(self, options: &mut Options) -> Option<pylock::LockRecord> {
+    /// Set `options` to keep these pins and start from these forks.
+    pub(crate) fn apply(self, options: &mut Options) {
         options.preferences = self.preferences;
         options.preference_markers = self.markers;
-        self.record
+        options.forks = self.forks;
     }
 }
 
-/// The lock's record of this run's inputs (no forks yet): the indexes as `args` and the
-/// manifest's requirements files name them, and the `--exclude-newer` text.
-pub(crate) fn record(
+/// The digest of this run's inputs: the indexes as `args` and the manifest's requirements
+/// files name them, and the `--exclude-newer` text.
+pub(crate) fn inputs(
     args: &ResolveArgs,
     manifest: &Manifest,
     target: &Target,
     options: &Options,
-) -> LockRecord {
+) -> Option<String> {
     let plan = crate::inputs::index_plan(args, manifest);
     let index_urls: Vec<&str> = std::iter::once(plan.index_url.as_str())
         .filter(|_| !plan.no_index)
         .chain(plan.extra_index_urls.iter().map(String::as_str))
         .collect();
     let find_links: Vec<&str> = plan.find_links.iter().map(String::as_str).collect();
-    LockRecord::for_inputs(
+    LockOptions::inputs_digest(
         manifest,
         target,
         options,
@@ -60,11 +61,12 @@ pub(crate) fn record(
 /// exists; any PEP 751 lock, pylock's or another tool's), but for `--upgrade` and the
 /// `--upgrade-package` names (whose `==VERSION`, if given, is preferred instead); and where
 /// the lock holds them, for a lock with several versions of one package under different
-/// markers. `existing` is that lock when `--check` has read it already (it is not read
-/// again).
+/// markers; and the forks it records for a run with the digest `inputs`. `existing` is that
+/// lock when `--check` has read it already (it is not read again).
 pub(crate) fn lock_preferences(
     args: &ResolveArgs,
     existing: Option<&crate::check::Existing>,
+    inputs: Option<&str>,
 ) -> Result<Kept, Failure> {
     let mut freed: Vec<(PackageName, Option<Version>)> = Vec::new();
     for spec in &args.upgrade_package {
@@ -100,15 +102,15 @@ pub(crate) fn lock_preferences(
     }
     use pylock::LockFile;
     let read = match existing {
-        Some(e) => LockFile::pins(&e.path, &e.text).map_err(|e| e.to_string()),
+        Some(e) => LockFile::pins(&e.path, &e.text, inputs).map_err(|e| e.to_string()),
         None => match path.filter(|p| p.is_file()) {
             Some(path) => LockFile::read_text(&path)
                 .map_err(|e| e.to_string())
-                .and_then(|text| LockFile::pins(&path, &text).map_err(|e| e.to_string())),
+                .and_then(|text| LockFile::pins(&path, &text, inputs).map_err(|e| e.to_string())),
             None => return only_freed(out),
         },
     };
-    let (pins, record) = match read {
+    let (pins, forks) = match read {
         Ok(read) => read,
         Err(e) if args.lock.is_some() => return Err(usage(e)),
         Err(e) => {
@@ -132,7 +134,7 @@ pub(crate) fn lock_preferences(
         preferences: out,
         markers,
         // `-P` frees pins: the run differs from the one recorded.
-        record: record.filter(|_| freed.is_empty()),
+        forks: if freed.is_empty() { forks } else { Vec::new() },
     })
 }
 
@@ -154,7 +156,7 @@ mod tests {
         let manifest = crate::resolve::read_manifest(&args).ok()?;
         let target = crate::resolve::target(&args, &manifest).ok()?;
         let options = crate::resolve::options(&args, &manifest).ok()?;
-        record(&args, &manifest, &target, &options).inputs
+        inputs(&args, &manifest, &target, &options)
     }
 
     /// The CLI hands the library its `--exclude-newer` text and index locations: a span

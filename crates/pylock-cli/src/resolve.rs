@@ -5,8 +5,8 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use pylock::{
-    resolve, write_atomic, HttpIndex, HttpOptions, Index, LocalIndex, Lock, LockOptions, Manifest,
-    Options, Target, VersionSpecifiers,
+    resolve, HttpIndex, HttpOptions, Index, LocalIndex, Lock, LockOptions, Manifest, Options,
+    Target, VersionSpecifiers,
 };
 
 use crate::args::ResolveArgs;
@@ -58,11 +58,8 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
-    let record = relock::record(args, &manifest, &target, &options);
-    let previous = relock::lock_preferences(args, existing.as_ref())?.apply(&mut options);
-    if let Some(previous) = &previous {
-        record.seed(previous, &mut options);
-    }
+    let inputs = relock::inputs(args, &manifest, &target, &options);
+    relock::lock_preferences(args, existing.as_ref(), inputs.as_deref())?.apply(&mut options);
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
@@ -85,10 +82,11 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
         &LockOptions {
             index_url,
             lock_dir: lock_dir(args),
+            record: true,
+            inputs,
         },
     );
-    let record = record.with_forks(&resolution);
-    if !emit(&lock.to_toml_recorded(&record), args, existing)? {
+    if !emit(&lock, args, existing)? {
         return Ok(());
     }
     if !args.quiet {
@@ -113,14 +111,15 @@ pub(crate) fn lock_dir(args: &ResolveArgs) -> Option<PathBuf> {
     Some(parent.map_or_else(|| PathBuf::from("."), Path::to_path_buf))
 }
 
-/// Write the lock's text where `-o` says: standard output (`-`, then `false`) or a file,
+/// Write the lock where `-o` says: standard output (`-`, then `false`) or a file,
 /// atomically (`true`). With `--check`, compare with `existing` (read by
 /// [`prepare_output`]) instead.
 pub(crate) fn emit(
-    text: &str,
+    lock: &Lock,
     args: &ResolveArgs,
     existing: Option<crate::check::Existing>,
 ) -> Result<bool, Failure> {
+    let text = &lock.to_toml();
     if args.check {
         let existing = match existing {
             Some(e) => e,
@@ -154,7 +153,7 @@ pub(crate) fn emit(
             output.display()
         );
     }
-    write_atomic(&output, text)
+    lock.write(&output)
         .map_err(|e| usage(format!("cannot write {}: {e}", output.display())))?;
     Ok(true)
 }
@@ -180,7 +179,6 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
     }
     let (index, source) = open_index(r, &manifest)?;
     let options = options(r, &manifest)?;
-    let recorder = pylock::RecordingIndex::new(index.as_ref());
     let requires_python = match &r.requires_python {
         Some(spec) => Some(
             VersionSpecifiers::from_str(spec)
@@ -189,54 +187,21 @@ fn snapshot_inner(args: &crate::args::SnapshotArgs) -> Result<(), Failure> {
         None => manifest.requires_python.clone(),
     };
     let targets = [
-        with_baseline(Target::universal(requires_python.clone()), r)?,
+        with_baseline(Target::universal(requires_python), r)?,
         with_baseline(
             Target::single("3.12", "linux", None).map_err(|e| usage(e.to_string()))?,
             r,
         )?,
     ];
-    for target in &targets {
-        resolve(&manifest, target, &options, &recorder).map_err(|e| match e {
-            pylock::ResolveError::NoSolution { .. } => Failure {
-                code: 1,
-                message: e.to_string(),
-            },
-            other => usage(other.to_string()),
-        })?;
-    }
-    let (projects, versions) = recorder
-        .write(&args.out)
-        .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
-    let requirements: Vec<String> = manifest
-        .requirements
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let record = serde_json::json!({
-        "requirements": requirements,
-        "constraints": manifest.constraints.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "overrides": manifest.overrides.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "requires_python": requires_python.map(|r| r.to_string()),
-        "exclude_newer": r.exclude_newer,
-        "source": source,
-        "targets": ["universal", "cpython-3.12-linux"],
-    });
-    pylock::write_atomic(
-        &args.out.join("snapshot.json"),
-        &format!(
-            "{}\n",
-            serde_json::to_string_pretty(&record).unwrap_or_default()
-        ),
+    let (projects, versions) = LocalIndex::snapshot(
+        &manifest,
+        &targets,
+        &options,
+        index.as_ref(),
+        source.as_deref(),
+        &args.out,
     )
-    .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
-    pylock::write_atomic(
-        &args.out.join("requirements.in"),
-        &requirements
-            .iter()
-            .map(|r| format!("{r}\n"))
-            .collect::<String>(),
-    )
-    .map_err(|e| usage(format!("cannot write {}: {e}", args.out.display())))?;
+    .map_err(resolve_failure)?;
     if !r.quiet {
         eprintln!(
             "Wrote {projects} projects ({versions} versions) to {}",
@@ -260,7 +225,8 @@ pub(crate) fn read_manifest(args: &ResolveArgs) -> Result<Manifest, Failure> {
 }
 
 /// The index to read: a local directory (`--index-url PATH`), or HTTP(S) indexes with
-/// extra indexes and find-links. Also the index URL to record in the lock (remote only).
+/// extra indexes and find-links. Also the index URL to record in the lock (remote only; the
+/// library records it without credentials).
 pub(crate) fn open_index(
     args: &ResolveArgs,
     manifest: &Manifest,
@@ -323,7 +289,7 @@ pub(crate) fn open_plan(
         let url = url::Url::parse(u).map_err(|e| usage(format!("invalid index URL: {e}")))?;
         index_urls.push(url);
     }
-    let recorded = index_urls.first().map(without_credentials);
+    let recorded = index_urls.first().map(ToString::to_string);
     let index = HttpIndex::new(HttpOptions {
         index_urls,
         find_links: plan.find_links,
@@ -334,21 +300,7 @@ pub(crate) fn open_plan(
         ..HttpOptions::default()
     })
     .map_err(|e| usage(e.to_string()))?;
-    Ok((
-        Box::new(index),
-        recorded.map(|r| r.trim_end_matches('/').to_owned()),
-    ))
-}
-
-/// `url` as text without its user name, password and query (where a private index may take
-/// its token): what the lock may record. Requests keep them.
-pub(crate) fn without_credentials(url: &url::Url) -> String {
-    let mut url = url.clone();
-    // Only URLs that cannot have credentials refuse these, and they have none to remove.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.set_query(None);
-    url.to_string()
+    Ok((Box::new(index), recorded))
 }
 
 /// The Simple API root of a local index given as a path or `file://` URL: `<index>/simple`,

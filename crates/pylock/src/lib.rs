@@ -34,9 +34,9 @@
 //! # }
 //! ```
 //!
-//! [`write_atomic`] writes the text so that a reader never sees a half-written lock. A
+//! [`Lock::write`] writes it to a file so that a reader never sees a half-written lock. A
 //! project's multi-use lock (every extra and dependency group in one lock, what `pylock lock`
-//! writes) comes from [`lock_project`] on a [`Project`] read from its `pyproject.toml`.
+//! writes) comes from [`Project::lock`] on a [`Project`] read from its `pyproject.toml`.
 //!
 //! # Walking the dependency graph
 //!
@@ -101,11 +101,13 @@
 //! let mut manifest = Manifest::default();
 //! manifest.add_str("django>=5", Role::Requirement)?;
 //! let resolution = resolve(&manifest, &Target::universal(None), &Options::default(), &index)?;
-//! let lock = Lock::from_resolution(
-//!     &resolution,
-//!     &LockOptions { index_url: Some(pylock::HttpOptions::PYPI.into()), lock_dir: Some(".".into()) },
-//! );
-//! pylock::write_atomic("pylock.toml".as_ref(), &lock.to_toml())?;
+//! let lock_options = LockOptions {
+//!     // Recorded on each package, without any credentials the URL carries.
+//!     index_url: Some(HttpOptions::PYPI.into()),
+//!     lock_dir: Some(".".into()),
+//!     ..LockOptions::default()
+//! };
+//! Lock::from_resolution(&resolution, &lock_options).write("pylock.toml".as_ref())?;
 //! # Ok(())
 //! # }
 //! ```
@@ -142,9 +144,9 @@
 //!     }
 //!
 //!     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-//!         match self.metadata.get(&file.filename) {
-//!             Some(bytes) => CoreMetadata::parse(bytes, file.url()),
-//!             None => Err(IndexError::NoMetadata { filename: file.filename.clone() }),
+//!         match self.metadata.get(file.filename()) {
+//!             Some(bytes) => CoreMetadata::parse(bytes, &file.url()),
+//!             None => Err(IndexError::NoMetadata { filename: file.filename().to_owned() }),
 //!         }
 //!     }
 //! }
@@ -243,33 +245,77 @@
 //! # }
 //! ```
 //!
+//! # Caches
+//!
+//! What a resolve fetches and derives (project pages, core metadata, each version's
+//! dependencies) lives in state owned by that [`resolve()`] call and is dropped when it
+//! returns; [`HttpIndex`] keeps its HTTP cache on disk, where [`HttpOptions::cache_dir`]
+//! says, and nowhere else. Besides, four pure functions of PEP 508 markers remember their
+//! answers process-wide: whether a marker holds in some real environment, a marker with its
+//! `extra`s decided, the shortest form of a marker within the environments a lock covers,
+//! and the marker of a wheel tag. Each memo holds at most 10 000 or 100 000 answers and
+//! starts over when full: far above what real resolves ask (the universal resolve of the
+//! `large` benchmark set, a lock of 350 entries, fills at most 1 068 entries of any of
+//! them). They are process-wide by design, not per resolve:
+//! - an answer depends only on its arguments, so nothing one resolve remembers can change
+//!   what another computes, and starting over only costs recomputing;
+//! - the markers they are keyed on are handles into `pep508_rs`'s process-wide interner,
+//!   which keeps every marker node built, and the result of every `and` of two, for the
+//!   life of the process: a per-resolve memo would not bound that, and these memos only add
+//!   handles to it;
+//! - resolves in one process ask the same questions (a universal resolve's forks, solved in
+//!   parallel; the separate resolves of a project's conflicting extras in
+//!   [`Project::lock`]; an embedder locking one project for several targets), and a
+//!   shared memo answers them once;
+//! - a per-resolve memo would have to be passed to the 53 calls of these functions in 17
+//!   files, and through every function between them and a resolve (from the solver's fork
+//!   planning to the lock differ), for no gain in a process that resolves once, as the
+//!   command line does: there the two hold the same entries.
+//!
 //! # What is stable
 //!
-//! Everything public is at the crate root (the modules are private): the pipeline
-//! ([`Manifest`], [`Role`], [`Project`], [`Selection`], [`Target`], [`Options`],
-//! [`resolve()`], [`Resolution`], [`ResolvedPackage`], [`Dependency`], [`lock_project`]), the
-//! lock model and its writer ([`Lock`], [`LockOptions`], [`write_atomic`]; [`LockRecord`],
-//! what a lock records of the run that wrote it, from [`LockRecord::for_inputs`]), lock
-//! reading ([`LockFile`], [`LockDiff`], [`VerifyOptions`], [`VerifyReport`]), the [`Index`]
-//! trait with its data types ([`ProjectPage`], [`DistFile`], [`CoreMetadata`],
-//! [`DirectDist`]) and implementations ([`LocalIndex`], [`HttpIndex`], [`MemoryIndex`],
-//! [`RecordingIndex`]), and the errors ([`ResolveError`] with its [`Fact`]s, [`IndexError`],
-//! [`ManifestError`]). The PEP 440/508 types in their signatures are re-exported from
-//! `pep440_rs` 0.7 and `pep508_rs` 0.9 ([`Version`], [`VersionSpecifiers`], [`PackageName`],
-//! [`ExtraName`], [`Requirement`], [`MarkerTree`], [`MarkerEnvironment`]), [`Timestamp`] from
-//! `jiff` 0.2; no `pubgrub` type appears in the API.
+//! Everything public is at the crate root (the modules are private), 39 items, each one
+//! something an embedder names:
+//! - the pipeline: [`Manifest`] (with [`Role`] and the requirements files' [`FileOptions`]),
+//!   [`Project`] (with [`Selection`] and [`GroupName`]; [`Project::lock`] writes a multi-use
+//!   lock), [`Target`], [`Options`] (with [`PrereleaseMode`] and [`ResolutionMode`]),
+//!   [`resolve()`], [`Resolution`], [`ResolvedPackage`], [`Dependency`];
+//! - the lock model and its writer: [`Lock`] ([`Lock::to_toml`], [`Lock::write`]),
+//!   [`LockedPackage`], [`LockedFile`], [`Source`], and [`LockOptions`], which also says
+//!   what a lock records of the run that wrote it (its `[tool.pylock]` table:
+//!   [`LockOptions::record`], [`LockOptions::inputs_digest`]);
+//! - lock reading: [`LockFile`] (with [`LockFile::pins`] for a re-lock), [`LockDiff`] and
+//!   its [`PackageChange`]s, [`VerifyOptions`], [`VerifyReport`] and its
+//!   [`EnvironmentReport`]s;
+//! - the [`Index`] trait with its data types ([`ProjectPage`], [`DistFile`],
+//!   [`CoreMetadata`], [`DirectDist`]) and implementations ([`LocalIndex`], with
+//!   [`LocalIndex::snapshot`] to record one from a live index; [`HttpIndex`] with
+//!   [`HttpOptions`] and [`Limits`]; [`MemoryIndex`]);
+//! - the errors: [`ResolveError`] with its [`Fact`]s, [`IndexError`], [`ManifestError`].
+//!
+//! The PEP 440/508 types in their signatures are re-exported from `pep440_rs` 0.7 and
+//! `pep508_rs` 0.9 ([`Version`], [`VersionSpecifiers`], [`PackageName`], [`ExtraName`],
+//! [`Requirement`], [`MarkerTree`], [`MarkerEnvironment`]), [`Timestamp`] from `jiff` 0.2; no
+//! `pubgrub` type appears in the API. The `fuzzing` module is hidden from the docs and not
+//! part of the stable API: it exists for the crate's fuzz targets.
+//!
+//! What the crate keeps to itself, by design: the solver's types and its caches (see
+//! "Caches" below), the HTTP client, the parsers' internals, and the record a lock keeps of
+//! the run that wrote it (set through [`LockOptions`], read back through
+//! [`LockFile::pins`]).
 //!
 //! Until 1.0, a release that changes these in an incompatible way bumps the minor version
 //! (0.1 → 0.2), and so does moving to an incompatible release of a re-exported crate. Within
 //! a minor version the API only grows:
 //! - the error enums and [`Fact`], and the enums of options and lock entries
-//!   ([`PrereleaseMode`], [`ResolutionMode`], [`Source`], [`Location`], [`ChangeKind`]), are
-//!   `#[non_exhaustive]`: they may gain variants, so a `match` needs a wildcard arm;
+//!   ([`PrereleaseMode`], [`ResolutionMode`], [`Source`]), are `#[non_exhaustive]`: they may
+//!   gain variants, so a `match` needs a wildcard arm; [`PackageChange::kind`] may return
+//!   new words;
 //! - the result types ([`Resolution`], [`ResolvedPackage`], [`Dependency`], [`Lock`] and its
 //!   entries, [`LockDiff`], [`PackageChange`], [`VerifyReport`] and its
-//!   [`EnvironmentReport`]s, [`ProjectLock`]) and [`Options`] are `#[non_exhaustive]`: they
-//!   may gain fields; start an [`Options`] from [`Options::default`] or
-//!   [`Options::from_manifest`] and set its fields;
+//!   [`EnvironmentReport`]s) and [`Options`] are `#[non_exhaustive]`: they may gain fields;
+//!   start an [`Options`] from [`Options::default`] or [`Options::from_manifest`] and set
+//!   its fields;
 //! - [`HttpOptions`], [`Limits`], [`LockOptions`] and [`VerifyOptions`] may gain fields too:
 //!   build them with `..Default::default()`, as the examples do;
 //! - the [`Index`] trait may gain methods, always with a default.
@@ -295,21 +341,20 @@ mod manifest;
 mod pep;
 mod project;
 mod resolve;
+mod snapshot;
 mod util;
 mod verify;
 
 pub use index::{
     CoreMetadata, DirectDist, DistFile, HttpIndex, HttpOptions, Index, IndexError, Limits,
-    LocalIndex, MemoryIndex, ProjectPage, RecordingIndex,
+    LocalIndex, MemoryIndex, ProjectPage,
 };
 pub use lock::{
-    write_atomic, ChangeKind, Location, Lock, LockDiff, LockFile, LockOptions, LockRecord,
-    LockedFile, LockedPackage, PackageChange, Source,
+    Lock, LockDiff, LockFile, LockOptions, LockedFile, LockedPackage, PackageChange, Source,
 };
 pub use manifest::{
     FileOptions, GroupName, Manifest, ManifestError, Project, Role, Selection, Target,
 };
-pub use project::{lock_project, ProjectLock};
 pub use resolve::{
     resolve, Dependency, Fact, Options, PrereleaseMode, Resolution, ResolutionMode, ResolveError,
     ResolvedPackage,

@@ -2,18 +2,21 @@
 //! (postcard), so a warm run skips JSON or HTML parsing and URL joining. A page of thousands
 //! of files decodes several times faster than its JSON parses.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::file::{FileParts, Sha256Hash};
 use super::filename::parse_filename_with;
-use super::page::FileUrl;
-use super::page::{parse_requires_python, VersionMemo};
+use super::page::{PageShared, VersionMemo};
 use super::{DistFile, IndexError, ProjectPage};
 use crate::pep::{PackageName, VersionSpecifiers};
 
-/// The content type cache entries of pre-parsed pages carry (the version is the format's).
-pub const CONTENT_TYPE: &str = "application/x.pylock-page.v1";
+/// The content type cache entries of pre-parsed pages carry (the version is the format's:
+/// v2 keeps hashes as 32 bytes).
+pub const CONTENT_TYPE: &str = "application/x.pylock-page.v2";
 
 /// What every version of that content type starts with.
 pub const CONTENT_TYPE_PREFIX: &str = "application/x.pylock-page.";
@@ -30,11 +33,12 @@ struct Stored<'a> {
 #[derive(Serialize, Deserialize)]
 struct StoredFile<'a> {
     filename: &'a str,
-    url: &'a str,
-    sha256: Option<&'a str>,
+    #[serde(borrow)]
+    url: Cow<'a, str>,
+    sha256: Option<[u8; 32]>,
     requires_python: Option<u32>,
     yanked: bool,
-    core_metadata: Option<Option<&'a str>>,
+    core_metadata: Option<Option<[u8; 32]>>,
     size: Option<u64>,
     /// Seconds and nanoseconds since the Unix epoch.
     upload_time: Option<(i64, i32)>,
@@ -45,7 +49,7 @@ pub fn encode(page: &ProjectPage) -> Vec<u8> {
     let texts: Vec<Option<String>> = page
         .files
         .iter()
-        .map(|f| f.requires_python.as_ref().map(VersionSpecifiers::to_string))
+        .map(|f| f.requires_python().map(VersionSpecifiers::to_string))
         .collect();
     let mut distinct: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
     distinct.sort_unstable();
@@ -56,15 +60,17 @@ pub fn encode(page: &ProjectPage) -> Vec<u8> {
             .iter()
             .zip(&texts)
             .map(|(f, rp)| StoredFile {
-                filename: &f.filename,
-                url: f.url.as_str(),
-                sha256: f.sha256.as_deref(),
+                filename: f.filename(),
+                url: f.url.text(),
+                sha256: f.sha256_digest().map(Sha256Hash::into_bytes),
                 requires_python: rp.as_deref().and_then(|t| {
                     let i = distinct.binary_search(&t).ok()?;
                     u32::try_from(i).ok()
                 }),
                 yanked: f.yanked,
-                core_metadata: f.core_metadata.as_ref().map(Option::as_deref),
+                core_metadata: f
+                    .core_metadata_digest()
+                    .map(|h| h.map(Sha256Hash::into_bytes)),
                 size: f.size,
                 upload_time: f
                     .upload_time
@@ -84,34 +90,35 @@ pub fn decode(bytes: &[u8], url: &Url, name: &PackageName) -> Result<ProjectPage
         reason: format!("damaged cache entry: {reason}"),
     };
     let stored: Stored = postcard::from_bytes(bytes).map_err(|e| malformed(e.to_string()))?;
-    let requires_python: Vec<Option<VersionSpecifiers>> = stored
+    let mut shared = PageShared::default();
+    let requires_python: Vec<_> = stored
         .requires_python
         .iter()
-        .map(|t| parse_requires_python(t))
+        .map(|t| shared.requires_python((*t).into()))
         .collect();
     let mut versions = VersionMemo::default();
     let mut files = Vec::with_capacity(stored.files.len());
     for f in stored.files {
         let parsed = parse_filename_with(f.filename, name, |v| versions.parse(v))
             .ok_or_else(|| malformed(format!("file `{}`", f.filename)))?;
-        files.push(DistFile {
-            filename: f.filename.to_owned(),
+        files.push(DistFile::new(FileParts {
+            filename: f.filename.into(),
             version: parsed.version,
-            kind: parsed.kind,
-            url: FileUrl::from_text(f.url),
-            sha256: f.sha256.map(str::to_owned),
+            kind: shared.kind(parsed.kind),
+            url: shared.url(&f.url),
+            sha256: f.sha256.map(Sha256Hash::from_bytes),
             requires_python: f
                 .requires_python
                 .and_then(|i| requires_python.get(i as usize).cloned().flatten()),
             yanked: f.yanked,
-            core_metadata: f.core_metadata.map(|m| m.map(str::to_owned)),
+            core_metadata: f.core_metadata.map(|m| m.map(Sha256Hash::from_bytes)),
             size: f.size,
             upload_time: f
                 .upload_time
                 .map(|(s, ns)| Timestamp::new(s, ns))
                 .transpose()
                 .map_err(|e| malformed(e.to_string()))?,
-        });
+        }));
     }
     Ok(ProjectPage {
         name: name.clone(),

@@ -82,7 +82,7 @@ impl Index for LocalIndex {
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         let Some(expected) = &file.core_metadata else {
             return Err(IndexError::NoMetadata {
-                filename: file.filename.clone(),
+                filename: file.filename().to_owned(),
             });
         };
         let mut url = file.url.parse()?;
@@ -96,7 +96,7 @@ impl Index for LocalIndex {
                 ),
             });
         };
-        verify_sha256(&bytes, expected.as_deref(), url.as_str())?;
+        verify_sha256(&bytes, *expected, url.as_str())?;
         parse_metadata(&bytes, url.as_str())
     }
 }

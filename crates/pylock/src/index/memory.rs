@@ -5,11 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sha2::{Digest as _, Sha256};
 use url::Url;
 
-use super::{parse_filename, CoreMetadata, DistFile, Index, IndexError, ProjectPage};
+use super::{
+    parse_filename, CoreMetadata, DistFile, FileParts, Index, IndexError, ProjectPage, Sha256Hash,
+};
 use crate::pep::{parse, PackageName, Requirement, Version, VersionSpecifiers};
 
 /// One release of a project in a [`MemoryIndex`].
@@ -121,18 +124,18 @@ impl Index for MemoryIndex {
                         reason: e.to_string(),
                     }
                 })?;
-                files.push(DistFile {
-                    filename: f.clone(),
+                files.push(DistFile::new(FileParts {
+                    filename: f.into(),
                     version: parsed.version,
                     kind: parsed.kind,
                     url: url.into(),
-                    sha256: Some(crate::util::hex(&Sha256::digest(f.as_bytes()))),
-                    requires_python: r.requires_python.clone(),
+                    sha256: Some(Sha256Hash::from_bytes(Sha256::digest(f.as_bytes()).into())),
+                    requires_python: r.requires_python.clone().map(Arc::new),
                     yanked: r.yanked,
                     core_metadata: Some(None),
                     size: None,
                     upload_time: None,
-                });
+                }));
             }
         }
         Ok(Some(ProjectPage {
@@ -143,7 +146,7 @@ impl Index for MemoryIndex {
 
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         let missing = || IndexError::NoMetadata {
-            filename: file.filename.clone(),
+            filename: file.filename().to_owned(),
         };
         let (name, release) = self
             .projects
@@ -151,7 +154,7 @@ impl Index for MemoryIndex {
             .find_map(|(name, releases)| {
                 releases
                     .iter()
-                    .find(|r| r.filenames.contains(&file.filename))
+                    .find(|r| r.filenames.iter().any(|f| f == file.filename()))
                     .map(|r| (name, r))
             })
             .ok_or_else(missing)?;

@@ -11,6 +11,7 @@
 pub(crate) mod archive;
 mod compact;
 mod direct;
+mod file;
 mod filename;
 mod http;
 mod local;
@@ -25,6 +26,8 @@ use sha2::{Digest, Sha256};
 
 pub use direct::DirectDist;
 pub(crate) use direct::Overlay;
+pub use file::DistFile;
+pub(crate) use file::{FileParts, FileUrl, Sha256Hash};
 pub(crate) use filename::{parse_filename, DistFilename};
 pub(crate) use filename::{DistKind, WheelTags};
 pub use http::{HttpIndex, HttpOptions};
@@ -32,10 +35,10 @@ pub use local::LocalIndex;
 pub use memory::MemoryIndex;
 pub(crate) use metadata::parse_metadata;
 pub use metadata::CoreMetadata;
-pub(crate) use page::{parse_html_page, parse_json_page, FileUrl};
-pub use page::{DistFile, ProjectPage};
-pub(crate) use redact::{redact, without_credentials};
-pub use snapshot::RecordingIndex;
+pub use page::ProjectPage;
+pub(crate) use page::{parse_html_page, parse_json_page};
+pub(crate) use redact::{recorded_url, redact, without_credentials};
+pub(crate) use snapshot::RecordingIndex;
 
 use crate::pep::PackageName;
 
@@ -214,26 +217,24 @@ impl HttpOptions {
 /// Check `bytes` against an advertised sha256 (lowercase hex), naming `url` on mismatch.
 pub(crate) fn verify_sha256(
     bytes: &[u8],
-    expected: Option<&str>,
+    expected: Option<Sha256Hash>,
     url: &str,
 ) -> Result<(), IndexError> {
     let Some(expected) = expected else {
         return Ok(());
     };
-    let actual = hex(&Sha256::digest(bytes));
-    if actual.eq_ignore_ascii_case(expected) {
+    let actual = Sha256Hash::from_bytes(Sha256::digest(bytes).into());
+    if actual == expected {
         Ok(())
     } else {
         Err(IndexError::HashMismatch {
             url: url.to_owned(),
             listed_by: "the index lists".into(),
-            expected: expected.to_owned(),
-            actual,
+            expected: expected.to_string(),
+            actual: actual.to_string(),
         })
     }
 }
-
-use crate::util::hex;
 
 #[cfg(test)]
 mod tests {
@@ -241,10 +242,13 @@ mod tests {
 
     #[test]
     fn sha256_verification() {
-        let good = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
-        assert!(verify_sha256(b"hello", Some(good), "u").is_ok());
+        let good = Sha256Hash::from_hex(
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        );
+        assert!(good.is_some());
+        assert!(verify_sha256(b"hello", good, "u").is_ok());
         assert!(verify_sha256(b"hello", None, "u").is_ok());
-        let err = verify_sha256(b"hellO", Some(good), "file:///x.metadata").expect_err("mismatch");
+        let err = verify_sha256(b"hellO", good, "file:///x.metadata").expect_err("mismatch");
         assert!(err.to_string().contains("file:///x.metadata"));
     }
 }

@@ -3,15 +3,17 @@
 //! same [`ProjectPage`]; they take bytes and the page URL, so every transport shares them.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Deserialize;
 use url::Url;
 
-use super::filename::{parse_filename, parse_filename_with, DistKind};
-use super::IndexError;
+use super::file::{FileParts, FileUrl, Sha256Hash};
+use super::filename::{parse_filename, parse_filename_with, DistKind, WheelTags};
+use super::{DistFile, IndexError};
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 
 /// One project's files as an index lists them.
@@ -21,86 +23,6 @@ pub struct ProjectPage {
     pub name: PackageName,
     /// Every installable file (wheels and sdists); other files are left out.
     pub files: Vec<DistFile>,
-}
-
-/// One file on a project page.
-#[derive(Clone, Debug)]
-pub struct DistFile {
-    /// The file name as listed.
-    pub filename: String,
-    /// The version the file name gives.
-    pub version: Version,
-    /// Wheel (with tags) or sdist.
-    pub(crate) kind: DistKind,
-    /// Absolute URL of the file ([`DistFile::url`]).
-    pub(crate) url: FileUrl,
-    /// The sha256 the index gives for the file, lowercase hex.
-    pub sha256: Option<String>,
-    /// `Requires-Python` from the page (`data-requires-python` / `requires-python`).
-    pub requires_python: Option<VersionSpecifiers>,
-    /// Whether the file is yanked (PEP 592).
-    pub yanked: bool,
-    /// Core metadata availability (PEP 658/714): `None` when not served, else its sha256 if given.
-    pub core_metadata: Option<Option<String>>,
-    /// Size in bytes (PEP 700).
-    pub size: Option<u64>,
-    /// Upload time (PEP 700).
-    pub upload_time: Option<Timestamp>,
-}
-
-/// The absolute URL of a distribution file, kept as text until it is used: pages list
-/// thousands of files, and parsing every URL cost more than the rest of a cached page (the
-/// `url` crate processes each host name); a resolve uses a few hundred of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FileUrl(Box<str>);
-
-impl FileUrl {
-    /// The URL as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// Its scheme (`https`, `file`), lowercase as URLs keep it.
-    pub fn scheme(&self) -> &str {
-        self.0.split_once(':').map_or("", |(s, _)| s)
-    }
-
-    /// The parsed URL; an error names it.
-    pub fn parse(&self) -> Result<Url, IndexError> {
-        Url::parse(&self.0).map_err(|e| IndexError::InvalidLocation {
-            location: self.0.to_string(),
-            reason: e.to_string(),
-        })
-    }
-
-    /// A URL known to be valid, or from a source that wrote only valid ones (the cache).
-    pub(crate) fn from_text(text: &str) -> Self {
-        Self(text.into())
-    }
-}
-
-impl From<Url> for FileUrl {
-    fn from(url: Url) -> Self {
-        Self(String::from(url).into_boxed_str())
-    }
-}
-
-impl std::fmt::Display for FileUrl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl DistFile {
-    /// Whether the file is a wheel.
-    pub fn is_wheel(&self) -> bool {
-        matches!(self.kind, DistKind::Wheel(_))
-    }
-
-    /// The absolute URL of the file (relative URLs on a page are resolved against the page's).
-    pub fn url(&self) -> &str {
-        self.url.as_str()
-    }
 }
 
 impl ProjectPage {
@@ -146,7 +68,7 @@ struct JsonFile<'a> {
     #[serde(default, borrow)]
     hashes: JsonHashes<'a>,
     #[serde(rename = "requires-python", borrow)]
-    requires_python: Option<Cow<'a, str>>,
+    requires_python: Option<Text<'a>>,
     #[serde(default)]
     yanked: JsonYanked,
     #[serde(rename = "core-metadata")]
@@ -155,13 +77,18 @@ struct JsonFile<'a> {
     dist_info_metadata: Option<JsonMetadata<'a>>,
     size: Option<u64>,
     #[serde(rename = "upload-time", borrow)]
-    upload_time: Option<Cow<'a, str>>,
+    upload_time: Option<Text<'a>>,
 }
+
+/// A string borrowed from the page unless it has escapes (serde borrows a `Cow` only when it
+/// is the field's own type, not inside an `Option`).
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[derive(Deserialize, Default)]
 struct JsonHashes<'a> {
     #[serde(borrow)]
-    sha256: Option<Cow<'a, str>>,
+    sha256: Option<Text<'a>>,
 }
 
 /// PEP 592 `yanked`: `false`, `true` or a reason string (any string means yanked).
@@ -212,9 +139,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for JsonMetadata<'a> {
                 mut map: M,
             ) -> Result<JsonMetadata<'a>, M::Error> {
                 let mut hashes = JsonHashes::default();
-                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    if key == "sha256" {
-                        hashes.sha256 = Some(map.next_value::<Cow<'de, str>>()?);
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    if key.0 == "sha256" {
+                        hashes.sha256 = Some(map.next_value::<Text<'de>>()?);
                     } else {
                         map.next_value::<serde::de::IgnoredAny>()?;
                     }
@@ -226,12 +153,50 @@ impl<'de: 'a, 'a> Deserialize<'de> for JsonMetadata<'a> {
     }
 }
 
-impl JsonMetadata<'_> {
-    fn availability(self) -> Option<Option<String>> {
+impl<'a> JsonMetadata<'a> {
+    fn availability(self) -> Option<Option<Cow<'a, str>>> {
         match self {
             JsonMetadata::Flag(false) => None,
             JsonMetadata::Flag(true) => Some(None),
-            JsonMetadata::Hashes(h) => Some(h.sha256.map(Cow::into_owned)),
+            JsonMetadata::Hashes(h) => Some(h.sha256.map(|t| t.0)),
+        }
+    }
+}
+
+/// What the files of one page share: each distinct `Requires-Python` parsed once, each
+/// distinct wheel tag set and URL base stored once.
+#[derive(Default)]
+pub(super) struct PageShared<'a> {
+    requires_python: HashMap<Cow<'a, str>, Option<Arc<VersionSpecifiers>>>,
+    tags: HashSet<WheelTags>,
+    url_bases: HashSet<Arc<str>>,
+}
+
+impl<'a> PageShared<'a> {
+    /// A file's URL in its compact form.
+    pub(super) fn url(&mut self, text: &str) -> FileUrl {
+        FileUrl::compact(text, &mut self.url_bases)
+    }
+
+    /// The page's parsed `Requires-Python` of this text.
+    pub(super) fn requires_python(&mut self, text: Cow<'a, str>) -> Option<Arc<VersionSpecifiers>> {
+        self.requires_python
+            .entry(text)
+            .or_insert_with_key(|t| parse_requires_python(t).map(Arc::new))
+            .clone()
+    }
+
+    /// `kind` with its tags shared with the page's earlier wheels of the same tags.
+    pub(super) fn kind(&mut self, kind: DistKind) -> DistKind {
+        match kind {
+            DistKind::Wheel(tags) => match self.tags.get(&tags) {
+                Some(known) => DistKind::Wheel(known.clone()),
+                None => {
+                    self.tags.insert(tags.clone());
+                    DistKind::Wheel(tags)
+                }
+            },
+            DistKind::Sdist => DistKind::Sdist,
         }
     }
 }
@@ -272,7 +237,7 @@ pub(crate) fn parse_json_page(
             reason: format!("the page is for project `{}`, not `{name}`", page.name),
         });
     }
-    let mut requires_python: HashMap<Cow<'_, str>, Option<VersionSpecifiers>> = HashMap::new();
+    let mut shared = PageShared::default();
     let mut files = Vec::with_capacity(page.files.len());
     let mut versions = VersionMemo::default();
     for f in page.files {
@@ -282,36 +247,32 @@ pub(crate) fn parse_json_page(
         let url = join_url(page_url, &f.url)?;
         let upload_time = f
             .upload_time
-            .as_deref()
-            .map(|t| parse_timestamp(t, page_url))
+            .map(|t| parse_timestamp(&t.0, page_url))
             .transpose()?;
-        let requires_python = f.requires_python.and_then(|rp| {
-            requires_python
-                .entry(rp)
-                .or_insert_with_key(|rp| parse_requires_python(rp))
-                .clone()
-        });
-        let hash = |h: Option<String>| checked_sha256(h, &f.filename, page_url);
+        let requires_python = f
+            .requires_python
+            .and_then(|rp| shared.requires_python(rp.0));
+        let hash = |h: Option<&str>| checked_sha256(h, &f.filename, page_url);
         let core_metadata = match f
             .core_metadata
             .or(f.dist_info_metadata)
             .and_then(JsonMetadata::availability)
         {
-            Some(h) => Some(hash(h)?),
+            Some(h) => Some(hash(h.as_deref())?),
             None => None,
         };
-        files.push(DistFile {
-            sha256: hash(f.hashes.sha256.map(Cow::into_owned))?,
-            filename: f.filename.into_owned(),
+        files.push(DistFile::new(FileParts {
+            sha256: hash(f.hashes.sha256.as_ref().map(|t| &*t.0))?,
+            filename: f.filename,
             version: parsed.version,
-            kind: parsed.kind,
-            url: url.into(),
+            kind: shared.kind(parsed.kind),
+            url: shared.url(url.as_str()),
             requires_python,
             yanked: f.yanked.0,
             core_metadata,
             size: f.size,
             upload_time,
-        });
+        }));
     }
     Ok(ProjectPage {
         name: name.clone(),
@@ -345,6 +306,7 @@ pub(crate) fn parse_html_page(
         base = join_url(page_url, &href)?;
     }
     let mut files = Vec::new();
+    let mut shared = PageShared::default();
     for handle in dom.query_selector("a").into_iter().flatten() {
         let Some(tag) = handle.get(parser).and_then(|n| n.as_tag()) else {
             continue;
@@ -357,7 +319,7 @@ pub(crate) fn parse_html_page(
         let Some(parsed) = parse_filename(&filename, name) else {
             continue;
         };
-        let hash = |h: Option<&str>| checked_sha256(h.map(str::to_owned), &filename, page_url);
+        let hash = |h: Option<&str>| checked_sha256(h, &filename, page_url);
         let sha256 = hash(url.fragment().and_then(|frag| frag.strip_prefix("sha256=")))?;
         let mut url = url;
         url.set_fragment(None);
@@ -368,20 +330,19 @@ pub(crate) fn parse_html_page(
             Some("true" | "") => Some(None),
             Some(other) => Some(hash(other.strip_prefix("sha256="))?),
         };
-        files.push(DistFile {
-            filename,
+        files.push(DistFile::new(FileParts {
+            filename: filename.into(),
             version: parsed.version,
-            kind: parsed.kind,
-            url: url.into(),
+            kind: shared.kind(parsed.kind),
+            url: shared.url(url.as_str()),
             sha256,
             requires_python: attr(tag, "data-requires-python")
-                .as_deref()
-                .and_then(parse_requires_python),
+                .and_then(|rp| shared.requires_python(Cow::Owned(rp))),
             yanked: tag.attributes().contains("data-yanked"),
             core_metadata,
             size: None,
             upload_time: None,
-        });
+        }));
     }
     Ok(ProjectPage {
         name: name.clone(),
@@ -389,27 +350,26 @@ pub(crate) fn parse_html_page(
     })
 }
 
-/// A sha256 from a page, lowercased; anything but 64 hexadecimal digits is an error naming the
-/// file (a hash is copied into locks and compared with downloads).
+/// A sha256 from a page; anything but 64 hexadecimal digits is an error naming the file (a
+/// hash is copied into locks and compared with downloads).
 fn checked_sha256(
-    hash: Option<String>,
+    hash: Option<&str>,
     filename: &str,
     page_url: &Url,
-) -> Result<Option<String>, IndexError> {
-    let Some(mut hash) = hash else {
+) -> Result<Option<Sha256Hash>, IndexError> {
+    let Some(hash) = hash else {
         return Ok(None);
     };
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(IndexError::Malformed {
+    match Sha256Hash::from_hex(hash) {
+        Some(digest) => Ok(Some(digest)),
+        None => Err(IndexError::Malformed {
             url: page_url.to_string(),
             reason: format!(
                 "the sha256 of {filename} is not 64 hexadecimal digits: `{}`",
                 hash.escape_debug()
             ),
-        });
+        }),
     }
-    hash.make_ascii_lowercase();
-    Ok(Some(hash))
 }
 
 /// An attribute's value with HTML character references decoded.
@@ -469,16 +429,16 @@ mod tests {
         assert_eq!(p.files.len(), 2);
         let w = &p.files[0];
         assert_eq!(
-            w.url.as_str(),
+            w.url(),
             "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
         );
         assert_eq!(
-            w.sha256.as_deref(),
+            w.sha256().as_deref(),
             Some("abcd000000000000000000000000000000000000000000000000000000000000")
         );
         assert!(w.yanked);
         assert_eq!(
-            w.core_metadata,
+            w.core_metadata(),
             Some(Some(
                 "ef01000000000000000000000000000000000000000000000000000000000000".into()
             ))
@@ -489,16 +449,13 @@ mod tests {
             Some("2024-03-24T00:00:00.5Z")
         );
         assert_eq!(
-            w.requires_python
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
+            w.requires_python().map(ToString::to_string).as_deref(),
             Some(">=3.8")
         );
         let s = &p.files[1];
         assert!(!s.yanked);
-        assert_eq!(s.core_metadata, Some(None));
-        assert_eq!(s.url.as_str(), "https://files.example/foo_bar-1.0.tar.gz");
+        assert_eq!(s.core_metadata(), Some(None));
+        assert_eq!(s.url(), "https://files.example/foo_bar-1.0.tar.gz");
     }
 
     #[test]
@@ -521,7 +478,7 @@ mod tests {
         assert!(parse_html_page(html.as_bytes(), &url(), &name()).is_err());
         let good = "A".repeat(64);
         let page = parse_json_page(json(&good).as_bytes(), &url(), &name()).expect("valid");
-        assert_eq!(page.files[0].sha256.as_deref(), Some(&*"a".repeat(64)));
+        assert_eq!(page.files[0].sha256().as_deref(), Some(&*"a".repeat(64)));
     }
 
     #[test]
@@ -550,29 +507,26 @@ mod tests {
         assert_eq!(p.files.len(), 3);
         let w = &p.files[0];
         assert_eq!(
-            w.url.as_str(),
+            w.url(),
             "https://example.org/files/foo_bar-1.0-py3-none-any.whl"
         );
         assert_eq!(
-            w.sha256.as_deref(),
+            w.sha256().as_deref(),
             Some("ab12000000000000000000000000000000000000000000000000000000000000")
         );
         assert_eq!(
-            w.requires_python
-                .as_ref()
-                .map(ToString::to_string)
-                .as_deref(),
+            w.requires_python().map(ToString::to_string).as_deref(),
             Some(">=3.8, <4")
         );
         assert_eq!(
-            w.core_metadata,
+            w.core_metadata(),
             Some(Some(
                 "cd34000000000000000000000000000000000000000000000000000000000000".into()
             ))
         );
         assert!(!w.yanked);
         assert!(p.files[1].yanked);
-        assert_eq!(p.files[1].core_metadata, None);
-        assert_eq!(p.files[2].core_metadata, Some(None));
+        assert_eq!(p.files[1].core_metadata(), None);
+        assert_eq!(p.files[2].core_metadata(), Some(None));
     }
 }

@@ -12,6 +12,15 @@ pub fn redact(url: &Url) -> String {
     u.to_string()
 }
 
+/// An index URL given as text, as a lock or snapshot records it: [`redact`]ed, without a
+/// trailing `/`; text that is not a URL (a local directory) as given.
+pub(crate) fn recorded_url(text: &str) -> String {
+    match Url::parse(text) {
+        Ok(u) => redact(&u).trim_end_matches('/').to_owned(),
+        Err(_) => text.to_owned(),
+    }
+}
+
 /// `url` without user name and password, its query kept: what goes on the wire (credentials
 /// travel in a header, for their origin only) and what names a cache entry (URLs that differ
 /// in their query are different resources).
@@ -36,5 +45,15 @@ mod tests {
             without_credentials(&Url::parse("https://u:p@host/s/?token=t").expect("url")).as_str(),
             "https://host/s/?token=t"
         );
+    }
+
+    #[test]
+    fn recorded_urls_have_no_credentials_nor_trailing_slash() {
+        assert_eq!(
+            recorded_url("https://user:token@host/simple/?key=secret"),
+            "https://host/simple"
+        );
+        assert_eq!(recorded_url("https://host/simple"), "https://host/simple");
+        assert_eq!(recorded_url("/srv/index/simple"), "/srv/index/simple");
     }
 }

@@ -15,7 +15,7 @@ use crate::pep::{PackageName, Version};
 use crate::util::lock;
 
 /// An index that remembers the pages and metadata it served.
-pub struct RecordingIndex<'a> {
+pub(crate) struct RecordingIndex<'a> {
     inner: &'a dyn Index,
     pages: Mutex<BTreeMap<PackageName, Option<ProjectPage>>>,
     metadata: Mutex<BTreeMap<(PackageName, Version), CoreMetadata>>,
@@ -23,7 +23,7 @@ pub struct RecordingIndex<'a> {
 
 impl<'a> RecordingIndex<'a> {
     /// Record what is read from `inner`.
-    pub fn new(inner: &'a dyn Index) -> Self {
+    pub(crate) fn new(inner: &'a dyn Index) -> Self {
         Self {
             inner,
             pages: Mutex::new(BTreeMap::new()),
@@ -33,7 +33,7 @@ impl<'a> RecordingIndex<'a> {
 
     /// Write what was recorded as a static index under `out` (`out/simple`, `out/files`).
     /// Returns the number of projects and versions written.
-    pub fn write(&self, out: &Path) -> std::io::Result<(usize, usize)> {
+    pub(crate) fn write(&self, out: &Path) -> std::io::Result<(usize, usize)> {
         let pages = lock(&self.pages);
         let metadata = lock(&self.metadata);
         let files_dir = out.join("files");
@@ -58,8 +58,8 @@ impl<'a> RecordingIndex<'a> {
                 .iter()
                 .filter(|f| kept.contains(&f.version))
                 .collect();
-            files.sort_by(|a, b| (&a.version, &a.filename).cmp(&(&b.version, &b.filename)));
-            files.dedup_by(|a, b| a.filename == b.filename);
+            files.sort_by(|a, b| (&a.version, a.filename()).cmp(&(&b.version, b.filename())));
+            files.dedup_by(|a, b| a.filename() == b.filename());
             for f in files {
                 let Some(m) = metadata.get(&(name.clone(), f.version.clone())) else {
                     continue;
@@ -67,7 +67,7 @@ impl<'a> RecordingIndex<'a> {
                 let text = render_metadata(m);
                 let sha = hex(&Sha256::digest(text.as_bytes()));
                 crate::util::write_atomic(
-                    &files_dir.join(format!("{}.metadata", f.filename)),
+                    &files_dir.join(format!("{}.metadata", f.filename())),
                     text.as_bytes(),
                 )?;
                 entries.push((f, sha));
@@ -139,10 +139,10 @@ fn write_pages(
         .iter()
         .map(|(f, meta)| {
             let mut v = serde_json::json!({
-                "filename": f.filename,
-                "url": format!("../../files/{}", f.filename),
-                "hashes": f.sha256.as_ref().map_or_else(|| serde_json::json!({}), |h| serde_json::json!({"sha256": h})),
-                "requires-python": f.requires_python.as_ref().map(ToString::to_string),
+                "filename": f.filename(),
+                "url": format!("../../files/{}", f.filename()),
+                "hashes": f.sha256().map_or_else(|| serde_json::json!({}), |h| serde_json::json!({"sha256": h})),
+                "requires-python": f.requires_python().map(ToString::to_string),
                 "yanked": f.yanked,
                 "core-metadata": {"sha256": meta},
                 "dist-info-metadata": {"sha256": meta},
@@ -172,12 +172,12 @@ fn write_pages(
         "<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.1\">\n    <title>Links for {name}</title>\n  </head>\n  <body>\n    <h1>Links for {name}</h1>\n"
     );
     for (f, meta) in entries {
-        let mut attrs = format!("href=\"../../files/{}", f.filename);
-        if let Some(h) = &f.sha256 {
+        let mut attrs = format!("href=\"../../files/{}", f.filename());
+        if let Some(h) = f.sha256() {
             attrs.push_str(&format!("#sha256={h}"));
         }
         attrs.push('"');
-        if let Some(rp) = &f.requires_python {
+        if let Some(rp) = f.requires_python() {
             attrs.push_str(&format!(
                 " data-requires-python=\"{}\"",
                 html_escape::encode_double_quoted_attribute(&rp.to_string())
@@ -189,7 +189,7 @@ fn write_pages(
         attrs.push_str(&format!(
             " data-core-metadata=\"sha256={meta}\" data-dist-info-metadata=\"sha256={meta}\""
         ));
-        html.push_str(&format!("    <a {attrs}>{}</a><br>\n", f.filename));
+        html.push_str(&format!("    <a {attrs}>{}</a><br>\n", f.filename()));
     }
     html.push_str("  </body>\n</html>\n");
     crate::util::write_atomic(&dir.join("index.html"), html.as_bytes())

@@ -38,8 +38,8 @@ pub struct LockDiff {
 pub struct PackageChange {
     /// Normalized name.
     pub name: String,
-    /// What happens.
-    pub kind: ChangeKind,
+    /// What happens ([`PackageChange::kind`]).
+    pub(crate) kind: ChangeKind,
     /// The old version (absent when added).
     pub old: Option<String>,
     /// The new version (absent when removed).
@@ -47,14 +47,13 @@ pub struct PackageChange {
     /// The marker of the entry concerned, as its lock writes it (the new entry's, but for a
     /// removal): where the change applies. Absent: everywhere its lock applies.
     pub marker: Option<String>,
-    /// For [`ChangeKind::Marker`]: the old marker (absent: everywhere).
+    /// For a `marker` change: the old marker (absent: everywhere).
     pub old_marker: Option<String>,
 }
 
-/// The kinds of [`PackageChange`].
+/// The kinds of [`PackageChange`], in the order a summary counts them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum ChangeKind {
+pub(crate) enum ChangeKind {
     /// A package (or one more version of it) is locked that was not.
     Added,
     /// A package (or one of its versions) is no longer locked.
@@ -71,7 +70,7 @@ pub enum ChangeKind {
 
 impl ChangeKind {
     /// The word for it: `added`, `removed`, `upgraded`, `downgraded`, `marker`, `files`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Added => "added",
             ChangeKind::Removed => "removed",
@@ -80,6 +79,34 @@ impl ChangeKind {
             ChangeKind::Marker => "marker",
             ChangeKind::Files => "files",
         }
+    }
+}
+
+impl PackageChange {
+    /// What happens, in one word: `added` (a package, or one more version of it, is locked
+    /// that was not), `removed` (a package or one of its versions is no longer locked),
+    /// `upgraded` / `downgraded` (a newer / older version replaces one), `marker` (the same
+    /// version is installed in other environments: [`PackageChange::old_marker`] to
+    /// [`PackageChange::marker`]) or `files` (the same version offers other files, names or
+    /// hashes). Later releases may add words.
+    ///
+    /// ```
+    /// use pylock::{LockDiff, LockFile};
+    ///
+    /// let old = LockFile::parse(
+    ///     "old.toml".as_ref(),
+    ///     "lock-version = \"1.0\"\ncreated-by = \"x\"\n[[packages]]\nname = \"a\"\nversion = \"1.0\"\n",
+    /// )?;
+    /// let new = LockFile::parse(
+    ///     "new.toml".as_ref(),
+    ///     "lock-version = \"1.0\"\ncreated-by = \"x\"\n[[packages]]\nname = \"a\"\nversion = \"2.0\"\n",
+    /// )?;
+    /// let diff: LockDiff = old.diff(&new);
+    /// assert_eq!(diff.changes[0].kind(), "upgraded");
+    /// # Ok::<(), pylock::ManifestError>(())
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        self.kind.as_str()
     }
 }
 
@@ -300,7 +327,8 @@ impl LockDiff {
         .into_iter()
     }
 
-    /// How many changes of each kind, in [`ChangeKind`] order: `2 added, 1 upgraded`.
+    /// How many changes of each kind, in the order [`PackageChange::kind`] lists the kinds:
+    /// `2 added, 1 upgraded`.
     pub fn summary(&self) -> String {
         let mut counts: std::collections::BTreeMap<ChangeKind, usize> = Default::default();
         for c in &self.changes {

@@ -6,10 +6,10 @@ mod read;
 mod record;
 mod toml_writer;
 
-pub use diff::{ChangeKind, LockDiff, PackageChange};
+pub use diff::{LockDiff, PackageChange};
 pub use read::LockFile;
 pub(crate) use read::{render_lock_marker, LockMarker};
-pub use record::LockRecord;
+pub(crate) use record::LockRecord;
 
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -41,6 +41,9 @@ pub struct Lock {
     pub default_groups: Vec<String>,
     /// Locked packages, sorted by name then version.
     pub packages: Vec<LockedPackage>,
+    /// The `[tool.pylock]` table [`Lock::to_toml`] ends with, if any
+    /// ([`LockOptions::record`]).
+    pub(crate) record: Option<LockRecord>,
 }
 
 /// One `[[packages]]` entry.
@@ -75,8 +78,8 @@ pub struct LockedFile {
     pub name: Option<String>,
     /// Upload time (PEP 700).
     pub upload_time: Option<Timestamp>,
-    /// Where to get it (also [`LockedFile::url`], [`LockedFile::path`]).
-    pub location: Location,
+    /// Where to get it: [`LockedFile::url`] or [`LockedFile::path`].
+    pub(crate) location: Location,
     /// Size in bytes.
     pub size: Option<u64>,
     /// sha256, lowercase hex.
@@ -100,8 +103,11 @@ pub enum Source {
     Vcs {
         /// `git`, `hg`, ...
         kind: String,
-        /// Where the repository is.
-        location: Location,
+        /// The repository's URL (`None` when the lock gives only a `path`).
+        url: Option<String>,
+        /// The local repository's path, relative to the lock's directory where possible
+        /// (`/`-separated), when the lock gives no `url`.
+        path: Option<String>,
         /// The revision asked for.
         requested_revision: Option<String>,
         /// The commit locked.
@@ -120,22 +126,88 @@ pub enum Source {
 
 /// Where a locked file lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Location {
+pub(crate) enum Location {
     /// A URL.
     Url(String),
     /// A path, relative to the lock file's directory where possible (`/`-separated).
     Path(String),
 }
 
-/// How resolved files are recorded.
+/// How resolved files are recorded, and what else the lock records.
+///
+/// ```
+/// use pylock::{LockOptions, Manifest, Options, Role, Target};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut manifest = Manifest::default();
+/// manifest.add_str("django>=5", Role::Requirement)?;
+/// let target = Target::universal(None);
+/// let options = Options::from_manifest(&manifest);
+/// let index = "https://user:token@pypi.example/simple/";
+/// let lock_options = LockOptions {
+///     // Recorded on each package without credentials: `https://pypi.example/simple`.
+///     index_url: Some(index.into()),
+///     // Files are recorded relative to where the lock goes.
+///     lock_dir: Some(".".into()),
+///     // A `[tool.pylock]` table: a re-lock with the same inputs reads it back fast and
+///     // starts from the forks this resolve found.
+///     record: true,
+///     inputs: LockOptions::inputs_digest(&manifest, &target, &options, &[index], &[], None),
+/// };
+/// assert!(lock_options.inputs.as_deref().is_some_and(|d| d.starts_with("sha256:")));
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct LockOptions {
-    /// The index URL to record on each package (`None` for a local directory index).
+    /// The index URL to record on each package (`None` for a local directory index). It is
+    /// recorded without user name, password, query and trailing `/`, where a private index
+    /// takes its credentials.
     pub index_url: Option<String>,
     /// The directory the lock is written to: local files are recorded relative to it, so the
     /// lock holds no absolute local paths. `None`: relative to the current directory.
     pub lock_dir: Option<PathBuf>,
+    /// End the lock with pylock's `[tool.pylock]` table (PEP 751 leaves `[tool.*]` tables to
+    /// tools; installers ignore them): the digest of the text before it, by which a re-lock
+    /// reads an unedited lock's pins fast ([`LockFile::pins`]), and with [`inputs`] the
+    /// forks the resolve solved apart. `false`: the lock is PEP 751 alone.
+    ///
+    /// [`inputs`]: LockOptions::inputs
+    pub record: bool,
+    /// The digest of the inputs that decided the lock ([`LockOptions::inputs_digest`]),
+    /// recorded in the `[tool.pylock]` table with the forks the resolve solved apart: a
+    /// re-lock with the same inputs starts from them ([`LockFile::pins`]). Only with
+    /// [`record`](LockOptions::record).
+    pub inputs: Option<String>,
+}
+
+impl LockOptions {
+    /// The digest of the inputs of a run that resolves `manifest` for `target` with
+    /// `options` (before any pins of an existing lock are applied to them), reading the
+    /// indexes `index_urls` and then the `find_links` locations (URLs or local directories,
+    /// as given), for [`LockOptions::inputs`]. `exclude_newer` is the text
+    /// [`Options::exclude_newer`](crate::Options::exclude_newer) was computed from, if any.
+    /// `None` when no digest pins the inputs: a span back from now (`7 days`) moves from
+    /// run to run, and local files or projects among the requirements have content no
+    /// digest of the arguments covers. Index URLs count without credentials, local
+    /// locations as `<local>`.
+    pub fn inputs_digest(
+        manifest: &crate::Manifest,
+        target: &crate::Target,
+        options: &crate::Options,
+        index_urls: &[&str],
+        find_links: &[&str],
+        exclude_newer: Option<&str>,
+    ) -> Option<String> {
+        record::inputs_digest(
+            manifest,
+            target,
+            options,
+            index_urls,
+            find_links,
+            exclude_newer,
+        )
+    }
 }
 
 impl Lock {
@@ -150,6 +222,7 @@ impl Lock {
             base: base.as_deref(),
             dirs: HashMap::new(),
         };
+        let index_url = options.index_url.as_deref().map(crate::index::recorded_url);
         let mut packages: Vec<LockedPackage> = Vec::with_capacity(resolution.packages.len());
         for p in &resolution.packages {
             if let Some(direct) = resolution.direct.get(&p.name) {
@@ -161,7 +234,7 @@ impl Lock {
                 upload_time: f.upload_time,
                 location: locations.of(&f.url),
                 size: f.size,
-                sha256: f.sha256.clone(),
+                sha256: f.sha256(),
             };
             let mut wheels: Vec<LockedFile> = p
                 .files
@@ -175,7 +248,7 @@ impl Lock {
                 version: p.version.to_string(),
                 marker: p.marker.clone(),
                 requires_python: p.requires_python.as_ref().map(ToString::to_string),
-                index: options.index_url.clone(),
+                index: index_url.clone(),
                 sdist: p.files.iter().find(|f| !f.is_wheel()).map(lock_file),
                 wheels,
                 source: None,
@@ -191,25 +264,33 @@ impl Lock {
             dependency_groups: Vec::new(),
             default_groups: Vec::new(),
             packages,
+            record: (options.record).then(|| LockRecord::new(options.inputs.clone(), resolution)),
         }
     }
 
     /// The lock as PEP 751 TOML: keys in the specification's order, byte-identical for equal
-    /// locks.
+    /// locks. A lock built with [`LockOptions::record`] ends with a `[tool.pylock]` table
+    /// holding what it records and the digest of all the text before its last line: a
+    /// re-lock reads such a lock's pins by scanning lines ([`LockFile::pins`]) rather than
+    /// parsing it, and its record only while that digest holds. The digest has no key: it
+    /// tells an unedited lock from an edited one, not pylock's from a forgery, and nothing is
+    /// trusted on its word (the pins and forks read back only steer a solve that checks
+    /// them against the index).
     pub fn to_toml(&self) -> String {
-        toml_writer::write(self)
+        let mut out = toml_writer::write(self);
+        if let Some(record) = &self.record {
+            record::append(&mut out, record);
+        }
+        out
     }
 
-    /// [`Lock::to_toml`] followed by a `[tool.pylock]` table holding `record` and the
-    /// digest of all the text before its last line: a re-lock reads such a lock's pins by
-    /// scanning lines ([`LockFile::pins`]) rather than parsing it, and its record only
-    /// while that digest holds. The digest has no key: it tells an unedited lock from an
-    /// edited one, not pylock's from a forgery, and nothing is trusted on its word (the
-    /// pins and forks read back only steer a solve that checks them against the index).
-    pub fn to_toml_recorded(&self, record: &LockRecord) -> String {
-        let mut out = toml_writer::write(self);
-        record::append(&mut out, record);
-        out
+    /// Write [`Lock::to_toml`] to `path` atomically: a temporary file in the same directory,
+    /// synced, then renamed over `path`, so that a reader never sees a half-written lock and
+    /// a failure leaves any previous file untouched. A symbolic link is kept (the file it
+    /// points to is replaced); a path that is not a regular file (`/dev/null`, a pipe) is
+    /// written into.
+    pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        crate::util::write_atomic(path, self.to_toml().as_bytes())
     }
 }
 
@@ -284,12 +365,12 @@ fn direct_package(
                 upload_time: None,
                 location: locations.of(&f.url),
                 size: f.size,
-                sha256: f.sha256.clone(),
+                sha256: f.sha256(),
             },
             subdirectory: None,
         }),
         Direct::Directory { editable } => file.map(|f| {
-            let path = Url::parse(f.url.as_str())
+            let path = Url::parse(&f.url.text())
                 .ok()
                 .and_then(|u| u.to_file_path().ok());
             let path = match path {
@@ -337,7 +418,8 @@ struct Locations<'a> {
 
 impl Locations<'_> {
     fn of(&mut self, url: &FileUrl) -> Location {
-        let text = url.as_str();
+        let text = url.text();
+        let text = &*text;
         let split = (url.scheme() == "file")
             .then(|| text.rsplit_once('/'))
             .flatten();
@@ -417,15 +499,87 @@ fn relative_path(path: &Path, base: Option<&Path>) -> String {
         .join("/")
 }
 
-/// Write `contents` to `path` atomically: a temporary file in the same directory, synced, then
-/// renamed over `path`. A failure leaves any previous file untouched.
-pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    crate::util::write_atomic(path, contents.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resolution of `a` (one wheel) from a memory index, with `forks` as if solved apart.
+    fn resolution_of_a(forks: &[(&str, bool)]) -> Resolution {
+        let mut index = crate::MemoryIndex::new();
+        index
+            .add("a", "1.0", "", &[], &["a-1.0-py3-none-any.whl"])
+            .expect("add");
+        let mut manifest = crate::Manifest::default();
+        manifest
+            .add_str("a", crate::Role::Requirement)
+            .expect("requirement");
+        let target = crate::Target::universal(None);
+        let mut resolution =
+            crate::resolve(&manifest, &target, &Default::default(), &index).expect("resolves");
+        resolution.forks = forks.iter().map(|(m, e)| ((*m).to_owned(), *e)).collect();
+        resolution
+    }
+
+    /// A private index's URL carries its credentials (user name and password, or a query
+    /// token): the lock records the index without them, whatever the embedder passes.
+    #[test]
+    fn the_index_url_is_recorded_without_credentials() {
+        let resolution = resolution_of_a(&[]);
+        for given in [
+            "https://user:s3cret@pypi.example/simple/?token=s3cret",
+            "https://pypi.example/simple/",
+            "https://pypi.example/simple",
+        ] {
+            let lock = Lock::from_resolution(
+                &resolution,
+                &LockOptions {
+                    index_url: Some(given.into()),
+                    lock_dir: Some("/".into()),
+                    ..LockOptions::default()
+                },
+            );
+            let recorded = lock.packages[0].index.as_deref();
+            assert_eq!(recorded, Some("https://pypi.example/simple"), "{given}");
+            assert!(!lock.to_toml().contains("s3cret"), "{given}");
+        }
+    }
+
+    /// `record` ends the lock with the `[tool.pylock]` table; with an inputs digest it holds
+    /// the forks, which a re-lock with the same digest reads back.
+    #[test]
+    fn the_record_is_written_only_when_asked_and_read_back_for_the_same_inputs() {
+        let forks = [("python_full_version >= '3.12'", true)];
+        let resolution = resolution_of_a(&forks);
+        let text = |record, inputs: Option<&str>| {
+            let options = LockOptions {
+                lock_dir: Some("/".into()),
+                record,
+                inputs: inputs.map(str::to_owned),
+                ..LockOptions::default()
+            };
+            Lock::from_resolution(&resolution, &options).to_toml()
+        };
+        let plain = text(false, Some("sha256:01"));
+        assert!(!plain.contains("[tool.pylock]"), "{plain}");
+        let recorded = text(true, Some("sha256:01"));
+        assert!(recorded.starts_with(&plain), "{recorded}");
+        assert!(recorded.contains("forks = ["), "{recorded}");
+        let path = Path::new("pylock.toml");
+        let read = |text: &str, inputs| LockFile::pins(path, text, inputs).expect("reads");
+        let (pins, seeds) = read(&recorded, Some("sha256:01"));
+        assert_eq!(pins.len(), 1);
+        let marker: MarkerTree = forks[0].0.parse().expect("marker");
+        assert_eq!(seeds, [(marker, true)]);
+        assert_eq!(read(&recorded, Some("sha256:02")).1, []);
+        assert_eq!(read(&plain, Some("sha256:01")).1, []);
+        // No digest: the table holds no forks (no later run can be told to have the same
+        // inputs), only the content digest.
+        let undigested = text(true, None);
+        assert!(
+            undigested.contains("[tool.pylock]\ncontent = "),
+            "{undigested}"
+        );
+    }
 
     #[test]
     fn relative_paths() {
@@ -484,13 +638,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pylock-atomic-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("mkdir");
         let p = dir.join("pylock.toml");
-        write_atomic(&p, "one").expect("write");
-        write_atomic(&p, "two").expect("rewrite");
-        assert_eq!(std::fs::read_to_string(&p).expect("read"), "two");
+        let options = LockOptions {
+            lock_dir: Some(dir.clone()),
+            ..LockOptions::default()
+        };
+        let one = Lock::from_resolution(&resolution_of_a(&[]), &options);
+        let mut two = one.clone();
+        two.packages.clear();
+        one.write(&p).expect("write");
+        two.write(&p).expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), two.to_toml());
         let entries = std::fs::read_dir(&dir).expect("ls").count();
         assert_eq!(entries, 1);
         // Writing into a missing directory fails and creates nothing.
-        assert!(write_atomic(&dir.join("missing/pylock.toml"), "x").is_err());
+        assert!(one.write(&dir.join("missing/pylock.toml")).is_err());
         std::fs::remove_dir_all(&dir).ok();
     }
 }

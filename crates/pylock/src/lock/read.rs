@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub(crate) use markers::{render as render_lock_marker, LockMarker};
 
-use super::{Location, Lock, LockRecord, LockedFile, LockedPackage, Source};
+use super::{Location, Lock, LockedFile, LockedPackage, Source};
 use crate::manifest::toml_doc::{Doc, Value};
 use crate::manifest::{ManifestError, TomlError};
 use crate::pep::{PackageName, Version};
@@ -66,11 +66,21 @@ impl LockFile {
 
     /// What a re-lock needs of the lock `text` (read from `path`, named in errors): every
     /// package's name, version and marker, in the order of the file (entries without a
-    /// version, such as directories, left out), and pylock's record of the run that wrote
-    /// it. A lock pylock wrote and nobody edited (its `[tool.pylock]` digest holds) is read
-    /// by scanning lines, several times faster than [`LockFile::parse`]; any other lock is
-    /// parsed in full (the same errors), and its record is `None`.
-    pub fn pins(path: &Path, text: &str) -> Result<(Vec<Pin>, Option<LockRecord>), ManifestError> {
+    /// version, such as directories, left out), for
+    /// [`Options::preferences`](crate::Options::preferences) and
+    /// [`Options::preference_markers`](crate::Options::preference_markers); and the forks to
+    /// start from ([`Options::forks`](crate::Options::forks)): those pylock recorded in the
+    /// lock when it was written from the inputs whose digest is `inputs`
+    /// ([`LockOptions::inputs`](crate::LockOptions::inputs)), else none. A lock pylock
+    /// wrote and nobody edited (its `[tool.pylock]` digest holds) is read by scanning
+    /// lines, several times faster than [`LockFile::parse`]; any other lock is parsed in
+    /// full (the same errors), and has no forks to start from.
+    #[allow(clippy::type_complexity)]
+    pub fn pins(
+        path: &Path,
+        text: &str,
+        inputs: Option<&str>,
+    ) -> Result<(Vec<Pin>, Vec<(crate::MarkerTree, bool)>), ManifestError> {
         if let Some((raw, record)) = fast::pins(text) {
             let pins: Option<Vec<Pin>> = raw
                 .into_iter()
@@ -87,7 +97,7 @@ impl LockFile {
                 })
                 .collect();
             if let Some(pins) = pins {
-                return Ok((pins, Some(record)));
+                return Ok((pins, record.forks_for(inputs)));
             }
         }
         let lock = Self::parse(path, text)?;
@@ -100,7 +110,7 @@ impl LockFile {
                 ))
             })
             .collect();
-        Ok((pins, None))
+        Ok((pins, Vec::new()))
     }
 
     /// Parse `text`, read from `path` (used in errors).
@@ -138,6 +148,7 @@ impl LockFile {
                 dependency_groups: strings("dependency-groups")?,
                 default_groups: strings("default-groups")?,
                 packages: Vec::new(),
+                record: None,
             },
             lock_version: version.to_owned(),
             created_by: doc
@@ -255,9 +266,14 @@ fn source(doc: &Doc<'_>, t: &toml::de::DeTable<'_>) -> Result<Option<Source>, To
         else {
             return Err(doc.err(v.span(), "`vcs` needs `type` and `commit-id`"));
         };
+        let (url, path) = match location(doc, v, d)? {
+            Location::Url(url) => (Some(url), None),
+            Location::Path(path) => (None, Some(path)),
+        };
         return Ok(Some(Source::Vcs {
             kind: kind.to_owned(),
-            location: location(doc, v, d)?,
+            url,
+            path,
             requested_revision: doc
                 .opt_string(d, "requested-revision")?
                 .map(|(s, _)| s.to_owned()),

@@ -12,11 +12,12 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-/// What a pylock lock records of the run that wrote it, in its `[tool.pylock]` table.
+/// What a pylock lock records of the run that wrote it, in its `[tool.pylock]` table
+/// (set through [`LockOptions`](crate::LockOptions)).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LockRecord {
-    /// The digest of the inputs that decide the lock ([`LockRecord::for_inputs`]); `None`
-    /// when they cannot be pinned by one (direct references to local files, a relative
+pub(crate) struct LockRecord {
+    /// The digest of the inputs that decide the lock ([`inputs_digest`]); `None` when they
+    /// cannot be pinned by one (direct references to local files, a relative
     /// `--exclude-newer`).
     pub inputs: Option<String>,
     /// The regions a universal resolve solved apart, in the order solved, each with whether
@@ -26,68 +27,58 @@ pub struct LockRecord {
     pub forks: Vec<(String, bool)>,
 }
 
+/// The digest of the inputs of a run that resolves `manifest` for `target` with `options`,
+/// reading the indexes `index_urls` and then the `find_links` locations; see
+/// [`LockOptions::inputs_digest`](crate::LockOptions::inputs_digest).
+pub(crate) fn inputs_digest(
+    manifest: &crate::Manifest,
+    target: &crate::Target,
+    options: &crate::Options,
+    index_urls: &[&str],
+    find_links: &[&str],
+    exclude_newer: Option<&str>,
+) -> Option<String> {
+    let moves = exclude_newer.is_some_and(|text| {
+        let at = |now| crate::resolve::exclude_newer_cutoff(text, now).ok();
+        at(jiff::Timestamp::UNIX_EPOCH) != at(jiff::Timestamp::now())
+    });
+    if moves {
+        return None;
+    }
+    let locations: Vec<String> = (index_urls.iter().map(|l| ("index", l)))
+        .chain(find_links.iter().map(|l| ("find-links", l)))
+        .map(|(kind, l)| format!("{kind} {}", crate::resolve::recorded_location(l)))
+        .collect();
+    crate::resolve::inputs_digest(manifest, target, options, &locations)
+}
+
 impl LockRecord {
-    /// The record of a run that resolves `manifest` for `target` with `options`, reading
-    /// the indexes `index_urls` and then the `find_links` locations (URLs or local
-    /// directories, as given): its inputs digest, and no forks yet ([`LockRecord::with_forks`]
-    /// adds them after the solve). `exclude_newer` is the text
-    /// [`Options::exclude_newer`](crate::Options::exclude_newer) was computed from, if any:
-    /// a span back from now (`7 days`) moves from run to run, and like local files or
-    /// projects among the requirements (whose content no digest of the arguments pins) it
-    /// leaves the record without an inputs digest. Index URLs are recorded without
-    /// credentials, local locations as `<local>`.
-    pub fn for_inputs(
-        manifest: &crate::Manifest,
-        target: &crate::Target,
-        options: &crate::Options,
-        index_urls: &[&str],
-        find_links: &[&str],
-        exclude_newer: Option<&str>,
-    ) -> Self {
-        let moves = exclude_newer.is_some_and(|text| {
-            let at = |now| crate::resolve::exclude_newer_cutoff(text, now).ok();
-            at(jiff::Timestamp::UNIX_EPOCH) != at(jiff::Timestamp::now())
-        });
-        let locations: Vec<String> = (index_urls.iter().map(|l| ("index", l)))
-            .chain(find_links.iter().map(|l| ("find-links", l)))
-            .map(|(kind, l)| format!("{kind} {}", crate::resolve::recorded_location(l)))
-            .collect();
-        let inputs = if moves {
-            None
-        } else {
-            crate::resolve::inputs_digest(manifest, target, options, &locations)
+    /// The record a lock built with `inputs` from `resolution` holds: the forks it solved
+    /// apart, unless there is no inputs digest (no later run can be told to have the same
+    /// inputs).
+    pub(crate) fn new(inputs: Option<String>, resolution: &crate::Resolution) -> Self {
+        let forks = match inputs {
+            Some(_) => resolution.forks.clone(),
+            None => Vec::new(),
         };
-        Self {
-            inputs,
-            forks: Vec::new(),
-        }
+        Self { inputs, forks }
     }
 
-    /// Start `options` from the forks `previous` (the record of the lock being re-locked)
-    /// holds, when it was made from this record's inputs; otherwise, or when they are more
-    /// than a re-lock starts from or do not parse, leave `options` as it is.
-    pub fn seed(&self, previous: &LockRecord, options: &mut crate::Options) {
-        if self.inputs.is_none()
-            || previous.inputs != self.inputs
-            || previous.forks.len() > crate::resolve::MAX_SEEDS
+    /// The forks a re-lock whose inputs digest is `inputs` starts from: this record's
+    /// (that of the lock being re-locked) when it was made from the same inputs; none when
+    /// they differ, there is no digest, or the forks are more than a re-lock starts from
+    /// or do not parse.
+    pub(crate) fn forks_for(&self, inputs: Option<&str>) -> Vec<(crate::MarkerTree, bool)> {
+        if inputs.is_none()
+            || self.inputs.as_deref() != inputs
+            || self.forks.len() > crate::resolve::MAX_SEEDS
         {
-            return;
+            return Vec::new();
         }
-        let forks: Option<Vec<_>> = (previous.forks.iter())
+        (self.forks.iter())
             .map(|(m, excludable)| Some((m.parse().ok()?, *excludable)))
-            .collect();
-        if let Some(forks) = forks {
-            options.forks = forks;
-        }
-    }
-
-    /// This record with the forks `resolution` solved apart; none when the record has no
-    /// inputs digest (no later run can be told to have the same inputs).
-    pub fn with_forks(mut self, resolution: &crate::Resolution) -> Self {
-        if self.inputs.is_some() {
-            self.forks.clone_from(&resolution.forks);
-        }
-        self
+            .collect::<Option<Vec<_>>>()
+            .unwrap_or_default()
     }
 }
 
@@ -182,15 +173,14 @@ mod tests {
             }),
             ..crate::Options::default()
         };
-        let record = LockRecord::for_inputs(
+        inputs_digest(
             &manifest,
             &target,
             &options,
             index_urls,
             find_links,
             exclude_newer,
-        );
-        record.inputs
+        )
     }
 
     /// Credentials are not part of an index's identity, nor is where a local one lives; a
@@ -220,24 +210,17 @@ mod tests {
     /// `MAX_SEEDS` of them.
     #[test]
     fn forks_seed_a_relock_with_the_same_inputs_only() {
-        let this = LockRecord {
-            inputs: Some("sha256:01".into()),
-            forks: Vec::new(),
-        };
         let fork = |i: usize| (format!("python_full_version == '3.12.{i}'"), i == 0);
         let previous = LockRecord {
             inputs: Some("sha256:01".into()),
             forks: (0..3).map(fork).collect(),
         };
-        let mut options = crate::Options::default();
-        this.seed(&previous, &mut options);
-        assert_eq!(options.forks.len(), 3);
-        assert!(options.forks[0].1 && !options.forks[1].1);
+        let forks = previous.forks_for(Some("sha256:01"));
+        assert_eq!(forks.len(), 3);
+        assert!(forks[0].1 && !forks[1].1);
+        assert!(previous.forks_for(Some("sha256:02")).is_empty());
+        assert!(previous.forks_for(None).is_empty());
         for other in [
-            LockRecord {
-                inputs: Some("sha256:02".into()),
-                ..previous.clone()
-            },
             LockRecord {
                 inputs: None,
                 ..previous.clone()
@@ -251,13 +234,9 @@ mod tests {
                 ..previous.clone()
             },
         ] {
-            let mut options = crate::Options::default();
-            this.seed(&other, &mut options);
-            assert!(options.forks.is_empty(), "{other:?}");
+            assert!(other.forks_for(Some("sha256:01")).is_empty(), "{other:?}");
         }
-        let mut options = crate::Options::default();
-        LockRecord::default().seed(&LockRecord::default(), &mut options);
-        assert!(options.forks.is_empty());
+        assert!(LockRecord::default().forks_for(None).is_empty());
     }
 
     const LOCK: &str = "lock-version = \"1.0\"\ncreated-by = \"pylock\"\n";

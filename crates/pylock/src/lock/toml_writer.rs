@@ -111,7 +111,8 @@ fn source(out: &mut String, s: &Source) {
         }
         Source::Vcs {
             kind,
-            location: at,
+            url,
+            path,
             requested_revision,
             commit_id,
             subdirectory: sub,
@@ -119,7 +120,11 @@ fn source(out: &mut String, s: &Source) {
             out.push_str("vcs = { type = ");
             string(out, kind);
             out.push_str(", ");
-            location(out, at);
+            let at = match (url, path) {
+                (Some(u), _) => Location::Url(u.clone()),
+                (None, p) => Location::Path(p.clone().unwrap_or_default()),
+            };
+            location(out, &at);
             if let Some(r) = requested_revision {
                 out.push_str(", requested-revision = ");
                 string(out, r);
@@ -227,6 +232,7 @@ mod tests {
             extras: Vec::new(),
             dependency_groups: Vec::new(),
             default_groups: Vec::new(),
+            record: None,
             packages: vec![LockedPackage {
                 name: "a".into(),
                 version: "1.0".into(),
@@ -270,6 +276,7 @@ mod tests {
             extras: Vec::new(),
             dependency_groups: Vec::new(),
             default_groups: Vec::new(),
+            record: None,
             packages: vec![
                 bare(
                     "arch",
@@ -299,7 +306,8 @@ mod tests {
                     "2.0",
                     Source::Vcs {
                         kind: "git".into(),
-                        location: Location::Url("https://h/repo.git".into()),
+                        url: Some("https://h/repo.git".into()),
+                        path: None,
                         requested_revision: Some("v2".into()),
                         commit_id: "0123".into(),
                         subdirectory: None,
@@ -351,6 +359,7 @@ mod tests {
             extras: Vec::new(),
             dependency_groups: Vec::new(),
             default_groups: Vec::new(),
+            record: None,
             packages: Vec::new(),
         };
         let value: toml::Value = toml::from_str(&write(&lock)).expect("valid TOML");

@@ -16,10 +16,11 @@ pub(crate) const NEWEST_MINOR: u64 = 15;
 /// The tag sets of a wheel file name; each is a `.`-separated list in the name.
 ///
 /// Kept as the one `py-abi-platform` string the name holds (pages list thousands of wheels:
-/// one allocation each rather than one per tag), split on demand.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// one allocation each rather than one per tag, shared by a page's wheels of the same tags),
+/// split on demand.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct WheelTags {
-    tags: Box<str>,
+    tags: std::sync::Arc<str>,
 }
 
 impl WheelTags {

@@ -19,47 +19,75 @@ use crate::Target;
 /// The group installed by default when a project declares it (uv's rule).
 const DEFAULT_GROUP: &str = "dev";
 
-/// A multi-use lock and what the user should know about it.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ProjectLock {
-    /// The lock, ready to write.
-    pub lock: Lock,
-    /// Warnings: conflicting extras and groups (selecting them together is impossible),
-    /// environments left out, and those of the resolve.
-    pub warnings: Vec<String>,
-}
-
-/// Lock `project` for every selection of its extras and dependency groups: one universal
-/// resolve for `target`, reading packages from `index`. `inputs` adds requirements,
-/// constraints and overrides to every selection (`Manifest::default()` for none); its
-/// `requires_python` is not used (the target says which Pythons). Conflicting extras and
-/// groups (`[tool.pylock] conflicts`, or found when all together have no solution) are
-/// resolved apart, with a warning each.
-pub fn lock_project(
-    project: &Project,
-    inputs: &Manifest,
-    target: &Target,
-    options: &Options,
-    index: &dyn Index,
-    lock_options: &LockOptions,
-) -> Result<ProjectLock, ResolveError> {
-    let (manifest, uses) = multi_use_manifest(project, inputs)?;
-    let resolution = crate::resolve::resolve_multi_use(&manifest, target, options, index, uses)?;
-    let mut lock = Lock::from_resolution(&resolution, lock_options);
-    for p in &mut lock.packages {
-        p.marker = p.marker.as_deref().and_then(pep751_marker);
+impl Project {
+    /// Lock this project for every selection of its extras and dependency groups: one
+    /// universal resolve for `target`, reading packages from `index`. `inputs` adds
+    /// requirements, constraints and overrides to every selection (`Manifest::default()` for
+    /// none); its `requires_python` is not used (the target says which Pythons). Conflicting
+    /// extras and groups (`[tool.pylock] conflicts`, or found when all together have no
+    /// solution) are resolved apart, with a warning each.
+    ///
+    /// Returns the lock, ready to write, and the warnings the user should read: conflicting
+    /// extras and groups (selecting them together is impossible), environments left out, and
+    /// those of the resolve.
+    ///
+    /// ```
+    /// use pylock::{LockOptions, Manifest, MemoryIndex, Options, Project, Target};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("pylock-doc-project-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let pyproject = dir.join("pyproject.toml");
+    /// std::fs::write(&pyproject, r#"
+    /// [project]
+    /// name = "app"
+    /// version = "1.0"
+    /// requires-python = ">=3.10"
+    /// dependencies = ["a"]
+    ///
+    /// [project.optional-dependencies]
+    /// fast = ["b"]
+    /// "#)?;
+    /// let mut index = MemoryIndex::new();
+    /// index.add("a", "1.0", "", &[], &["a-1.0-py3-none-any.whl"])?;
+    /// index.add("b", "1.0", "", &[], &["b-1.0-py3-none-any.whl"])?;
+    ///
+    /// let project = Project::read(&pyproject)?;
+    /// let target = Target::universal(project.requires_python.clone());
+    /// let (lock, warnings) =
+    ///     project.lock(&Manifest::default(), &target, &Options::default(), &index, &LockOptions::default())?;
+    /// assert!(warnings.is_empty(), "{warnings:?}");
+    /// assert_eq!(lock.extras, ["fast"]);
+    /// let b = lock.packages.iter().find(|p| p.name == "b").expect("b is locked");
+    /// assert_eq!(b.marker.as_deref(), Some("'fast' in extras"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn lock(
+        &self,
+        inputs: &Manifest,
+        target: &Target,
+        options: &Options,
+        index: &dyn Index,
+        lock_options: &LockOptions,
+    ) -> Result<(Lock, Vec<String>), ResolveError> {
+        let (manifest, uses) = multi_use_manifest(self, inputs)?;
+        let resolution =
+            crate::resolve::resolve_multi_use(&manifest, target, options, index, uses)?;
+        let mut lock = Lock::from_resolution(&resolution, lock_options);
+        for p in &mut lock.packages {
+            p.marker = p.marker.as_deref().and_then(pep751_marker);
+        }
+        lock.extras = self.extras.keys().map(ToString::to_string).collect();
+        lock.dependency_groups = self.groups.keys().map(ToString::to_string).collect();
+        lock.default_groups = (self.groups.keys())
+            .filter(|g| g.as_ref() == DEFAULT_GROUP)
+            .map(ToString::to_string)
+            .collect();
+        let warnings = resolution.warnings.iter().map(|w| pep751_text(w)).collect();
+        Ok((lock, warnings))
     }
-    lock.extras = project.extras.keys().map(ToString::to_string).collect();
-    lock.dependency_groups = project.groups.keys().map(ToString::to_string).collect();
-    lock.default_groups = project
-        .groups
-        .keys()
-        .filter(|g| g.as_ref() == DEFAULT_GROUP)
-        .map(ToString::to_string)
-        .collect();
-    let warnings = resolution.warnings.iter().map(|w| pep751_text(w)).collect();
-    Ok(ProjectLock { lock, warnings })
 }
 
 /// The marker variable of an extra or group.

@@ -160,7 +160,7 @@ pub fn required_hashes(
 impl FileFilter<'_> {
     fn check(&self, name: &PackageName, file: &DistFile) -> Result<(), Unusable> {
         if let Some((allowed, requirement)) = self.hashes.get(name) {
-            if !file.sha256.as_ref().is_some_and(|h| allowed.contains(h)) {
+            if !file.sha256().is_some_and(|h| allowed.contains(&h)) {
                 return Err(Unusable::Hash(requirement.clone()));
             }
         }
@@ -182,7 +182,7 @@ impl FileFilter<'_> {
         {
             return Err(Unusable::Yanked);
         }
-        if let (Some(python), Some(spec)) = (self.python, &file.requires_python) {
+        if let (Some(python), Some(spec)) = (self.python, file.requires_python()) {
             if !spec.contains(python) {
                 return Err(Unusable::RequiresPython(spec.clone()));
             }
@@ -344,7 +344,7 @@ mod tests {
         ];
         let names = |c: &Candidate| -> Vec<String> {
             let variants = c.unadvertised_variants();
-            variants.iter().map(|f| f.filename.clone()).collect()
+            variants.iter().map(|f| f.filename().to_owned()).collect()
         };
         assert_eq!(
             names(&release(&wheels, false)),

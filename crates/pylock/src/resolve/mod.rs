@@ -171,6 +171,14 @@ pub enum ResolveError {
     /// A state the resolver should never reach (a bug; please report it with the inputs).
     #[error("internal error: {0}")]
     Internal(String),
+    /// What was resolved could not be written ([`LocalIndex::snapshot`](crate::LocalIndex::snapshot)).
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or directory written.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
 }
 
 impl Target {

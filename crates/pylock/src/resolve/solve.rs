@@ -9,7 +9,7 @@ use super::fetch::Fetcher;
 use super::forks::ForkPart;
 use super::inputs::Inputs;
 use super::pkg::Pkg;
-use super::provider::{DependencyMemo, Preferences, Provider, ProviderError};
+use super::provider::{Decisions, DependencyMemo, Preferences, Provider, ProviderError};
 use super::scope::Scope;
 use super::{report, Options, ResolveError};
 use crate::pep::{PackageName, Version};
@@ -37,10 +37,23 @@ pub fn solve<'a>(
     fetcher: &'a Fetcher<'a>,
     preferences: &'a Preferences,
 ) -> Result<Outcome<'a>, ResolveError> {
+    solve_with(scope, inputs, options, fetcher, preferences, None)
+}
+
+/// [`solve`], recording into `decisions` (when given) every choice the preferences could
+/// change, over all restarts.
+pub fn solve_with<'a>(
+    scope: &Scope,
+    inputs: &'a Inputs,
+    options: &'a Options,
+    fetcher: &'a Fetcher<'a>,
+    preferences: &'a Preferences,
+    mut decisions: Option<&mut Decisions>,
+) -> Result<Outcome<'a>, ResolveError> {
     let mut boosted: Vec<PackageName> = Vec::new();
     let mut dependencies = DependencyMemo::new();
     loop {
-        let provider = Provider::new(
+        let mut provider = Provider::new(
             scope.clone(),
             inputs,
             options,
@@ -49,10 +62,17 @@ pub fn solve<'a>(
             boosted.clone(),
             std::mem::take(&mut dependencies),
         );
+        if decisions.is_some() {
+            provider = provider.recorded();
+        }
         if boosted.is_empty() {
             provider.prefetch_preferred();
         }
-        let failure = match pubgrub::resolve(&provider, Pkg::Root, SolverVersion::root()) {
+        let result = pubgrub::resolve(&provider, Pkg::Root, SolverVersion::root());
+        if let Some(decisions) = decisions.as_deref_mut() {
+            decisions.extend(provider.take_decisions());
+        }
+        let failure = match result {
             Ok(solution) => {
                 let solution = solution.into_iter().map(|(p, v)| (p, v.version)).collect();
                 return Ok(Outcome::Solved(Box::new(provider), solution));

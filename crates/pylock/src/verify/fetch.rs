@@ -92,7 +92,7 @@ pub(crate) fn fetch_all(index: &dyn Index, wants: Vec<Want>) -> Result<Metadata,
 /// The file of `page` with this name, else another file of the same version (its sdist,
 /// else its first wheel by name): the index's metadata of what the lock installs.
 fn page_file<'p>(page: &'p ProjectPage, filename: &str, version: &Version) -> Option<&'p DistFile> {
-    if let Some(f) = page.files.iter().find(|f| f.filename == filename) {
+    if let Some(f) = page.files.iter().find(|f| f.filename() == filename) {
         return Some(f);
     }
     let same: Vec<&DistFile> = page
@@ -102,7 +102,7 @@ fn page_file<'p>(page: &'p ProjectPage, filename: &str, version: &Version) -> Op
         .collect();
     same.iter()
         .find(|f| f.kind == DistKind::Sdist)
-        .or_else(|| same.iter().min_by(|a, b| a.filename.cmp(&b.filename)))
+        .or_else(|| same.iter().min_by(|a, b| a.filename().cmp(b.filename())))
         .copied()
 }
 

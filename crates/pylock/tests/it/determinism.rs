@@ -32,6 +32,7 @@ fn lock_text(index: &dyn Index, set: &str, target: &Target) -> String {
     let options = LockOptions {
         index_url: None,
         lock_dir: Some(workspace()),
+        ..LockOptions::default()
     };
     Lock::from_resolution(&resolution, &options).to_toml()
 }
@@ -135,9 +136,9 @@ impl Index for NeedsBuild {
         self.0.project(name)
     }
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-        if file.filename.starts_with("a-2.") && file.filename.ends_with(".tar.gz") {
+        if file.filename().starts_with("a-2.") && file.filename().ends_with(".tar.gz") {
             return Err(IndexError::DynamicMetadata {
-                project: file.filename.clone(),
+                project: file.filename().to_owned(),
                 reason: "its source distribution has Metadata-Version 2.1".into(),
             });
         }
@@ -204,7 +205,7 @@ impl Index for Approximate {
     }
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
         let mut m = self.0.metadata(file)?;
-        if file.filename == "b-1.0.tar.gz" {
+        if file.filename() == "b-1.0.tar.gz" {
             m.approximate = Some("its source distribution has Metadata-Version 1.1".into());
         }
         Ok(m)

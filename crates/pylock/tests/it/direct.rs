@@ -51,6 +51,7 @@ fn lock_text(resolution: &pylock::Resolution, dir: &Path) -> String {
         &LockOptions {
             index_url: None,
             lock_dir: Some(dir.to_path_buf()),
+            ..LockOptions::default()
         },
     )
     .to_toml()

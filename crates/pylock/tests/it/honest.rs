@@ -231,7 +231,7 @@ fn wheels_only_for_where_the_package_is_needed() {
     let r = universal(&index, &["app"], false).expect("resolves");
     let winonly = &r.packages[1];
     assert_eq!(winonly.marker.as_deref(), Some("sys_platform == 'win32'"));
-    let files: Vec<&str> = winonly.files.iter().map(|f| f.filename.as_str()).collect();
+    let files: Vec<&str> = winonly.files.iter().map(|f| f.filename()).collect();
     assert_eq!(
         files,
         [

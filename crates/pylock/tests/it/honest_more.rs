@@ -314,9 +314,9 @@ impl pylock::Index for PerWheel {
         &self,
         file: &pylock::DistFile,
     ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
-        if file.filename.starts_with("tf-") && file.filename.ends_with("win_amd64.whl") {
+        if file.filename().starts_with("tf-") && file.filename().ends_with("win_amd64.whl") {
             let text = "Metadata-Version: 2.1\nName: tf\nVersion: 1.0\nRequires-Dist: tf-intel==1.0 ; platform_system == \"Windows\"\n";
-            return pylock::CoreMetadata::parse(text.as_bytes(), &file.filename);
+            return pylock::CoreMetadata::parse(text.as_bytes(), file.filename());
         }
         self.0.metadata(file)
     }
@@ -393,7 +393,7 @@ impl pylock::Index for Counting {
         self.read
             .lock()
             .expect("not poisoned")
-            .push(file.filename.clone());
+            .push(file.filename().to_owned());
         self.index.metadata(file)
     }
 }

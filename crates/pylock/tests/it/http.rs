@@ -52,7 +52,7 @@ fn summary(r: &pylock::Resolution) -> Summary {
                 p.version.to_string(),
                 p.files
                     .iter()
-                    .map(|f| (f.filename.clone(), f.sha256.clone()))
+                    .map(|f| (f.filename().to_owned(), f.sha256()))
                     .collect(),
             )
         })
@@ -124,8 +124,8 @@ fn warm_cache_makes_no_requests_and_offline_works() {
         .filter(|e| {
             let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
             bytes
-                .windows(b"x.pylock-page.v1".len())
-                .any(|w| w == b"x.pylock-page.v1")
+                .windows(b"x.pylock-page.v2".len())
+                .any(|w| w == b"x.pylock-page.v2")
         })
         .count();
     assert!(pages > 10 && parsed == pages, "{parsed} of {pages} pages");
@@ -334,8 +334,8 @@ fn damaged_cache_entries_are_fetched_again() {
         let path = entry.expect("entry").path();
         let text = std::fs::read(&path).expect("read");
         let Some(at) = text
-            .windows(b"x.pylock-page.v1".len())
-            .position(|w| w == b"x.pylock-page.v1")
+            .windows(b"x.pylock-page.v2".len())
+            .position(|w| w == b"x.pylock-page.v2")
         else {
             continue;
         };
@@ -591,6 +591,7 @@ fn credentials_are_sent_but_never_shown() {
         &pylock::LockOptions {
             index_url: None,
             lock_dir: None,
+            ..pylock::LockOptions::default()
         },
     )
     .to_toml();
@@ -657,18 +658,41 @@ fn a_snapshot_resolves_offline_to_the_live_result() {
     let (manifest, root) = trio();
     let server = Server::start(root, Faults::default());
     let live = http_index(&[format!("{}/simple", server.base)], None, false);
-    let recorder = pylock::RecordingIndex::new(&live);
     let targets = [
         Target::universal(Some(">=3.10".parse().expect("spec"))),
         linux(),
     ];
     let from_live: Vec<Summary> = targets
         .iter()
-        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &recorder).expect("live")))
+        .map(|t| summary(&resolve(&manifest, t, &Default::default(), &live).expect("live")))
         .collect();
     let out = tempdir("snapshot");
-    let (projects, _) = recorder.write(&out).expect("write snapshot");
+    // The source is recorded without the credentials a private index's URL carries.
+    let source = format!(
+        "{}/simple/?token=s3cr3t",
+        server.base.replace("http://", "http://user:pa55@")
+    );
+    let (projects, _) = LocalIndex::snapshot(
+        &manifest,
+        &targets,
+        &Default::default(),
+        &live,
+        Some(&source),
+        &out,
+    )
+    .expect("write snapshot");
     assert!(projects >= 37, "{projects}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("snapshot.json")).expect("record"))
+            .expect("json");
+    assert_eq!(record["source"], format!("{}/simple", server.base));
+    assert_eq!(record["targets"][0], "universal");
+    assert_eq!(record["requires_python"], ">=3.10");
+    let listed = std::fs::read_to_string(out.join("requirements.in")).expect("requirements");
+    let requirements: Vec<String> = (manifest.requirements.iter())
+        .map(|r| format!("{r}\n"))
+        .collect();
+    assert_eq!(listed, requirements.concat());
     drop(server);
     let offline = LocalIndex::new(out.join("simple")).expect("snapshot index");
     for (target, expected) in targets.iter().zip(&from_live) {

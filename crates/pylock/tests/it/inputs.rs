@@ -37,7 +37,7 @@ fn locked_a(manifest: &Manifest, options: &Options) -> Result<(String, Vec<Strin
         .expect("a");
     Ok((
         a.version.to_string(),
-        a.files.iter().map(|f| f.filename.clone()).collect(),
+        a.files.iter().map(|f| f.filename().to_owned()).collect(),
     ))
 }
 
@@ -131,9 +131,9 @@ fn uv_generated_hashes_file_gives_the_same_versions() {
             .collect();
         for f in &p.files {
             assert!(
-                f.sha256.as_ref().is_some_and(|h| allowed.contains(h)),
+                f.sha256().is_some_and(|h| allowed.contains(&h)),
                 "{}",
-                f.filename
+                f.filename()
             );
         }
     }

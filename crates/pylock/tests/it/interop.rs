@@ -36,10 +36,11 @@ fn locks_load_and_select_with_packaging() {
             &LockOptions {
                 index_url: None,
                 lock_dir: Some(dir.clone()),
+                ..LockOptions::default()
             },
         );
         let path = dir.join("pylock.toml");
-        pylock::write_atomic(&path, &lock.to_toml()).expect("write lock");
+        lock.write(&path).expect("write lock");
         jobs.push(Job {
             lock: path,
             target,

@@ -40,7 +40,7 @@ fn locked_b(lock: &Lock) -> Vec<(String, Option<String>)> {
 
 /// Preferences from a lock as the CLI takes them: every version, and the markers.
 fn preferences(lock: &Lock, with_markers: bool) -> Options {
-    let (pins, _) = LockFile::pins(Path::new("pylock.toml"), &lock.to_toml()).expect("reads");
+    let (pins, _) = LockFile::pins(Path::new("pylock.toml"), &lock.to_toml(), None).expect("reads");
     let mut options = Options::default();
     for (name, version, marker) in pins {
         if let (Some(tree), true) = (marker, with_markers) {

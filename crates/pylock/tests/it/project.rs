@@ -1,4 +1,4 @@
-//! Multi-use project locks (`pylock::lock_project`, what `pylock lock` writes) on the fixture
+//! Multi-use project locks (`pylock::Project::lock`, what `pylock lock` writes) on the fixture
 //! projects of `fixtures/projects` (written by `fixtures/tools/project_fixtures.py`): every
 //! selection of extras and groups, in every environment of CPython 3.10–3.15 × 5 platforms,
 //! gets a consistent set from `packaging.pylock`; conflicting extras and groups are resolved
@@ -7,10 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use pylock::ExtraName;
-use pylock::{
-    lock_project, LocalIndex, LockOptions, Manifest, Options, ProjectLock, ResolveError, Target,
-};
 use pylock::{GroupName, Project, Selection};
+use pylock::{LocalIndex, Lock, LockOptions, Manifest, Options, ResolveError, Target};
 
 use crate::support::{run_checker, workspace};
 use crate::validity::environments;
@@ -27,8 +25,7 @@ fn lock_with(
 ) -> Result<(Project, ProjectLock), ResolveError> {
     let project = Project::read(pyproject).expect("project reads");
     let index = LocalIndex::new(index).expect("index");
-    let lock = lock_project(
-        &project,
+    let (lock, warnings) = project.lock(
         &Manifest::default(),
         target,
         &Options::default(),
@@ -36,9 +33,17 @@ fn lock_with(
         &LockOptions {
             index_url: None,
             lock_dir: Some(lock_dir.to_owned()),
+            ..LockOptions::default()
         },
     )?;
-    Ok((project, lock))
+    Ok((project, ProjectLock { lock, warnings }))
+}
+
+/// What `Project::lock` returns, named for the assertions.
+#[derive(Debug)]
+struct ProjectLock {
+    lock: Lock,
+    warnings: Vec<String>,
 }
 
 fn lock_fixture(name: &str, lock_dir: &Path) -> (Project, ProjectLock) {
@@ -195,7 +200,7 @@ fn every_selection_installs_a_consistent_set_everywhere() {
         // Files are recorded relative to the lock; the checker reads metadata beside them.
         let (project, lock) = lock_fixture(name, &dir);
         let path = dir.join("pylock.toml");
-        pylock::write_atomic(&path, &lock.lock.to_toml()).expect("write");
+        lock.lock.write(&path).expect("write");
         let sels = selections(&project, impossible);
         count += sels.len();
         jobs.push(serde_json::json!({
@@ -230,7 +235,7 @@ fn a_real_snapshot_project_serves_every_selection() {
         lock.lock.packages.len()
     );
     let path = out.join("pylock.toml");
-    pylock::write_atomic(&path, &lock.lock.to_toml()).expect("write");
+    lock.lock.write(&path).expect("write");
     let sels = selections(&project, &[]);
     let checked = check(vec![serde_json::json!({
         "lock": path,
@@ -387,7 +392,7 @@ fn chains_of_conflicts_are_all_found() {
         ["extra `x` and extra `y`", "extra `y` and extra `z`"]
     );
     let path = dir.join("pylock.toml");
-    pylock::write_atomic(&path, &lock.lock.to_toml()).expect("write");
+    lock.lock.write(&path).expect("write");
     let mut sels = selections(&project, &[(&["x", "y"], &[]), (&["z", "y"], &[])]);
     sels.push(selection(
         &project,

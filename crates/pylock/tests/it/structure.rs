@@ -532,7 +532,8 @@ fn top_level_modules_do_not_import_each_other_back() {
 
 /// Data flows one way: each top-level module imports only those before it here.
 const LAYERS: &[&str] = &[
-    "util", "pep", "manifest", "index", "resolve", "lock", "verify", "project", "fuzzing",
+    "util", "pep", "manifest", "index", "resolve", "lock", "verify", "project", "snapshot",
+    "fuzzing",
 ];
 
 #[test]

@@ -40,10 +40,11 @@ pub fn write_lock(
         &LockOptions {
             index_url: None,
             lock_dir: Some(dir.clone()),
+            ..LockOptions::default()
         },
     );
     let path = dir.join("pylock.toml");
-    pylock::write_atomic(&path, &lock.to_toml()).expect("write");
+    lock.write(&path).expect("write");
     path
 }
 

@@ -9,7 +9,8 @@ use url::Url;
 use super::{needs_build, DirectDist};
 use crate::index::archive::{sdist_metadata, static_or_why, wheel_metadata, zip_pkg_info};
 use crate::index::{
-    parse_filename, parse_metadata, DistFile, DistKind, FileUrl, IndexError, Limits,
+    parse_filename, parse_metadata, DistFile, DistKind, FileParts, FileUrl, IndexError, Limits,
+    Sha256Hash,
 };
 use crate::pep::PackageName;
 #[cfg(test)]
@@ -147,18 +148,19 @@ fn assemble(
         });
     }
     Ok(DirectDist {
-        file: DistFile {
-            filename: id.filename,
+        file: DistFile::new(FileParts {
+            filename: id.filename.into(),
             version: id.parsed.version,
             kind: id.parsed.kind,
             url: FileUrl::from(id.bare),
-            sha256: Some(sha256),
-            requires_python: metadata.requires_python.clone(),
+            // Computed here, so always 64 hexadecimal digits.
+            sha256: Sha256Hash::from_hex(&sha256),
+            requires_python: metadata.requires_python.clone().map(std::sync::Arc::new),
             yanked: false,
             core_metadata: None,
             size: Some(size),
             upload_time: None,
-        },
+        }),
         metadata,
         directory: false,
     })

@@ -113,7 +113,7 @@ mod tests {
         let d = read_local(&name("dwheel"), &url, &Limits::default()).expect("reads");
         assert_eq!(d.file.size, Some(805));
         assert_eq!(
-            d.file.sha256.as_deref(),
+            d.file.sha256().as_deref(),
             Some("10144d7c6fa0763337cb60b6db039865484f7bd3d96357cd6915ac41935bb93a")
         );
         let small = Limits {

@@ -69,7 +69,7 @@ impl<'a> Overlay<'a> {
         let Reading { dists, seen, .. } = reading;
         let by_url = dists
             .iter()
-            .map(|(name, d)| (d.file.url.as_str().to_owned(), name.clone()))
+            .map(|(name, d)| (d.file.url.text().into_owned(), name.clone()))
             .collect();
         let given = seen.into_iter().map(|(n, (_, g))| (n, g)).collect();
         Ok(Self {
@@ -118,7 +118,7 @@ impl Index for Overlay<'_> {
     }
 
     fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-        match self.by_url.get(file.url.as_str()) {
+        match self.by_url.get(&*file.url.text()) {
             Some(name) => Ok(self.dists[name].metadata.clone()),
             None => self.inner.metadata(file),
         }
@@ -167,10 +167,7 @@ impl Reading {
             // The same file: every `#sha256=` given for it must be the file's, whichever
             // reference was read (the first may have had none).
             let expected = url.fragment().and_then(|f| f.strip_prefix("sha256="));
-            let actual = self
-                .dists
-                .get(&req.name)
-                .and_then(|d| d.file.sha256.clone());
+            let actual = self.dists.get(&req.name).and_then(|d| d.file.sha256());
             return match (expected, actual) {
                 (Some(expected), Some(actual)) if !expected.eq_ignore_ascii_case(&actual) => {
                     Err(IndexError::Direct {

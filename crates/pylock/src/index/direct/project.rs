@@ -2,11 +2,12 @@
 //! core metadata; a project whose metadata only a build can tell is an error.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use url::Url;
 
 use super::{needs_build, DirectDist};
-use crate::index::{CoreMetadata, DistFile, DistKind, FileUrl, IndexError};
+use crate::index::{CoreMetadata, DistFile, DistKind, FileParts, FileUrl, IndexError};
 use crate::manifest::Project;
 use crate::pep::PackageName;
 
@@ -72,18 +73,18 @@ pub(super) fn directory(
         approximate: None,
     };
     Ok(DirectDist {
-        file: DistFile {
-            filename: format!("{name}-{version}"),
+        file: DistFile::new(FileParts {
+            filename: format!("{name}-{version}").into(),
             version,
             kind: DistKind::Sdist,
             url: FileUrl::from(url),
             sha256: None,
-            requires_python: metadata.requires_python.clone(),
+            requires_python: metadata.requires_python.clone().map(Arc::new),
             yanked: false,
             core_metadata: None,
             size: None,
             upload_time: None,
-        },
+        }),
         metadata,
         directory: true,
     })

@@ -27,7 +27,7 @@ use super::compact;
 use super::metadata::Fields;
 use super::{
     parse_filename, parse_html_page, parse_json_page, parse_metadata, verify_sha256, CoreMetadata,
-    DistFile, DistKind, Index, IndexError, Limits, ProjectPage,
+    DistFile, DistKind, FileParts, Index, IndexError, Limits, ProjectPage,
 };
 use crate::pep::PackageName;
 
@@ -256,7 +256,7 @@ impl HttpIndex {
         project: &str,
     ) -> Result<(Vec<u8>, Option<String>), IndexError> {
         // Keyed by the file's hash too: another index may serve other bytes at this URL.
-        let what = format!("sdist-metadata-v1 {}", file.sha256.as_deref().unwrap_or(""));
+        let what = format!("sdist-metadata-v1 {}", file.sha256().unwrap_or_default());
         let shown = redact(url);
         if let Some(kept) = self.client.derived(url, &what) {
             if let Some(at) = kept.iter().position(|&b| b == b'\n') {
@@ -306,7 +306,7 @@ impl HttpIndex {
             }
             fetched.body
         };
-        verify_sha256(&bytes, file.sha256.as_deref(), &redact(&url))?;
+        verify_sha256(&bytes, file.sha256_digest(), &redact(&url))?;
         Ok(bytes)
     }
 }
@@ -388,14 +388,15 @@ impl Index for HttpIndex {
             url.set_path(&format!("{}.metadata", file_url.path()));
             let shown = redact(&url);
             let verified = |bytes: Vec<u8>| {
-                verify_sha256(&bytes, expected.as_deref(), &shown)?;
+                verify_sha256(&bytes, *expected, &shown)?;
                 Ok(bytes)
             };
             let fetched = if url.scheme() == "file" {
                 Some(verified(read_file_url(&url)?)?)
             } else {
                 // Kept by its hash: read as it was when its bytes matched the hash.
-                let kept = (self.kept_metadata.as_ref()).zip(expected.as_deref());
+                let expected_hex = expected.map(|hash| hash.to_string());
+                let kept = (self.kept_metadata.as_ref()).zip(expected_hex.as_deref());
                 let cached = kept
                     .filter(|_| !self.refresh)
                     .and_then(|(store, hash)| Fields::decode(&store.read(hash)?))
@@ -443,8 +444,8 @@ impl Index for HttpIndex {
                 }
             },
             DistKind::Sdist => {
-                let project = file.filename.clone();
-                if !file.filename.ends_with(".tar.gz") {
+                let project = file.filename().to_owned();
+                if !file.filename().ends_with(".tar.gz") {
                     return Err(IndexError::DynamicMetadata {
                         project,
                         reason: "only .tar.gz sources can be read without a build".into(),
@@ -463,7 +464,7 @@ impl Index for HttpIndex {
 /// What a wheel's METADATA is kept under besides its URL: its hash, since another index
 /// may serve other bytes at the same URL (a test server on a reused port).
 fn derived_key(file: &DistFile) -> String {
-    format!("METADATA {}", file.sha256.as_deref().unwrap_or(""))
+    format!("METADATA {}", file.sha256().unwrap_or_default())
 }
 
 /// A project page in any form a response or the cache holds: pre-parsed, PEP 691 JSON or
@@ -489,7 +490,7 @@ fn only_remote_files(page: ProjectPage, page_url: &Url) -> Result<ProjectPage, I
             url: redact(page_url),
             reason: format!(
                 "{} points at `{}`: a remote index may only point at http(s) URLs",
-                f.filename,
+                f.filename(),
                 f.url.scheme()
             ),
         }),
@@ -565,18 +566,18 @@ fn local_flat_files(
         })?;
         let bytes = std::fs::read(&path).map_err(io)?;
         let sha = sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes));
-        files.push(DistFile {
-            filename,
+        files.push(DistFile::new(FileParts {
+            filename: filename.into(),
             version: parsed.version,
             kind: parsed.kind,
             url: url.into(),
-            sha256: Some(crate::util::hex(&sha)),
+            sha256: Some(super::Sha256Hash::from_bytes(sha.into())),
             requires_python: None,
             yanked: false,
             core_metadata: None,
             size: Some(bytes.len() as u64),
             upload_time: None,
-        });
+        }));
     }
     let _ = PackageName::from_str(name.as_ref());
     Ok(files)

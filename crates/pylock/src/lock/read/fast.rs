@@ -97,20 +97,24 @@ mod tests {
         assert!(super::pins(&text.replace("\"1.0\"\nmarker", "\"1.1\"\nmarker")).is_none());
     }
 
-    /// The scan and the full parse agree on the pins; only the scan returns the record.
+    /// The scan and the full parse agree on the pins; only the scan returns the record's
+    /// forks, and only for the same inputs.
     #[test]
     fn pins_are_the_same_read_fast_or_parsed() {
         let record = LockRecord {
             inputs: Some("sha256:00".into()),
-            ..LockRecord::default()
+            forks: vec![("sys_platform == 'linux'".into(), true)],
         };
         let text = sample(&record);
         let unrecorded = &text[..=text.find("\n[tool.pylock]").expect("table")];
         let path = std::path::Path::new("pylock.toml");
-        let (fast, kept) = LockFile::pins(path, &text).expect("fast");
-        let (parsed, none) = LockFile::pins(path, unrecorded).expect("parsed");
-        assert_eq!(kept, Some(record));
-        assert_eq!(none, None);
+        let (fast, kept) = LockFile::pins(path, &text, Some("sha256:00")).expect("fast");
+        let (parsed, none) = LockFile::pins(path, unrecorded, Some("sha256:00")).expect("parsed");
+        let linux: crate::MarkerTree = "sys_platform == 'linux'".parse().expect("marker");
+        assert_eq!(kept, [(linux, true)]);
+        assert_eq!(none, []);
+        let (_, other) = LockFile::pins(path, &text, Some("sha256:01")).expect("fast");
+        assert_eq!(other, []);
         assert_eq!(fast, parsed);
         assert_eq!(fast.len(), 1, "the entry without a version is left out");
         assert!(fast[0].2.is_some());
@@ -119,7 +123,7 @@ mod tests {
             "lock-version = \"1.0\"\ncreated-by = \"pylock\"\n\n[[packages]]\nname = \"a\"\nversion = \"x y\"\n",
         );
         record::append(&mut bad, &LockRecord::default());
-        let err = LockFile::pins(path, &bad).expect_err("invalid version");
+        let err = LockFile::pins(path, &bad, None).expect_err("invalid version");
         assert!(err.to_string().contains("invalid version"), "{err}");
     }
 }

@@ -257,7 +257,7 @@ impl<'a> Fetcher<'a> {
 
     /// The index's metadata of `file`, a panic in the index turned into an error.
     fn index_metadata(&self, file: &DistFile) -> Result<Arc<CoreMetadata>, IndexError> {
-        let what = format!("the metadata of {}", file.filename);
+        let what = format!("the metadata of {}", file.filename());
         Ok(Arc::new(guarded(&what, || self.index.metadata(file))?))
     }
 
@@ -382,7 +382,7 @@ mod tests {
             self.0.project(name)
         }
         fn metadata(&self, file: &DistFile) -> Result<CoreMetadata, IndexError> {
-            panic!("cannot read {}", file.filename)
+            panic!("cannot read {}", file.filename())
         }
     }
 
@@ -468,6 +468,24 @@ mod tests {
                 "{not_read}"
             );
         }
+    }
+
+    /// The solver asks for the pages of every package it weighs, often before a worker has
+    /// come to them: the likely version's metadata is still read ahead.
+    #[test]
+    fn a_page_the_solver_took_first_still_has_its_likely_metadata_read_ahead() {
+        let index = index();
+        let fetcher = Fetcher::new(&index, FilterSpec::default());
+        let capped: PackageName = "capped".parse().expect("name");
+        let below_2 = Range::strictly_lower_than(Version::from_str("2").expect("version"));
+        fetcher.prefetch_ranges([(&capped, below_2)]);
+        fetcher.page(&capped).expect("page").expect("exists");
+        for job in fetcher.executor.drain() {
+            fetcher.run_job(job);
+        }
+        let v = |s: &str| Version::from_str(s).expect("version");
+        assert!(fetcher.metadata_requested(&capped, &v("1.0")));
+        assert!(!fetcher.metadata_requested(&capped, &v("2.0")));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!   the version's metadata), the pages of those not yet asked for are queued, and for those
 //!   whose page is in, the metadata of the version the solver will likely take ([`likely`]).
 //! - When a worker has read a page, the metadata of the likely version in the range asked
-//!   for is read right after it.
+//!   for is read right after it (also when the solver read the page first).
 //! - In a universal resolve, the per-platform wheels of a likely version whose index gives
 //!   no metadata hash are queued too: the provider's variant check reads each.
 //! - A backtracking solve queues the older versions it is about to try, and a fork the
@@ -116,6 +116,11 @@ impl Fetcher<'_> {
             Job::Page(name, range) => {
                 if self.pages.claim(&name) {
                     self.run_page_job(&name, &range);
+                } else if let Some(Some(candidates)) = self.pages.when_ready(&name) {
+                    // The solver took the page itself before a worker came to it (it asks for
+                    // the pages of every package it weighs): the metadata it will likely ask
+                    // for next is still read ahead, as this job would have.
+                    self.read_likely(&name, &candidates, &range);
                 }
             }
             Job::Metadata(name, candidate) => {
@@ -140,13 +145,17 @@ impl Fetcher<'_> {
     /// likely taken within `range`.
     pub(super) fn run_page_job(&self, name: &PackageName, range: &Range) {
         let result = self.build(name);
-        let likely = result
-            .as_ref()
-            .ok()
-            .and_then(|p| p.as_ref())
-            .and_then(|c| likely(c, range, self.preferred(name)))
-            .filter(|c| c.cheap_metadata());
+        let candidates = result.as_ref().ok().and_then(Clone::clone);
         self.pages.complete(name.clone(), result);
+        if let Some(candidates) = candidates {
+            self.read_likely(name, &candidates, range);
+        }
+    }
+
+    /// Read the metadata of the version of `name` likely taken within `range`, unless
+    /// anyone asked for it already.
+    fn read_likely(&self, name: &PackageName, candidates: &Candidates, range: &Range) {
+        let likely = likely(candidates, range, self.preferred(name)).filter(|c| c.cheap_metadata());
         if let Some(candidate) = likely {
             self.prefetch_variants(&candidate);
             if (self.metadata).claim_unknown((name.clone(), candidate.version.clone())) {

@@ -127,6 +127,22 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
         }
     }
 
+    /// The value at `key` once whoever is producing it has finished (`None`: not ready, and
+    /// nobody is producing it).
+    pub(super) fn when_ready(&self, key: &K) -> Option<T> {
+        let mut slots = self.slots();
+        loop {
+            match slots.get(key) {
+                Some(Slot::Ready(v)) => return Some(v.clone()),
+                Some(Slot::Running) => {
+                    slots = (self.changed.wait(slots))
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// The keys known (queued, running, ready or failed).
     #[cfg(test)]
     pub(super) fn keys(&self) -> Vec<K> {
@@ -170,6 +186,8 @@ mod tests {
             assert_eq!(waiter.join().expect("no panic").expect("value"), 7);
         });
         assert_eq!(map.if_ready(&1), Some(7));
+        assert_eq!(map.when_ready(&1), Some(7));
+        assert_eq!(map.when_ready(&5), None, "nobody produces it: no wait");
         // A worker's failure is not the answer: whoever needs the value produces it.
         assert!(map.claim_unknown(2));
         map.complete::<IndexError>(

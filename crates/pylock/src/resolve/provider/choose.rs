@@ -3,6 +3,8 @@
 //! can be used, a version offered as rejected so that the explanation says why.
 
 use super::judge::{Judgement, Rejection};
+use super::order::{ordered, tried};
+use super::record::{Trail, Walked};
 use super::{Provider, ProviderError};
 use crate::pep::{MarkerTree, PackageName, Range, Version};
 use crate::resolve::atoms::SolverVersion;
@@ -34,36 +36,55 @@ impl Provider<'_> {
             return Ok(Choice::Nothing);
         };
         let (free, if_necessary) = self.prerelease_allowed(name);
-        let allowed = |c: &Candidate, stable_only: bool| {
-            range.contains(&c.version)
-                && c.unusable.is_none()
-                && (!stable_only || !c.version.any_prerelease())
-        };
         // Versions earlier forks chose come first, then the resolution order.
         let lowest_first = self.lowest_first(name);
         let preferred = self.preferred_versions(name, lowest_first);
-        // An iterator, not a list: projects list thousands of versions and the solver
-        // usually takes the first that fits.
-        let ordered = || {
-            let by_pref = preferred
-                .iter()
-                .filter_map(|v| candidates.get(v).map(AsRef::as_ref));
-            let rest = candidates.within(range, lowest_first).map(AsRef::as_ref);
-            by_pref.chain(rest)
-        };
         // Stable versions first unless pre-releases are free; then pre-releases if need be.
-        let passes: &[bool] = match (free, if_necessary) {
+        let passes: &'static [bool] = match (free, if_necessary) {
             (true, _) => &[false],
             (false, true) => &[true, false],
             (false, false) => &[true],
         };
+        let walked = Walked {
+            name,
+            range,
+            candidates: &candidates,
+            lowest_first,
+            passes,
+            preferred: &preferred,
+        };
+        let mut trail = Trail::new(self.decisions.is_some());
+        let choice = self.walk(&walked, &mut trail);
+        if let Some(decisions) = &self.decisions {
+            lock(decisions).push(walked, trail);
+        }
+        choice
+    }
+
+    /// Walk the candidates in the order [`tried`] gives, one pass per entry of
+    /// `walked.passes`, and take the first that fits the fork; the versions judged and
+    /// passed over, and where the walk stopped, go to `trail`.
+    fn walk(&self, walked: &Walked<'_>, trail: &mut Trail) -> Result<Choice, ProviderError> {
+        let &Walked {
+            name,
+            range,
+            candidates,
+            lowest_first,
+            passes,
+            preferred,
+        } = walked;
         // The first version that fits the resolution policy but not the fork, and why.
         let mut misfit: Option<Rejection> = None;
         // Where the wheels of versions that fit no checked environment may install.
         let mut foreign = MarkerTree::FALSE;
         for &stable_only in passes {
-            for c in ordered().filter(|c| allowed(c, stable_only)) {
-                match self.judge(name, &candidates, c, range)? {
+            for c in tried(preferred, candidates, range, lowest_first, stable_only) {
+                let judgement = self.judge(name, candidates, c, range);
+                match judgement {
+                    Ok(Judgement::Misfit(_) | Judgement::Foreign(..)) => trail.passed(&c.version),
+                    Ok(Judgement::Take) | Err(_) => trail.stopped(&c.version),
+                }
+                match judgement? {
                     Judgement::Take => return Ok(Choice::Take(c.version.clone())),
                     Judgement::Misfit(m) => misfit = misfit.or(m),
                     Judgement::Foreign(where_, m) => {
@@ -78,7 +99,9 @@ impl Provider<'_> {
         if let Some(parts) = split {
             return Err(ProviderError::Fork(parts));
         }
-        let fallback = || ordered().find(|c| range.contains(&c.version));
+        let fallback = || {
+            ordered(preferred, candidates, range, lowest_first).find(|c| range.contains(&c.version))
+        };
         Ok(match misfit.or_else(|| self.unusable(fallback()?)) {
             Some(rejection) => Choice::Reject(rejection),
             None => Choice::Nothing,

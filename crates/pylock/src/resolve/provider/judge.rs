@@ -103,7 +103,7 @@ impl Provider<'_> {
         let mut best = (PythonFit::None, None);
         let mut any = false;
         for f in &candidate.files {
-            let Some(rp) = &f.requires_python else {
+            let Some(rp) = f.requires_python() else {
                 return (PythonFit::All, None);
             };
             any = true;

@@ -23,16 +23,19 @@ mod choose;
 mod deps;
 mod errors;
 mod judge;
+mod order;
 mod preferences;
 mod prefetch;
 mod priority;
 mod query;
+mod record;
 mod variants;
 
 pub use deps::DependencyMemo;
 pub use errors::{CauseKind, ProviderError};
 pub use preferences::{preferences, Preferences};
 pub use priority::Priority;
+pub use record::Decisions;
 
 use super::atoms::{Atoms, SolverVersion};
 use super::fetch::Fetcher;
@@ -67,6 +70,9 @@ pub struct Provider<'a> {
     dependencies: Mutex<DependencyMemo>,
     /// Preferred versions locked only outside this scope ([`Options::preference_markers`]).
     elsewhere: HashSet<(PackageName, Version)>,
+    /// The preference-dependent choices of this solve, when it is recorded
+    /// ([`Provider::recorded`]).
+    decisions: Option<Mutex<Decisions>>,
 }
 
 impl<'a> Provider<'a> {
@@ -102,6 +108,26 @@ impl<'a> Provider<'a> {
             choices: Mutex::new(HashMap::new()),
             dependencies: Mutex::new(dependencies),
             elsewhere,
+            decisions: None,
+        }
+    }
+
+    /// The same provider, recording every choice the preferences could change: a solve
+    /// started before earlier forks published their choices is kept only if the record holds
+    /// under them ([`Decisions::hold_under`]).
+    pub fn recorded(self) -> Self {
+        let decisions = Decisions::new(self.elsewhere.clone());
+        Self {
+            decisions: Some(Mutex::new(decisions)),
+            ..self
+        }
+    }
+
+    /// The choices recorded so far (nothing unless [`Provider::recorded`]).
+    pub fn take_decisions(&self) -> Decisions {
+        match &self.decisions {
+            Some(decisions) => std::mem::take(&mut *crate::util::lock(decisions)),
+            None => Decisions::default(),
         }
     }
 }

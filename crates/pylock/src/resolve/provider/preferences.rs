@@ -53,20 +53,29 @@ impl Provider<'_> {
         name: &PackageName,
         lowest_first: bool,
     ) -> Vec<Version> {
-        if lowest_first {
-            return Vec::new();
-        }
-        let mut preferred = lock(self.preferences)
-            .get(name)
-            .cloned()
-            .unwrap_or_default();
-        preferred.sort();
-        preferred.reverse();
-        if !self.elsewhere.is_empty() {
-            // Versions locked for other environments only come after those locked here.
-            let key = |v: &Version| self.elsewhere.contains(&(name.clone(), v.clone()));
-            preferred.sort_by_key(key);
-        }
-        preferred
+        preference_order(&lock(self.preferences), name, lowest_first, &self.elsewhere)
     }
+}
+
+/// The versions `preferences` holds for `name`, in the order candidate choice tries them:
+/// newest first, those in `elsewhere` (locked only for other environments) after the others;
+/// none when versions are tried lowest first.
+pub(super) fn preference_order(
+    preferences: &HashMap<PackageName, Vec<Version>>,
+    name: &PackageName,
+    lowest_first: bool,
+    elsewhere: &HashSet<(PackageName, Version)>,
+) -> Vec<Version> {
+    if lowest_first {
+        return Vec::new();
+    }
+    let mut preferred = preferences.get(name).cloned().unwrap_or_default();
+    preferred.sort();
+    preferred.reverse();
+    if !elsewhere.is_empty() {
+        // Versions locked for other environments only come after those locked here.
+        let key = |v: &Version| elsewhere.contains(&(name.clone(), v.clone()));
+        preferred.sort_by_key(key);
+    }
+    preferred
 }

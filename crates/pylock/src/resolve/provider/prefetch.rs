@@ -107,11 +107,35 @@ impl Provider<'_> {
             *queued_to = to;
             (from, to)
         };
-        let usable = |c: &&Arc<Candidate>| {
-            c.unusable.is_none() && range.contains(&c.version) && self.installs_here(c)
+        let fits = |c: &&Arc<Candidate>| c.unusable.is_none() && self.installs_here(c);
+        let window: Vec<&Arc<Candidate>> = (from..to).map(position).filter(fits).collect();
+        let in_range: Vec<Arc<Candidate>> = (window.iter())
+            .filter(|c| range.contains(&c.version))
+            .map(|c| Arc::clone(c))
+            .collect();
+        // A walk whose range holds (almost) nothing below the version taken is a walk in
+        // step with another package's: each boto3 version pins botocore to its own release,
+        // so botocore's range holds one version at a time and the next one it takes is the
+        // next older one, out of today's range. Read those ahead in order (within what the
+        // root requirements allow), or each is one round trip the solver waits for.
+        let next = if in_range.len() >= AFTER {
+            in_range
+        } else {
+            let allowed = self.root_range(name);
+            (window.into_iter())
+                .filter(|c| allowed.contains(&c.version))
+                .cloned()
+                .collect()
         };
-        let next: Vec<Arc<Candidate>> = (from..to).map(position).filter(usable).cloned().collect();
         self.fetcher.prefetch_metadata(name, &next);
+    }
+
+    /// The versions of `name` every root requirement of this scope allows (those that hold
+    /// everywhere in it): no solve can take another.
+    fn root_range(&self, name: &PackageName) -> Range {
+        (self.root.iter())
+            .filter(|e| e.pkg.name() == Some(name) && e.marker.is_true())
+            .fold(Range::full(), |acc, e| acc.intersection(&e.range))
     }
 
     /// Whether `c` can be taken somewhere in this scope without its metadata saying so: its
@@ -174,8 +198,21 @@ mod tests {
         region: &str,
         test: impl FnOnce(&Fetcher<'_>, &Provider<'_>) -> T,
     ) -> T {
+        with_fork_of("a", index, preferences, region, test)
+    }
+
+    /// [`with_fork`], resolving `requirement`.
+    fn with_fork_of<T>(
+        requirement: &str,
+        index: &MemoryIndex,
+        preferences: &Preferences,
+        region: &str,
+        test: impl FnOnce(&Fetcher<'_>, &Provider<'_>) -> T,
+    ) -> T {
         let mut manifest = Manifest::default();
-        manifest.add_str("a", Role::Requirement).expect("req");
+        manifest
+            .add_str(requirement, Role::Requirement)
+            .expect("req");
         let target = Target::universal(Some(">=3.10".parse().expect("spec")));
         let inputs = Inputs::new(&manifest, &target);
         let fetcher = fetcher(index);
@@ -260,6 +297,41 @@ mod tests {
                 for version in ["1.0", "1.1", "1.2"] {
                     assert!(!fetcher.metadata_requested(&a, &v(version)), "{version}");
                 }
+            },
+        );
+    }
+
+    #[test]
+    fn a_walk_pinned_one_version_at_a_time_reads_older_versions_ahead() {
+        // As boto3 pins botocore: the range holds one version each time the solver steps
+        // down, so the next version it takes is outside today's range.
+        let mut index = MemoryIndex::new();
+        for minor in 0..10 {
+            let version = format!("1.{minor}");
+            let wheel = format!("a-{version}-py3-none-any.whl");
+            index
+                .add("a", &version, "", &[], &[wheel.as_str()])
+                .expect("release");
+        }
+        let a = name("a");
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork_of(
+            "a>=1.3",
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let page = fetcher.page(&a).expect("page").expect("listed");
+                for version in ["1.9", "1.8"] {
+                    let taken = page.get(&v(version)).expect("listed").clone();
+                    let pinned = Range::singleton(v(version));
+                    provider.prefetch_older(&a, &page, &taken, &pinned);
+                }
+                for version in ["1.7", "1.5", "1.3"] {
+                    assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+                // Below what the root requirement allows: never taken, never read.
+                assert!(!fetcher.metadata_requested(&a, &v("1.2")));
             },
         );
     }

@@ -52,7 +52,7 @@ impl Provider<'_> {
         candidate: &Candidate,
         envs: &[usize],
     ) -> Result<Option<ProviderError>, IndexError> {
-        let hash = |f: &DistFile| f.core_metadata.clone().flatten();
+        let hash = |f: &DistFile| f.core_metadata().flatten();
         let wheels: Vec<Option<String>> = candidate
             .files
             .iter()
@@ -158,7 +158,7 @@ impl Provider<'_> {
 type VariantKey = (Option<String>, Option<String>);
 
 fn variant_key(file: &DistFile) -> VariantKey {
-    match file.core_metadata.clone().flatten() {
+    match file.core_metadata().flatten() {
         Some(h) => (Some(h), None),
         None => (None, platform_tag(file)),
     }

@@ -14,6 +14,9 @@
 mod finish;
 mod merge;
 mod queue;
+mod speculate;
+#[cfg(test)]
+mod tests;
 
 use pubgrub::SelectedDependencies;
 
@@ -23,14 +26,14 @@ use super::forks::ForkPart;
 use super::inputs::Inputs;
 use super::pkg::Pkg;
 use super::provider::Preferences;
-use super::scope::Scope;
-use super::solve::{solve, Outcome};
+use super::solve::Outcome;
 use super::{Options, Resolution, ResolveError};
 use crate::manifest::Target;
 use crate::pep::{and, is_possible, lock_marker, python_marker, MarkerTree, Version};
 use crate::util::lock;
 use merge::Forks;
 use queue::ForkQueue;
+use speculate::{Ahead, Shared};
 
 /// Resolve for every environment `target.requires_python` admits.
 pub fn resolve_universal(
@@ -59,8 +62,19 @@ struct Asked<'a> {
     inputs: &'a Inputs,
 }
 
-/// Solve every fork of the target, leaving out those the environments rule out.
+/// Solve every fork of the target, leaving out those the environments rule out; the forks
+/// queued next are solved ahead on other cores ([`speculate`]).
 fn solve_forks(asked: &Asked<'_>, fetcher: &Fetcher<'_>) -> Result<Forks, ResolveError> {
+    Ok(solve_forks_with(asked, fetcher, speculate::per_core())?.0)
+}
+
+/// [`solve_forks`], solving up to `width` forks at once; with how many forks solved ahead
+/// were kept and how many solved again.
+fn solve_forks_with(
+    asked: &Asked<'_>,
+    fetcher: &Fetcher<'_>,
+    width: usize,
+) -> Result<(Forks, (usize, usize)), ResolveError> {
     let Asked {
         whole,
         options,
@@ -75,11 +89,17 @@ fn solve_forks(asked: &Asked<'_>, fetcher: &Fetcher<'_>) -> Result<Forks, Resolv
             .map(ForkPart::plain)
             .collect(),
     };
+    let shared = Shared {
+        inputs,
+        options,
+        fetcher,
+        preferences: &preferences,
+    };
+    let mut ahead = Ahead::new(width);
     let mut queue = ForkQueue::new(start);
     let mut forks = Forks::new();
     while let Some(part) = queue.next()? {
-        let scope = Scope::fork(part.region.clone(), &inputs.env_set);
-        match solve(&scope, inputs, options, fetcher, &preferences)? {
+        match ahead.turn(&part, queue.upcoming(), &shared)? {
             Outcome::Solved(provider, solution) => {
                 // A fork that may be left out (above a Requires-Python cap, or without
                 // files) took what was left for it, often old versions: other forks do not
@@ -94,7 +114,7 @@ fn solve_forks(asked: &Asked<'_>, fetcher: &Fetcher<'_>) -> Result<Forks, Resolv
             Outcome::Failed(failure) => on_failure(part, failure, asked, &mut forks, &mut queue)?,
         }
     }
-    Ok(forks)
+    Ok((forks, (ahead.kept, ahead.redone)))
 }
 
 /// A fork with no solution: split where the culprits are required, or leave it out, or fail.

@@ -37,6 +37,11 @@ impl ForkQueue {
         Ok(Some(part))
     }
 
+    /// The forks still to solve, in the order they will be taken.
+    pub(super) fn upcoming(&self) -> impl Iterator<Item = &ForkPart> {
+        self.pending.iter().rev()
+    }
+
     /// Solve `parts` next, in the order given.
     pub(super) fn solve_next(&mut self, parts: Vec<ForkPart>) {
         self.pending.extend(parts.into_iter().rev());
