@@ -196,6 +196,8 @@ const KEPT_METADATA_DIR: &str = "metadata-v1";
 /// revalidation; a damaged one is refused by its reader and read from the index again.
 pub(super) struct KeptMetadata {
     dir: PathBuf,
+    /// Whether `dir` was made (once per run, not once per file: a cold run keeps thousands).
+    made: std::sync::Once,
 }
 
 impl KeptMetadata {
@@ -203,6 +205,7 @@ impl KeptMetadata {
     pub(super) fn new(cache_dir: &Path) -> Self {
         Self {
             dir: cache_dir.join(KEPT_METADATA_DIR),
+            made: std::sync::Once::new(),
         }
     }
 
@@ -224,7 +227,9 @@ impl KeptMetadata {
         let Some(path) = self.path(sha256) else {
             return;
         };
-        let _ = std::fs::create_dir_all(&self.dir);
+        self.made.call_once(|| {
+            let _ = std::fs::create_dir_all(&self.dir);
+        });
         let _ = crate::util::write_atomic_unsynced(&path, kept);
     }
 }
