@@ -157,9 +157,24 @@ impl Sha256Hash {
     }
 }
 
+impl Sha256Hash {
+    /// The 64 lowercase hexadecimal digits, without formatting machinery (hot: file URLs in
+    /// the hashed form are written out as memo keys).
+    fn hex_digits(&self) -> [u8; 64] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 64];
+        for (pair, b) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(b >> 4)];
+            pair[1] = DIGITS[usize::from(b & 15)];
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for Sha256Hash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+        let digits = self.hex_digits();
+        f.write_str(std::str::from_utf8(&digits).unwrap_or_default())
     }
 }
 
@@ -276,16 +291,17 @@ impl std::fmt::Display for FileUrl {
         match self {
             FileUrl::Text(text) => f.write_str(text),
             FileUrl::Hashed { base, rest } => {
-                let hex = Sha256Hash::from_bytes(rest[..32].try_into().unwrap_or([0; 32]));
-                let hex = hex.to_string();
-                write!(
-                    f,
-                    "{base}{}/{}/{}/{}",
-                    &hex[..2],
-                    &hex[2..4],
-                    &hex[4..],
-                    self.last_segment()
-                )
+                let digest = Sha256Hash::from_bytes(rest[..32].try_into().unwrap_or([0; 32]));
+                let hex = digest.hex_digits();
+                let hex = std::str::from_utf8(&hex).unwrap_or_default();
+                f.write_str(base)?;
+                f.write_str(&hex[..2])?;
+                f.write_str("/")?;
+                f.write_str(&hex[2..4])?;
+                f.write_str("/")?;
+                f.write_str(&hex[4..])?;
+                f.write_str("/")?;
+                f.write_str(self.last_segment())
             }
         }
     }

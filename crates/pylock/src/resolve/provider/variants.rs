@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::{Provider, ProviderError};
-use crate::index::{CoreMetadata, DistFile, IndexError};
+use crate::index::{CoreMetadata, DistFile, IndexError, Sha256Hash};
 use crate::pep::PackageName;
 use crate::resolve::candidates::{platform_tag, Candidate};
 use crate::resolve::forks::variant_split;
@@ -52,14 +52,14 @@ impl Provider<'_> {
         candidate: &Candidate,
         envs: &[usize],
     ) -> Result<Option<ProviderError>, IndexError> {
-        let hash = |f: &DistFile| f.core_metadata().flatten();
-        let wheels: Vec<Option<String>> = candidate
+        let hash = |f: &DistFile| f.core_metadata.flatten();
+        let wheels: Vec<Option<Sha256Hash>> = candidate
             .files
             .iter()
             .filter(|f| f.is_wheel())
             .map(|f| hash(f))
             .collect();
-        let mut hashes: Vec<&String> = wheels.iter().flatten().collect();
+        let mut hashes: Vec<&Sha256Hash> = wheels.iter().flatten().collect();
         hashes.sort();
         hashes.dedup();
         let mixed = !hashes.is_empty() && wheels.iter().any(Option::is_none);
@@ -155,10 +155,10 @@ impl Provider<'_> {
 
 /// What tells wheels' metadata apart without reading it: the metadata hash the index gives,
 /// else (no hash) the platform tags.
-type VariantKey = (Option<String>, Option<String>);
+type VariantKey = (Option<Sha256Hash>, Option<String>);
 
 fn variant_key(file: &DistFile) -> VariantKey {
-    match file.core_metadata().flatten() {
+    match file.core_metadata.flatten() {
         Some(h) => (Some(h), None),
         None => (None, platform_tag(file)),
     }
