@@ -17,13 +17,12 @@ request's arrival and answer times). One row per run:
   likely a solver waiting on that answer);
 - conc: mean requests in flight while any is;
 - depth: the longest chain of requests each sent after the one before it was answered
-  (arrival >= the previous answer): an upper bound of the sequential
-  round trips on the critical path (with --delay-ms, chains of requests that merely follow
-  each other on one busy worker count too); compare it between delays and with (wall at
-  delay D - wall at delay 0) / D;
+  (arrival >= the previous answer): an upper bound of the sequential round trips on the
+  critical path (chains of requests that merely follow each other on one busy worker count
+  too); compare it between delays and with (wall at delay D - wall at delay 0) / D;
 - connections: TCP connections the requests came on; server CPU: the server process's CPU
   time (user + system) over the run, its start-up included (Python's threaded server takes
-  a core for itself at ~0.3 ms a request: on loopback it can be the bottleneck).
+  ~0.5 ms of CPU a request: on loopback it can be the bottleneck).
 
 `--keep DIR` keeps each run's log as DIR/<set>-<mode>-<server>-<delay>-<tool>.log.
 """
