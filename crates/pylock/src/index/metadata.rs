@@ -116,7 +116,7 @@ impl Fields {
                     Field::RequiresDist => "Requires-Dist",
                     Field::ProvidesExtra => "Provides-Extra",
                 };
-                malformed(format!("header {} (`{key}`): {e}", lineno + 1))
+                malformed(format!("header {} (`{key}`): {e}", u64::from(*lineno) + 1))
             };
             match field {
                 Field::Name => name = Some(parse::value::<PackageName>(value).map_err(at)?),

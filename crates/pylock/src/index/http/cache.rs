@@ -193,7 +193,9 @@ const KEPT_METADATA_DIR: &str = "metadata-v1";
 /// form (`index::metadata::Fields`): the name is the hash, so a warm run reads one small file
 /// and hashes nothing, parses no cache header and scans no metadata text. Only bytes that
 /// matched their hash are kept, and the hash names one content, so entries need no
-/// revalidation; a damaged one is refused by its reader and read from the index again.
+/// revalidation. Each entry starts with a seal, the SHA-256 of its hash and its content: an
+/// entry damaged on disk, or copied under another file's hash, is refused (as if absent) and
+/// the file is read from the index again.
 pub(super) struct KeptMetadata {
     dir: PathBuf,
     /// Whether `dir` was made (once per run, not once per file: a cold run keeps thousands).
@@ -216,9 +218,15 @@ impl KeptMetadata {
         hex.then(|| self.dir.join(sha256.to_ascii_lowercase()))
     }
 
-    /// The kept form of the file whose SHA-256 is `sha256`, if any.
+    /// The kept form of the file whose SHA-256 is `sha256`, if any and its seal holds.
     pub(super) fn read(&self, sha256: &str) -> Option<Vec<u8>> {
-        std::fs::read(self.path(sha256)?).ok()
+        let mut entry = std::fs::read(self.path(sha256)?).ok()?;
+        let (seal, kept) = entry.split_at_checked(SEAL_LEN)?;
+        if seal != seal_of(sha256, kept).as_slice() {
+            return None;
+        }
+        entry.drain(..SEAL_LEN);
+        Some(entry)
     }
 
     /// Keep `kept` for the file whose SHA-256 is `sha256` (best effort: a cache that cannot
@@ -230,8 +238,23 @@ impl KeptMetadata {
         self.made.call_once(|| {
             let _ = std::fs::create_dir_all(&self.dir);
         });
-        let _ = crate::util::write_atomic_unsynced(&path, kept);
+        let mut entry = seal_of(sha256, kept).to_vec();
+        entry.extend_from_slice(kept);
+        let _ = crate::util::write_atomic_unsynced(&path, &entry);
     }
+}
+
+/// Length of a kept entry's seal.
+const SEAL_LEN: usize = 32;
+
+/// The seal of `kept` stored for the file whose SHA-256 is `sha256`: binds the content to
+/// the name it is stored under.
+fn seal_of(sha256: &str, kept: &[u8]) -> [u8; SEAL_LEN] {
+    let mut hasher = Sha256::new();
+    hasher.update(sha256.to_ascii_lowercase().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(kept);
+    hasher.finalize().into()
 }
 
 #[cfg(test)]
@@ -250,6 +273,19 @@ mod tests {
             kept.read(&hash.to_ascii_lowercase()).as_deref(),
             Some(&b"fields"[..])
         );
+        // Damaged on disk, or copied under another hash: refused.
+        let path = kept.path(&hash).unwrap();
+        let mut entry = std::fs::read(&path).unwrap();
+        *entry.last_mut().unwrap() ^= 1;
+        std::fs::write(&path, &entry).unwrap();
+        assert_eq!(kept.read(&hash), None);
+        let other = "cd".repeat(32);
+        kept.store(&other, b"fields");
+        std::fs::copy(kept.path(&other).unwrap(), &path).unwrap();
+        assert_eq!(kept.read(&hash), None);
+        assert_eq!(kept.read(&other).as_deref(), Some(&b"fields"[..]));
+        std::fs::remove_file(kept.path(&other).unwrap()).unwrap();
+        kept.store(&hash, b"fields");
         // Not a hash: nothing is written or read (no path from an index's text).
         for bad in ["../../etc/passwd", "ab", &"zz".repeat(32)] {
             kept.store(bad, b"x");

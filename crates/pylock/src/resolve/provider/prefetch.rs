@@ -18,6 +18,25 @@ pub(super) struct Walk {
     last: Option<usize>,
     /// How far older versions were queued ahead.
     queued_to: usize,
+    /// What the root requirements allow ([`Provider::root_range`]), worked out once: a
+    /// requirements file may list thousands of exclusions of one package.
+    allowed: Option<Arc<Range>>,
+}
+
+/// The intersection of `ranges`, pairwise in rounds: a requirements file may exclude
+/// 100,000 versions of one package, and folding one range at a time into the growing
+/// result is quadratic in them (minutes); rounds are `n log n`.
+fn intersect_all(mut ranges: Vec<Range>) -> Range {
+    while ranges.len() > 1 {
+        ranges = (ranges.chunks(2))
+            .map(|pair| match pair {
+                [a, b] => a.intersection(b),
+                [a] => a.clone(),
+                _ => Range::full(),
+            })
+            .collect();
+    }
+    ranges.pop().unwrap_or_else(Range::full)
 }
 
 impl Provider<'_> {
@@ -121,7 +140,14 @@ impl Provider<'_> {
         let next = if in_range.len() >= AFTER {
             in_range
         } else {
-            let allowed = self.root_range(name);
+            let allowed = {
+                let mut choices = lock(&self.choices);
+                let walk = choices.entry(name.clone()).or_default();
+                let allowed = walk
+                    .allowed
+                    .get_or_insert_with(|| Arc::new(self.root_range(name)));
+                Arc::clone(allowed)
+            };
             (window.into_iter())
                 .filter(|c| allowed.contains(&c.version))
                 .cloned()
@@ -133,9 +159,10 @@ impl Provider<'_> {
     /// The versions of `name` every root requirement of this scope allows (those that hold
     /// everywhere in it): no solve can take another.
     fn root_range(&self, name: &PackageName) -> Range {
-        (self.root.iter())
+        let ranges = (self.root.iter())
             .filter(|e| e.pkg.name() == Some(name) && e.marker.is_true())
-            .fold(Range::full(), |acc, e| acc.intersection(&e.range))
+            .map(|e| e.range.clone());
+        intersect_all(ranges.collect())
     }
 
     /// Whether `c` can be taken somewhere in this scope without its metadata saying so: its
@@ -171,6 +198,21 @@ mod tests {
     use crate::resolve::inputs::Inputs;
     use crate::resolve::scope::Scope;
     use crate::resolve::Options;
+
+    #[test]
+    fn intersect_all_is_the_fold_of_intersections() {
+        let v = |s: &str| Version::from_str(s).unwrap();
+        let ranges: Vec<Range> = (0..7)
+            .map(|i| Range::singleton(v(&format!("0.{i}"))).complement())
+            .chain([
+                Range::higher_than(v("0.2")),
+                Range::strictly_lower_than(v("0.6")),
+            ])
+            .collect();
+        let folded = (ranges.iter()).fold(Range::full(), |acc, r| acc.intersection(r));
+        assert_eq!(intersect_all(ranges), folded);
+        assert_eq!(intersect_all(Vec::new()), Range::full());
+    }
 
     fn fetcher(index: &MemoryIndex) -> Fetcher<'_> {
         let spec = FilterSpec {
