@@ -274,17 +274,17 @@ mod tests {
             Some(&b"fields"[..])
         );
         // Damaged on disk, or copied under another hash: refused.
-        let path = kept.path(&hash).unwrap();
-        let mut entry = std::fs::read(&path).unwrap();
-        *entry.last_mut().unwrap() ^= 1;
-        std::fs::write(&path, &entry).unwrap();
+        let path = kept.path(&hash).expect("a hash");
+        let mut entry = std::fs::read(&path).expect("kept");
+        *entry.last_mut().expect("not empty") ^= 1;
+        std::fs::write(&path, &entry).expect("write");
         assert_eq!(kept.read(&hash), None);
         let other = "cd".repeat(32);
         kept.store(&other, b"fields");
-        std::fs::copy(kept.path(&other).unwrap(), &path).unwrap();
+        std::fs::copy(kept.path(&other).expect("a hash"), &path).expect("copy");
         assert_eq!(kept.read(&hash), None);
         assert_eq!(kept.read(&other).as_deref(), Some(&b"fields"[..]));
-        std::fs::remove_file(kept.path(&other).unwrap()).unwrap();
+        std::fs::remove_file(kept.path(&other).expect("a hash")).expect("remove");
         kept.store(&hash, b"fields");
         // Not a hash: nothing is written or read (no path from an index's text).
         for bad in ["../../etc/passwd", "ab", &"zz".repeat(32)] {

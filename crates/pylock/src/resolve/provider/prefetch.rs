@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn intersect_all_is_the_fold_of_intersections() {
-        let v = |s: &str| Version::from_str(s).unwrap();
+        let v = |s: &str| Version::from_str(s).expect("a version");
         let ranges: Vec<Range> = (0..7)
             .map(|i| Range::singleton(v(&format!("0.{i}"))).complement())
             .chain([
