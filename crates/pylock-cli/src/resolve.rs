@@ -119,8 +119,8 @@ pub(crate) fn emit(
     args: &ResolveArgs,
     existing: Option<crate::check::Existing>,
 ) -> Result<bool, Failure> {
-    let text = &lock.to_toml();
     if args.check {
+        let text = &lock.to_toml();
         let existing = match existing {
             Some(e) => e,
             None => check_failure(crate::check::Existing::read(
@@ -136,6 +136,7 @@ pub(crate) fn emit(
     }
     if args.output() == "-" {
         use std::io::Write as _;
+        let text = lock.to_toml();
         let mut out = std::io::stdout().lock();
         return match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             // The reader went away (`pylock ... -o - | head`): nothing left to tell it.

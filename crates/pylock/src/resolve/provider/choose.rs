@@ -3,7 +3,7 @@
 //! can be used, a version offered as rejected so that the explanation says why.
 
 use super::judge::{Judgement, Rejection};
-use super::order::{ordered, tried};
+use super::order::{ordered, walk_order};
 use super::record::{Trail, Walked};
 use super::{Provider, ProviderError};
 use crate::pep::{MarkerTree, PackageName, Range, Version};
@@ -61,8 +61,8 @@ impl Provider<'_> {
         choice
     }
 
-    /// Walk the candidates in the order [`tried`] gives, one pass per entry of
-    /// `walked.passes`, and take the first that fits the fork; the versions judged and
+    /// Walk the candidates in the order [`walk_order`] gives (one pass per entry of
+    /// `walked.passes`), and take the first that fits the fork; the versions judged and
     /// passed over, and where the walk stopped, go to `trail`.
     fn walk(&self, walked: &Walked<'_>, trail: &mut Trail) -> Result<Choice, ProviderError> {
         let &Walked {
@@ -77,20 +77,18 @@ impl Provider<'_> {
         let mut misfit: Option<Rejection> = None;
         // Where the wheels of versions that fit no checked environment may install.
         let mut foreign = MarkerTree::FALSE;
-        for &stable_only in passes {
-            for c in tried(preferred, candidates, range, lowest_first, stable_only) {
-                let judgement = self.judge(name, candidates, c, range);
-                match judgement {
-                    Ok(Judgement::Misfit(_) | Judgement::Foreign(..)) => trail.passed(&c.version),
-                    Ok(Judgement::Take) | Err(_) => trail.stopped(&c.version),
-                }
-                match judgement? {
-                    Judgement::Take => return Ok(Choice::Take(c.version.clone())),
-                    Judgement::Misfit(m) => misfit = misfit.or(m),
-                    Judgement::Foreign(where_, m) => {
-                        foreign = crate::pep::or(&foreign, &where_);
-                        misfit = misfit.or(Some(m));
-                    }
+        for c in walk_order(preferred, candidates, range, lowest_first, passes) {
+            let judgement = self.judge(name, candidates, c, range);
+            match judgement {
+                Ok(Judgement::Misfit(_) | Judgement::Foreign(..)) => trail.passed(&c.version),
+                Ok(Judgement::Take) | Err(_) => trail.stopped(&c.version),
+            }
+            match judgement? {
+                Judgement::Take => return Ok(Choice::Take(c.version.clone())),
+                Judgement::Misfit(m) => misfit = misfit.or(m),
+                Judgement::Foreign(where_, m) => {
+                    foreign = crate::pep::or(&foreign, &where_);
+                    misfit = misfit.or(Some(m));
                 }
             }
         }

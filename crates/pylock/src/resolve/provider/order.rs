@@ -5,10 +5,24 @@
 use crate::pep::{Range, Version};
 use crate::resolve::candidates::{Candidate, Candidates};
 
+/// The candidates of every pass of candidate choice, one pass per entry of `passes` (its
+/// `stable_only`), in the order they are judged: the walk and its replay both go this way.
+pub(super) fn walk_order<'c>(
+    preferred: &'c [Version],
+    candidates: &'c Candidates,
+    range: &'c Range,
+    lowest_first: bool,
+    passes: &'c [bool],
+) -> impl Iterator<Item = &'c Candidate> + 'c {
+    (passes.iter()).flat_map(move |&stable_only| {
+        tried(preferred, candidates, range, lowest_first, stable_only)
+    })
+}
+
 /// The candidates of one pass of candidate choice, in the order they are judged: the
 /// preferred versions, then those in `range` in the resolution order; only those in range,
 /// usable, and stable when `stable_only`.
-pub(super) fn tried<'c>(
+fn tried<'c>(
     preferred: &'c [Version],
     candidates: &'c Candidates,
     range: &'c Range,

@@ -18,7 +18,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::order::tried;
+use super::order::walk_order;
 use super::preferences::preference_order;
 use crate::pep::{PackageName, Range, Version};
 use crate::resolve::candidates::Candidates;
@@ -156,22 +156,20 @@ impl Decisions {
                 in_range(&preferred, &d.candidates, &d.range) == *before
             }
             End::At { version, skipped } => {
-                for &stable_only in d.passes {
-                    let walk = tried(
-                        &preferred,
-                        &d.candidates,
-                        &d.range,
-                        d.lowest_first,
-                        stable_only,
-                    );
-                    for c in walk {
-                        if c.version == *version {
-                            return true;
-                        }
-                        if skipped.binary_search(&c.version).is_err() {
-                            // A version the recorded walk never judged comes first.
-                            return false;
-                        }
+                let walk = walk_order(
+                    &preferred,
+                    &d.candidates,
+                    &d.range,
+                    d.lowest_first,
+                    d.passes,
+                );
+                for c in walk {
+                    if c.version == *version {
+                        return true;
+                    }
+                    if skipped.binary_search(&c.version).is_err() {
+                        // A version the recorded walk never judged comes first.
+                        return false;
                     }
                 }
                 false
