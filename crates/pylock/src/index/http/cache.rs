@@ -127,6 +127,11 @@ impl CacheEntry {
         }
     }
 
+    /// Make the directory entries in `dir` go to (once per run, not once per entry).
+    pub(super) fn make_dir(dir: &Path) {
+        let _ = std::fs::create_dir_all(dir.join("http-v3"));
+    }
+
     /// The entry's bytes, if any.
     pub(super) fn read(&self) -> Option<Vec<u8>> {
         std::fs::read(&self.path).ok()
@@ -155,7 +160,8 @@ impl CacheEntry {
         })
     }
 
-    /// Write the entry atomically (concurrent writers leave one complete entry).
+    /// Write the entry atomically (concurrent writers leave one complete entry), in a
+    /// directory made by [`CacheEntry::make_dir`].
     pub(super) fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
         let now = SystemTime::now();
         let header = Header {
@@ -178,9 +184,6 @@ impl CacheEntry {
         bytes.extend_from_slice(&policy);
         bytes.push(b'\n');
         bytes.extend_from_slice(&fetched.body);
-        if let Some(dir) = self.path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
         // A cache that cannot be written only costs speed.
         let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
     }

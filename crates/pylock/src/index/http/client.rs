@@ -56,6 +56,8 @@ pub struct Client {
     /// fail at once instead of waiting out the server a second time.
     failures: Mutex<HashMap<String, String>>,
     ramp: Ramp,
+    /// Whether the cache's entry directory was made (once per run, not once per entry).
+    made: std::sync::Once,
 }
 
 impl Client {
@@ -71,6 +73,7 @@ impl Client {
             options,
             failures: Mutex::new(HashMap::new()),
             ramp: Ramp::new(),
+            made: std::sync::Once::new(),
         }
     }
 
@@ -129,7 +132,7 @@ impl Client {
                 let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
                     policy.after_response(&request, &parts, SystemTime::now());
                 if let Some(entry) = &entry {
-                    entry.store(&policy, freshness(&policy, &parts), &fetched);
+                    self.store(entry, &policy, freshness(&policy, &parts), &fetched);
                 }
                 return Ok(fetched);
             }
@@ -160,10 +163,18 @@ impl Client {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
             if policy.is_storable() && (status == 200 || status == 404) {
-                entry.store(&policy, freshness(&policy, &parts), &fetched);
+                self.store(entry, &policy, freshness(&policy, &parts), &fetched);
             }
         }
         Ok(fetched)
+    }
+
+    /// Write a cache entry (its directory made once per run).
+    fn store(&self, entry: &CacheEntry, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+        if let Some(dir) = &self.options.cache_dir {
+            self.made.call_once(|| CacheEntry::make_dir(dir));
+        }
+        entry.store(policy, fresh_for, f);
     }
 
     /// GET `url` with `accept`, refusing a body over `limit` bytes, without writing the

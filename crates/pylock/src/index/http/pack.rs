@@ -184,22 +184,27 @@ impl Pack {
     }
 
     /// Append `record` with one write (O_APPEND: concurrent appends do not interleave). A
-    /// pack that does not exist yet is made whole (its magic and `record`) and linked into
-    /// place, never over a pack another run made meanwhile.
+    /// pack that does not exist yet is created with its magic and `record` in one write.
+    /// (Another run appending to it in the instant between its creation and that write
+    /// leaves a pack without its magic: refused as damaged and rewritten, which only costs
+    /// fetching its files again.)
     fn append(&mut self, path: &Path, record: &[u8]) {
         if self.file.is_none() {
-            let open = || std::fs::OpenOptions::new().append(true).open(path);
-            self.file = match open() {
+            let mut options = std::fs::OpenOptions::new();
+            options.append(true);
+            self.file = match options.open(path) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    let mut pack = PACK_MAGIC.to_vec();
-                    pack.extend_from_slice(record);
-                    match create_new(path, &pack) {
-                        Ok(true) => {
-                            self.size = pack.len() as u64;
+                    match options.clone().create_new(true).open(path) {
+                        Ok(mut file) => {
+                            let mut pack = PACK_MAGIC.to_vec();
+                            pack.extend_from_slice(record);
+                            if file.write_all(&pack).is_ok() {
+                                self.size = pack.len() as u64;
+                            }
+                            self.file = Some(file);
                             return;
                         }
-                        Ok(false) => open().ok(),
-                        Err(_) => None,
+                        Err(_) => options.open(path).ok(),
                     }
                 }
                 opened => opened.ok(),
@@ -241,28 +246,6 @@ impl Pack {
             self.rewrite = false;
             self.refused = false;
         }
-    }
-}
-
-/// Make the file `path` holding `bytes`, unless it exists: written to a temporary file,
-/// then hard-linked into place (which fails if `path` exists). `Ok(false)` when it did.
-fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
-        return Err(std::io::ErrorKind::InvalidInput.into());
-    };
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{}.{}.{n}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let linked = std::fs::write(&tmp, bytes).and_then(|()| std::fs::hard_link(&tmp, path));
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
     }
 }
 
