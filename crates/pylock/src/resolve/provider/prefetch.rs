@@ -268,7 +268,7 @@ mod tests {
             &fetcher,
             preferences,
             vec![],
-            DependencyMemo::new(),
+            DependencyMemo::default(),
         );
         test(&fetcher, &provider)
     }
