@@ -67,6 +67,9 @@ pub struct Provider<'a> {
     missing_extras: Mutex<Vec<(PackageName, Version, ExtraName)>>,
     boosted: Vec<PackageName>,
     restart: Mutex<Option<PackageName>>,
+    /// The version the solver holds for each project now ([`priority`]): an extra of the
+    /// project is tried at that version first.
+    taken: Mutex<HashMap<PackageName, Version>>,
     /// How each package's versions were chosen in this solve (backtracking shows here),
     /// and how far, in the order versions are tried, older versions were queued ahead.
     choices: Mutex<HashMap<PackageName, prefetch::Walk>>,
@@ -108,6 +111,7 @@ impl<'a> Provider<'a> {
             missing_extras: Mutex::new(Vec::new()),
             boosted,
             restart: Mutex::new(None),
+            taken: Mutex::new(HashMap::default()),
             choices: Mutex::new(HashMap::default()),
             dependencies: Mutex::new(dependencies),
             elsewhere,
