@@ -17,6 +17,7 @@ mod inputs;
 mod interop;
 mod live;
 mod preferences;
+mod priorities;
 mod project;
 mod props_solver;
 mod scenarios;

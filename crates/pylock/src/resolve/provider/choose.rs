@@ -38,7 +38,12 @@ impl Provider<'_> {
         let (free, if_necessary) = self.prerelease_allowed(name);
         // Versions earlier forks chose come first, then the resolution order.
         let lowest_first = self.lowest_first(name);
-        let preferred = self.preferred_versions(name, lowest_first);
+        let mut preferred = self.preferred_versions(name, lowest_first);
+        let hint = self.extra_hint(package);
+        if let Some(v) = &hint {
+            preferred.retain(|p| p != v);
+            preferred.insert(0, v.clone());
+        }
         // Stable versions first unless pre-releases are free; then pre-releases if need be.
         let passes: &'static [bool] = match (free, if_necessary) {
             (true, _) => &[false],
@@ -52,13 +57,35 @@ impl Provider<'_> {
             lowest_first,
             passes,
             preferred: &preferred,
+            hint: hint.as_ref(),
         };
         let mut trail = Trail::new(self.decisions.is_some());
         let choice = self.walk(&walked, &mut trail);
         if let Some(decisions) = &self.decisions {
             lock(decisions).push(walked, trail);
         }
+        if let Pkg::Package(name) = package {
+            let mut taken = lock(&self.taken);
+            match &choice {
+                Ok(Choice::Take(v)) => taken.insert(name.clone(), v.clone()),
+                _ => taken.remove(name),
+            };
+        }
         choice
+    }
+
+    /// The version an extra of a project is tried at first: the one the solver holds for the
+    /// project itself. `name[x]` at `v` depends on `name == v`, so while `name` is decided
+    /// every other version of the extra is rejected, one incompatibility (and one metadata
+    /// read) at a time: the large set walked `fastapi[all]` down 66 versions that way. The
+    /// version is known from candidate choice, and forgotten when the solver weighs the
+    /// project again (it weighs undecided packages only, so a backtrack past its decision
+    /// or a rejection of its dependencies shows there).
+    fn extra_hint(&self, package: &Pkg) -> Option<Version> {
+        let Pkg::Extra(name, _) = package else {
+            return None;
+        };
+        lock(&self.taken).get(name).cloned()
     }
 
     /// Walk the candidates in the order [`walk_order`] gives (one pass per entry of
@@ -72,6 +99,7 @@ impl Provider<'_> {
             lowest_first,
             passes,
             preferred,
+            ..
         } = walked;
         // The first version that fits the resolution policy but not the fork, and why.
         let mut misfit: Option<Rejection> = None;

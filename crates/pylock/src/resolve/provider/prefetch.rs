@@ -327,7 +327,7 @@ mod tests {
             &fetcher,
             preferences,
             vec![],
-            DependencyMemo::new(),
+            DependencyMemo::default(),
         );
         test(&fetcher, &provider)
     }

@@ -26,6 +26,10 @@ impl Provider<'_> {
         range: &Atoms,
         stats: &PackageResolutionStatistics,
     ) -> Priority {
+        if let Pkg::Package(name) = package {
+            // Weighed again, so no longer decided (the solver weighs undecided packages only).
+            lock(&self.taken).remove(name);
+        }
         let order = {
             let mut discovery = lock(&self.discovery);
             let next = discovery.len();

@@ -42,6 +42,8 @@ struct Decision {
     candidates: Arc<Candidates>,
     lowest_first: bool,
     passes: &'static [bool],
+    /// The version tried before the preferences (an extra at its project's decided version).
+    hint: Option<Version>,
     end: End,
 }
 
@@ -85,7 +87,10 @@ pub(super) struct Walked<'w> {
     pub candidates: &'w Arc<Candidates>,
     pub lowest_first: bool,
     pub passes: &'static [bool],
+    /// The preferences, with `hint` first.
     pub preferred: &'w [Version],
+    /// The version tried before the preferences, if any.
+    pub hint: Option<&'w Version>,
 }
 
 /// The preference-dependent choices of one solve (over all its restarts), in order.
@@ -115,6 +120,7 @@ impl Decisions {
             lowest_first,
             passes,
             preferred,
+            hint,
         } = walked;
         let end = match trail.end {
             Some(version) => {
@@ -133,6 +139,7 @@ impl Decisions {
             candidates: candidates.clone(),
             lowest_first,
             passes,
+            hint: hint.cloned(),
             end,
         });
     }
@@ -150,7 +157,11 @@ impl Decisions {
     }
 
     fn holds(&self, d: &Decision, preferences: &HashMap<PackageName, Vec<Version>>) -> bool {
-        let preferred = preference_order(preferences, &d.name, d.lowest_first, &self.elsewhere);
+        let mut preferred = preference_order(preferences, &d.name, d.lowest_first, &self.elsewhere);
+        if let Some(hint) = &d.hint {
+            preferred.retain(|p| p != hint);
+            preferred.insert(0, hint.clone());
+        }
         match &d.end {
             End::Exhausted { preferred: before } => {
                 in_range(&preferred, &d.candidates, &d.range) == *before
