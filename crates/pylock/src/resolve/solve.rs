@@ -51,7 +51,7 @@ pub fn solve_with<'a>(
     mut decisions: Option<&mut Decisions>,
 ) -> Result<Outcome<'a>, ResolveError> {
     let mut boosted: Vec<PackageName> = Vec::new();
-    let mut dependencies = DependencyMemo::new();
+    let mut dependencies = DependencyMemo::default();
     loop {
         let mut provider = Provider::new(
             scope.clone(),

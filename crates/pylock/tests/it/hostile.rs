@@ -216,17 +216,23 @@ fn an_endless_page_stops_at_the_page_limit() {
 fn abandoned_temporary_cache_files_are_removed() {
     let cache = tempdir("tmp-cleanup");
     let entries = cache.join("http-v3");
+    // A pack of kept metadata rewritten by a run that was killed.
+    let packs = cache.join("metadata-v2");
     std::fs::create_dir_all(&entries).expect("mkdir");
+    std::fs::create_dir_all(&packs).expect("mkdir");
     let old = entries.join(".abc.123.0.tmp");
+    let old_pack = packs.join(".boto3.123.1.tmp");
     let fresh = entries.join(".abc.124.0.tmp");
-    std::fs::write(&old, b"partial").expect("write");
     std::fs::write(&fresh, b"partial").expect("write");
     let day_ago = std::time::SystemTime::now() - Duration::from_secs(86_400);
-    std::fs::File::options()
-        .write(true)
-        .open(&old)
-        .and_then(|f| f.set_modified(day_ago))
-        .expect("age it");
+    for path in [&old, &old_pack] {
+        std::fs::write(path, b"partial").expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_modified(day_ago))
+            .expect("age it");
+    }
     let _index = index(
         "http://127.0.0.1:9/simple",
         HttpOptions {
@@ -235,6 +241,7 @@ fn abandoned_temporary_cache_files_are_removed() {
         },
     );
     assert!(!old.exists(), "a day-old temporary file is removed");
+    assert!(!old_pack.exists(), "in the packs' directory too");
     assert!(fresh.exists(), "a write in progress is left alone");
     std::fs::remove_dir_all(&cache).ok();
 }

@@ -30,7 +30,7 @@ pub(super) fn remove_abandoned_temporary_files(cache_dir: &Path) {
     let Some(hour_ago) = now.checked_sub(Duration::from_secs(3600)) else {
         return;
     };
-    for dir in ["http-v3", "derived-v2", KEPT_METADATA_DIR] {
+    for dir in ["http-v3", "derived-v2", super::pack::KEPT_METADATA_DIR] {
         let Ok(entries) = std::fs::read_dir(cache_dir.join(dir)) else {
             continue;
         };
@@ -127,6 +127,11 @@ impl CacheEntry {
         }
     }
 
+    /// Make the directory entries in `dir` go to (once per run, not once per entry).
+    pub(super) fn make_dir(dir: &Path) {
+        let _ = std::fs::create_dir_all(dir.join("http-v3"));
+    }
+
     /// The entry's bytes, if any.
     pub(super) fn read(&self) -> Option<Vec<u8>> {
         std::fs::read(&self.path).ok()
@@ -155,7 +160,8 @@ impl CacheEntry {
         })
     }
 
-    /// Write the entry atomically (concurrent writers leave one complete entry).
+    /// Write the entry atomically (concurrent writers leave one complete entry), in a
+    /// directory made by [`CacheEntry::make_dir`].
     pub(super) fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
         let now = SystemTime::now();
         let header = Header {
@@ -178,125 +184,7 @@ impl CacheEntry {
         bytes.extend_from_slice(&policy);
         bytes.push(b'\n');
         bytes.extend_from_slice(&fetched.body);
-        if let Some(dir) = self.path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
         // A cache that cannot be written only costs speed.
         let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
-    }
-}
-
-/// Where [`KeptMetadata`] lives in the cache directory.
-const KEPT_METADATA_DIR: &str = "metadata-v1";
-
-/// Metadata files kept by the SHA-256 the index lists for them (PEP 658), in the resolver's
-/// form (`index::metadata::Fields`): the name is the hash, so a warm run reads one small file
-/// and hashes nothing, parses no cache header and scans no metadata text. Only bytes that
-/// matched their hash are kept, and the hash names one content, so entries need no
-/// revalidation. Each entry starts with a seal, the SHA-256 of its hash and its content: an
-/// entry damaged on disk, or copied under another file's hash, is refused (as if absent) and
-/// the file is read from the index again.
-pub(super) struct KeptMetadata {
-    dir: PathBuf,
-    /// Whether `dir` was made (once per run, not once per file: a cold run keeps thousands).
-    made: std::sync::Once,
-}
-
-impl KeptMetadata {
-    /// The store in `cache_dir`.
-    pub(super) fn new(cache_dir: &Path) -> Self {
-        Self {
-            dir: cache_dir.join(KEPT_METADATA_DIR),
-            made: std::sync::Once::new(),
-        }
-    }
-
-    /// The entry for the file whose SHA-256 is `sha256` (hex, as the index lists it);
-    /// `None` for anything but 64 hex digits.
-    fn path(&self, sha256: &str) -> Option<PathBuf> {
-        let hex = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
-        hex.then(|| self.dir.join(sha256.to_ascii_lowercase()))
-    }
-
-    /// The kept form of the file whose SHA-256 is `sha256`, if any and its seal holds.
-    pub(super) fn read(&self, sha256: &str) -> Option<Vec<u8>> {
-        let mut entry = std::fs::read(self.path(sha256)?).ok()?;
-        let (seal, kept) = entry.split_at_checked(SEAL_LEN)?;
-        if seal != seal_of(sha256, kept).as_slice() {
-            return None;
-        }
-        entry.drain(..SEAL_LEN);
-        Some(entry)
-    }
-
-    /// Keep `kept` for the file whose SHA-256 is `sha256` (best effort: a cache that cannot
-    /// be written only costs speed).
-    pub(super) fn store(&self, sha256: &str, kept: &[u8]) {
-        let Some(path) = self.path(sha256) else {
-            return;
-        };
-        self.made.call_once(|| {
-            let _ = std::fs::create_dir_all(&self.dir);
-        });
-        let mut entry = seal_of(sha256, kept).to_vec();
-        entry.extend_from_slice(kept);
-        let _ = crate::util::write_atomic_unsynced(&path, &entry);
-    }
-}
-
-/// Length of a kept entry's seal.
-const SEAL_LEN: usize = 32;
-
-/// The seal of `kept` stored for the file whose SHA-256 is `sha256`: binds the content to
-/// the name it is stored under.
-fn seal_of(sha256: &str, kept: &[u8]) -> [u8; SEAL_LEN] {
-    let mut hasher = Sha256::new();
-    hasher.update(sha256.to_ascii_lowercase().as_bytes());
-    hasher.update(b"\n");
-    hasher.update(kept);
-    hasher.finalize().into()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kept_metadata_is_found_by_its_hash_and_only_by_a_hash() {
-        let dir = std::env::temp_dir().join(format!("pylock-kept-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let kept = KeptMetadata::new(&dir);
-        let hash = "AB".repeat(32);
-        assert_eq!(kept.read(&hash), None);
-        kept.store(&hash, b"fields");
-        assert_eq!(
-            kept.read(&hash.to_ascii_lowercase()).as_deref(),
-            Some(&b"fields"[..])
-        );
-        // Damaged on disk, or copied under another hash: refused.
-        let path = kept.path(&hash).expect("a hash");
-        let mut entry = std::fs::read(&path).expect("kept");
-        *entry.last_mut().expect("not empty") ^= 1;
-        std::fs::write(&path, &entry).expect("write");
-        assert_eq!(kept.read(&hash), None);
-        let other = "cd".repeat(32);
-        kept.store(&other, b"fields");
-        std::fs::copy(kept.path(&other).expect("a hash"), &path).expect("copy");
-        assert_eq!(kept.read(&hash), None);
-        assert_eq!(kept.read(&other).as_deref(), Some(&b"fields"[..]));
-        std::fs::remove_file(kept.path(&other).expect("a hash")).expect("remove");
-        kept.store(&hash, b"fields");
-        // Not a hash: nothing is written or read (no path from an index's text).
-        for bad in ["../../etc/passwd", "ab", &"zz".repeat(32)] {
-            kept.store(bad, b"x");
-            assert_eq!(kept.read(bad), None);
-        }
-        assert_eq!(
-            std::fs::read_dir(dir.join(KEPT_METADATA_DIR))
-                .map(|d| d.count())
-                .ok(),
-            Some(1)
-        );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -56,6 +56,8 @@ pub struct Client {
     /// fail at once instead of waiting out the server a second time.
     failures: Mutex<HashMap<String, String>>,
     ramp: Ramp,
+    /// Whether the cache's entry directory was made (once per run, not once per entry).
+    made: std::sync::Once,
 }
 
 impl Client {
@@ -71,6 +73,7 @@ impl Client {
             options,
             failures: Mutex::new(HashMap::new()),
             ramp: Ramp::new(),
+            made: std::sync::Once::new(),
         }
     }
 
@@ -129,7 +132,7 @@ impl Client {
                 let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
                     policy.after_response(&request, &parts, SystemTime::now());
                 if let Some(entry) = &entry {
-                    entry.store(&policy, freshness(&policy, &parts), &fetched);
+                    self.store(entry, &policy, freshness(&policy, &parts), &fetched);
                 }
                 return Ok(fetched);
             }
@@ -139,11 +142,7 @@ impl Client {
             ));
         }
         let final_url = response.url().clone();
-        let content_type = response
-            .headers()
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let content_type = content_type(&response);
         if status != 200 && status != 404 {
             return Err(http_error(
                 url,
@@ -164,10 +163,44 @@ impl Client {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
             if policy.is_storable() && (status == 200 || status == 404) {
-                entry.store(&policy, freshness(&policy, &parts), &fetched);
+                self.store(entry, &policy, freshness(&policy, &parts), &fetched);
             }
         }
         Ok(fetched)
+    }
+
+    /// Write a cache entry (its directory made once per run).
+    fn store(&self, entry: &CacheEntry, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+        if let Some(dir) = &self.options.cache_dir {
+            self.made.call_once(|| CacheEntry::make_dir(dir));
+        }
+        entry.store(policy, fresh_for, f);
+    }
+
+    /// GET `url` with `accept`, refusing a body over `limit` bytes, without writing the
+    /// answer to the cache: for files the caller keeps in its own form (metadata kept by
+    /// its hash), which would otherwise be written twice. Offline, an entry an earlier run
+    /// cached is used. 404 is returned as such; other failures are errors naming the URL.
+    pub fn get_unstored(&self, url: &Url, accept: &str, limit: u64) -> Result<Fetched, IndexError> {
+        if self.options.offline {
+            return self.get(url, accept, limit);
+        }
+        let response = self.send(url, accept, None)?;
+        let status = response.status().as_u16();
+        if status != 200 && status != 404 {
+            return Err(http_error(
+                url,
+                format!("the server answered {}", response.status()),
+            ));
+        }
+        let url_after = response.url().clone();
+        let content_type = content_type(&response);
+        Ok(Fetched {
+            status,
+            content_type,
+            body: self.remember(url, read_body(response, url, limit))?,
+            url: url_after,
+        })
     }
 
     /// GET `url` as a stream, bypassing the cache (for reading the start of big files).
@@ -455,6 +488,15 @@ fn cache_request(url: &Url, accept: &str, no_cache: bool) -> Result<http::Reques
         request = request.header(http::header::CACHE_CONTROL, "no-cache");
     }
     request.body(()).map_err(|e| http_error(url, e.to_string()))
+}
+
+/// A response's `Content-Type`, if readable.
+fn content_type(response: &reqwest::blocking::Response) -> Option<String> {
+    response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 fn http_error(url: &Url, reason: String) -> IndexError {

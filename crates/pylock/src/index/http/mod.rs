@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 mod client;
 mod fetched;
+mod pack;
 mod ramp;
 mod range;
 
@@ -87,8 +88,8 @@ pub struct HttpIndex {
     find_links: Vec<String>,
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
     /// Metadata files kept by their hash (`None`: no cache).
-    kept_metadata: Option<cache::KeptMetadata>,
-    /// `--refresh`: kept metadata is read from the index again too.
+    kept_metadata: Option<pack::KeptMetadata>,
+    /// `--refresh` (and not `--offline`): kept metadata is read from the index again too.
     refresh: bool,
 }
 
@@ -122,8 +123,8 @@ impl HttpIndex {
             indexes,
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
-            kept_metadata: options.cache_dir.as_deref().map(cache::KeptMetadata::new),
-            refresh: options.refresh,
+            kept_metadata: options.cache_dir.as_deref().map(pack::KeptMetadata::new),
+            refresh: options.refresh && !options.offline,
         })
     }
 
@@ -395,24 +396,30 @@ impl Index for HttpIndex {
                 Some(verified(read_file_url(&url)?)?)
             } else {
                 // Kept by its hash: read as it was when its bytes matched the hash.
-                let expected_hex = expected.map(|hash| hash.to_string());
-                let kept = (self.kept_metadata.as_ref()).zip(expected_hex.as_deref());
+                let kept = self.kept_metadata.as_ref().zip(*expected);
+                let filename = file.filename();
                 let cached = kept
                     .filter(|_| !self.refresh)
-                    .and_then(|(store, hash)| Fields::decode(&store.read(hash)?))
+                    .and_then(|(store, hash)| Fields::decode(&store.read(filename, hash)?))
                     .and_then(|fields| fields.parse(&shown).ok());
                 if let Some(metadata) = cached {
                     return Ok(metadata);
                 }
                 let limit = self.limits.metadata_bytes;
-                let fetched = self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?;
-                if let (Some(bytes), Some((store, hash))) = (&fetched, kept) {
-                    let fields = Fields::extract(bytes);
-                    let metadata = fields.parse(&shown)?;
-                    store.store(hash, &fields.encode());
-                    return Ok(metadata);
+                if let Some((store, hash)) = kept {
+                    // Kept by hash only: an HTTP cache entry of the same file would be a
+                    // second file written per metadata file (`--refresh` reads it again).
+                    let fetched = self.client.get_unstored(&url, "*/*", limit)?;
+                    if fetched.status == 200 {
+                        let fields = Fields::extract(&verified(fetched.body)?);
+                        let metadata = fields.parse(&shown)?;
+                        store.store(filename, hash, &fields.encode());
+                        return Ok(metadata);
+                    }
+                    None
+                } else {
+                    self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?
                 }
-                fetched
             };
             if let Some(bytes) = fetched {
                 return parse_metadata(&bytes, &shown);

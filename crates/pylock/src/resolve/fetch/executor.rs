@@ -20,6 +20,8 @@ pub(super) struct Executor<J> {
 struct Queue<J> {
     jobs: VecDeque<J>,
     closed: bool,
+    /// Workers waiting for a job.
+    idle: usize,
 }
 
 impl<J: Send> Executor<J> {
@@ -29,18 +31,34 @@ impl<J: Send> Executor<J> {
             queue: Mutex::new(Queue {
                 jobs: VecDeque::new(),
                 closed: false,
+                idle: 0,
             }),
             work: Condvar::new(),
         }
     }
 
-    /// Queue `jobs`, in order, after those queued before.
+    /// Queue `jobs`, in order, after those queued before, waking one idle worker per job.
+    /// Busy workers take the next job themselves when they finish: waking every idle
+    /// worker for every job (a warm run queues thousands, one at a time) costs a system
+    /// call each and sends most of them back to sleep.
     pub(super) fn submit(&self, jobs: Vec<J>) {
         if jobs.is_empty() {
             return;
         }
-        lock(&self.queue).jobs.extend(jobs);
-        self.work.notify_all();
+        let count = jobs.len();
+        let mut queue = lock(&self.queue);
+        queue.jobs.extend(jobs);
+        let idle = queue.idle;
+        drop(queue);
+        if count >= idle {
+            if idle > 0 {
+                self.work.notify_all();
+            }
+        } else {
+            for _ in 0..count {
+                self.work.notify_one();
+            }
+        }
     }
 
     /// The jobs queued and not started, taken off the queue.
@@ -120,7 +138,9 @@ impl<J: Send> Executor<J> {
             if queue.closed {
                 return None;
             }
+            queue.idle += 1;
             queue = (self.work.wait(queue)).unwrap_or_else(std::sync::PoisonError::into_inner);
+            queue.idle -= 1;
         }
     }
 

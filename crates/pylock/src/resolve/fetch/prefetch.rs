@@ -9,7 +9,8 @@
 //!   no metadata hash are queued too: the provider's variant check reads each.
 //! - A backtracking solve queues the older versions it is about to try, and a fork the
 //!   wheels whose metadata may differ (the provider's `prefetch`).
-//! - Versions whose metadata only a whole sdist download tells are never read ahead.
+//! - Versions whose metadata only a whole sdist download tells are read ahead only for a
+//!   backtracking walk, a few at a time ([`Fetcher::prefetch_downloads`]).
 
 use std::sync::Arc;
 
@@ -81,6 +82,17 @@ impl Fetcher<'_> {
     pub fn prefetch_metadata(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
         let wanted = (candidates.iter()).map(|c| (name.clone(), c.clone()));
         let jobs = self.request_metadata(wanted.collect());
+        self.executor.submit(jobs);
+    }
+
+    /// Queue the metadata of `candidates` of `name` not yet read or queued, those only a
+    /// whole download tells about included (the few sdist-only versions a backtracking walk
+    /// is about to try, one download each: the caller keeps them few).
+    pub fn prefetch_downloads(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
+        let jobs: Vec<Job> = (candidates.iter())
+            .filter(|c| self.metadata.request(&(name.clone(), c.version.clone())))
+            .map(|c| Job::Metadata(name.clone(), c.clone()))
+            .collect();
         self.executor.submit(jobs);
     }
 

@@ -1,11 +1,18 @@
 //! A map of values produced once and shared: each key's slot goes Queued (a worker will
 //! produce it) -> Running (someone is producing it) -> Ready, or Failed. Whoever needs a value
-//! that is not ready produces it, or waits for the one producing it; every change of a slot
-//! wakes the waiters.
+//! that is not ready produces it, or waits for the one producing it; a change of a slot wakes
+//! the waiters, if any (a warm run completes thousands of slots nobody waits for, and each
+//! wake-up is a system call).
+//!
+//! Keys are hashed with FxHash, not SipHash: they are project names and versions from the
+//! index, hashed tens of thousands of times per resolve on the solver's path. A hostile index
+//! choosing colliding names only slows its own resolve, no more than PubGrub's own FxHash
+//! maps over the same packages already allow, and the pages it can serve are bounded.
 
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Condvar, Mutex, MutexGuard};
+
+use rustc_hash::FxHashMap;
 
 use crate::index::IndexError;
 use crate::util::lock;
@@ -24,38 +31,73 @@ enum Slot<T> {
 
 /// Values by key, each produced once (see the module documentation).
 pub(super) struct SlotMap<K, T> {
-    slots: Mutex<HashMap<K, Slot<T>>>,
+    slots: Mutex<Slots<K, T>>,
     changed: Condvar,
+}
+
+/// The slots, and how many threads wait for one of them to change.
+struct Slots<K, T> {
+    map: FxHashMap<K, Slot<T>>,
+    waiters: usize,
+}
+
+impl<K, T> Slots<K, T> {
+    /// Wait for a change of any slot (this guard is given up meanwhile).
+    fn wait<'m>(mut this: MutexGuard<'m, Self>, changed: &Condvar) -> MutexGuard<'m, Self> {
+        this.waiters += 1;
+        let mut this = changed
+            .wait(this)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        this.waiters -= 1;
+        this
+    }
 }
 
 impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
     /// An empty map.
     pub(super) fn new() -> Self {
         Self {
-            slots: Mutex::new(HashMap::new()),
+            slots: Mutex::new(Slots {
+                map: FxHashMap::default(),
+                waiters: 0,
+            }),
             changed: Condvar::new(),
         }
     }
 
-    fn slots(&self) -> MutexGuard<'_, HashMap<K, Slot<T>>> {
+    fn slots(&self) -> MutexGuard<'_, Slots<K, T>> {
         lock(&self.slots)
+    }
+
+    /// Set `key`'s slot (`None`: forget it) and wake whoever waits for a change.
+    fn settle(&self, key: K, slot: Option<Slot<T>>) {
+        let mut slots = self.slots();
+        match slot {
+            Some(slot) => slots.map.insert(key, slot),
+            None => slots.map.remove(&key),
+        };
+        let wake = slots.waiters > 0;
+        drop(slots);
+        if wake {
+            self.changed.notify_all();
+        }
     }
 
     /// Mark `key` queued for a worker; `false` when it is known already (queued, running,
     /// ready or failed).
     pub(super) fn request(&self, key: &K) -> bool {
         let mut slots = self.slots();
-        if slots.contains_key(key) {
+        if slots.map.contains_key(key) {
             return false;
         }
-        slots.insert(key.clone(), Slot::Queued);
+        slots.map.insert(key.clone(), Slot::Queued);
         true
     }
 
     /// Take a queued key for this worker (`Queued` -> `Running`); `false` when someone else
     /// took it, or it was never queued.
     pub(super) fn claim(&self, key: &K) -> bool {
-        match self.slots().get_mut(key) {
+        match self.slots().map.get_mut(key) {
             Some(slot @ Slot::Queued) => {
                 *slot = Slot::Running;
                 true
@@ -67,7 +109,7 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
     /// Take a key nobody asked for yet for this worker (absent -> `Running`); `false` when
     /// it is known already.
     pub(super) fn claim_unknown(&self, key: K) -> bool {
-        match self.slots().entry(key) {
+        match self.slots().map.entry(key) {
             std::collections::hash_map::Entry::Occupied(_) => false,
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(Slot::Running);
@@ -83,8 +125,7 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
             Ok(value) => Slot::Ready(value),
             Err(_) => Slot::Failed,
         };
-        self.slots().insert(key, slot);
-        self.changed.notify_all();
+        self.settle(key, Some(slot));
     }
 
     /// The value at `key`: waiting for whoever is producing it, or produced here by
@@ -96,32 +137,25 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
     ) -> Result<T, IndexError> {
         let mut slots = self.slots();
         loop {
-            match slots.get(key) {
+            match slots.map.get(key) {
                 Some(Slot::Ready(v)) => return Ok(v.clone()),
-                Some(Slot::Running) => {
-                    slots = (self.changed.wait(slots))
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
+                Some(Slot::Running) => slots = Slots::wait(slots, &self.changed),
                 Some(Slot::Queued | Slot::Failed) | None => break,
             }
         }
-        slots.insert(key.clone(), Slot::Running);
+        slots.map.insert(key.clone(), Slot::Running);
         drop(slots);
         // Producers guard their index reads (see `guarded`): whoever waits for this slot is
         // released whatever happens there.
         let result = produce();
-        let mut slots = self.slots();
-        match &result {
-            Ok(v) => slots.insert(key.clone(), Slot::Ready(v.clone())),
-            Err(_) => slots.remove(key),
-        };
-        self.changed.notify_all();
+        let slot = result.as_ref().ok().map(|v| Slot::Ready(v.clone()));
+        self.settle(key.clone(), slot);
         result
     }
 
     /// The value at `key` if it is ready.
     pub(super) fn if_ready(&self, key: &K) -> Option<T> {
-        match self.slots().get(key) {
+        match self.slots().map.get(key) {
             Some(Slot::Ready(v)) => Some(v.clone()),
             _ => None,
         }
@@ -132,12 +166,9 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
     pub(super) fn when_ready(&self, key: &K) -> Option<T> {
         let mut slots = self.slots();
         loop {
-            match slots.get(key) {
+            match slots.map.get(key) {
                 Some(Slot::Ready(v)) => return Some(v.clone()),
-                Some(Slot::Running) => {
-                    slots = (self.changed.wait(slots))
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                }
+                Some(Slot::Running) => slots = Slots::wait(slots, &self.changed),
                 _ => return None,
             }
         }
@@ -146,13 +177,13 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
     /// The keys known (queued, running, ready or failed).
     #[cfg(test)]
     pub(super) fn keys(&self) -> Vec<K> {
-        self.slots().keys().cloned().collect()
+        self.slots().map.keys().cloned().collect()
     }
 
     /// Whether `key` is known (queued, running, ready or failed).
     #[cfg(test)]
     pub(super) fn contains(&self, key: &K) -> bool {
-        self.slots().contains_key(key)
+        self.slots().map.contains_key(key)
     }
 
     /// Everything in the map, which is left empty (to be freed elsewhere).
@@ -161,7 +192,7 @@ impl<K: Hash + Eq + Clone, T: Clone> SlotMap<K, T> {
         K: Send + 'static,
         T: Send + 'static,
     {
-        std::mem::take(&mut *self.slots())
+        std::mem::take(&mut self.slots().map)
     }
 }
 

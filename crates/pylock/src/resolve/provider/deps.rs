@@ -20,7 +20,7 @@ use crate::util::lock;
 /// The dependencies of the versions a solve asked for (edges, and their merged ranges),
 /// handed from a solve to its restart: they depend only on the scope and the metadata, and
 /// restarts ask for most of them again.
-pub type DependencyMemo = HashMap<(Pkg, Version), Arc<VersionDeps>>;
+pub type DependencyMemo = rustc_hash::FxHashMap<(Pkg, Version), Arc<VersionDeps>>;
 
 /// The dependencies of one version: its edges, and per node the merged range as written and
 /// as handed to the solver.

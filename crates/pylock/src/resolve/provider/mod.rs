@@ -14,10 +14,13 @@
 //!
 //! Fork planning (where a fork splits) is [`super::forks`].
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use pubgrub::{Dependencies, DependencyProvider, PackageResolutionStatistics};
+// The provider's maps are looked up on every call the solver makes: FxHash, as PubGrub's own
+// maps over the same packages (see `fetch::slots` on hostile names).
+use rustc_hash::FxHashMap as HashMap;
 
 mod choose;
 mod deps;
@@ -102,14 +105,14 @@ impl<'a> Provider<'a> {
             preferences,
             scope,
             root,
-            discovery: Mutex::new(HashMap::new()),
-            causes: Mutex::new(HashMap::new()),
-            variants: Mutex::new(HashMap::new()),
+            discovery: Mutex::new(HashMap::default()),
+            causes: Mutex::new(HashMap::default()),
+            variants: Mutex::new(HashMap::default()),
             missing_extras: Mutex::new(Vec::new()),
             boosted,
             restart: Mutex::new(None),
-            taken: Mutex::new(HashMap::new()),
-            choices: Mutex::new(HashMap::new()),
+            taken: Mutex::new(HashMap::default()),
+            choices: Mutex::new(HashMap::default()),
             dependencies: Mutex::new(dependencies),
             elsewhere,
             decisions: None,

@@ -14,6 +14,9 @@ use crate::util::lock;
 pub(super) struct Walk {
     /// Consecutive versions taken one after the other (a walk down after conflicts).
     steps: usize,
+    /// Versions taken, each counted when it differs from the one taken before (steps and
+    /// jumps alike).
+    taken: usize,
     /// The position of the version taken last.
     last: Option<usize>,
     /// How far older versions were queued ahead.
@@ -22,6 +25,19 @@ pub(super) struct Walk {
     /// requirements file may list thousands of exclusions of one package.
     allowed: Option<Arc<Range>>,
 }
+
+/// Consecutive steps down after which a walk's older versions are read ahead.
+const AFTER: usize = 2;
+/// Versions taken, however far apart, after which they are read ahead (uv reads ahead after
+/// five tried versions; measured on fixtures/realworld large and backtrack: see
+/// benches/README.md, session 12, walks).
+const JUMPS: usize = 5;
+/// Positions (in the order the solver tries versions) read ahead at a time, at most.
+const BATCH: usize = 50;
+/// Positions read ahead at a time per version taken, below [`BATCH`].
+const GROWTH: usize = 4;
+/// Versions only a whole download tells about (sdist-only) read ahead at a time.
+const DOWNLOADS: usize = 4;
 
 /// The intersection of `ranges`, pairwise in rounds: a requirements file may exclude
 /// 100,000 versions of one package, and folding one range at a time into the growing
@@ -69,6 +85,13 @@ impl Provider<'_> {
 
     /// When the solver keeps coming back to a package (backtracking), fetch the metadata of
     /// the next versions it will try, in parallel, instead of one round trip per version.
+    ///
+    /// It reads ahead once the solver has stepped down twice in a row, or has taken
+    /// [`JUMPS`] versions of the package however far apart: the apache-airflow-providers
+    /// walks of a live airflow resolve jump (a merged incompatibility rules out several
+    /// versions at once) and were read one round trip per version. Versions whose metadata
+    /// only a whole download tells (sdist-only releases) are read ahead too, [`DOWNLOADS`]
+    /// at a time.
     pub(super) fn prefetch_older(
         &self,
         name: &PackageName,
@@ -76,8 +99,6 @@ impl Provider<'_> {
         chosen: &Candidate,
         range: &Range,
     ) {
-        const AFTER: usize = 2;
-        const BATCH: usize = 50;
         let lowest_first = self.lowest_first(name);
         let len = candidates.versions.len();
         // Positions in the order the solver tries versions.
@@ -95,39 +116,79 @@ impl Provider<'_> {
                 &candidates.versions[len - 1 - t]
             }
         };
-        let (from, to) = {
+        // The solver takes stable versions first: the pre-releases between two stable ones
+        // (airflow's providers publish an rc before every release) are passed over.
+        let stable = !chosen.version.any_prerelease();
+        let passed_over =
+            |c: &Candidate| c.unusable.is_some() || (stable && c.version.any_prerelease());
+        let batch = {
             let mut choices = lock(&self.choices);
             let walk = choices.entry(name.clone()).or_default();
             // A step of a walk: the next version the solver may take after the one it took
-            // last (only versions no file of which is usable in between). Taking the same
-            // version again (a restart, another branch) or jumping over versions a conflict
-            // ruled out is no walk: reading the versions below ahead would be wasted.
+            // last (only versions it passes over in between). Taking the same version again
+            // (a restart, another branch) is no walk; jumping over versions a conflict ruled
+            // out restarts the count of steps.
             let step = match walk.last {
                 None => true,
-                Some(last) => {
-                    tried > last && (last + 1..tried).all(|t| position(t).unusable.is_some())
-                }
+                Some(last) => tried > last && (last + 1..tried).all(|t| passed_over(position(t))),
             };
+            if walk.last != Some(tried) {
+                walk.taken += 1;
+            }
             if step {
                 walk.steps += 1;
             } else if walk.last.is_some_and(|last| tried != last) {
                 walk.steps = 1;
             }
             walk.last = Some(tried);
-            // Queue a new batch only when fewer than half a batch is queued ahead: the
-            // solver walks down one version at a time, and each step would otherwise look
-            // at the same fifty versions again.
-            if walk.steps < AFTER || walk.queued_to >= tried + BATCH / 2 {
+            if walk.steps < AFTER && walk.taken < JUMPS {
                 return;
             }
-            let queued_to = &mut walk.queued_to;
-            let from = (*queued_to).max(tried + 1);
-            let to = (tried + 1 + BATCH).min(len);
-            *queued_to = to;
-            (from, to)
+            // A batch grows with the walk, up to [`BATCH`] positions: where a walk stops
+            // is unknown (an airflow provider's walk ends after a dozen versions, boto3's
+            // after a thousand), and what is read past its end is wasted.
+            let size = BATCH.min(GROWTH * walk.taken);
+            // Queue a new batch only when fewer than half a batch is queued ahead: the
+            // solver walks down one version at a time, and each step would otherwise look
+            // at the same versions again.
+            (walk.queued_to < tried + size / 2).then(|| {
+                let from = walk.queued_to.max(tried + 1);
+                let to = (tried + 1 + size).min(len);
+                walk.queued_to = to;
+                (from, to)
+            })
         };
-        let fits = |c: &&Arc<Candidate>| c.unusable.is_none() && self.installs_here(c);
-        let window: Vec<&Arc<Candidate>> = (from..to).map(position).filter(fits).collect();
+        let fits = |c: &&Arc<Candidate>| !passed_over(c) && self.installs_here(c);
+        if let Some((from, to)) = batch {
+            let window = (from..to)
+                .map(position)
+                .filter(fits)
+                .filter(|c| c.cheap_metadata());
+            let next = self.likely_next(name, window.collect(), range);
+            self.fetcher.prefetch_metadata(name, &next);
+        }
+        // The next few versions only a whole download tells about, on every step (queued
+        // ones are not queued again): a batch of fifty sdists would be megabytes read for
+        // versions the solver may never reach.
+        let ahead = (tried + 1..(tried + 1 + BATCH).min(len)).map(position);
+        let downloads = ahead.filter(|c| !c.cheap_metadata()).filter(fits);
+        let mut next = self.likely_next(name, downloads.collect(), range);
+        next.truncate(DOWNLOADS);
+        self.fetcher.prefetch_downloads(name, &next);
+    }
+
+    /// Of `window` (versions below the one taken, in the order the solver tries them), those
+    /// it will likely take next: those in `range`, the solver's range for `name`, unless it
+    /// holds (almost) none of them.
+    fn likely_next(
+        &self,
+        name: &PackageName,
+        window: Vec<&Arc<Candidate>>,
+        range: &Range,
+    ) -> Vec<Arc<Candidate>> {
+        if window.is_empty() {
+            return Vec::new();
+        }
         let in_range: Vec<Arc<Candidate>> = (window.iter())
             .filter(|c| range.contains(&c.version))
             .map(|c| Arc::clone(c))
@@ -137,23 +198,21 @@ impl Provider<'_> {
         // so botocore's range holds one version at a time and the next one it takes is the
         // next older one, out of today's range. Read those ahead in order (within what the
         // root requirements allow), or each is one round trip the solver waits for.
-        let next = if in_range.len() >= AFTER {
-            in_range
-        } else {
-            let allowed = {
-                let mut choices = lock(&self.choices);
-                let walk = choices.entry(name.clone()).or_default();
-                let allowed = walk
-                    .allowed
-                    .get_or_insert_with(|| Arc::new(self.root_range(name)));
-                Arc::clone(allowed)
-            };
-            (window.into_iter())
-                .filter(|c| allowed.contains(&c.version))
-                .cloned()
-                .collect()
+        if in_range.len() >= AFTER {
+            return in_range;
+        }
+        let allowed = {
+            let mut choices = lock(&self.choices);
+            let walk = choices.entry(name.clone()).or_default();
+            let allowed = walk
+                .allowed
+                .get_or_insert_with(|| Arc::new(self.root_range(name)));
+            Arc::clone(allowed)
         };
-        self.fetcher.prefetch_metadata(name, &next);
+        (window.into_iter())
+            .filter(|c| allowed.contains(&c.version))
+            .cloned()
+            .collect()
     }
 
     /// The versions of `name` every root requirement of this scope allows (those that hold
@@ -268,7 +327,7 @@ mod tests {
             &fetcher,
             preferences,
             vec![],
-            DependencyMemo::new(),
+            DependencyMemo::default(),
         );
         test(&fetcher, &provider)
     }
@@ -373,6 +432,144 @@ mod tests {
                     assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
                 }
                 // Below what the root requirement allows: never taken, never read.
+                assert!(!fetcher.metadata_requested(&a, &v("1.2")));
+            },
+        );
+    }
+
+    /// An index of `a` with a py3 wheel for each of `versions`.
+    fn wheels_of_a(versions: &[String]) -> MemoryIndex {
+        let mut index = MemoryIndex::new();
+        for version in versions {
+            let wheel = format!("a-{version}-py3-none-any.whl");
+            index
+                .add("a", version, "", &[], &[wheel.as_str()])
+                .expect("release");
+        }
+        index
+    }
+
+    #[test]
+    fn a_walk_that_jumps_reads_ahead_once_a_few_versions_were_taken() {
+        // As the apache-airflow-providers walks of a live airflow resolve: each conflict rules
+        // out several versions at once, and the solver jumps down.
+        let versions: Vec<String> = (0..20).map(|minor| format!("1.{minor}")).collect();
+        let index = wheels_of_a(&versions);
+        let a = name("a");
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork(
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let page = fetcher.page(&a).expect("page").expect("listed");
+                let take = |version: &str| {
+                    let taken = page.get(&v(version)).expect("listed").clone();
+                    let below =
+                        Range::strictly_lower_than(v(version)).union(&Range::singleton(v(version)));
+                    provider.prefetch_older(&a, &page, &taken, &below);
+                };
+                for version in ["1.19", "1.16", "1.13", "1.10"] {
+                    take(version);
+                }
+                for version in ["1.9", "1.8", "1.1"] {
+                    assert!(
+                        !fetcher.metadata_requested(&a, &v(version)),
+                        "{version} after 4"
+                    );
+                }
+                take("1.7");
+                for version in ["1.6", "1.3", "1.0"] {
+                    assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+                assert!(
+                    !fetcher.metadata_requested(&a, &v("1.8")),
+                    "above the one taken"
+                );
+            },
+        );
+    }
+
+    #[test]
+    fn pre_releases_between_releases_do_not_break_a_walk() {
+        // Each release has an rc before it; the solver takes stable versions first, so 1.2
+        // after 1.3 is the next step down, and the rcs are never read ahead.
+        let versions: Vec<String> = (0..4)
+            .flat_map(|minor| [format!("1.{minor}rc1"), format!("1.{minor}")])
+            .collect();
+        let index = wheels_of_a(&versions);
+        let a = name("a");
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork(
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let page = fetcher.page(&a).expect("page").expect("listed");
+                for version in ["1.3", "1.2"] {
+                    let taken = page.get(&v(version)).expect("listed").clone();
+                    provider.prefetch_older(&a, &page, &taken, &Range::full());
+                }
+                for version in ["1.1", "1.0"] {
+                    assert!(fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+                for version in ["1.1rc1", "1.0rc1"] {
+                    assert!(!fetcher.metadata_requested(&a, &v(version)), "{version}");
+                }
+            },
+        );
+    }
+
+    #[test]
+    fn a_walk_reads_a_few_sdist_only_versions_ahead() {
+        // Old releases with an sdist only and no PEP 658 file: each one's metadata is a
+        // whole download, read ahead a few at a time.
+        let mut index = MemoryIndex::new();
+        for minor in 0..10 {
+            let version = format!("1.{minor}");
+            let sdist = format!("a-{version}.tar.gz");
+            index
+                .add("a", &version, "", &[], &[sdist.as_str()])
+                .expect("release");
+        }
+        let a = name("a");
+        let preferences: Preferences = Mutex::new(HashMap::new());
+        with_fork(
+            &index,
+            &preferences,
+            "python_full_version >= '3.10'",
+            |fetcher, provider| {
+                let listed = fetcher.page(&a).expect("page").expect("listed");
+                // The memory index advertises metadata for every file; PyPI's old sdists
+                // have none.
+                let unadvertised = |c: &Arc<Candidate>| {
+                    let strip = |f: &Arc<crate::index::DistFile>| {
+                        let mut file = (**f).clone();
+                        file.core_metadata = None;
+                        Arc::new(file)
+                    };
+                    let mut c = (**c).clone();
+                    c.files = c.files.iter().map(strip).collect();
+                    c.all_files = c.all_files.iter().map(strip).collect();
+                    Arc::new(c)
+                };
+                let page = Candidates {
+                    versions: listed.versions.iter().map(unadvertised).collect(),
+                };
+                assert!(!page.versions[0].cheap_metadata());
+                for version in ["1.9", "1.8"] {
+                    let taken = page.get(&v(version)).expect("listed").clone();
+                    provider.prefetch_older(&a, &page, &taken, &Range::full());
+                }
+                let read: Vec<&str> = ["1.7", "1.6", "1.5", "1.4", "1.3", "1.2"]
+                    .into_iter()
+                    .filter(|version| fetcher.metadata_requested(&a, &v(version)))
+                    .collect();
+                assert_eq!(read, ["1.7", "1.6", "1.5", "1.4"]);
+                // One more step down reads one more.
+                let taken = page.get(&v("1.7")).expect("listed").clone();
+                provider.prefetch_older(&a, &page, &taken, &Range::full());
+                assert!(fetcher.metadata_requested(&a, &v("1.3")));
                 assert!(!fetcher.metadata_requested(&a, &v("1.2")));
             },
         );

@@ -1,0 +1,532 @@
+//! Metadata files kept by the SHA-256 the index lists for them (PEP 658), in the resolver's
+//! form (`index::metadata::Fields`), grouped in one append-only pack file per project
+//! (`metadata-v2/<project>`): a cold run appends to a few dozen files instead of creating
+//! one per metadata file (creating thousands of files is most of a cold run's system time),
+//! and a warm run opens and reads each project's pack once.
+//!
+//! A pack is [`PACK_MAGIC`] then records, each self-delimiting and sealed:
+//! [`RECORD_MAGIC`], the content's length (u32, little-endian), the file's SHA-256, the seal
+//! (SHA-256 of that hash and the content), the content. A record is appended with one
+//! `write` on a file opened with `O_APPEND`, so records from several threads or processes do
+//! not interleave. Only bytes that matched their hash are kept and the hash names one
+//! content, so records need no revalidation. A record damaged on disk or copied under
+//! another hash fails its seal and is refused (the file is read from the index again); a
+//! pack cut short, damaged in its framing, of another format, over [`MAX_PACK_BYTES`] or
+//! full of duplicates is rewritten (temporary file and rename) with its good records when
+//! something is next kept in it.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+use crate::index::file::Sha256Hash;
+use crate::util::lock;
+
+/// Where the packs live in the cache directory.
+pub(super) const KEPT_METADATA_DIR: &str = "metadata-v2";
+
+/// What starts a pack (the version of the format).
+const PACK_MAGIC: &[u8] = b"pylock-metadata-pack-v2\n";
+
+/// What starts each record: a reader that finds anything else there stops (damage).
+const RECORD_MAGIC: &[u8; 4] = b"PLKr";
+
+/// A record's header: magic, length, the file's hash, the seal.
+const HEADER_LEN: usize = 4 + 4 + 32 + 32;
+
+/// The largest pack read. A project's pack holds a few hundred bytes per metadata file it
+/// lists (the largest projects on PyPI have a few thousand): a pack past this is not read
+/// (it is started afresh at the next write), so no cache file can make a run read without
+/// bound.
+const MAX_PACK_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most duplicate records (the same file kept twice, by concurrent runs that both
+/// missed it) a pack may hold before it is rewritten without them, beyond half its records.
+const MAX_DUPLICATES: usize = 16;
+
+/// The packs of one cache directory, each read once per run (on its first lookup).
+pub(super) struct KeptMetadata {
+    dir: PathBuf,
+    /// Whether `dir` was made (once per run, not once per file).
+    made: std::sync::Once,
+    packs: Mutex<HashMap<String, Arc<Mutex<Pack>>>>,
+}
+
+/// One project's pack as this run knows it.
+#[derive(Default)]
+struct Pack {
+    /// Whether the file has been read.
+    loaded: bool,
+    /// The file's bytes as read.
+    bytes: Vec<u8>,
+    /// Where each file's record is in `bytes` (the last, when kept twice).
+    records: HashMap<[u8; 32], Range<usize>>,
+    /// Files kept in this run (not in `bytes`): never kept twice.
+    appended: HashSet<[u8; 32]>,
+    /// The pack's size on disk, as far as this run knows.
+    size: u64,
+    /// Damage in the framing, another format, too large or too many duplicates: the next
+    /// write rewrites the pack instead of appending to it.
+    rewrite: bool,
+    /// A record failed its seal: the next write rewrites the pack without it.
+    refused: bool,
+    /// Open for appending, once something is kept.
+    file: Option<std::fs::File>,
+}
+
+impl KeptMetadata {
+    /// The packs in `cache_dir`.
+    pub(super) fn new(cache_dir: &Path) -> Self {
+        Self {
+            dir: cache_dir.join(KEPT_METADATA_DIR),
+            made: std::sync::Once::new(),
+            packs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The kept form of the metadata file of distribution `filename` whose SHA-256 is
+    /// `sha256`, if kept and its seal holds.
+    pub(super) fn read(&self, filename: &str, sha256: Sha256Hash) -> Option<Vec<u8>> {
+        let pack = self.pack(filename);
+        let mut pack = lock(&pack);
+        pack.load(&self.dir.join(project_of(filename)));
+        pack.get(&sha256.into_bytes()).map(<[u8]>::to_vec)
+    }
+
+    /// Keep `kept` for the metadata file of `filename` whose SHA-256 is `sha256` (best
+    /// effort: a cache that cannot be written only costs speed). A file already kept is not
+    /// kept twice.
+    pub(super) fn store(&self, filename: &str, sha256: Sha256Hash, kept: &[u8]) {
+        let hash = sha256.into_bytes();
+        let Some(record) = record(&hash, kept) else {
+            return;
+        };
+        let path = self.dir.join(project_of(filename));
+        let pack = self.pack(filename);
+        let mut pack = lock(&pack);
+        pack.load(&path);
+        if pack.appended.contains(&hash) || pack.get(&hash).is_some() {
+            return;
+        }
+        self.made.call_once(|| {
+            let _ = std::fs::create_dir_all(&self.dir);
+        });
+        if pack.rewrite || pack.refused {
+            // Read again: what looked cut short may have been another run's append in
+            // progress, which has landed since.
+            pack.loaded = false;
+            pack.load(&path);
+        }
+        if pack.size + record.len() as u64 > MAX_PACK_BYTES {
+            pack.rewrite_with(&path, &record, true);
+        } else if pack.rewrite || pack.refused {
+            pack.rewrite_with(&path, &record, false);
+        } else {
+            pack.append(&path, &record);
+        }
+        pack.appended.insert(hash);
+    }
+
+    fn pack(&self, filename: &str) -> Arc<Mutex<Pack>> {
+        let mut packs = lock(&self.packs);
+        Arc::clone(packs.entry(project_of(filename)).or_default())
+    }
+}
+
+impl Pack {
+    /// Read the pack at `path` (once): index its records, note damage.
+    fn load(&mut self, path: &Path) {
+        if self.loaded {
+            return;
+        }
+        self.loaded = true;
+        self.bytes = Vec::new();
+        self.records.clear();
+        self.size = 0;
+        self.rewrite = false;
+        let Ok(file) = std::fs::File::open(path) else {
+            return;
+        };
+        let size = file.metadata().map_or(0, |m| m.len());
+        self.size = size;
+        if size > MAX_PACK_BYTES {
+            self.rewrite = true;
+            return;
+        }
+        let capacity = usize::try_from(size).unwrap_or(0);
+        let Ok(Some(bytes)) = crate::util::read_at_most(file, MAX_PACK_BYTES, capacity) else {
+            self.rewrite = true;
+            return;
+        };
+        self.size = bytes.len() as u64;
+        let (records, damaged, duplicates) = index_records(&bytes);
+        self.rewrite = damaged || duplicates > MAX_DUPLICATES.max(records.len() / 2);
+        self.records = records;
+        self.bytes = bytes;
+    }
+
+    /// The content kept for `hash`, if its seal holds; a record that fails it is dropped
+    /// and the pack marked for a rewrite.
+    fn get(&mut self, hash: &[u8; 32]) -> Option<&[u8]> {
+        let range = self.records.get(hash)?.clone();
+        let content = &self.bytes[range.start + HEADER_LEN..range.end];
+        let seal = &self.bytes[range.start + HEADER_LEN - 32..range.start + HEADER_LEN];
+        if seal != seal_of(hash, content).as_slice() {
+            self.records.remove(hash);
+            self.refused = true;
+            return None;
+        }
+        Some(&self.bytes[range.start + HEADER_LEN..range.end])
+    }
+
+    /// Append `record` with one write (O_APPEND: concurrent appends do not interleave). A
+    /// pack that does not exist yet is created with its magic and `record` in one write.
+    /// (Another run appending to it in the instant between its creation and that write
+    /// leaves a pack without its magic: refused as damaged and rewritten, which only costs
+    /// fetching its files again.)
+    fn append(&mut self, path: &Path, record: &[u8]) {
+        if self.file.is_none() {
+            let mut options = std::fs::OpenOptions::new();
+            options.append(true);
+            self.file = match options.open(path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    match options.clone().create_new(true).open(path) {
+                        Ok(mut file) => {
+                            let mut pack = PACK_MAGIC.to_vec();
+                            pack.extend_from_slice(record);
+                            if file.write_all(&pack).is_ok() {
+                                self.size = pack.len() as u64;
+                            }
+                            self.file = Some(file);
+                            return;
+                        }
+                        Err(_) => options.open(path).ok(),
+                    }
+                }
+                opened => opened.ok(),
+            };
+        }
+        if let Some(file) = &mut self.file {
+            if file.write_all(record).is_ok() {
+                self.size += record.len() as u64;
+            }
+        }
+    }
+
+    /// Replace the pack by its good records as last read (unless `afresh`), each once, and
+    /// `record`. (A run appending to the pack replaced loses its appends: they are fetched
+    /// again by a later run.)
+    fn rewrite_with(&mut self, path: &Path, record: &[u8], afresh: bool) {
+        let mut out = PACK_MAGIC.to_vec();
+        self.file = None;
+        if !afresh {
+            let mut good: Vec<Range<usize>> = Vec::new();
+            let hashes: Vec<[u8; 32]> = self.records.keys().copied().collect();
+            for hash in hashes {
+                if self.get(&hash).is_some() {
+                    good.extend(self.records.get(&hash).cloned());
+                }
+            }
+            // In file order: the pack reads as it did.
+            good.sort_by_key(|r| r.start);
+            for range in good {
+                out.extend_from_slice(&self.bytes[range]);
+            }
+        }
+        out.extend_from_slice(record);
+        if crate::util::write_atomic_unsynced(path, &out).is_ok() {
+            let (records, _, _) = index_records(&out);
+            self.size = out.len() as u64;
+            self.records = records;
+            self.bytes = out;
+            self.rewrite = false;
+            self.refused = false;
+        }
+    }
+}
+
+/// The records of a pack's `bytes` by hash, whether reading stopped at damage (or the pack
+/// is of another format), and how many records were duplicates.
+fn index_records(bytes: &[u8]) -> (HashMap<[u8; 32], Range<usize>>, bool, usize) {
+    let mut records = HashMap::new();
+    let Some(mut rest) = bytes.strip_prefix(PACK_MAGIC) else {
+        return (records, true, 0);
+    };
+    let mut at = PACK_MAGIC.len();
+    let mut duplicates = 0;
+    while !rest.is_empty() {
+        let Some(header) = rest.get(..HEADER_LEN) else {
+            return (records, true, duplicates);
+        };
+        if &header[..4] != RECORD_MAGIC {
+            return (records, true, duplicates);
+        }
+        let mut len = [0; 4];
+        len.copy_from_slice(&header[4..8]);
+        let Ok(len) = usize::try_from(u32::from_le_bytes(len)) else {
+            return (records, true, duplicates);
+        };
+        let Some(end) = HEADER_LEN.checked_add(len).filter(|&e| e <= rest.len()) else {
+            return (records, true, duplicates);
+        };
+        let mut hash = [0; 32];
+        hash.copy_from_slice(&header[8..40]);
+        if records.insert(hash, at..at + end).is_some() {
+            duplicates += 1;
+        }
+        at += end;
+        rest = &rest[end..];
+    }
+    (records, false, duplicates)
+}
+
+/// The record keeping `content` for the file whose SHA-256 is `hash`; `None` past what a
+/// record can hold.
+fn record(hash: &[u8; 32], content: &[u8]) -> Option<Vec<u8>> {
+    let len = u32::try_from(content.len()).ok()?;
+    if u64::from(len) + HEADER_LEN as u64 + PACK_MAGIC.len() as u64 > MAX_PACK_BYTES {
+        return None;
+    }
+    let mut out = Vec::with_capacity(HEADER_LEN + content.len());
+    out.extend_from_slice(RECORD_MAGIC);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(hash);
+    out.extend_from_slice(&seal_of(hash, content));
+    out.extend_from_slice(content);
+    Some(out)
+}
+
+/// The seal of `content` kept for the file whose SHA-256 is `hash`: binds the content to
+/// the hash it is kept under.
+fn seal_of(hash: &[u8; 32], content: &[u8]) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(hash);
+    hasher.update(content);
+    hasher.finalize().into()
+}
+
+/// The pack a distribution file's metadata goes to: its file name up to the first `-` (a
+/// wheel's normalized project name; an sdist's, or its first word), lowercase, `.` as `_`.
+/// Anything else (no `-`, other characters, very long) goes to one shared pack, `_other`:
+/// pack names never come from an index's text unchecked.
+fn project_of(filename: &str) -> String {
+    let name = filename.split_once('-').map_or("", |(name, _)| name);
+    let plain = (1..=100).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    if plain {
+        name.to_ascii_lowercase().replace('.', "_")
+    } else {
+        "_other".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tempdir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("pylock-pack-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn hash(n: u8) -> Sha256Hash {
+        Sha256Hash::from_bytes([n; 32])
+    }
+
+    const WHEEL: &str = "Foo.Bar-1.0-py3-none-any.whl";
+
+    fn pack_path(dir: &Path) -> PathBuf {
+        dir.join(KEPT_METADATA_DIR).join("foo_bar")
+    }
+
+    #[test]
+    fn pack_names_are_project_names_or_one_shared_pack() {
+        assert_eq!(project_of(WHEEL), "foo_bar");
+        assert_eq!(project_of("zope.interface-5.0.tar.gz"), "zope_interface");
+        assert_eq!(project_of("python-dateutil-2.8.tar.gz"), "python");
+        for odd in [
+            "../../etc/passwd-1.whl",
+            "-1.0.whl",
+            "nodash.whl",
+            ".hidden-1.whl",
+        ] {
+            let name = project_of(odd);
+            assert!(name == "_other" || !name.starts_with('.'), "{odd}: {name}");
+        }
+        assert_eq!(project_of("../../etc/passwd-1.whl"), "_other");
+        assert_eq!(project_of(&format!("{}-1.whl", "a".repeat(101))), "_other");
+    }
+
+    #[test]
+    fn records_are_found_by_hash_across_runs_in_one_file_per_project() {
+        let dir = tempdir("found");
+        let kept = KeptMetadata::new(&dir);
+        assert_eq!(kept.read(WHEEL, hash(1)), None);
+        kept.store(WHEEL, hash(1), b"one");
+        kept.store("foo_bar-2.0-py3-none-any.whl", hash(2), b"two");
+        kept.store(WHEEL, hash(1), b"one");
+        kept.store("other-1.0.tar.gz", hash(3), b"three");
+        let next = KeptMetadata::new(&dir);
+        assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+        assert_eq!(next.read(WHEEL, hash(2)).as_deref(), Some(&b"two"[..]));
+        assert_eq!(next.read(WHEEL, hash(3)), None, "another project's pack");
+        assert_eq!(
+            next.read("other-1.0.tar.gz", hash(3)).as_deref(),
+            Some(&b"three"[..])
+        );
+        let mut files: Vec<String> = std::fs::read_dir(dir.join(KEPT_METADATA_DIR))
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, ["foo_bar", "other"]);
+        let bytes = std::fs::read(pack_path(&dir)).expect("pack");
+        let (records, damaged, duplicates) = index_records(&bytes);
+        assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Appends from several stores (threads of one run, or runs) to one pack all land whole.
+    #[test]
+    fn concurrent_appends_to_one_pack_all_land_whole() {
+        let dir = tempdir("concurrent");
+        let stores: Vec<KeptMetadata> = (0..4).map(|_| KeptMetadata::new(&dir)).collect();
+        // Each store has the pack open before any writes (as concurrent runs would).
+        for store in &stores {
+            assert_eq!(store.read(WHEEL, hash(0)), None);
+        }
+        std::thread::scope(|s| {
+            for (t, store) in stores.iter().enumerate() {
+                s.spawn(move || {
+                    for i in 0..50u8 {
+                        let n = i.wrapping_mul(4).wrapping_add(t as u8 + 1);
+                        store.store(WHEEL, hash(n), &vec![n; 100 + usize::from(n)]);
+                    }
+                });
+            }
+        });
+        let next = KeptMetadata::new(&dir);
+        for n in 1..=200u8 {
+            assert_eq!(
+                next.read(WHEEL, hash(n)),
+                Some(vec![n; 100 + usize::from(n)]),
+                "{n}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_record_cut_short_is_dropped_and_the_pack_rewritten() {
+        let dir = tempdir("cut");
+        let kept = KeptMetadata::new(&dir);
+        kept.store(WHEEL, hash(1), b"one");
+        kept.store(WHEEL, hash(2), b"two");
+        let path = pack_path(&dir);
+        let bytes = std::fs::read(&path).expect("pack");
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
+        let next = KeptMetadata::new(&dir);
+        assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+        assert_eq!(next.read(WHEEL, hash(2)), None);
+        // Kept again: the pack is rewritten whole, not appended to after the torn record.
+        next.store(WHEEL, hash(2), b"two");
+        assert_eq!(std::fs::read(&path).expect("pack"), bytes);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn damaged_or_moved_records_are_refused() {
+        let dir = tempdir("damaged");
+        let kept = KeptMetadata::new(&dir);
+        kept.store(WHEEL, hash(1), b"one");
+        kept.store(WHEEL, hash(2), b"two");
+        kept.store(WHEEL, hash(3), b"three");
+        let path = pack_path(&dir);
+        let mut bytes = std::fs::read(&path).expect("pack");
+        let (records, _, _) = index_records(&bytes);
+        // A bit flipped in the first record's content.
+        let first = records[&[1; 32]].clone();
+        bytes[first.end - 1] ^= 1;
+        // The second record's content and seal copied under the third's hash.
+        let (second, third) = (records[&[2; 32]].clone(), records[&[3; 32]].clone());
+        let mut moved = bytes[second.clone()].to_vec();
+        moved[8..40].copy_from_slice(&[3; 32]);
+        bytes.splice(third, moved);
+        std::fs::write(&path, &bytes).expect("damage");
+        let next = KeptMetadata::new(&dir);
+        assert_eq!(next.read(WHEEL, hash(1)), None);
+        assert_eq!(next.read(WHEEL, hash(2)).as_deref(), Some(&b"two"[..]));
+        assert_eq!(next.read(WHEEL, hash(3)), None);
+        // Kept again after a fetch: the pack is rewritten with its good records.
+        next.store(WHEEL, hash(1), b"one");
+        next.store(WHEEL, hash(3), b"three");
+        let last = KeptMetadata::new(&dir);
+        for (n, content) in [(1, &b"one"[..]), (2, b"two"), (3, b"three")] {
+            assert_eq!(last.read(WHEEL, hash(n)).as_deref(), Some(content));
+        }
+        let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
+        assert_eq!((records.len(), damaged, duplicates), (3, false, 0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn packs_of_another_format_or_too_large_are_replaced() {
+        let dir = tempdir("format");
+        let path = pack_path(&dir);
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        let mut older = b"pylock-metadata-pack-v1\n".to_vec();
+        older.extend_from_slice(&record(&[1; 32], b"one").expect("record"));
+        std::fs::write(&path, &older).expect("write");
+        let kept = KeptMetadata::new(&dir);
+        assert_eq!(kept.read(WHEEL, hash(1)), None);
+        kept.store(WHEEL, hash(1), b"one");
+        let bytes = std::fs::read(&path).expect("pack");
+        assert!(bytes.starts_with(PACK_MAGIC));
+        assert_eq!(
+            KeptMetadata::new(&dir).read(WHEEL, hash(1)).as_deref(),
+            Some(&b"one"[..])
+        );
+        // Past the size limit: not read, started afresh.
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .expect("open");
+        file.set_len(MAX_PACK_BYTES + 1).expect("grow");
+        let kept = KeptMetadata::new(&dir);
+        assert_eq!(kept.read(WHEEL, hash(1)), None);
+        kept.store(WHEEL, hash(2), b"two");
+        assert!(std::fs::metadata(&path).expect("pack").len() < 1024);
+        assert_eq!(
+            KeptMetadata::new(&dir).read(WHEEL, hash(2)).as_deref(),
+            Some(&b"two"[..])
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn many_duplicates_are_rewritten_away() {
+        let dir = tempdir("duplicates");
+        let path = pack_path(&dir);
+        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        // Runs that each missed the same file, and kept it.
+        let mut bytes = PACK_MAGIC.to_vec();
+        for _ in 0..40 {
+            bytes.extend(record(&[1; 32], b"one").expect("record"));
+        }
+        std::fs::write(&path, &bytes).expect("write");
+        assert_eq!(index_records(&bytes).2, 39);
+        let kept = KeptMetadata::new(&dir);
+        assert_eq!(kept.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+        kept.store(WHEEL, hash(2), b"two");
+        let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
+        assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
