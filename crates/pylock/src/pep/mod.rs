@@ -14,6 +14,7 @@
 mod agreement;
 mod lenient;
 mod markers;
+mod memo;
 pub(crate) mod parse;
 #[cfg(test)]
 mod props;
@@ -77,8 +78,18 @@ pub(crate) fn specifier_range(specifier: &VersionSpecifier) -> Range {
 
 /// The versions a list of specifiers admits (their intersection; empty list admits all).
 pub(crate) fn specifiers_range(specifiers: &VersionSpecifiers) -> Range {
-    let ranges: Vec<Range> = specifiers.iter().map(specifier_range).collect();
-    intersect_all(&ranges.iter().collect::<Vec<_>>())
+    memo::range(memo::Kind::Specifiers, specifiers, |specifiers| {
+        let ranges: Vec<Range> = specifiers.iter().map(specifier_range).collect();
+        intersect_all(&ranges.iter().collect::<Vec<_>>())
+    })
+}
+
+/// The Pythons a Requires-Python admits, comparing releases only (`<3.12` says nothing of
+/// 3.12.0rc1), as `pep440_rs::release_specifiers_to_ranges` gives them.
+pub(crate) fn release_range(requires_python: &VersionSpecifiers) -> Range {
+    memo::range(memo::Kind::Release, requires_python, |specifiers| {
+        pep440_rs::release_specifiers_to_ranges(specifiers.clone())
+    })
 }
 
 /// The intersection of `ranges`, halving the list at each step: `n log n` range steps where

@@ -108,7 +108,7 @@ impl Scope {
             }
             Scope::Fork { python, .. } => {
                 // Requires-Python compares releases: `<3.12` says nothing of 3.12.0rc1.
-                let admitted = pep440_rs::release_specifiers_to_ranges(requires_python.clone());
+                let admitted = crate::pep::release_range(requires_python);
                 if python.subset_of(&admitted) {
                     PythonFit::All
                 } else if python.is_disjoint(&admitted) {
@@ -124,7 +124,7 @@ impl Scope {
     /// such as `<3.12` for Pythons 3.12 and later).
     pub fn is_above(&self, requires_python: &VersionSpecifiers) -> bool {
         use std::ops::Bound;
-        let admitted = pep440_rs::release_specifiers_to_ranges(requires_python.clone());
+        let admitted = crate::pep::release_range(requires_python);
         let above = match admitted.bounding_range() {
             Some((_, Bound::Excluded(v))) => Range::higher_than(v.clone()),
             Some((_, Bound::Included(v))) => Range::strictly_higher_than(v.clone()),

@@ -559,6 +559,60 @@ fn wrong_metadata_hash_is_an_error() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A wheel laid out as bdist_wheel writes it (the `.dist-info` members last, `RECORD` after
+/// `METADATA`) with a directory larger than the tail fetched first has its metadata read in
+/// two requests: the members right before the directory come with it (apache-airflow,
+/// botocore and pandas wheels took three).
+#[test]
+fn the_metadata_before_a_large_directory_comes_with_it() {
+    let dir = tempdir("record");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let files: Vec<String> = (0..1500)
+        .map(|i| format!("many/package/module_number_{i:05}.py"))
+        .collect();
+    for file in &files {
+        zip.start_file(file.as_str(), opts).expect("file");
+        zip.write_all(b"x = 1\n").expect("write");
+    }
+    zip.start_file("many-1.0.dist-info/METADATA", opts)
+        .expect("file");
+    zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
+        .expect("metadata");
+    zip.start_file("many-1.0.dist-info/RECORD", opts)
+        .expect("file");
+    for file in &files {
+        writeln!(zip, "{file},,").expect("record");
+    }
+    let wheel = zip.finish().expect("zip").into_inner();
+    std::fs::create_dir_all(dir.join("files")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
+    std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), &wheel).expect("wheel");
+    std::fs::write(
+        dir.join("simple/many/index.html"),
+        "<a href=\"../../files/many-1.0-py3-none-any.whl\">many</a>",
+    )
+    .expect("page");
+    let mut manifest = Manifest::default();
+    manifest.add_str("many", Role::Requirement).expect("req");
+    let server = Server::start(dir.clone(), Faults::default());
+    let r = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(&[format!("{}/simple", server.base)], None, false),
+    )
+    .expect("resolves");
+    assert_eq!(r.packages.len(), 1);
+    assert_eq!(
+        server.hits_ending(".whl"),
+        2,
+        "range requests for one METADATA"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// A one-project index whose wheel has no `.metadata` file: metadata must come from the wheel.
 fn wheel_only_index(dir: &Path) {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
