@@ -278,7 +278,7 @@ fn metadata_is_kept_by_its_hash() {
         requests
     );
     drop(server);
-    let offline = http_index(&[url.clone()], Some(&cache), true);
+    let offline = http_index(std::slice::from_ref(&url), Some(&cache), true);
     let warm = resolve(&manifest, &linux(), &Default::default(), &offline).expect("offline");
     assert_eq!(summary(&cold), summary(&warm));
     // `--refresh` means nothing offline: the packs are read.
