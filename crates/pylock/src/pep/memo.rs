@@ -92,6 +92,8 @@ mod tests {
 
     #[test]
     fn a_remembered_range_is_reused_only_for_specifiers_written_alike() {
+        // Tests may share this thread (`--test-threads=1`): start from empty memos.
+        MEMOS.with(|memos| memos.borrow_mut().iter_mut().for_each(Memo::clear));
         let computed = std::cell::Cell::new(0);
         let convert = |s: &VersionSpecifiers| {
             computed.set(computed.get() + 1);

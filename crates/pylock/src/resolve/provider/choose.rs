@@ -4,6 +4,7 @@
 
 use super::judge::{Judgement, Rejection};
 use super::order::{ordered, walk_order};
+use super::preferences::hint_first;
 use super::record::{Trail, Walked};
 use super::{Provider, ProviderError};
 use crate::pep::{MarkerTree, PackageName, Range, Version};
@@ -40,10 +41,7 @@ impl Provider<'_> {
         let lowest_first = self.lowest_first(name);
         let mut preferred = self.preferred_versions(name, lowest_first);
         let hint = self.extra_hint(package);
-        if let Some(v) = &hint {
-            preferred.retain(|p| p != v);
-            preferred.insert(0, v.clone());
-        }
+        hint_first(&mut preferred, hint.as_ref());
         // Stable versions first unless pre-releases are free; then pre-releases if need be.
         let passes: &'static [bool] = match (free, if_necessary) {
             (true, _) => &[false],

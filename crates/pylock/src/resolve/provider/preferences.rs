@@ -79,3 +79,12 @@ pub(super) fn preference_order(
     }
     preferred
 }
+
+/// `preferred` with `hint` (the version an extra's node is first tried at: its project's)
+/// moved to the front.
+pub(super) fn hint_first(preferred: &mut Vec<Version>, hint: Option<&Version>) {
+    if let Some(hint) = hint {
+        preferred.retain(|p| p != hint);
+        preferred.insert(0, hint.clone());
+    }
+}

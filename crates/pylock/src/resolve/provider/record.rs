@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::order::walk_order;
-use super::preferences::preference_order;
+use super::preferences::{hint_first, preference_order};
 use crate::pep::{PackageName, Range, Version};
 use crate::resolve::candidates::Candidates;
 
@@ -158,10 +158,7 @@ impl Decisions {
 
     fn holds(&self, d: &Decision, preferences: &HashMap<PackageName, Vec<Version>>) -> bool {
         let mut preferred = preference_order(preferences, &d.name, d.lowest_first, &self.elsewhere);
-        if let Some(hint) = &d.hint {
-            preferred.retain(|p| p != hint);
-            preferred.insert(0, hint.clone());
-        }
+        hint_first(&mut preferred, d.hint.as_ref());
         match &d.end {
             End::Exhausted { preferred: before } => {
                 in_range(&preferred, &d.candidates, &d.range) == *before
