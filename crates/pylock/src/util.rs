@@ -87,6 +87,30 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> std::io::Result<String>
     String::from_utf8(bytes).map_err(|_| std::io::Error::other("not UTF-8 text"))
 }
 
+/// Open `path` with `options` only if it is a regular file, not through a symbolic link:
+/// the cache directory is untrusted too, and opening a FIFO placed there would block for
+/// ever, a symlink would take appends out of the directory.
+pub fn open_regular(path: &Path, options: &std::fs::OpenOptions) -> std::io::Result<std::fs::File> {
+    let not_regular = || std::io::Error::new(std::io::ErrorKind::InvalidData, "not a regular file");
+    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(not_regular());
+    }
+    Ok(file)
+}
+
+/// The bytes of the regular file at `path` (see [`open_regular`]) if it holds at most
+/// `limit`; `None` for anything else: how cache files are read.
+pub fn read_regular(path: &Path, limit: u64) -> Option<Vec<u8>> {
+    let file = open_regular(path, std::fs::OpenOptions::new().read(true)).ok()?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    let capacity = usize::try_from(size.min(limit)).unwrap_or(0);
+    read_at_most(file, limit, capacity).ok().flatten()
+}
+
 /// All of `reader` if it holds at most `limit` bytes, else `None` (having read one byte past
 /// the limit, no more): the one way untrusted streams are read whole. `capacity` is a hint.
 pub fn read_at_most(

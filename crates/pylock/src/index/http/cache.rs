@@ -97,6 +97,10 @@ pub(super) struct CacheEntry {
 
 const CACHE_MAGIC: &[u8] = b"pylock-http-v3\n";
 
+/// The most an entry's header line and policy may add to its body (the request and response
+/// headers the policy keeps).
+const ENTRY_HEADERS_BYTES: u64 = 1024 * 1024;
+
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Header {
     status: u16,
@@ -132,9 +136,9 @@ impl CacheEntry {
         let _ = std::fs::create_dir_all(dir.join("http-v3"));
     }
 
-    /// The entry's bytes, if any.
-    pub(super) fn read(&self) -> Option<Vec<u8>> {
-        std::fs::read(&self.path).ok()
+    /// The entry's bytes, if any and it could hold a body of at most `limit` bytes.
+    pub(super) fn read(&self, limit: u64) -> Option<Vec<u8>> {
+        crate::util::read_regular(&self.path, limit.saturating_add(ENTRY_HEADERS_BYTES))
     }
 
     /// Split an entry read by [`CacheEntry::read`]; `None` for anything damaged.

@@ -19,6 +19,10 @@ use super::ramp::Ramp;
 use crate::index::redact::{redact, without_credentials};
 use crate::index::IndexError;
 
+/// The most bytes a derived cache entry is read with (a wheel's METADATA or PKG-INFO read
+/// from its archive, within `Limits::metadata_bytes` by default, or what a direct
+/// reference's archive told): a larger file there is someone else's and is not read.
+const DERIVED_BYTES: u64 = 256 * 1024 * 1024;
 /// Part of a file, from a range request.
 #[derive(Debug)]
 pub struct Ranged {
@@ -98,7 +102,7 @@ impl Client {
             .cache_dir
             .as_deref()
             .map(|d| CacheEntry::new(d, url, accept));
-        let bytes = entry.as_ref().and_then(CacheEntry::read);
+        let bytes = entry.as_ref().and_then(|e| e.read(limit));
         let cached = bytes.as_deref().and_then(CacheEntry::parse);
         if self.options.offline {
             return cached
@@ -231,7 +235,7 @@ impl Client {
     /// requests), from the cache. Files on an index do not change under their URL, so this
     /// needs no revalidation; it is what makes `--offline` possible after such reads.
     pub fn derived(&self, url: &Url, what: &str) -> Option<Vec<u8>> {
-        let bytes = std::fs::read(self.derived_path(url, what)?).ok()?;
+        let bytes = crate::util::read_regular(&self.derived_path(url, what)?, DERIVED_BYTES)?;
         let (len, body) = bytes.split_at_checked(8)?;
         let len = u64::from_le_bytes(len.try_into().ok()?);
         (body.len() as u64 == len).then(|| body.to_vec())

@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
@@ -44,6 +45,11 @@ const HEADER_LEN: usize = 4 + 4 + 32 + 32;
 /// bound.
 const MAX_PACK_BYTES: u64 = 32 * 1024 * 1024;
 
+/// The most bytes of packs one run holds, all packs together: past it a pack is not read
+/// (its files are fetched again), so packs planted in the cache cannot make a run hold
+/// more than this.
+const MAX_HELD_BYTES: u64 = 128 * 1024 * 1024;
+
 /// The most duplicate records (the same file kept twice, by concurrent runs that both
 /// missed it) a pack may hold before it is rewritten without them, beyond half its records.
 const MAX_DUPLICATES: usize = 16;
@@ -54,6 +60,8 @@ pub(super) struct KeptMetadata {
     /// Whether `dir` was made (once per run, not once per file).
     made: std::sync::Once,
     packs: Mutex<HashMap<String, Arc<Mutex<Pack>>>>,
+    /// The bytes of packs read so far (see [`MAX_HELD_BYTES`]).
+    held: AtomicU64,
 }
 
 /// One project's pack as this run knows it.
@@ -85,6 +93,7 @@ impl KeptMetadata {
             dir: cache_dir.join(KEPT_METADATA_DIR),
             made: std::sync::Once::new(),
             packs: Mutex::new(HashMap::new()),
+            held: AtomicU64::new(0),
         }
     }
 
@@ -93,7 +102,7 @@ impl KeptMetadata {
     pub(super) fn read(&self, filename: &str, sha256: Sha256Hash) -> Option<Vec<u8>> {
         let pack = self.pack(filename);
         let mut pack = lock(&pack);
-        pack.load(&self.dir.join(project_of(filename)));
+        pack.load(&self.dir.join(project_of(filename)), &self.held);
         pack.get(&sha256.into_bytes()).map(<[u8]>::to_vec)
     }
 
@@ -108,7 +117,7 @@ impl KeptMetadata {
         let path = self.dir.join(project_of(filename));
         let pack = self.pack(filename);
         let mut pack = lock(&pack);
-        pack.load(&path);
+        pack.load(&path, &self.held);
         if pack.appended.contains(&hash) || pack.get(&hash).is_some() {
             return;
         }
@@ -119,7 +128,7 @@ impl KeptMetadata {
             // Read again: what looked cut short may have been another run's append in
             // progress, which has landed since.
             pack.loaded = false;
-            pack.load(&path);
+            pack.load(&path, &self.held);
         }
         if pack.size + record.len() as u64 > MAX_PACK_BYTES {
             pack.rewrite_with(&path, &record, true);
@@ -138,8 +147,9 @@ impl KeptMetadata {
 }
 
 impl Pack {
-    /// Read the pack at `path` (once): index its records, note damage.
-    fn load(&mut self, path: &Path) {
+    /// Read the pack at `path` (once, if it is a regular file and `held` bytes of packs
+    /// leave room for it): index its records, note damage.
+    fn load(&mut self, path: &Path, held: &AtomicU64) {
         if self.loaded {
             return;
         }
@@ -148,13 +158,25 @@ impl Pack {
         self.records.clear();
         self.size = 0;
         self.rewrite = false;
-        let Ok(file) = std::fs::File::open(path) else {
-            return;
+        let file = match crate::util::open_regular(path, std::fs::OpenOptions::new().read(true)) {
+            Ok(file) => file,
+            Err(e) => {
+                // Something other than a pack in its place (a FIFO, a symlink, a directory)
+                // is replaced at the next write.
+                self.rewrite = e.kind() != std::io::ErrorKind::NotFound;
+                return;
+            }
         };
         let size = file.metadata().map_or(0, |m| m.len());
         self.size = size;
         if size > MAX_PACK_BYTES {
             self.rewrite = true;
+            return;
+        }
+        let room = held.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+            (h + size <= MAX_HELD_BYTES).then_some(h + size)
+        });
+        if room.is_err() {
             return;
         }
         let capacity = usize::try_from(size).unwrap_or(0);
@@ -192,7 +214,7 @@ impl Pack {
         if self.file.is_none() {
             let mut options = std::fs::OpenOptions::new();
             options.append(true);
-            self.file = match options.open(path) {
+            self.file = match crate::util::open_regular(path, &options) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     match options.clone().create_new(true).open(path) {
                         Ok(mut file) => {
@@ -204,7 +226,7 @@ impl Pack {
                             self.file = Some(file);
                             return;
                         }
-                        Err(_) => options.open(path).ok(),
+                        Err(_) => crate::util::open_regular(path, &options).ok(),
                     }
                 }
                 opened => opened.ok(),
@@ -327,206 +349,4 @@ fn project_of(filename: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tempdir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("pylock-pack-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
-    }
-
-    fn hash(n: u8) -> Sha256Hash {
-        Sha256Hash::from_bytes([n; 32])
-    }
-
-    const WHEEL: &str = "Foo.Bar-1.0-py3-none-any.whl";
-
-    fn pack_path(dir: &Path) -> PathBuf {
-        dir.join(KEPT_METADATA_DIR).join("foo_bar")
-    }
-
-    #[test]
-    fn pack_names_are_project_names_or_one_shared_pack() {
-        assert_eq!(project_of(WHEEL), "foo_bar");
-        assert_eq!(project_of("zope.interface-5.0.tar.gz"), "zope_interface");
-        assert_eq!(project_of("python-dateutil-2.8.tar.gz"), "python");
-        for odd in [
-            "../../etc/passwd-1.whl",
-            "-1.0.whl",
-            "nodash.whl",
-            ".hidden-1.whl",
-        ] {
-            let name = project_of(odd);
-            assert!(name == "_other" || !name.starts_with('.'), "{odd}: {name}");
-        }
-        assert_eq!(project_of("../../etc/passwd-1.whl"), "_other");
-        assert_eq!(project_of(&format!("{}-1.whl", "a".repeat(101))), "_other");
-    }
-
-    #[test]
-    fn records_are_found_by_hash_across_runs_in_one_file_per_project() {
-        let dir = tempdir("found");
-        let kept = KeptMetadata::new(&dir);
-        assert_eq!(kept.read(WHEEL, hash(1)), None);
-        kept.store(WHEEL, hash(1), b"one");
-        kept.store("foo_bar-2.0-py3-none-any.whl", hash(2), b"two");
-        kept.store(WHEEL, hash(1), b"one");
-        kept.store("other-1.0.tar.gz", hash(3), b"three");
-        let next = KeptMetadata::new(&dir);
-        assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
-        assert_eq!(next.read(WHEEL, hash(2)).as_deref(), Some(&b"two"[..]));
-        assert_eq!(next.read(WHEEL, hash(3)), None, "another project's pack");
-        assert_eq!(
-            next.read("other-1.0.tar.gz", hash(3)).as_deref(),
-            Some(&b"three"[..])
-        );
-        let mut files: Vec<String> = std::fs::read_dir(dir.join(KEPT_METADATA_DIR))
-            .expect("dir")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        files.sort();
-        assert_eq!(files, ["foo_bar", "other"]);
-        let bytes = std::fs::read(pack_path(&dir)).expect("pack");
-        let (records, damaged, duplicates) = index_records(&bytes);
-        assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    /// Appends from several stores (threads of one run, or runs) to one pack all land whole.
-    #[test]
-    fn concurrent_appends_to_one_pack_all_land_whole() {
-        let dir = tempdir("concurrent");
-        let stores: Vec<KeptMetadata> = (0..4).map(|_| KeptMetadata::new(&dir)).collect();
-        // Each store has the pack open before any writes (as concurrent runs would).
-        for store in &stores {
-            assert_eq!(store.read(WHEEL, hash(0)), None);
-        }
-        std::thread::scope(|s| {
-            for (t, store) in stores.iter().enumerate() {
-                s.spawn(move || {
-                    for i in 0..50u8 {
-                        let n = i.wrapping_mul(4).wrapping_add(t as u8 + 1);
-                        store.store(WHEEL, hash(n), &vec![n; 100 + usize::from(n)]);
-                    }
-                });
-            }
-        });
-        let next = KeptMetadata::new(&dir);
-        for n in 1..=200u8 {
-            assert_eq!(
-                next.read(WHEEL, hash(n)),
-                Some(vec![n; 100 + usize::from(n)]),
-                "{n}"
-            );
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn a_record_cut_short_is_dropped_and_the_pack_rewritten() {
-        let dir = tempdir("cut");
-        let kept = KeptMetadata::new(&dir);
-        kept.store(WHEEL, hash(1), b"one");
-        kept.store(WHEEL, hash(2), b"two");
-        let path = pack_path(&dir);
-        let bytes = std::fs::read(&path).expect("pack");
-        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
-        let next = KeptMetadata::new(&dir);
-        assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
-        assert_eq!(next.read(WHEEL, hash(2)), None);
-        // Kept again: the pack is rewritten whole, not appended to after the torn record.
-        next.store(WHEEL, hash(2), b"two");
-        assert_eq!(std::fs::read(&path).expect("pack"), bytes);
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn damaged_or_moved_records_are_refused() {
-        let dir = tempdir("damaged");
-        let kept = KeptMetadata::new(&dir);
-        kept.store(WHEEL, hash(1), b"one");
-        kept.store(WHEEL, hash(2), b"two");
-        kept.store(WHEEL, hash(3), b"three");
-        let path = pack_path(&dir);
-        let mut bytes = std::fs::read(&path).expect("pack");
-        let (records, _, _) = index_records(&bytes);
-        // A bit flipped in the first record's content.
-        let first = records[&[1; 32]].clone();
-        bytes[first.end - 1] ^= 1;
-        // The second record's content and seal copied under the third's hash.
-        let (second, third) = (records[&[2; 32]].clone(), records[&[3; 32]].clone());
-        let mut moved = bytes[second.clone()].to_vec();
-        moved[8..40].copy_from_slice(&[3; 32]);
-        bytes.splice(third, moved);
-        std::fs::write(&path, &bytes).expect("damage");
-        let next = KeptMetadata::new(&dir);
-        assert_eq!(next.read(WHEEL, hash(1)), None);
-        assert_eq!(next.read(WHEEL, hash(2)).as_deref(), Some(&b"two"[..]));
-        assert_eq!(next.read(WHEEL, hash(3)), None);
-        // Kept again after a fetch: the pack is rewritten with its good records.
-        next.store(WHEEL, hash(1), b"one");
-        next.store(WHEEL, hash(3), b"three");
-        let last = KeptMetadata::new(&dir);
-        for (n, content) in [(1, &b"one"[..]), (2, b"two"), (3, b"three")] {
-            assert_eq!(last.read(WHEEL, hash(n)).as_deref(), Some(content));
-        }
-        let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
-        assert_eq!((records.len(), damaged, duplicates), (3, false, 0));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn packs_of_another_format_or_too_large_are_replaced() {
-        let dir = tempdir("format");
-        let path = pack_path(&dir);
-        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
-        let mut older = b"pylock-metadata-pack-v1\n".to_vec();
-        older.extend_from_slice(&record(&[1; 32], b"one").expect("record"));
-        std::fs::write(&path, &older).expect("write");
-        let kept = KeptMetadata::new(&dir);
-        assert_eq!(kept.read(WHEEL, hash(1)), None);
-        kept.store(WHEEL, hash(1), b"one");
-        let bytes = std::fs::read(&path).expect("pack");
-        assert!(bytes.starts_with(PACK_MAGIC));
-        assert_eq!(
-            KeptMetadata::new(&dir).read(WHEEL, hash(1)).as_deref(),
-            Some(&b"one"[..])
-        );
-        // Past the size limit: not read, started afresh.
-        let file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .expect("open");
-        file.set_len(MAX_PACK_BYTES + 1).expect("grow");
-        let kept = KeptMetadata::new(&dir);
-        assert_eq!(kept.read(WHEEL, hash(1)), None);
-        kept.store(WHEEL, hash(2), b"two");
-        assert!(std::fs::metadata(&path).expect("pack").len() < 1024);
-        assert_eq!(
-            KeptMetadata::new(&dir).read(WHEEL, hash(2)).as_deref(),
-            Some(&b"two"[..])
-        );
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-
-    #[test]
-    fn many_duplicates_are_rewritten_away() {
-        let dir = tempdir("duplicates");
-        let path = pack_path(&dir);
-        std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
-        // Runs that each missed the same file, and kept it.
-        let mut bytes = PACK_MAGIC.to_vec();
-        for _ in 0..40 {
-            bytes.extend(record(&[1; 32], b"one").expect("record"));
-        }
-        std::fs::write(&path, &bytes).expect("write");
-        assert_eq!(index_records(&bytes).2, 39);
-        let kept = KeptMetadata::new(&dir);
-        assert_eq!(kept.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
-        kept.store(WHEEL, hash(2), b"two");
-        let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
-        assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
+mod tests;
