@@ -22,12 +22,13 @@ import http.server
 import json
 import os
 import socket
-import socketserver
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+
+from serve import Server  # the same threaded loopback server (serve.py, beside this file)
 
 KEPT_HEADERS = ("content-type", "content-range", "accept-ranges")
 
@@ -137,12 +138,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     do_HEAD = do_GET
-
-
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 256
 
 
 def main():

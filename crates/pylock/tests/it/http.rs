@@ -586,9 +586,20 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
         writeln!(zip, "{file},,").expect("record");
     }
     let wheel = zip.finish().expect("zip").into_inner();
+    assert_eq!(
+        wheel_requests_to_lock_many(&dir, &wheel),
+        2,
+        "range requests for one METADATA"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Serve `wheel` as `many 1.0` (no `.metadata` file) from `dir`, lock `many` from it, and
+/// count the requests that went to the wheel.
+fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> usize {
     std::fs::create_dir_all(dir.join("files")).expect("mkdir");
     std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
-    std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), &wheel).expect("wheel");
+    std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), wheel).expect("wheel");
     std::fs::write(
         dir.join("simple/many/index.html"),
         "<a href=\"../../files/many-1.0-py3-none-any.whl\">many</a>",
@@ -596,7 +607,7 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
     .expect("page");
     let mut manifest = Manifest::default();
     manifest.add_str("many", Role::Requirement).expect("req");
-    let server = Server::start(dir.clone(), Faults::default());
+    let server = Server::start(dir.to_path_buf(), Faults::default());
     let r = resolve(
         &manifest,
         &linux(),
@@ -605,12 +616,7 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
     )
     .expect("resolves");
     assert_eq!(r.packages.len(), 1);
-    assert_eq!(
-        server.hits_ending(".whl"),
-        2,
-        "range requests for one METADATA"
-    );
-    std::fs::remove_dir_all(&dir).ok();
+    server.hits_ending(".whl")
 }
 
 /// A one-project index whose wheel has no `.metadata` file: metadata must come from the wheel.
@@ -669,26 +675,7 @@ fn a_large_zip_directory_is_read_in_one_request() {
     zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
         .expect("metadata");
     let wheel = zip.finish().expect("zip").into_inner();
-    std::fs::create_dir_all(dir.join("files")).expect("mkdir");
-    std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
-    std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), &wheel).expect("wheel");
-    std::fs::write(
-        dir.join("simple/many/index.html"),
-        "<a href=\"../../files/many-1.0-py3-none-any.whl\">many</a>",
-    )
-    .expect("page");
-    let mut manifest = Manifest::default();
-    manifest.add_str("many", Role::Requirement).expect("req");
-    let server = Server::start(dir.clone(), Faults::default());
-    let r = resolve(
-        &manifest,
-        &linux(),
-        &Default::default(),
-        &http_index(&[format!("{}/simple", server.base)], None, false),
-    )
-    .expect("resolves");
-    assert_eq!(r.packages.len(), 1);
-    let wheel_requests = server.hits_ending(".whl");
+    let wheel_requests = wheel_requests_to_lock_many(&dir, &wheel);
     assert!(
         wheel_requests <= 3,
         "{wheel_requests} range requests for one METADATA"

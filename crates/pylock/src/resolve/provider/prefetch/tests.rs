@@ -162,14 +162,7 @@ fn backtracking_reads_ahead_only_versions_the_fork_can_install() {
 fn a_walk_pinned_one_version_at_a_time_reads_older_versions_ahead() {
     // As boto3 pins botocore: the range holds one version each time the solver steps
     // down, so the next version it takes is outside today's range.
-    let mut index = MemoryIndex::new();
-    for minor in 0..10 {
-        let version = format!("1.{minor}");
-        let wheel = format!("a-{version}-py3-none-any.whl");
-        index
-            .add("a", &version, "", &[], &[wheel.as_str()])
-            .expect("release");
-    }
+    let index = wheels_of_a(&ten_minors());
     let a = name("a");
     let preferences: Preferences = Mutex::new(HashMap::new());
     with_fork_of(
@@ -195,14 +188,23 @@ fn a_walk_pinned_one_version_at_a_time_reads_older_versions_ahead() {
 
 /// An index of `a` with a py3 wheel for each of `versions`.
 fn wheels_of_a(versions: &[String]) -> MemoryIndex {
+    releases_of_a(versions, |version| format!("a-{version}-py3-none-any.whl"))
+}
+
+/// An index of `a` with one file for each of `versions`, named by `file`.
+fn releases_of_a(versions: &[String], file: impl Fn(&str) -> String) -> MemoryIndex {
     let mut index = MemoryIndex::new();
     for version in versions {
-        let wheel = format!("a-{version}-py3-none-any.whl");
         index
-            .add("a", version, "", &[], &[wheel.as_str()])
+            .add("a", version, "", &[], &[file(version).as_str()])
             .expect("release");
     }
     index
+}
+
+/// `1.0` to `1.9`.
+fn ten_minors() -> Vec<String> {
+    (0..10).map(|minor| format!("1.{minor}")).collect()
 }
 
 #[test]
@@ -280,14 +282,7 @@ fn pre_releases_between_releases_do_not_break_a_walk() {
 fn a_walk_reads_a_few_sdist_only_versions_ahead() {
     // Old releases with an sdist only and no PEP 658 file: each one's metadata is a
     // whole download, read ahead a few at a time.
-    let mut index = MemoryIndex::new();
-    for minor in 0..10 {
-        let version = format!("1.{minor}");
-        let sdist = format!("a-{version}.tar.gz");
-        index
-            .add("a", &version, "", &[], &[sdist.as_str()])
-            .expect("release");
-    }
+    let index = releases_of_a(&ten_minors(), |version| format!("a-{version}.tar.gz"));
     let a = name("a");
     let preferences: Preferences = Mutex::new(HashMap::new());
     with_fork(
@@ -340,13 +335,7 @@ fn priority_does_not_depend_on_what_has_arrived() {
     use crate::resolve::atoms::Atoms;
     use crate::resolve::pkg::Pkg;
 
-    let mut index = MemoryIndex::new();
-    for version in ["1.0", "2.0"] {
-        let wheel = format!("a-{version}-py3-none-any.whl");
-        index
-            .add("a", version, "", &[], &[wheel.as_str()])
-            .expect("release");
-    }
+    let index = wheels_of_a(&["1.0".to_owned(), "2.0".to_owned()]);
     let preferences: Preferences = Mutex::new(HashMap::new());
     with_fork(
         &index,
