@@ -272,6 +272,11 @@
 //!   planning to the lock differ), for no gain in a process that resolves once, as the
 //!   command line does: there the two hold the same entries.
 //!
+//! The ranges of version specifiers and of Requires-Python are remembered per thread (at most
+//! 1 024 of each, starting over when full), so that the solver and the fetch workers never
+//! wait on one another: a thread that called [`resolve()`] keeps at most those entries
+//! afterwards, pure like the others.
+//!
 //! # What is stable
 //!
 //! Everything public is at the crate root (the modules are private), 39 items, each one
