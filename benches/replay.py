@@ -28,36 +28,18 @@ import time
 import urllib.error
 import urllib.request
 
-from serve import Server  # the same threaded loopback server (serve.py, beside this file)
+from serve import RequestLog, Server  # serve.py, beside this file
 
 KEPT_HEADERS = ("content-type", "content-range", "accept-ranges")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(RequestLog, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     store = "."
     delay = 0.0
     offline = False
     upstream = "https://pypi.org/simple"
     files = "https://files.pythonhosted.org"
-    log = None
-    log_lock = threading.Lock()
-    start = time.perf_counter()
-
-    def log_message(self, *args):
-        pass
-
-    def parse_request(self):
-        self.arrived = time.perf_counter()
-        return super().parse_request()
-
-    def log_request(self, code="-", size="-"):
-        if self.log:
-            ms = (time.perf_counter() - self.start) * 1000
-            arrived = (getattr(self, "arrived", self.start) - self.start) * 1000
-            with self.log_lock:
-                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {self.client_address[1]}\n")
-                self.log.flush()
 
     def setup(self):
         super().setup()

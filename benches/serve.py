@@ -22,16 +22,17 @@ import os
 import socket
 import socketserver
 import sys
+import threading
 import time
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    delay = 0.0
+class RequestLog:
+    """A request handler's log: one line per request (answered at, status, path, arrived at,
+    client port), read by benches/trace.py; nothing on stderr."""
 
     log = None
+    log_lock = threading.Lock()
     start = time.perf_counter()
-    cache_headers = True
 
     def log_message(self, *args):
         pass
@@ -45,8 +46,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             ms = (time.perf_counter() - self.start) * 1000
             arrived = (getattr(self, "arrived", self.start) - self.start) * 1000
             port = self.client_address[1]
-            self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}\n")
-            self.log.flush()
+            with self.log_lock:
+                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}\n")
+                self.log.flush()
+
+
+class Handler(RequestLog, http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    delay = 0.0
+    cache_headers = True
 
     def setup(self):
         super().setup()

@@ -123,6 +123,15 @@ fn directory<R: Read + Seek>(reader: &mut R, limit: u64) -> Result<(u64, u64, u6
     }
 }
 
+/// Where the central directory starts and its size, as the end of central directory record
+/// in `tail` (an archive's last bytes) states them; `None` without one, or for a ZIP64
+/// archive (the record's fields overflow there).
+pub(crate) fn stated_directory(tail: &[u8]) -> Option<(u64, u64)> {
+    let at = find_eocd(tail)?;
+    let (size, start) = (le32(tail, at + 12)?, le32(tail, at + 16)?);
+    (size != u32::MAX && start != u32::MAX).then_some((u64::from(start), u64::from(size)))
+}
+
 /// The position in `tail` of the end of central directory record: the last signature whose
 /// comment length reaches exactly to the end of the file (else the last signature found).
 fn find_eocd(tail: &[u8]) -> Option<usize> {

@@ -373,31 +373,6 @@ fn wheels_with_their_own_dependencies_are_each_used_where_they_install() {
     );
 }
 
-/// An index without metadata hashes that records which files' metadata is read.
-struct Counting {
-    index: MemoryIndex,
-    read: std::sync::Mutex<Vec<String>>,
-}
-
-impl pylock::Index for Counting {
-    fn project(
-        &self,
-        name: &pylock::PackageName,
-    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
-        self.index.project(name)
-    }
-    fn metadata(
-        &self,
-        file: &pylock::DistFile,
-    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
-        self.read
-            .lock()
-            .expect("not poisoned")
-            .push(file.filename().to_owned());
-        self.index.metadata(file)
-    }
-}
-
 /// Wheels without PEP 658 files may differ per platform, so one wheel per platform is read,
 /// not one per Python: torch 2.15 has 28 wheels over 4 platforms, each a range read of a
 /// 1.2 MB zip directory. Forks read the same wheel, so the second fork reads nothing.
@@ -420,10 +395,7 @@ fn wheel_variants_are_read_once_per_platform_across_forks() {
         .expect("other 1")
         .add("other", "2.0", "", &[], &["other-2.0-py3-none-any.whl"])
         .expect("other 2");
-    let index = Counting {
-        index: memory,
-        read: Default::default(),
-    };
+    let index = crate::support::Counting::new(memory);
     let target = Target::universal(Some(">=3.10,<3.13".parse().expect("spec")));
     let requirements = [
         "tf",

@@ -1,34 +1,7 @@
 //! The solver's order of decisions: no walk over versions it cannot take.
 
-use std::sync::Mutex;
-
 use pylock::MemoryIndex;
 use pylock::{resolve, Manifest, Options, Role, Target};
-
-/// An index that records which files' metadata is read.
-struct Counting {
-    index: MemoryIndex,
-    read: Mutex<Vec<String>>,
-}
-
-impl pylock::Index for Counting {
-    fn project(
-        &self,
-        name: &pylock::PackageName,
-    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
-        self.index.project(name)
-    }
-    fn metadata(
-        &self,
-        file: &pylock::DistFile,
-    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
-        self.read
-            .lock()
-            .expect("not poisoned")
-            .push(file.filename().to_owned());
-        self.index.metadata(file)
-    }
-}
 
 /// `b[x]` at `v` depends on `b == v`. Once `a` has held `b` below 2 and `b` is decided, an
 /// extra of `b` asked for without a bound must be tried at `b`'s version, not walked down
@@ -53,10 +26,7 @@ fn an_extra_is_tried_at_its_projects_decided_version() {
             .add("b", v, "", &["c ; extra == 'x'"], &[wheel.as_str()])
             .expect("b");
     }
-    let index = Counting {
-        index: memory,
-        read: Mutex::default(),
-    };
+    let index = crate::support::Counting::new(memory);
     let mut manifest = Manifest::default();
     for r in ["a", "b[x]"] {
         manifest.add_str(r, Role::Requirement).expect("requirement");

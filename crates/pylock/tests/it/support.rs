@@ -196,3 +196,39 @@ pub fn run_checker(script: &str, input: &serde_json::Value) -> serde_json::Value
     assert!(output.status.success(), "{} failed", script.display());
     serde_json::from_slice(&output.stdout).expect("checker output is JSON")
 }
+
+/// An index that records which files' metadata is read.
+pub struct Counting {
+    index: pylock::MemoryIndex,
+    /// The file names whose metadata was read, in order.
+    pub read: std::sync::Mutex<Vec<String>>,
+}
+
+impl Counting {
+    /// `index`, counted.
+    pub fn new(index: pylock::MemoryIndex) -> Self {
+        Self {
+            index,
+            read: std::sync::Mutex::default(),
+        }
+    }
+}
+
+impl pylock::Index for Counting {
+    fn project(
+        &self,
+        name: &pylock::PackageName,
+    ) -> Result<Option<pylock::ProjectPage>, pylock::IndexError> {
+        self.index.project(name)
+    }
+    fn metadata(
+        &self,
+        file: &pylock::DistFile,
+    ) -> Result<pylock::CoreMetadata, pylock::IndexError> {
+        self.read
+            .lock()
+            .expect("not poisoned")
+            .push(file.filename().to_owned());
+        self.index.metadata(file)
+    }
+}

@@ -145,21 +145,7 @@ impl Client {
                 "304 Not Modified without a cached copy".into(),
             ));
         }
-        let final_url = response.url().clone();
-        let content_type = content_type(&response);
-        if status != 200 && status != 404 {
-            return Err(http_error(
-                url,
-                format!("the server answered {}", response.status()),
-            ));
-        }
-        let body = self.remember(url, read_body(response, url, limit))?;
-        let mut fetched = Fetched {
-            status,
-            content_type,
-            body,
-            url: final_url,
-        };
+        let mut fetched = self.received(url, response, limit)?;
         if status == 200 {
             fetched = keep(fetched)?;
         }
@@ -190,6 +176,17 @@ impl Client {
             return self.get(url, accept, limit);
         }
         let response = self.send(url, accept, None)?;
+        self.received(url, response, limit)
+    }
+
+    /// A 200 or 404 `response` to a GET of `url`, its body read (refused past `limit`
+    /// bytes); any other status is an error naming the URL.
+    fn received(
+        &self,
+        url: &Url,
+        response: reqwest::blocking::Response,
+        limit: u64,
+    ) -> Result<Fetched, IndexError> {
         let status = response.status().as_u16();
         if status != 200 && status != 404 {
             return Err(http_error(
@@ -197,13 +194,13 @@ impl Client {
                 format!("the server answered {}", response.status()),
             ));
         }
-        let url_after = response.url().clone();
+        let final_url = response.url().clone();
         let content_type = content_type(&response);
         Ok(Fetched {
             status,
             content_type,
             body: self.remember(url, read_body(response, url, limit))?,
-            url: url_after,
+            url: final_url,
         })
     }
 

@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom};
 use url::Url;
 
 use super::client::Client;
+use crate::index::zipdir::stated_directory;
 use crate::index::{IndexError, Limits};
 
 /// Bytes fetched per request: enough for a typical wheel's zip directory in one go.
@@ -26,24 +27,6 @@ const FILL_GAP: u64 = 16 * 1024 * 1024;
 /// size, up to this, is fetched with it; torch's 1.2 MB directory has its `METADATA` ~700 KB
 /// before it, out of reach: the cap keeps what such a wheel wastes small.
 const BEFORE_DIRECTORY: u64 = 160 * 1024;
-
-/// Where the zip directory starts and how long it is, from the end-of-central-directory
-/// record in `tail` (the file's last bytes). `None` when there is none, or a zip64 one (its
-/// fields overflow, a case too rare to guess for).
-fn directory_of(tail: &[u8]) -> Option<(u64, u64)> {
-    const EOCD: [u8; 4] = [0x50, 0x4b, 0x05, 0x06];
-    const LEN: usize = 22;
-    let last = tail.len().checked_sub(LEN)?;
-    // The record ends the file but for a comment of at most 64 KiB.
-    let first = last.saturating_sub(usize::from(u16::MAX));
-    let at = (first..=last).rev().find(|&i| tail[i..i + 4] == EOCD)?;
-    let field = |offset: usize| {
-        let bytes = tail.get(at + offset..at + offset + 4)?;
-        Some(u32::from_le_bytes(bytes.try_into().ok()?))
-    };
-    let (size, start) = (field(12)?, field(16)?);
-    (size != u32::MAX && start != u32::MAX).then_some((u64::from(start), u64::from(size)))
-}
 
 /// A lazily fetched remote file.
 pub struct RangeReader<'a> {
@@ -72,7 +55,7 @@ impl<'a> RangeReader<'a> {
         let Some(tail) = client.get_range(url, &format!("-{CHUNK}"), CHUNK)? else {
             return Ok(None);
         };
-        let directory = directory_of(&tail.bytes);
+        let directory = stated_directory(&tail.bytes);
         let mut reader = Self {
             directory,
             client,
@@ -170,7 +153,7 @@ impl Seek for RangeReader<'_> {
 mod tests {
     use std::io::Write as _;
 
-    use super::directory_of;
+    use crate::index::zipdir::stated_directory as directory_of;
 
     fn zip_of(files: usize, comment: &str) -> Vec<u8> {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

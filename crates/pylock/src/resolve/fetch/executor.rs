@@ -48,16 +48,10 @@ impl<J: Send> Executor<J> {
         let count = jobs.len();
         let mut queue = lock(&self.queue);
         queue.jobs.extend(jobs);
-        let idle = queue.idle;
+        let wake = count.min(queue.idle);
         drop(queue);
-        if count >= idle {
-            if idle > 0 {
-                self.work.notify_all();
-            }
-        } else {
-            for _ in 0..count {
-                self.work.notify_one();
-            }
+        for _ in 0..wake {
+            self.work.notify_one();
         }
     }
 

@@ -63,7 +63,7 @@ impl Fetcher<'_> {
         for (_, candidate) in &likely_metadata {
             self.prefetch_variants(candidate);
         }
-        jobs.extend(self.request_metadata(likely_metadata));
+        jobs.extend(self.request_metadata(likely_metadata, false));
         self.executor.submit(jobs);
     }
 
@@ -81,7 +81,7 @@ impl Fetcher<'_> {
     /// a backtracking solve is about to try).
     pub fn prefetch_metadata(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
         let wanted = (candidates.iter()).map(|c| (name.clone(), c.clone()));
-        let jobs = self.request_metadata(wanted.collect());
+        let jobs = self.request_metadata(wanted.collect(), false);
         self.executor.submit(jobs);
     }
 
@@ -89,20 +89,23 @@ impl Fetcher<'_> {
     /// whole download tells about included (the few sdist-only versions a backtracking walk
     /// is about to try, one download each: the caller keeps them few).
     pub fn prefetch_downloads(&self, name: &PackageName, candidates: &[Arc<Candidate>]) {
-        let jobs: Vec<Job> = (candidates.iter())
-            .filter(|c| self.metadata.request(&(name.clone(), c.version.clone())))
-            .map(|c| Job::Metadata(name.clone(), c.clone()))
-            .collect();
+        let wanted = (candidates.iter()).map(|c| (name.clone(), c.clone()));
+        let jobs = self.request_metadata(wanted.collect(), true);
         self.executor.submit(jobs);
     }
 
     /// Jobs for the versions' metadata not read nor queued yet, now marked queued; none for
-    /// versions whose metadata only a whole sdist download tells.
-    fn request_metadata(&self, wanted: Vec<(PackageName, Arc<Candidate>)>) -> Vec<Job> {
+    /// versions whose metadata only a whole sdist download tells, unless `downloads`.
+    fn request_metadata(
+        &self,
+        wanted: Vec<(PackageName, Arc<Candidate>)>,
+        downloads: bool,
+    ) -> Vec<Job> {
         wanted
             .into_iter()
             .filter(|(name, c)| {
-                c.cheap_metadata() && self.metadata.request(&(name.clone(), c.version.clone()))
+                (downloads || c.cheap_metadata())
+                    && self.metadata.request(&(name.clone(), c.version.clone()))
             })
             .map(|(name, c)| Job::Metadata(name, c))
             .collect()

@@ -39,22 +39,6 @@ const GROWTH: usize = 4;
 /// Versions only a whole download tells about (sdist-only) read ahead at a time.
 const DOWNLOADS: usize = 4;
 
-/// The intersection of `ranges`, pairwise in rounds: a requirements file may exclude
-/// 100,000 versions of one package, and folding one range at a time into the growing
-/// result is quadratic in them (minutes); rounds are `n log n`.
-fn intersect_all(mut ranges: Vec<Range>) -> Range {
-    while ranges.len() > 1 {
-        ranges = (ranges.chunks(2))
-            .map(|pair| match pair {
-                [a, b] => a.intersection(b),
-                [a] => a.clone(),
-                _ => Range::full(),
-            })
-            .collect();
-    }
-    ranges.pop().unwrap_or_else(Range::full)
-}
-
 impl Provider<'_> {
     /// Before a fork's solve: queue the metadata of the version the fork will likely take
     /// for each package earlier forks resolved (the version they chose if it fits this
@@ -218,10 +202,13 @@ impl Provider<'_> {
     /// The versions of `name` every root requirement of this scope allows (those that hold
     /// everywhere in it): no solve can take another.
     fn root_range(&self, name: &PackageName) -> Range {
-        let ranges = (self.root.iter())
+        // Halving, not folding: a requirements file may exclude 100,000 versions of one
+        // package, and a fold is quadratic in them (minutes).
+        let ranges: Vec<&Range> = (self.root.iter())
             .filter(|e| e.pkg.name() == Some(name) && e.marker.is_true())
-            .map(|e| e.range.clone());
-        intersect_all(ranges.collect())
+            .map(|e| &e.range)
+            .collect();
+        crate::pep::intersect_all(&ranges)
     }
 
     /// Whether `c` can be taken somewhere in this scope without its metadata saying so: its

@@ -25,6 +25,8 @@ fn intersect_all_is_the_fold_of_intersections() {
         ])
         .collect();
     let folded = (ranges.iter()).fold(Range::full(), |acc, r| acc.intersection(r));
+    let intersect_all =
+        |ranges: Vec<Range>| crate::pep::intersect_all(&ranges.iter().collect::<Vec<_>>());
     assert_eq!(intersect_all(ranges), folded);
     assert_eq!(intersect_all(Vec::new()), Range::full());
 }
