@@ -45,8 +45,9 @@ const TOP: u32 = u32::MAX;
 /// Positions `[start, end)` in a listing.
 type Run = (u32, u32);
 
-/// Sorted, disjoint, non-adjacent runs (one inline: most sets are one segment).
-type Runs = SmallVec<[Run; 1]>;
+/// Sorted, disjoint, non-adjacent runs, as set operations build them (on the stack up to a
+/// few).
+type Runs = SmallVec<[Run; 4]>;
 
 /// A position in a listing as a run bound. Listings are read from pages of bounded size, far
 /// below `u32::MAX` versions; a larger one would merge its last versions into one atom.
@@ -138,13 +139,31 @@ impl fmt::Display for SolverVersion {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Atoms(Repr);
 
+/// The runs of positions in the project's listing by their number, so that the common sets
+/// (one segment) compare, copy and drop as two integers: PubGrub compares the dependency
+/// terms of every pair of versions of a dependent (`merge_dependents`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Repr {
-    /// Runs of positions in the project's listing.
-    Runs(Runs),
+    /// No version.
+    Empty,
+    /// One run.
+    One(Run),
+    /// Two runs or more.
+    Many(Box<[Run]>),
     /// A range of a project with no listed versions, neither empty nor full (those are
-    /// `Runs`, so that each set has one form).
+    /// runs, so that each set has one form).
     Plain(Box<Range>),
+}
+
+impl Repr {
+    /// Runs in their one form.
+    fn runs(runs: &[Run]) -> Self {
+        match runs {
+            [] => Self::Empty,
+            [one] => Self::One(*one),
+            many => Self::Many(many.into()),
+        }
+    }
 }
 
 impl Atoms {
@@ -155,14 +174,14 @@ impl Atoms {
             return Self::plain(range.clone());
         }
         let len = versions.len();
-        let runs = runs(range, versions)
+        let runs: Runs = runs(range, versions)
             .into_iter()
             .map(|(start, end)| {
                 let end = if end >= len { TOP } else { position(end) };
                 (position(start), end)
             })
             .collect();
-        Self(Repr::Runs(runs))
+        Self(Repr::runs(&runs))
     }
 
     /// `range` of a project with no listed versions, in its one form.
@@ -179,12 +198,11 @@ impl Atoms {
     /// The versions as a PEP 440 range, given the project's ascending `versions` (those the
     /// set was aligned to): each run from its first version up to the next listed one.
     pub fn range_in(&self, versions: &[Arc<Candidate>]) -> Range {
-        let runs = match &self.0 {
-            Repr::Plain(range) => return Range::clone(range),
-            Repr::Runs(runs) => runs,
-        };
+        if let Repr::Plain(range) = &self.0 {
+            return Range::clone(range);
+        }
         let mut out = Range::empty();
-        for &(start, end) in runs {
+        for &(start, end) in self.runs() {
             let low = match start {
                 0 => Bound::Unbounded,
                 s => match versions.get(s as usize) {
@@ -205,8 +223,9 @@ impl Atoms {
     /// The runs of positions (none for a project with no listed versions).
     fn runs(&self) -> &[Run] {
         match &self.0 {
-            Repr::Runs(runs) => runs,
-            Repr::Plain(_) => &[],
+            Repr::Empty | Repr::Plain(_) => &[],
+            Repr::One(run) => std::slice::from_ref(run),
+            Repr::Many(runs) => runs,
         }
     }
 
@@ -234,7 +253,7 @@ impl Atoms {
 
     /// Whether it holds no version at all.
     pub fn is_empty(&self) -> bool {
-        matches!(&self.0, Repr::Runs(runs) if runs.is_empty())
+        matches!(&self.0, Repr::Empty)
     }
 
     /// The set as a PEP 440 range when only its own form tells (a project with no listed
@@ -243,9 +262,13 @@ impl Atoms {
     fn as_plain(&self) -> Range {
         match &self.0 {
             Repr::Plain(range) => Range::clone(range),
-            Repr::Runs(runs) if runs.is_empty() => Range::empty(),
-            Repr::Runs(runs) => {
-                debug_assert_eq!(runs.as_slice(), &[(0, TOP)], "positions mixed with a range");
+            Repr::Empty => Range::empty(),
+            Repr::One(run) => {
+                debug_assert_eq!(*run, (0, TOP), "positions mixed with a range");
+                Range::full()
+            }
+            Repr::Many(_) => {
+                debug_assert!(false, "positions mixed with a range");
                 Range::full()
             }
         }
@@ -390,9 +413,9 @@ impl fmt::Display for Atoms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Plain(range) => f.write_str(&crate::pep::display_range(range)),
-            Repr::Runs(runs) if runs.is_empty() => f.write_str("∅"),
-            Repr::Runs(runs) => {
-                for (i, &(start, end)) in runs.iter().enumerate() {
+            Repr::Empty => f.write_str("∅"),
+            Repr::One(_) | Repr::Many(_) => {
+                for (i, &(start, end)) in self.runs().iter().enumerate() {
                     let sep = if i == 0 { "" } else { " | " };
                     match end {
                         TOP => write!(f, "{sep}#{start}..")?,
@@ -409,56 +432,64 @@ impl VersionSet for Atoms {
     type V = SolverVersion;
 
     fn empty() -> Self {
-        Self(Repr::Runs(Runs::new()))
+        Self(Repr::Empty)
     }
 
     fn singleton(v: SolverVersion) -> Self {
-        Self(Repr::Runs(smallvec![(v.at, v.end)]))
+        Self(Repr::One((v.at, v.end)))
     }
 
     fn complement(&self) -> Self {
         match &self.0 {
-            Repr::Runs(runs) => Self(Repr::Runs(complement(runs))),
             Repr::Plain(range) => Self::plain(range.complement()),
+            _ => Self(Repr::runs(&complement(self.runs()))),
         }
     }
 
     fn intersection(&self, other: &Self) -> Self {
         match (&self.0, &other.0) {
-            (Repr::Runs(a), Repr::Runs(b)) => Self(Repr::Runs(intersection(a, b))),
-            _ => Self::plain(self.as_plain().intersection(&other.as_plain())),
+            (Repr::Plain(_), _) | (_, Repr::Plain(_)) => {
+                Self::plain(self.as_plain().intersection(&other.as_plain()))
+            }
+            _ => Self(Repr::runs(&intersection(self.runs(), other.runs()))),
         }
     }
 
     fn contains(&self, v: &SolverVersion) -> bool {
         match &self.0 {
-            Repr::Runs(runs) => contains_at(runs, v.at),
             Repr::Plain(range) => range.contains(&v.version),
+            _ => contains_at(self.runs(), v.at),
         }
     }
 
     fn full() -> Self {
-        Self(Repr::Runs(smallvec![(0, TOP)]))
+        Self(Repr::One((0, TOP)))
     }
 
     fn union(&self, other: &Self) -> Self {
         match (&self.0, &other.0) {
-            (Repr::Runs(a), Repr::Runs(b)) => Self(Repr::Runs(union(a, b))),
-            _ => Self::plain(self.as_plain().union(&other.as_plain())),
+            (Repr::Plain(_), _) | (_, Repr::Plain(_)) => {
+                Self::plain(self.as_plain().union(&other.as_plain()))
+            }
+            _ => Self(Repr::runs(&union(self.runs(), other.runs()))),
         }
     }
 
     fn is_disjoint(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
-            (Repr::Runs(a), Repr::Runs(b)) => is_disjoint(a, b),
-            _ => self.as_plain().is_disjoint(&other.as_plain()),
+            (Repr::Plain(_), _) | (_, Repr::Plain(_)) => {
+                self.as_plain().is_disjoint(&other.as_plain())
+            }
+            _ => is_disjoint(self.runs(), other.runs()),
         }
     }
 
     fn subset_of(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
-            (Repr::Runs(a), Repr::Runs(b)) => subset_of(a, b),
-            _ => self.as_plain().subset_of(&other.as_plain()),
+            (Repr::Plain(_), _) | (_, Repr::Plain(_)) => {
+                self.as_plain().subset_of(&other.as_plain())
+            }
+            _ => subset_of(self.runs(), other.runs()),
         }
     }
 }
