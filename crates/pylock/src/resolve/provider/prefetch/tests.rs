@@ -358,3 +358,48 @@ fn priority_does_not_depend_on_what_has_arrived() {
         },
     );
 }
+
+/// The edges of a version the solve asked dependencies for are computed once: the merge of
+/// a solved fork walks every decided version's edges again (where each node is needed), and
+/// read them from its metadata a second time (31M instructions of 393M on the solver thread
+/// of a warm universal `large` resolve).
+#[test]
+fn a_decided_version_s_edges_are_computed_once() {
+    use std::sync::Arc;
+
+    use pubgrub::DependencyProvider;
+
+    use crate::resolve::atoms::SolverVersion;
+    use crate::resolve::pkg::Pkg;
+
+    let mut index = MemoryIndex::new();
+    index
+        .add("a", "1.0", "", &["b>=1"], &["a-1.0-py3-none-any.whl"])
+        .expect("a 1.0");
+    index
+        .add("b", "1.0", "", &[], &["b-1.0-py3-none-any.whl"])
+        .expect("b 1.0");
+    let preferences: Preferences = Mutex::new(HashMap::new());
+    with_fork(
+        &index,
+        &preferences,
+        "python_full_version >= '3.10'",
+        |fetcher, provider| {
+            let a = Pkg::Package(name("a"));
+            let page = fetcher.page(&name("a")).expect("page").expect("listed");
+            let before = provider.edges_of(&a, &v("1.0"));
+            assert!(before.is_empty(), "metadata not read yet: no edges");
+            let version = SolverVersion::listed(&page.versions, 0);
+            provider
+                .get_dependencies(&a, &version)
+                .expect("dependencies");
+            let edges = provider.edges_of(&a, &v("1.0"));
+            assert_eq!(edges.len(), 1);
+            assert_eq!(edges[0].pkg, Pkg::Package(name("b")));
+            assert!(
+                Arc::ptr_eq(&edges, &provider.edges_of(&a, &v("1.0"))),
+                "the solve's edges, not computed again"
+            );
+        },
+    );
+}
