@@ -206,31 +206,23 @@ impl Pack {
     }
 
     /// Append `record` with one write (O_APPEND: concurrent appends do not interleave). A
-    /// pack that does not exist yet is created with its magic and `record` in one write.
-    /// (Another run appending to it in the instant between its creation and that write
-    /// leaves a pack without its magic: refused as damaged and rewritten, which only costs
-    /// fetching its files again.)
+    /// pack that does not exist yet appears with its magic and `record` at once (see
+    /// [`create_whole`]).
     fn append(&mut self, path: &Path, record: &[u8]) {
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true);
         if self.file.is_none() {
-            let mut options = std::fs::OpenOptions::new();
-            options.append(true);
-            self.file = match crate::util::open_regular(path, &options) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    match options.clone().create_new(true).open(path) {
-                        Ok(mut file) => {
-                            let mut pack = PACK_MAGIC.to_vec();
-                            pack.extend_from_slice(record);
-                            if file.write_all(&pack).is_ok() {
-                                self.size = pack.len() as u64;
-                            }
-                            self.file = Some(file);
-                            return;
-                        }
-                        Err(_) => crate::util::open_regular(path, &options).ok(),
-                    }
+            let mut pack = PACK_MAGIC.to_vec();
+            pack.extend_from_slice(record);
+            match create_whole(path, &pack) {
+                Ok(true) => {
+                    self.size = pack.len() as u64;
+                    self.file = crate::util::open_regular(path, &options).ok();
+                    return;
                 }
-                opened => opened.ok(),
-            };
+                Ok(false) => self.file = crate::util::open_regular(path, &options).ok(),
+                Err(_) => return,
+            }
         }
         if let Some(file) = &mut self.file {
             if file.write_all(record).is_ok() {
@@ -268,6 +260,43 @@ impl Pack {
             self.rewrite = false;
             self.refused = false;
         }
+    }
+}
+
+/// Create the file at `path` holding `contents`, all at once: written to a temporary file
+/// and hard-linked into place, so that no other run finds it without its first bytes (a
+/// run appending to a pack created empty could land its record ahead of the pack's magic,
+/// and the whole pack then read as damaged). `Ok(false)`: a file was there first. Where
+/// hard links are not supported, the file is created and written in two steps.
+fn create_whole(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = path
+        .file_name()
+        .map_or_else(Default::default, |n| n.to_string_lossy());
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{}.new",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut file| file.write_all(contents));
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(_) => match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(mut file) => file.write_all(contents).map(|()| true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        },
     }
 }
 

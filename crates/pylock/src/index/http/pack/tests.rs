@@ -95,6 +95,38 @@ fn concurrent_appends_to_one_pack_all_land_whole() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Runs that create a project's pack at the same moment all keep their records: the pack
+/// appears with its magic and first record at once, so no other run's append can land ahead
+/// of its magic (which made the whole pack read as damaged: a later `--offline` run found
+/// nothing kept).
+#[test]
+fn runs_creating_one_pack_at_once_all_keep_their_records() {
+    for round in 0..150 {
+        let dir = tempdir(&format!("create-{round}"));
+        let stores: Vec<KeptMetadata> = (0..4).map(|_| KeptMetadata::new(&dir)).collect();
+        let start = std::sync::Barrier::new(stores.len());
+        std::thread::scope(|s| {
+            for (t, store) in stores.iter().enumerate() {
+                let start = &start;
+                s.spawn(move || {
+                    let n = t as u8 + 1;
+                    start.wait();
+                    store.store(WHEEL, hash(n), &[n; 64]);
+                });
+            }
+        });
+        let next = KeptMetadata::new(&dir);
+        for n in 1..=4u8 {
+            assert_eq!(
+                next.read(WHEEL, hash(n)),
+                Some(vec![n; 64]),
+                "round {round}: {n}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[test]
 fn a_record_cut_short_is_dropped_and_the_pack_rewritten() {
     let dir = tempdir("cut");
