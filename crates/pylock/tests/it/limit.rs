@@ -52,7 +52,7 @@ fn median(counts: &[usize]) -> usize {
 #[test]
 fn a_server_slower_under_load_gets_few_requests_at_once() {
     let queueing = in_progress_after_the_start(Faults {
-        one_at_a_time: Some(Duration::from_millis(2)),
+        one_at_a_time: Some(Duration::from_millis(1)),
         ..Faults::default()
     });
     // Without the limit: 32 (every thread's request). Settles at 2-8 (a debug build's own
