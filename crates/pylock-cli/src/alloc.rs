@@ -1,4 +1,5 @@
-//! The process's allocator settings (glibc only; elsewhere nothing to do).
+//! The process's allocator settings (glibc only; elsewhere nothing to do), and memory left
+//! to the process's end.
 //!
 //! glibc maps an allocation of 128 KiB or more on its own, but raises that threshold to the
 //! size of every such block freed (up to 32 MiB). A resolve frees many large blocks (response
@@ -21,6 +22,15 @@ pub fn return_large_blocks() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, MAPPED_FROM);
     }
+}
+
+/// Leave `value` to the end of the process instead of freeing it: the program exits right
+/// after a resolve, and the system takes its memory back at once, where freeing the index's
+/// and the resolution's many allocations one by one took milliseconds (`benches/README.md`,
+/// session 13). Only for values whose drop frees memory and closes files, nothing more (no
+/// buffered writes, no temporary files to remove); the library's own drops stay as they are.
+pub fn keep_until_exit<T>(value: T) {
+    std::mem::forget(value);
 }
 
 #[cfg(all(test, target_os = "linux", target_env = "gnu"))]

@@ -29,7 +29,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
     manifest
         .requires_python
         .clone_from(&project.requires_python);
-    let (index, index_url) = crate::resolve::open_index(args, &manifest)?;
+    let (opened, index_url) = crate::resolve::open_index(args, &manifest)?;
     let target = crate::resolve::target(args, &manifest)?;
     let mut options = crate::resolve::options(args, &manifest)?;
     let existing = crate::resolve::prepare_output(args)?;
@@ -40,7 +40,7 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
-        index.as_ref(),
+        opened.as_ref(),
         &progress,
         args.concurrency.map(usize::from),
     );
@@ -71,6 +71,8 @@ fn run_inner(mut args: LockArgs) -> Result<(), Failure> {
             args.output()
         );
     }
+    crate::alloc::keep_until_exit(index);
+    crate::alloc::keep_until_exit((opened, lock, manifest, project));
     Ok(())
 }
 

@@ -54,7 +54,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             "no requirements given: pass REQ arguments or -r FILE",
         ));
     }
-    let (index, index_url) = open_index(args, &manifest)?;
+    let (opened, index_url) = open_index(args, &manifest)?;
     let target = target(args, &manifest)?;
     let mut options = options(args, &manifest)?;
     let existing = prepare_output(args)?;
@@ -63,7 +63,7 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
 
     let progress = crate::progress::Progress::new(args.quiet);
     let index = crate::progress::Observed::new(
-        index.as_ref(),
+        opened.as_ref(),
         &progress,
         args.concurrency.map(usize::from),
     );
@@ -86,16 +86,16 @@ fn run_inner(args: &ResolveArgs) -> Result<(), Failure> {
             inputs,
         },
     );
-    if !emit(&lock, args, existing)? {
-        return Ok(());
-    }
-    if !args.quiet {
+    let written = emit(&lock, args, existing)?;
+    if written && !args.quiet {
         eprintln!(
             "Resolved {} into {}",
             count(lock.packages.len(), "package", "packages"),
             output.display()
         );
     }
+    crate::alloc::keep_until_exit(index);
+    crate::alloc::keep_until_exit((opened, resolution, lock, manifest));
     Ok(())
 }
 

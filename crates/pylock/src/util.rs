@@ -126,6 +126,15 @@ pub fn read_at_most(
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
+/// Drop `value` on a thread of its own: a resolve's caches (hundreds of pages, metadata,
+/// every examined version's dependencies) take milliseconds to free, which the caller need
+/// not wait for. If no thread can be started, `value` is dropped here.
+pub(crate) fn release_in_background<T: Send + 'static>(value: T) {
+    let _detached = std::thread::Builder::new()
+        .name("pylock-free".into())
+        .spawn(move || drop(value));
+}
+
 /// Lock a mutex, recovering the data if another thread panicked while holding it.
 pub fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -237,6 +246,22 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn released_values_are_dropped_on_another_thread() {
+        struct Reports(std::sync::mpsc::Sender<std::thread::ThreadId>);
+        impl Drop for Reports {
+            fn drop(&mut self) {
+                let _ = self.0.send(std::thread::current().id());
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        release_in_background(Reports(tx));
+        let dropped_on = rx
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("dropped");
+        assert_ne!(dropped_on, std::thread::current().id());
+    }
 
     /// A memo never holds more than its bound: a long-running process resolving project
     /// after project keeps its memory; what it forgot is computed again, the same.

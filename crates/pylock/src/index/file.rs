@@ -121,10 +121,14 @@ impl DistFile {
 }
 
 /// The last path segment of a URL as written (no query or fragment).
+///
+/// Hot (every file of every page read, and [`DistFile::filename`]): bytes are searched, not
+/// characters (`?`, `#` and `/` are ASCII, so every position found is a character boundary).
 fn url_file_name(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let path = &url[..end];
-    path.rsplit('/').next().unwrap_or(path)
+    let bytes = url.as_bytes();
+    let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
+    let start = memchr::memrchr(b'/', &bytes[..end]).map_or(0, |i| i + 1);
+    &url[start..end]
 }
 
 /// A sha256 digest.
@@ -264,7 +268,8 @@ impl FileUrl {
 /// `#` or `%`), the 64 digits as bytes.
 fn hashed_layout(text: &str) -> Option<(&str, [u8; 32], &str)> {
     let (dir, name) = text.rsplit_once('/')?;
-    if name.is_empty() || name.contains(['?', '#', '%']) || !dir.is_ascii() {
+    let plain_name = memchr::memchr3(b'?', b'#', b'%', name.as_bytes()).is_none();
+    if name.is_empty() || !plain_name || !dir.is_ascii() {
         return None;
     }
     // ASCII: every index is a character boundary.
@@ -311,6 +316,20 @@ impl std::fmt::Display for FileUrl {
 mod tests {
     use super::*;
     use crate::index::filename::parse_filename;
+
+    #[test]
+    fn a_url_file_name_is_its_last_segment_before_query_and_fragment() {
+        for (url, name) in [
+            ("https://h.example/a/b-1.0.tar.gz", "b-1.0.tar.gz"),
+            ("https://h.example/a/b.whl#sha256=00", "b.whl"),
+            ("https://h.example/a/b.whl?x=1/2#f/g", "b.whl"),
+            ("https://h.example/d/", ""),
+            ("b.whl", "b.whl"),
+            ("https://h.example/é/ü.whl", "ü.whl"),
+        ] {
+            assert_eq!(url_file_name(url), name, "{url}");
+        }
+    }
 
     fn file(filename: &str, url: &str) -> DistFile {
         let name = "foo-bar".parse().expect("name");

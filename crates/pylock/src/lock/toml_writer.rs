@@ -201,22 +201,33 @@ fn file(out: &mut String, f: &LockedFile) {
 }
 
 /// A TOML basic string, appended to `out`.
+///
+/// Runs of characters that need no escape are copied whole (a large universal lock writes
+/// tens of thousands of URLs, names and markers): only `"`, `\` and control characters are
+/// escaped, all ASCII, so every byte position found is a character boundary.
 pub(super) fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
+    let mut copied = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\t' => "\\t",
+            b'\r' => "\\r",
+            0..=0x1f | 0x7f => "",
+            _ => continue,
+        };
+        out.push_str(&s[copied..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{:04X}", b);
+        } else {
+            out.push_str(escape);
         }
+        copied = i + 1;
     }
+    out.push_str(&s[copied..]);
     out.push('"');
 }
 
@@ -224,6 +235,26 @@ pub(super) fn string(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::lock::LockedPackage;
+
+    #[test]
+    fn strings_escape_quotes_backslashes_and_control_characters_only() {
+        let mut out = String::new();
+        string(&mut out, "a\"b\\c\nd\te\rf\u{1}g\u{7f}h é ✓");
+        assert_eq!(out, r#""a\"b\\c\nd\te\rf\u0001g\u007Fh é ✓""#);
+        for s in [
+            "",
+            "plain",
+            "\"",
+            "\\\\",
+            "ü\u{0}ü",
+            "https://h/x.whl#sha256=ab",
+        ] {
+            let mut out = String::from("k = ");
+            string(&mut out, s);
+            let back: toml::Table = toml::from_str(&out).expect("valid TOML");
+            assert_eq!(back["k"].as_str(), Some(s), "{out}");
+        }
+    }
 
     fn sample() -> Lock {
         Lock {

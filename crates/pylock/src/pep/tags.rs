@@ -5,6 +5,7 @@
 
 use std::collections::HashSet;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use super::{and, or, MarkerTree};
 use crate::util::Memo;
@@ -147,10 +148,12 @@ pub(crate) fn newer_release(
 }
 
 /// The wheel tags one CPython version on one platform installs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tags {
     minor: u64,
-    platforms: HashSet<String>,
+    /// Shared by the tags of every Python on the same platform (a universal resolve checks
+    /// eight Pythons on each platform).
+    platforms: Arc<HashSet<String>>,
 }
 
 impl Tags {
@@ -158,7 +161,15 @@ impl Tags {
     pub fn new(minor: u64, platforms: Vec<String>) -> Self {
         Self {
             minor,
-            platforms: platforms.into_iter().collect(),
+            platforms: Arc::new(platforms.into_iter().collect()),
+        }
+    }
+
+    /// The tags of CPython 3.`minor` on the same platform.
+    pub(crate) fn with_minor(&self, minor: u64) -> Self {
+        Self {
+            minor,
+            platforms: Arc::clone(&self.platforms),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The versions of a project as one target sees them: which files install there and, for a
 //! version with none, why not. Computed once per project page and cached.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -10,8 +10,9 @@ use jiff::Timestamp;
 
 use crate::index::{DistFile, DistKind, ProjectPage};
 use crate::manifest::{BinaryPolicy, RequirementHashes};
-use crate::pep::tags::Tags;
+use crate::pep::tags::{Tags, WheelTags};
 use crate::pep::{PackageName, Range, Version, VersionSpecifiers};
+use rustc_hash::FxHashMap;
 
 /// Why a version cannot be installed in the target, ordered from least to most specific:
 /// when files fail for different reasons, the version reports the most specific one.
@@ -157,8 +158,26 @@ pub fn required_hashes(
     out
 }
 
+/// The verdicts on a page's shared parts, each judged once: a page's files share a few
+/// `Requires-Python` values and wheel tag sets (see `index::page`), and judging them per file
+/// cost more than the rest of turning a page into candidates.
+#[derive(Default)]
+struct Judged {
+    /// Whether the target's Python is in the specifiers at this address (the page's files
+    /// share them, and the files live until the page is judged, so the address stands for
+    /// the value).
+    python: FxHashMap<*const VersionSpecifiers, bool>,
+    /// Whether a wheel of these tags installs in the target.
+    tags: FxHashMap<WheelTags, bool>,
+}
+
 impl FileFilter<'_> {
-    fn check(&self, name: &PackageName, file: &DistFile) -> Result<(), Unusable> {
+    fn check(
+        &self,
+        name: &PackageName,
+        file: &DistFile,
+        judged: &mut Judged,
+    ) -> Result<(), Unusable> {
         if let Some((allowed, requirement)) = self.hashes.get(name) {
             if !file.sha256().is_some_and(|h| allowed.contains(&h)) {
                 return Err(Unusable::Hash(requirement.clone()));
@@ -183,12 +202,24 @@ impl FileFilter<'_> {
             return Err(Unusable::Yanked);
         }
         if let (Some(python), Some(spec)) = (self.python, file.requires_python()) {
-            if !spec.contains(python) {
+            let admits = *judged
+                .python
+                .entry(std::ptr::from_ref(spec))
+                .or_insert_with(|| spec.contains(python));
+            if !admits {
                 return Err(Unusable::RequiresPython(spec.clone()));
             }
         }
         if let (Some(tags), DistKind::Wheel(wheel)) = (self.tags, &file.kind) {
-            if !tags.is_compatible(wheel) {
+            let fits = match judged.tags.get(wheel) {
+                Some(&fits) => fits,
+                None => {
+                    let fits = tags.is_compatible(wheel);
+                    judged.tags.insert(wheel.clone(), fits);
+                    fits
+                }
+            };
+            if !fits {
                 return Err(Unusable::NoCompatibleFile);
             }
         }
@@ -199,20 +230,15 @@ impl FileFilter<'_> {
 impl Candidates {
     /// Group a page's files by version and judge each file.
     pub fn new(page: ProjectPage, filter: &FileFilter<'_>) -> Self {
-        let mut by_version: BTreeMap<Version, Vec<Arc<DistFile>>> = BTreeMap::new();
-        for file in page.files {
-            by_version
-                .entry(file.version.clone())
-                .or_default()
-                .push(Arc::new(file));
-        }
-        let versions = by_version
+        let mut judged = Judged::default();
+        let versions = by_version(page.files)
             .into_iter()
-            .map(|(version, all_files)| {
+            .map(|all_files| {
+                let version = all_files[0].version.clone();
                 let mut files = Vec::new();
                 let mut worst: Option<Unusable> = None;
                 for file in &all_files {
-                    match filter.check(&page.name, file) {
+                    match filter.check(&page.name, file, &mut judged) {
                         Ok(()) => files.push(file.clone()),
                         Err(why) => worst = worst.max(Some(why)),
                     }
@@ -278,6 +304,30 @@ impl Candidates {
             )
         }
     }
+}
+
+/// `files` grouped by version, ascending, each group in page order (none empty). Pages
+/// list a version's files together: runs of one version are found in one pass, then the
+/// runs are sorted (stably: page order holds inside a version) and runs of the same version
+/// joined. A page of thousands of files costs one comparison per file and a sort of its
+/// versions, instead of a sorted-map search per file.
+fn by_version(files: Vec<DistFile>) -> Vec<Vec<Arc<DistFile>>> {
+    let mut runs: Vec<Vec<Arc<DistFile>>> = Vec::new();
+    for file in files {
+        match runs.last_mut() {
+            Some(run) if run[0].version == file.version => run.push(Arc::new(file)),
+            _ => runs.push(vec![Arc::new(file)]),
+        }
+    }
+    runs.sort_by(|a, b| a[0].version.cmp(&b[0].version));
+    let mut grouped: Vec<Vec<Arc<DistFile>>> = Vec::with_capacity(runs.len());
+    for run in runs {
+        match grouped.last_mut() {
+            Some(last) if last[0].version == run[0].version => last.extend(run),
+            _ => grouped.push(run),
+        }
+    }
+    grouped
 }
 
 /// Releases of these versions without files, in the order given (for tests).
@@ -391,5 +441,47 @@ mod tests {
             Some("2.1".into())
         );
         assert!(all.get(&v("2.2")).is_none());
+    }
+
+    #[test]
+    fn files_are_grouped_by_version_in_page_order() {
+        use crate::index::{Index, MemoryIndex};
+        let mut index = MemoryIndex::new();
+        index
+            .add(
+                "t",
+                "1.0",
+                "",
+                &[],
+                &["t-1.0.tar.gz", "t-1.0-py3-none-any.whl"],
+            )
+            .expect("1.0");
+        index
+            .add("t", "2.0", "", &[], &["t-2.0.tar.gz"])
+            .expect("2.0");
+        index.add("t", "1.5", "", &[], &["t-1.5.zip"]).expect("1.5");
+        let name = PackageName::from_str("t").expect("name");
+        let mut page = index.project(&name).expect("page").expect("listed");
+        // A version listed in two places, and versions out of order.
+        let by_name = |n: &str| page.files.iter().position(|f| f.filename() == n);
+        let wheel = by_name("t-1.0-py3-none-any.whl").expect("wheel");
+        let moved = page.files.remove(wheel);
+        page.files.push(moved);
+        let order: Vec<&str> = page.files.iter().map(|f| f.filename()).collect();
+        let sdist_first = order.iter().position(|n| *n == "t-1.0.tar.gz")
+            < order.iter().position(|n| *n == "t-1.0-py3-none-any.whl");
+        assert!(sdist_first, "{order:?}");
+        let groups: Vec<Vec<String>> = by_version(page.files)
+            .iter()
+            .map(|g| g.iter().map(|f| f.filename().to_owned()).collect())
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                vec!["t-1.0.tar.gz", "t-1.0-py3-none-any.whl"],
+                vec!["t-1.5.zip"],
+                vec!["t-2.0.tar.gz"],
+            ]
+        );
     }
 }

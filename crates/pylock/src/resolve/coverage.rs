@@ -44,6 +44,19 @@ pub struct EnvSet {
     envs: Vec<KnownEnv>,
 }
 
+/// Where CPython 3.`minor` is, as marker text; the newest CPython checked stands for the
+/// later ones too (nothing is known of them, and a wheel that misses it misses them).
+fn python_text(minor: u64) -> String {
+    if minor == *PYTHON_MINORS.end() {
+        format!("python_full_version >= '3.{minor}'")
+    } else {
+        format!(
+            "python_full_version >= '3.{minor}' and python_full_version < '3.{}'",
+            minor + 1
+        )
+    }
+}
+
 impl EnvSet {
     /// The environments for a target narrowed to `minor` and/or `platform`, with the OS
     /// releases of `baseline` for the platforms not given.
@@ -64,26 +77,25 @@ impl EnvSet {
             "implementation_name == 'cpython' and platform_python_implementation == 'CPython'",
         )
         .unwrap_or(MarkerTree::TRUE);
+        // Built once per platform and once per Python, then combined: a universal resolve
+        // checks 40 environments, and this runs before anything is fetched.
+        let per_platform: Vec<(Platform, Tags, MarkerTree)> = platforms
+            .iter()
+            .filter_map(|p| {
+                let marker = MarkerTree::from_str(&p.marker()).ok()?;
+                Some((*p, Tags::new(0, p.platform_tags()), marker))
+            })
+            .collect();
         let mut envs = Vec::new();
         for &minor in &minors {
-            for platform in &platforms {
-                // The newest CPython checked stands for the later ones too: nothing is
-                // known of them, and a wheel that misses it misses them.
-                let below = if minor == *PYTHON_MINORS.end() {
-                    String::new()
-                } else {
-                    format!(" and python_full_version < '3.{}'", minor + 1)
-                };
-                let text = format!(
-                    "python_full_version >= '3.{minor}'{below} and {}",
-                    platform.marker()
-                );
-                let Ok(marker) = MarkerTree::from_str(&text) else {
-                    continue;
-                };
+            let Ok(python) = MarkerTree::from_str(&python_text(minor)) else {
+                continue;
+            };
+            for (platform, tags, platform_marker) in &per_platform {
+                let marker = and(&python, platform_marker);
                 envs.push(KnownEnv {
                     minor,
-                    tags: Tags::new(minor, platform.platform_tags()),
+                    tags: tags.with_minor(minor),
                     full_marker: and(&marker, &interpreter),
                     marker,
                     platform: *platform,
@@ -383,5 +395,26 @@ mod tests {
             set.describe(&linux312),
             "CPython 3.12 on x86_64-manylinux_2_28; CPython 3.12 on aarch64-manylinux_2_28"
         );
+    }
+
+    #[test]
+    fn environments_are_built_per_platform_and_python_as_written_whole() {
+        let set = EnvSet::new(None, None, &Baseline::default());
+        let platforms: Vec<Platform> = PLATFORMS
+            .iter()
+            .filter_map(|p| Platform::from_str(p).ok())
+            .map(|p| p.with_baseline(&Baseline::default()))
+            .collect();
+        assert_eq!(set.envs.len(), PYTHON_MINORS.count() * platforms.len());
+        for (env, (minor, platform)) in set
+            .envs
+            .iter()
+            .zip(PYTHON_MINORS.flat_map(|minor| platforms.iter().map(move |p| (minor, p))))
+        {
+            let whole = m(&format!("{} and {}", python_text(minor), platform.marker()));
+            assert_eq!(env.marker, whole, "3.{minor} on {platform}");
+            assert_eq!((env.minor, env.platform), (minor, *platform));
+            assert_eq!(env.tags, Tags::new(minor, platform.platform_tags()));
+        }
     }
 }

@@ -437,6 +437,8 @@ fn resolve_single(
     let mut warnings = provider.missing_extra_warnings();
     warnings.sort();
     warnings.dedup();
+    // Every examined version's dependencies: freed off the solving thread.
+    crate::util::release_in_background(provider.take_dependencies());
     Ok(Resolution {
         requires_python: target.requires_python.clone(),
         environments: target.platform.iter().map(|p| p.marker()).collect(),

@@ -278,12 +278,7 @@ impl<'a> Fetcher<'a> {
     /// Free what was fetched on another thread: hundreds of pages and metadata take
     /// milliseconds to free, which the caller need not wait for.
     pub fn release_in_background(self) {
-        let pages = self.pages.take();
-        let metadata = self.metadata.take();
-        // If no thread can be started, the closure (and the store) is dropped right here.
-        let _detached = std::thread::Builder::new()
-            .name("pylock-free".into())
-            .spawn(move || drop((pages, metadata)));
+        crate::util::release_in_background((self.pages.take(), self.metadata.take()));
     }
 }
 

@@ -109,6 +109,8 @@ fn solve_forks_with(
                 }
                 forks.add(&provider, &solution, &part.region);
                 forks.leaves.push((part.region, part.excludable));
+                // Every examined version's dependencies: freed off the solving thread.
+                crate::util::release_in_background(provider.take_dependencies());
             }
             Outcome::Fork(parts) => queue.split(&part, parts)?,
             Outcome::Failed(failure) => on_failure(part, failure, asked, &mut forks, &mut queue)?,
