@@ -255,7 +255,8 @@ pub struct ResolveArgs {
     pub timeout: f64,
 
     /// How many index requests may run at once (default: 32 over HTTP, one per core for a
-    /// local directory).
+    /// local directory). Over HTTP this is the most per server: fewer run while a server's
+    /// answers slow down under load.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: Option<u16>,
 

@@ -243,6 +243,7 @@ pub(crate) fn open_index(
         refresh: args.refresh,
         offline: args.offline,
         timeout: args.timeout,
+        concurrency: args.concurrency.map(usize::from),
     };
     open_plan(crate::inputs::index_plan(args, manifest), &network).map_err(usage)
 }
@@ -257,6 +258,8 @@ pub(crate) struct Network {
     pub offline: bool,
     /// Seconds one request may take.
     pub timeout: f64,
+    /// `--concurrency`: the most requests in flight to one origin (default: the library's).
+    pub concurrency: Option<usize>,
 }
 
 /// The index of `plan` (see `open_index`); errors are usage errors.
@@ -298,6 +301,7 @@ pub(crate) fn open_plan(
         refresh: network.refresh,
         offline: network.offline,
         timeout: std::time::Duration::from_secs_f64(network.timeout),
+        concurrency: (network.concurrency).unwrap_or(HttpOptions::default().concurrency),
         ..HttpOptions::default()
     })
     .map_err(|e| usage(e.to_string()))?;

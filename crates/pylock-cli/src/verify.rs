@@ -76,6 +76,7 @@ fn run_inner(args: &VerifyArgs) -> Result<VerifyReport, String> {
         refresh: false,
         offline: args.offline,
         timeout: 60.0,
+        concurrency: None,
     };
     let (index, _) = crate::resolve::open_plan(plan, &network)?;
     let target = Target::new(

@@ -89,7 +89,7 @@ impl Unaligner<'_, '_> {
                 );
                 match written {
                     // No listed version fits: say so, as a solve over plain ranges would.
-                    Some(range) if dr.range().is_empty() && !range.is_empty() => {
+                    Some(range) if dr.is_empty() && !range.is_empty() => {
                         let terms = [(p.clone(), Term::Positive(self.range(p, r)))];
                         return DerivationTree::Derived(Derived {
                             terms: terms.into_iter().collect(),
@@ -108,22 +108,22 @@ impl Unaligner<'_, '_> {
         DerivationTree::External(plain)
     }
 
-    /// `atoms` of `pkg` as the listed versions it holds, when they are one or two of several.
+    /// `atoms` of `pkg` as a range: the listed versions it holds, when they are one or two
+    /// of several, else its atoms' versions ([`Atoms::range_in`]).
     fn range(&self, pkg: &Pkg, atoms: &Atoms) -> Range {
         let listed = pkg
             .name()
             .and_then(|n| self.provider.candidates(n).ok().flatten());
         let Some(listed) = listed else {
-            return atoms.range().clone();
+            return atoms.range_in(&[]);
         };
-        let held: Vec<_> = listed
-            .versions
-            .iter()
-            .filter(|c| atoms.range().contains(&c.version))
+        let versions = &listed.versions;
+        let held: Vec<_> = (atoms.slices(versions.len()).flatten())
             .take(SHOWN_ONE_BY_ONE + 1)
+            .map(|at| &versions[at])
             .collect();
-        if held.is_empty() || held.len() > SHOWN_ONE_BY_ONE || held.len() == listed.versions.len() {
-            return atoms.range().clone();
+        if held.is_empty() || held.len() > SHOWN_ONE_BY_ONE || held.len() == versions.len() {
+            return atoms.range_in(versions);
         }
         held.iter().fold(Range::empty(), |acc, c| {
             acc.union(&Range::between(c.version.clone(), after_locals(&c.version)))

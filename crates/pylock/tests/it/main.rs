@@ -15,6 +15,7 @@ mod hostile;
 mod http;
 mod inputs;
 mod interop;
+mod limit;
 mod live;
 mod preferences;
 mod priorities;

@@ -15,6 +15,9 @@ use std::time::Duration;
 pub struct Faults {
     /// Sleep before every answer.
     pub delay: Option<Duration>,
+    /// Answer one request at a time, each taking this long (a server on one core): answers
+    /// take longer the more requests are in flight.
+    pub one_at_a_time: Option<Duration>,
     /// Answer 500 to the first N requests of every path.
     pub fail_first: usize,
     /// Answer 429 Too Many Requests to the first N requests of every path.
@@ -49,6 +52,9 @@ pub struct Server {
     pub bytes: Arc<AtomicUsize>,
     /// Requests that carried an `Authorization` header.
     pub authorized: Arc<AtomicUsize>,
+    /// For every request, in order of arrival: how many were in progress (arrived and not
+    /// answered) when it arrived, itself included.
+    pub in_progress: Arc<Mutex<Vec<usize>>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -68,12 +74,15 @@ impl Server {
         let requests = Arc::new(AtomicUsize::new(0));
         let bytes = Arc::new(AtomicUsize::new(0));
         let authorized = Arc::new(AtomicUsize::new(0));
+        let in_progress = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let counters = Counters {
             hits: hits.clone(),
             requests: requests.clone(),
             bytes: bytes.clone(),
             authorized: authorized.clone(),
+            in_progress: in_progress.clone(),
+            busy: Arc::new((AtomicUsize::new(0), Mutex::new(()))),
         };
         let state = Arc::new((root, faults, counters));
         let stop2 = stop.clone();
@@ -95,6 +104,7 @@ impl Server {
             requests,
             bytes,
             authorized,
+            in_progress,
             stop,
         }
     }
@@ -117,6 +127,9 @@ struct Counters {
     requests: Arc<AtomicUsize>,
     bytes: Arc<AtomicUsize>,
     authorized: Arc<AtomicUsize>,
+    in_progress: Arc<Mutex<Vec<usize>>>,
+    /// Requests in progress, and the lock `one_at_a_time` serves under.
+    busy: Arc<(AtomicUsize, Mutex<()>)>,
 }
 
 fn serve(
@@ -130,6 +143,8 @@ fn serve(
         requests,
         bytes,
         authorized,
+        in_progress,
+        busy,
     } = counters;
     stream.set_nodelay(true)?;
     let mut reader = BufReader::new(stream.try_clone()?);
@@ -152,6 +167,12 @@ fn serve(
             }
         }
         requests.fetch_add(1, Ordering::Relaxed);
+        let now = busy.0.fetch_add(1, Ordering::SeqCst) + 1;
+        in_progress.lock().expect("in progress").push(now);
+        if let Some(d) = faults.one_at_a_time {
+            let _serving = busy.1.lock().expect("serving");
+            std::thread::sleep(d);
+        }
         if headers.contains_key("authorization") {
             authorized.fetch_add(1, Ordering::Relaxed);
         }
@@ -165,6 +186,7 @@ fn serve(
             std::thread::sleep(d);
         }
         if seen <= faults.reset_first {
+            busy.0.fetch_sub(1, Ordering::SeqCst);
             return Ok(()); // drop the connection unanswered
         }
         let (status, content_type, body, extra) = if seen <= faults.busy_first {
@@ -210,6 +232,7 @@ fn serve(
         } else {
             format!("Cache-Control: max-age=600\r\nETag: {etag}\r\n")
         };
+        busy.0.fetch_sub(1, Ordering::SeqCst);
         write!(
             stream,
             "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{caching}{extra}\r\n",

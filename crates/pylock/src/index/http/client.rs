@@ -1,5 +1,6 @@
 //! The HTTP client: retries with backoff within one time budget per request, failures
-//! remembered for the run, bodies bounded in size, connections opened gradually, credentials
+//! remembered for the run, bodies bounded in size, requests in flight limited per origin as
+//! its latency allows (connections opened gradually, see [`super::limit`]), credentials
 //! (URL userinfo and netrc, never shown) sent only to their origin, and an on-disk cache that
 //! revalidates with ETag / Last-Modified as Cache-Control says.
 
@@ -15,7 +16,7 @@ use url::Url;
 use super::auth::{netrc_credentials, Credentials};
 use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
 use super::fetched::Fetched;
-use super::ramp::Ramp;
+use super::limit::Origins;
 use crate::index::redact::{redact, without_credentials};
 use crate::index::IndexError;
 
@@ -47,6 +48,8 @@ pub struct ClientOptions {
     pub retries: u32,
     /// The longest one request may take, its retries included.
     pub timeout: Duration,
+    /// The most requests in flight to one origin.
+    pub concurrency: usize,
 }
 
 /// A blocking HTTP client shared by every request of a resolve.
@@ -59,7 +62,8 @@ pub struct Client {
     /// Requests that failed (after their retries) in this run, with why: asked again, they
     /// fail at once instead of waiting out the server a second time.
     failures: Mutex<HashMap<String, String>>,
-    ramp: Ramp,
+    /// Requests in flight, limited per origin.
+    origins: Origins,
     /// Whether the cache's entry directory was made (once per run, not once per entry).
     made: std::sync::Once,
 }
@@ -74,9 +78,9 @@ impl Client {
         Self {
             http: std::sync::OnceLock::new(),
             credentials: Credentials::new(netrc_credentials(), indexes),
+            origins: Origins::new(options.concurrency),
             options,
             failures: Mutex::new(HashMap::new()),
-            ramp: Ramp::new(),
             made: std::sync::Once::new(),
         }
     }
@@ -376,14 +380,19 @@ impl Client {
             if let Some((user, pass)) = self.credentials.for_url(url) {
                 req = req.basic_auth(user, pass.as_deref());
             }
-            let slot = self.ramp.enter();
+            // Held until the response's headers arrive (or the attempt fails): bodies are
+            // read after, and the pause before a retry holds none.
+            let permit = self.origins.enter(url);
             match req.send() {
                 // 429 Too Many Requests: worth another try after the pause, as 5xx.
                 Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
+                    if matches!(r.status().as_u16(), 429 | 503) {
+                        permit.overloaded();
+                    }
                     last = format!("the server answered {}", r.status());
                 }
                 Ok(r) => {
-                    slot.answered();
+                    permit.answered();
                     return Ok(r);
                 }
                 Err(e) if e.is_timeout() => {

@@ -7,8 +7,8 @@ mod auth;
 mod cache;
 mod client;
 mod fetched;
+mod limit;
 mod pack;
-mod ramp;
 mod range;
 
 use std::io::Seek as _;
@@ -53,13 +53,18 @@ pub struct HttpOptions {
     pub timeout: std::time::Duration,
     /// How much the indexes may make pylock read.
     pub limits: Limits,
+    /// The most requests in flight to one origin (scheme, host and port), and the most
+    /// threads the resolver fetches with (default 32). Fewer may run: each origin's limit
+    /// follows its latency, and falls while answers slow down under load.
+    pub concurrency: usize,
 }
 
 /// PyPI's Simple API root, the default index.
 pub const PYPI: &str = "https://pypi.org/simple";
 
 impl Default for HttpOptions {
-    /// PyPI, no cache, a 60-second timeout per request, the default [`Limits`].
+    /// PyPI, no cache, a 60-second timeout per request, the default [`Limits`], 32
+    /// requests at once at most.
     fn default() -> Self {
         Self {
             index_urls: Url::parse(PYPI).into_iter().collect(),
@@ -69,6 +74,7 @@ impl Default for HttpOptions {
             offline: false,
             timeout: std::time::Duration::from_secs(60),
             limits: Limits::default(),
+            concurrency: 32,
         }
     }
 }
@@ -87,6 +93,8 @@ pub struct HttpIndex {
     indexes: Vec<Url>,
     find_links: Vec<String>,
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
+    /// [`HttpOptions::concurrency`].
+    concurrency: usize,
     /// Metadata files kept by their hash (`None`: no cache).
     kept_metadata: Option<pack::KeptMetadata>,
     /// `--refresh` (and not `--offline`): kept metadata is read from the index again too.
@@ -114,6 +122,7 @@ impl HttpIndex {
                 offline: options.offline,
                 retries: 3,
                 timeout: options.timeout,
+                concurrency: options.concurrency,
             },
             &indexes,
         );
@@ -123,6 +132,7 @@ impl HttpIndex {
             indexes,
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
+            concurrency: options.concurrency.max(1),
             kept_metadata: options.cache_dir.as_deref().map(pack::KeptMetadata::new),
             refresh: options.refresh && !options.offline,
         })
@@ -314,8 +324,9 @@ impl HttpIndex {
 
 impl Index for HttpIndex {
     fn concurrency(&self) -> usize {
-        // Requests mostly wait on the network; uv keeps up to 50 in flight.
-        32
+        // Requests mostly wait on the network; uv keeps up to 50 in flight. The client
+        // lets fewer run against an origin that answers slower under load.
+        self.concurrency
     }
 
     fn project(&self, name: &PackageName) -> Result<Option<ProjectPage>, IndexError> {

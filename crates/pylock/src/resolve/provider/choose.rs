@@ -7,8 +7,8 @@ use super::order::{ordered, walk_order};
 use super::preferences::hint_first;
 use super::record::{Trail, Walked};
 use super::{Provider, ProviderError};
-use crate::pep::{MarkerTree, PackageName, Range, Version};
-use crate::resolve::atoms::SolverVersion;
+use crate::pep::{MarkerTree, PackageName, Version};
+use crate::resolve::atoms::{Atoms, SolverVersion};
 use crate::resolve::candidates::{Candidate, Unusable};
 use crate::resolve::options::{PrereleaseMode, ResolutionMode};
 use crate::resolve::pkg::Pkg;
@@ -17,21 +17,21 @@ use crate::util::lock;
 /// What candidate choice decided for one package and range.
 pub(super) enum Choice {
     /// Try this version.
-    Take(Version),
+    Take(SolverVersion),
     /// No version can be used: offer this one, which the solver then learns is unusable.
-    Reject(Rejection),
+    Reject(SolverVersion, Rejection),
     /// The range holds no listed version.
     Nothing,
 }
 
 impl Provider<'_> {
     /// The version to try for `package` within `range`.
-    pub(super) fn choose(&self, package: &Pkg, range: &Range) -> Result<Choice, ProviderError> {
+    pub(super) fn choose(&self, package: &Pkg, range: &Atoms) -> Result<Choice, ProviderError> {
         if let Some(restart) = lock(&self.restart).take() {
             return Err(ProviderError::Boost(restart));
         }
         let Some(name) = package.name() else {
-            return Ok(Choice::Take(Version::new([0])));
+            return Ok(Choice::Take(SolverVersion::root()));
         };
         let Some(candidates) = self.candidates(name)? else {
             return Ok(Choice::Nothing);
@@ -65,7 +65,7 @@ impl Provider<'_> {
         if let Pkg::Package(name) = package {
             let mut taken = lock(&self.taken);
             match &choice {
-                Ok(Choice::Take(v)) => taken.insert(name.clone(), v.clone()),
+                Ok(Choice::Take(v)) => taken.insert(name.clone(), v.version.clone()),
                 _ => taken.remove(name),
             };
         }
@@ -99,22 +99,23 @@ impl Provider<'_> {
             preferred,
             ..
         } = walked;
+        let listed = |at: usize| SolverVersion::listed(&candidates.versions, at);
         // The first version that fits the resolution policy but not the fork, and why.
-        let mut misfit: Option<Rejection> = None;
+        let mut misfit: Option<(usize, Rejection)> = None;
         // Where the wheels of versions that fit no checked environment may install.
         let mut foreign = MarkerTree::FALSE;
-        for c in walk_order(preferred, candidates, range, lowest_first, passes) {
+        for (at, c) in walk_order(preferred, candidates, range, lowest_first, passes) {
             let judgement = self.judge(name, candidates, c, range);
             match judgement {
                 Ok(Judgement::Misfit(_) | Judgement::Foreign(..)) => trail.passed(&c.version),
                 Ok(Judgement::Take) | Err(_) => trail.stopped(&c.version),
             }
             match judgement? {
-                Judgement::Take => return Ok(Choice::Take(c.version.clone())),
-                Judgement::Misfit(m) => misfit = misfit.or(m),
+                Judgement::Take => return Ok(Choice::Take(listed(at))),
+                Judgement::Misfit(m) => misfit = misfit.or(m.map(|m| (at, m))),
                 Judgement::Foreign(where_, m) => {
                     foreign = crate::pep::or(&foreign, &where_);
-                    misfit = misfit.or(Some(m));
+                    misfit = misfit.or(Some((at, m)));
                 }
             }
         }
@@ -124,17 +125,19 @@ impl Provider<'_> {
             return Err(ProviderError::Fork(parts));
         }
         let fallback = || {
-            ordered(preferred, candidates, range, lowest_first).find(|c| range.contains(&c.version))
+            let (at, c) = ordered(preferred, candidates, range, lowest_first)
+                .find(|&(at, _)| range.holds(at))?;
+            Some((at, self.unusable(c)))
         };
-        Ok(match misfit.or_else(|| self.unusable(fallback()?)) {
-            Some(rejection) => Choice::Reject(rejection),
+        Ok(match misfit.or_else(fallback) {
+            Some((at, rejection)) => Choice::Reject(listed(at), rejection),
             None => Choice::Nothing,
         })
     }
 
     /// Why `c`, the first version in range when none is usable and none misfits the fork,
     /// cannot be used.
-    fn unusable(&self, c: &Candidate) -> Option<Rejection> {
+    fn unusable(&self, c: &Candidate) -> Rejection {
         let reason = match &c.unusable {
             Some(why @ Unusable::RequiresPython(_)) => {
                 format!("{why} (the target is {})", self.scope.python_description())
@@ -152,45 +155,25 @@ impl Provider<'_> {
                 self.options.prerelease
             ),
         };
-        Some(Rejection {
+        Rejection {
             version: c.version.clone(),
             reason,
             cause: None,
-        })
+        }
     }
 
-    /// Keep what ruled out a rejected version of `package` for the reports; its version
-    /// and the reason the solver is told.
-    pub(super) fn record_rejection(
-        &self,
-        package: &Pkg,
-        rejection: Rejection,
-    ) -> (Version, String) {
+    /// Keep what ruled out a rejected version of `package` for the reports; the reason the
+    /// solver is told.
+    pub(super) fn record_rejection(&self, package: &Pkg, rejection: Rejection) -> String {
         let Rejection {
             version,
             reason,
             cause,
         } = rejection;
         if let (Some(name), Some(cause)) = (package.name(), cause) {
-            lock(&self.causes).insert((name.clone(), version.clone()), cause);
+            lock(&self.causes).insert((name.clone(), version), cause);
         }
-        (version, reason)
-    }
-
-    /// The solver's version for `version` of `package`, with the bounds of its atom.
-    pub(super) fn solver_version(&self, package: &Pkg, version: Version) -> SolverVersion {
-        let listed = package
-            .name()
-            .and_then(|n| self.fetcher.page_if_ready(n))
-            .flatten();
-        match listed {
-            Some(c) => match c.versions.binary_search_by(|c| c.version.cmp(&version)) {
-                Ok(i) => SolverVersion::listed(&c.versions, i),
-                Err(_) => SolverVersion::unlisted(version),
-            },
-            None if *package == Pkg::Root => SolverVersion::root(),
-            None => SolverVersion::unlisted(version),
-        }
+        reason
     }
 
     /// (take pre-releases freely, take them when no stable version fits). As uv (0.12 and

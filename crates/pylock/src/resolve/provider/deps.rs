@@ -2,7 +2,6 @@
 //! holds in this scope), its Requires-Python checked against the fork, its requirements
 //! turned into edges and merged into one aligned constraint per node.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use pubgrub::Dependencies;
@@ -25,7 +24,7 @@ pub type DependencyMemo = rustc_hash::FxHashMap<(Pkg, Version), Arc<VersionDeps>
 /// The dependencies of one version: its edges, and per node the merged range as written and
 /// as handed to the solver.
 pub struct VersionDeps {
-    pub(super) edges: Vec<Edge>,
+    pub(super) edges: Arc<[Edge]>,
     pub(super) merged: Vec<(Pkg, Range, Atoms)>,
 }
 
@@ -93,7 +92,7 @@ impl Provider<'_> {
         if let Some(deps) = lock(&self.dependencies).get(&key) {
             return Ok(deps.clone());
         }
-        let edges = self.edges_of(package, version);
+        let edges: Arc<[Edge]> = self.compute_edges(package, version).into();
         if *package != Pkg::Root {
             // The root's pages were queued when the provider was made.
             let wanted = edges
@@ -107,8 +106,19 @@ impl Provider<'_> {
         Ok(deps)
     }
 
-    /// The solver edges leaving `pkg` at `version` (metadata must have been read).
-    pub fn edges_of(&self, pkg: &Pkg, version: &Version) -> Vec<Edge> {
+    /// The solver edges leaving `pkg` at `version` (metadata must have been read): those the
+    /// solve computed when it asked for the version's dependencies (every decided version),
+    /// else computed now.
+    pub fn edges_of(&self, pkg: &Pkg, version: &Version) -> Arc<[Edge]> {
+        let key = (pkg.clone(), version.clone());
+        if let Some(deps) = lock(&self.dependencies).get(&key) {
+            return deps.edges.clone();
+        }
+        self.compute_edges(pkg, version).into()
+    }
+
+    /// The solver edges leaving `pkg` at `version`, from its metadata.
+    fn compute_edges(&self, pkg: &Pkg, version: &Version) -> Vec<Edge> {
         let (name, extra) = match pkg {
             Pkg::Root => return self.root.clone(),
             Pkg::Package(name) => (name, None),
@@ -180,7 +190,8 @@ fn available(deps: &VersionDeps) -> Dependencies<Pkg, Atoms, String> {
 /// intersection is merged edge by edge, to keep the conflicting ranges apart.
 fn merge(edges: &[Edge]) -> Vec<(Pkg, Range)> {
     let mut order: Vec<&Pkg> = Vec::new();
-    let mut groups: HashMap<&Pkg, Vec<&Range>> = HashMap::new();
+    // FxHash, as the provider's other maps over packages: one metadata file's edges, bounded.
+    let mut groups: rustc_hash::FxHashMap<&Pkg, Vec<&Range>> = Default::default();
     for e in edges {
         groups
             .entry(&e.pkg)

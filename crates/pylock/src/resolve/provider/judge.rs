@@ -8,7 +8,8 @@ use super::CauseKind;
 use super::{Provider, ProviderError};
 use crate::index::{DistFile, DistKind};
 use crate::pep::tags::wheel_marker;
-use crate::pep::{MarkerTree, PackageName, Range, Version, VersionSpecifiers};
+use crate::pep::{MarkerTree, PackageName, Version, VersionSpecifiers};
+use crate::resolve::atoms::Atoms;
 use crate::resolve::candidates::{Candidate, Candidates};
 use crate::resolve::forks::coverage_split;
 use crate::resolve::scope::{PythonFit, Scope};
@@ -43,7 +44,7 @@ impl Provider<'_> {
         name: &PackageName,
         candidates: &Candidates,
         c: &Candidate,
-        range: &Range,
+        range: &Atoms,
     ) -> Result<Judgement, ProviderError> {
         match self.page_python_fit(c) {
             (PythonFit::All, _) => {}

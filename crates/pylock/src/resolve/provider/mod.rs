@@ -161,12 +161,12 @@ impl DependencyProvider for Provider<'_> {
         package: &Pkg,
         range: &Atoms,
     ) -> Result<Option<SolverVersion>, ProviderError> {
-        Ok(match self.choose(package, range.range())? {
-            Choice::Take(version) => Some(self.solver_version(package, version)),
+        Ok(match self.choose(package, range)? {
+            Choice::Take(version) => Some(version),
             // Offered anyway, with the reason: `get_dependencies` below answers with it.
-            Choice::Reject(rejection) => {
-                let (version, reason) = self.record_rejection(package, rejection);
-                Some(self.solver_version(package, version).rejected(reason))
+            Choice::Reject(version, rejection) => {
+                let reason = self.record_rejection(package, rejection);
+                Some(version.rejected(reason))
             }
             Choice::Nothing => None,
         })

@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
+use super::order::position;
 use super::Provider;
 use crate::pep::{PackageName, Range};
+use crate::resolve::atoms::Atoms;
 use crate::resolve::candidates::{Candidate, Candidates};
 use crate::resolve::scope::{PythonFit, Scope};
 use crate::util::lock;
@@ -81,25 +83,17 @@ impl Provider<'_> {
         name: &PackageName,
         candidates: &Candidates,
         chosen: &Candidate,
-        range: &Range,
+        range: &Atoms,
     ) {
         let lowest_first = self.lowest_first(name);
         let len = candidates.versions.len();
-        // Positions in the order the solver tries versions.
-        let Ok(at) = candidates
-            .versions
-            .binary_search_by(|c| c.version.cmp(&chosen.version))
-        else {
+        let Some(at) = position(candidates, &chosen.version) else {
             return;
         };
+        // Positions in the order the solver tries versions, and in the listing.
         let tried = if lowest_first { at } else { len - 1 - at };
-        let position = |t: usize| {
-            if lowest_first {
-                &candidates.versions[t]
-            } else {
-                &candidates.versions[len - 1 - t]
-            }
-        };
+        let index = |t: usize| if lowest_first { t } else { len - 1 - t };
+        let position = |t: usize| &candidates.versions[index(t)];
         // The solver takes stable versions first: the pre-releases between two stable ones
         // (airflow's providers publish an rc before every release) are passed over.
         let stable = !chosen.version.any_prerelease();
@@ -142,40 +136,41 @@ impl Provider<'_> {
                 (from, to)
             })
         };
-        let fits = |c: &&Arc<Candidate>| !passed_over(c) && self.installs_here(c);
+        let fits = |&(_, c): &(usize, &Arc<Candidate>)| !passed_over(c) && self.installs_here(c);
+        let listed = |t: usize| (index(t), position(t));
         if let Some((from, to)) = batch {
             let window = (from..to)
-                .map(position)
+                .map(listed)
                 .filter(fits)
-                .filter(|c| c.cheap_metadata());
+                .filter(|(_, c)| c.cheap_metadata());
             let next = self.likely_next(name, window.collect(), range);
             self.fetcher.prefetch_metadata(name, &next);
         }
         // The next few versions only a whole download tells about, on every step (queued
         // ones are not queued again): a batch of fifty sdists would be megabytes read for
         // versions the solver may never reach.
-        let ahead = (tried + 1..(tried + 1 + BATCH).min(len)).map(position);
-        let downloads = ahead.filter(|c| !c.cheap_metadata()).filter(fits);
+        let ahead = (tried + 1..(tried + 1 + BATCH).min(len)).map(listed);
+        let downloads = ahead.filter(|(_, c)| !c.cheap_metadata()).filter(fits);
         let mut next = self.likely_next(name, downloads.collect(), range);
         next.truncate(DOWNLOADS);
         self.fetcher.prefetch_downloads(name, &next);
     }
 
-    /// Of `window` (versions below the one taken, in the order the solver tries them), those
-    /// it will likely take next: those in `range`, the solver's range for `name`, unless it
-    /// holds (almost) none of them.
+    /// Of `window` (versions below the one taken, in the order the solver tries them, with
+    /// their positions in the listing), those it will likely take next: those in `range`, the
+    /// solver's range for `name`, unless it holds (almost) none of them.
     fn likely_next(
         &self,
         name: &PackageName,
-        window: Vec<&Arc<Candidate>>,
-        range: &Range,
+        window: Vec<(usize, &Arc<Candidate>)>,
+        range: &Atoms,
     ) -> Vec<Arc<Candidate>> {
         if window.is_empty() {
             return Vec::new();
         }
         let in_range: Vec<Arc<Candidate>> = (window.iter())
-            .filter(|c| range.contains(&c.version))
-            .map(|c| Arc::clone(c))
+            .filter(|(at, _)| range.holds(*at))
+            .map(|(_, c)| Arc::clone(c))
             .collect();
         // A walk whose range holds (almost) nothing below the version taken is a walk in
         // step with another package's: each boto3 version pins botocore to its own release,
@@ -194,8 +189,8 @@ impl Provider<'_> {
             Arc::clone(allowed)
         };
         (window.into_iter())
-            .filter(|c| allowed.contains(&c.version))
-            .cloned()
+            .filter(|(_, c)| allowed.contains(&c.version))
+            .map(|(_, c)| Arc::clone(c))
             .collect()
     }
 

@@ -43,7 +43,7 @@ impl Provider<'_> {
             || package
                 .name()
                 .and_then(|n| self.candidates(n).ok().flatten())
-                .is_some_and(|c| range.count_in(&c.versions) == 1);
+                .is_some_and(|c| range.count_in(c.versions.len()) == 1);
         let boost = package
             .name()
             .and_then(|n| self.boosted.iter().position(|b| b == n))

@@ -18,9 +18,10 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::order::walk_order;
+use super::order::{position, walk_order};
 use super::preferences::{hint_first, preference_order};
-use crate::pep::{PackageName, Range, Version};
+use crate::pep::{PackageName, Version};
+use crate::resolve::atoms::Atoms;
 use crate::resolve::candidates::Candidates;
 
 /// How one call of candidate choice ended.
@@ -38,7 +39,7 @@ enum End {
 /// One preference-dependent call of candidate choice.
 struct Decision {
     name: PackageName,
-    range: Range,
+    range: Atoms,
     candidates: Arc<Candidates>,
     lowest_first: bool,
     passes: &'static [bool],
@@ -83,7 +84,7 @@ impl Trail {
 /// What one walk of candidate choice consulted, handed to [`Decisions::push`].
 pub(super) struct Walked<'w> {
     pub name: &'w PackageName,
-    pub range: &'w Range,
+    pub range: &'w Atoms,
     pub candidates: &'w Arc<Candidates>,
     pub lowest_first: bool,
     pub passes: &'static [bool],
@@ -171,7 +172,7 @@ impl Decisions {
                     d.lowest_first,
                     d.passes,
                 );
-                for c in walk {
+                for (_, c) in walk {
                     if c.version == *version {
                         return true;
                     }
@@ -187,10 +188,10 @@ impl Decisions {
 }
 
 /// The preferred versions that are candidates inside `range`, in order.
-fn in_range(preferred: &[Version], candidates: &Candidates, range: &Range) -> Vec<Version> {
+fn in_range(preferred: &[Version], candidates: &Candidates, range: &Atoms) -> Vec<Version> {
     preferred
         .iter()
-        .filter(|v| range.contains(v) && candidates.get(v).is_some())
+        .filter(|v| position(candidates, v).is_some_and(|at| range.holds(at)))
         .cloned()
         .collect()
 }

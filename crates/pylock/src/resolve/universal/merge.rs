@@ -113,7 +113,7 @@ fn reachability(
             continue;
         };
         let from = reach.get(&node).cloned().unwrap_or(MarkerTree::FALSE);
-        for edge in provider.edges_of(&node, &version) {
+        for edge in provider.edges_of(&node, &version).iter() {
             if solution.get(&edge.pkg).is_none() {
                 continue;
             }
