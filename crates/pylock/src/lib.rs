@@ -277,6 +277,11 @@
 //! wait on one another: a thread that called [`resolve()`] keeps at most those entries
 //! afterwards, pure like the others.
 //!
+//! What a resolve no longer needs when it returns (the pages, metadata and dependencies it
+//! read: tens of megabytes in thousands of pieces) is freed on a short-lived thread of its
+//! own, so that [`resolve()`] returns without waiting for it; such a thread may still be
+//! running, touching nothing of the caller's, just after `resolve()` returns.
+//!
 //! # What is stable
 //!
 //! Everything public is at the crate root (the modules are private), 39 items, each one

@@ -16,10 +16,17 @@ use crate::support::workspace;
 /// in progress at the server as each of the second half of them arrived (the first half
 /// includes the limit's slow start).
 fn in_progress_after_the_start(faults: Faults) -> Vec<usize> {
+    in_progress_with_indexes(faults, &["simple"])
+}
+
+/// As [`in_progress_after_the_start`], reading from each of `indexes` (paths on one server).
+fn in_progress_with_indexes(faults: Faults, indexes: &[&str]) -> Vec<usize> {
     let root = workspace().join("fixtures/realworld/large/index");
     let server = Server::start(root, faults);
     let index = HttpIndex::new(HttpOptions {
-        index_urls: vec![format!("{}/simple", server.base).parse().expect("url")],
+        index_urls: (indexes.iter())
+            .map(|i| format!("{}/{i}", server.base).parse().expect("url"))
+            .collect(),
         ..HttpOptions::default()
     })
     .expect("client");
@@ -39,7 +46,7 @@ fn in_progress_after_the_start(faults: Faults) -> Vec<usize> {
         }
     });
     let seen = server.in_progress.lock().expect("in progress").clone();
-    assert_eq!(seen.len(), 300);
+    assert_eq!(seen.len(), 300 * indexes.len());
     seen[seen.len() / 2..].to_vec()
 }
 
@@ -70,4 +77,24 @@ fn a_server_as_fast_under_load_gets_many() {
     // progress is the wave.
     let most = fixed.iter().copied().max().unwrap_or(0);
     assert!(most >= 24, "{fixed:?}");
+}
+
+#[test]
+#[ignore = "known limitation (issue 13): queueing is judged against the single fastest \
+            answer seen, so a nearby server whose answers vary more than 2x without load \
+            (here: a debug build's own time per request) is held to a few requests at once"]
+fn instant_not_found_answers_do_not_make_a_fast_server_look_queued() {
+    // Every page is asked of an index that has nothing (answered 404 at once) and of one
+    // that answers in 5 ms whatever the load. 404s no longer time the origin (they made
+    // every page answer look queued); the fastest page answer still does, and is fragile.
+    let fixed = in_progress_with_indexes(
+        Faults {
+            delay: Some(Duration::from_millis(5)),
+            instant_under: Some("/empty/"),
+            ..Faults::default()
+        },
+        &["empty", "simple"],
+    );
+    let most = fixed.iter().copied().max().unwrap_or(0);
+    assert!(most >= 16, "{fixed:?}");
 }

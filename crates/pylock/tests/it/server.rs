@@ -34,6 +34,9 @@ pub struct Faults {
     pub auth: Option<String>,
     /// Paths answered 404 whatever exists on disk.
     pub hide: Vec<String>,
+    /// Paths under this prefix are answered at once, past `delay` and `one_at_a_time` (an
+    /// index with nothing in it on the same server: its 404s cost the server nothing).
+    pub instant_under: Option<&'static str>,
     /// Send neither Cache-Control nor ETag (only Last-Modified), as `python -m http.server`.
     pub no_cache_headers: bool,
     /// Send project pages with this Content-Type instead of the right one.
@@ -169,7 +172,8 @@ fn serve(
         requests.fetch_add(1, Ordering::Relaxed);
         let now = busy.0.fetch_add(1, Ordering::SeqCst) + 1;
         in_progress.lock().expect("in progress").push(now);
-        if let Some(d) = faults.one_at_a_time {
+        let instant = faults.instant_under.is_some_and(|p| path.starts_with(p));
+        if let Some(d) = faults.one_at_a_time.filter(|_| !instant) {
             let _serving = busy.1.lock().expect("serving");
             std::thread::sleep(d);
         }
@@ -182,7 +186,7 @@ fn serve(
             *n += 1;
             *n
         };
-        if let Some(d) = faults.delay {
+        if let Some(d) = faults.delay.filter(|_| !instant) {
             std::thread::sleep(d);
         }
         if seen <= faults.reset_first {

@@ -361,7 +361,15 @@ impl Client {
                 }
                 std::thread::sleep(pause);
             }
+            // Held until the response's headers arrive (or the attempt fails): bodies are
+            // read after, and the pause before a retry holds none. Time spent waiting for it
+            // counts against --timeout.
+            let permit = self.origins.enter(url);
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                last = format!(
+                    "no answer within {} s (--timeout)",
+                    self.options.timeout.as_secs_f32()
+                );
                 break;
             };
             made += 1;
@@ -380,9 +388,6 @@ impl Client {
             if let Some((user, pass)) = self.credentials.for_url(url) {
                 req = req.basic_auth(user, pass.as_deref());
             }
-            // Held until the response's headers arrive (or the attempt fails): bodies are
-            // read after, and the pause before a retry holds none.
-            let permit = self.origins.enter(url);
             match req.send() {
                 // 429 Too Many Requests: worth another try after the pause, as 5xx.
                 Ok(r) if r.status().is_server_error() || r.status().as_u16() == 429 => {
@@ -392,7 +397,11 @@ impl Client {
                     last = format!("the server answered {}", r.status());
                 }
                 Ok(r) => {
-                    permit.answered();
+                    // Only answers with content or "not modified" time the origin: a 404 is
+                    // answered before any work and says nothing about its queue.
+                    if r.status().is_success() || r.status() == http::StatusCode::NOT_MODIFIED {
+                        permit.answered();
+                    }
                     return Ok(r);
                 }
                 Err(e) if e.is_timeout() => {

@@ -118,6 +118,9 @@ struct State {
     fastest: Option<Duration>,
     /// No window has been judged to queue yet.
     slow_start: bool,
+    /// The limit was halved for a busy answer in the current window (once per window: a
+    /// burst of busy answers is one signal).
+    cut_for_busy: bool,
 }
 
 /// A thread waiting for a permit; whoever grants it sets `granted` and wakes the thread.
@@ -140,6 +143,7 @@ impl Limiter {
                 baseline: None,
                 fastest: None,
                 slow_start: true,
+                cut_for_busy: false,
             }),
         })
     }
@@ -195,9 +199,12 @@ impl Limiter {
         }
     }
 
-    /// The origin said it is too busy: halve the limit.
+    /// The origin said it is too busy: halve the limit (once per window).
     fn overloaded(&self) {
         let mut state = lock(&self.state);
+        if std::mem::replace(&mut state.cut_for_busy, true) {
+            return;
+        }
         state.slow_start = false;
         state.limit = (state.limit * MOST_CUT).max(MIN_LIMIT.min(self.cap));
     }
@@ -241,6 +248,7 @@ impl State {
         let answers = self.window.len() as f64;
         let median = median(&mut self.window);
         self.window.clear();
+        self.cut_for_busy = false;
         let used = self.busiest as f64 * 2.0 >= self.limit;
         self.busiest = self.in_flight;
         let baseline = self.baseline.map_or(median, |b| b.min(median));
@@ -419,14 +427,19 @@ mod tests {
     }
 
     #[test]
-    fn too_busy_answers_halve_the_limit_down_to_the_floor() {
+    fn too_busy_answers_halve_the_limit_once_a_window_down_to_the_floor() {
         let limiter = Limiter::new(32);
         simulate_into(&limiter, 4, |_| 20 * MS);
         assert_eq!(limiter.limit(), 32);
         let permit = Arc::clone(&limiter).enter();
-        permit.overloaded();
-        assert_eq!(limiter.limit(), 16);
+        for _ in 0..6 {
+            permit.overloaded();
+        }
+        assert_eq!(limiter.limit(), 16, "a burst of busy answers is one signal");
         for _ in 0..10 {
+            for _ in 0..limiter.limit().max(MIN_WINDOW) {
+                limiter.answered(20 * MS);
+            }
             permit.overloaded();
         }
         assert_eq!(limiter.limit(), 2);
