@@ -47,7 +47,9 @@ pub fn write_atomic_unsynced(path: &Path, contents: &[u8]) -> std::io::Result<()
     write_renamed(path, contents, false)
 }
 
-fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
+/// A temporary file's path beside `path` (`.NAME.PID.N.tmp`), unique in this process; the
+/// cache's cleanup removes those a killed run leaves.
+pub(crate) fn temporary_beside(path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -57,11 +59,15 @@ fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(
+    dir.join(format!(
         ".{file_name}.{}.{}.tmp",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    ))
+}
+
+fn write_renamed(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
+    let tmp = temporary_beside(path);
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(contents)?;

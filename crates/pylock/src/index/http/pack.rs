@@ -264,20 +264,12 @@ impl Pack {
 }
 
 /// Create the file at `path` holding `contents`, all at once: written to a temporary file
-/// (`.tmp`, which the cache's cleanup removes if a run dies before it) and hard-linked into place, so that no other run finds it without its first bytes (a
-/// run appending to a pack created empty could land its record ahead of the pack's magic,
-/// and the whole pack then read as damaged). `Ok(false)`: a file was there first. Where
+/// ([`crate::util::temporary_beside`]) and hard-linked into place, so that no other run
+/// finds it without its first bytes (a run appending to a pack created empty could land its
+/// record ahead of the pack's magic, and the whole pack then read as damaged). `Ok(false)`: a file was there first. Where
 /// hard links are not supported, the file is created and written in two steps.
 fn create_whole(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path
-        .file_name()
-        .map_or_else(Default::default, |n| n.to_string_lossy());
-    let tmp = path.with_file_name(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
+    let tmp = crate::util::temporary_beside(path);
     let written = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
