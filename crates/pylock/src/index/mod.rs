@@ -38,7 +38,7 @@ pub use local::LocalIndex;
 pub use memory::MemoryIndex;
 pub(crate) use metadata::parse_metadata;
 pub use metadata::CoreMetadata;
-pub(crate) use packed::{PackedFiles, Packer};
+pub(crate) use packed::{Packer, PageTables};
 pub(crate) use page::parse_html_page;
 pub use page::ProjectPage;
 pub(crate) use redact::{recorded_url, redact, without_credentials};

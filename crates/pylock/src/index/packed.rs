@@ -1,9 +1,9 @@
-//! A page's files packed into one buffer, unpacked one version at a time: a big resolve holds
-//! the pages of hundreds of projects (airflow's: ~180,000 files) and asks about the files of a
-//! few thousand. A packed file is its fields back to back (hashes and the hashed URL's digest as
-//! bytes, numbers as varints, wheel tags, `Requires-Python` and URL bases as positions in the
-//! page's tables): ~170 bytes for a PyPI wheel, against ~300 for a [`DistFile`] in its `Arc`
-//! with its URL's own allocation.
+//! A page's files packed, one buffer per version, unpacked when the version is asked about: a
+//! big resolve holds the pages of hundreds of projects (airflow's: ~180,000 files) and asks
+//! about the files of a few thousand. A packed file is its fields back to back (hashes and the
+//! hashed URL's digest as bytes, numbers as varints, wheel tags, `Requires-Python` and URL
+//! bases as positions in the page's tables): ~170 bytes for a PyPI wheel, against ~300 for a
+//! [`DistFile`] in its `Arc` with its URL's own allocation.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -25,16 +25,16 @@ const UPLOAD_TIME: u8 = 1 << 5;
 const HASHED_URL: u8 = 1 << 6;
 const OWN_NAME: u8 = 1 << 7;
 
-/// Packed files and the tables their records point into.
+/// The tables of a page that its packed files point into.
 #[derive(Debug)]
-pub(crate) struct PackedFiles {
-    bytes: Box<[u8]>,
+pub(crate) struct PageTables {
     tags: Box<[WheelTags]>,
     requires_python: Box<[Arc<VersionSpecifiers>]>,
     bases: Box<[Arc<str>]>,
 }
 
-/// Packs files one after the other ([`Packer::position`]: where the next one starts).
+/// Packs files one after the other; [`Packer::take`] hands out those packed since the last
+/// call, [`Packer::finish`] the tables they point into.
 #[derive(Default)]
 pub(crate) struct Packer {
     bytes: Vec<u8>,
@@ -49,11 +49,6 @@ pub(crate) struct Packer {
 }
 
 impl Packer {
-    /// Where the next file's record starts.
-    pub(crate) fn position(&self) -> usize {
-        self.bytes.len()
-    }
-
     /// Appends `file`.
     pub(crate) fn pack(&mut self, file: &DistFile) {
         let sha256 = file.sha256_digest();
@@ -109,10 +104,16 @@ impl Packer {
         }
     }
 
-    /// The packed files, the buffer trimmed to its length.
-    pub(crate) fn finish(self) -> PackedFiles {
-        PackedFiles {
-            bytes: self.bytes.into_boxed_slice(),
+    /// The files packed since the last call, in a buffer of their size.
+    pub(crate) fn take(&mut self) -> Box<[u8]> {
+        let taken = Box::from(&self.bytes[..]);
+        self.bytes.clear();
+        taken
+    }
+
+    /// The tables the packed files point into.
+    pub(crate) fn finish(self) -> PageTables {
+        PageTables {
             tags: self.tags.into_boxed_slice(),
             requires_python: self.requires_python.into_boxed_slice(),
             bases: self.bases.into_boxed_slice(),
@@ -179,18 +180,16 @@ fn position(len: usize) -> u32 {
     u32::try_from(len).unwrap_or(u32::MAX)
 }
 
-impl PackedFiles {
-    /// The `count` files of `version` packed from position `start` on, in packing order.
-    /// The records are this module's own: `None` only if they were damaged in memory.
+impl PageTables {
+    /// The `count` files of `version` packed in `bytes` (by a [`Packer`] whose tables these
+    /// are), in packing order. `None` only if the records were damaged.
     pub(crate) fn unpack(
         &self,
-        start: usize,
+        bytes: &[u8],
         count: usize,
         version: &Version,
     ) -> Option<Vec<Arc<DistFile>>> {
-        let mut reader = Reader {
-            bytes: self.bytes.get(start..)?,
-        };
+        let mut reader = Reader { bytes };
         // Built at its size (a list collected from a list of `DistFile`s would keep that
         // list's allocation, 25 times the size it needs).
         let mut files = Vec::with_capacity(count);
@@ -250,12 +249,6 @@ impl PackedFiles {
             size,
             upload_time,
         }))
-    }
-
-    /// The length of the packed records.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.bytes.len()
     }
 }
 
@@ -376,14 +369,16 @@ mod tests {
             ),
         ];
         let mut packer = Packer::default();
-        let mut starts = Vec::new();
-        for f in &files {
-            starts.push(packer.position());
+        packer.pack(&files[0]);
+        let first = packer.take();
+        for f in &files[1..] {
             packer.pack(f);
         }
-        let packed = packer.finish();
+        let rest = packer.take();
+        let tables = packer.finish();
         let version: Version = "1.0".parse().expect("version");
-        let all = packed.unpack(0, files.len(), &version).expect("unpacks");
+        let mut all = tables.unpack(&first, 1, &version).expect("unpacks");
+        all.extend(tables.unpack(&rest, 3, &version).expect("unpacks"));
         assert_eq!(format!("{files:?}"), format!("{all:?}"));
         for (a, b) in files.iter().zip(&all) {
             assert_eq!((a.filename(), a.url()), (b.filename(), b.url()));
@@ -397,22 +392,14 @@ mod tests {
             Arc::ptr_eq(&shared(&all[0]), &shared(&all[1])),
             "still shared"
         );
-        // From the middle: the second file on.
-        let rest = packed.unpack(starts[1], 3, &version).expect("unpacks");
-        assert_eq!(format!("{:?}", &files[1..]), format!("{rest:?}"));
         // A PyPI wheel takes its name, three digests and a few bytes.
-        assert!(starts[1] <= wheel.len() + 3 * 32 + 20, "{}", starts[1]);
+        assert!(first.len() <= wheel.len() + 3 * 32 + 20, "{}", first.len());
         // Past the end, or a damaged record: no files, no panic.
-        assert!(packed.unpack(0, files.len() + 1, &version).is_none());
-        assert!(packed.unpack(packed.len() + 5, 1, &version).is_none());
-        for cut in 0..packed.len() {
-            let damaged = PackedFiles {
-                bytes: packed.bytes[..cut].into(),
-                tags: packed.tags.clone(),
-                requires_python: packed.requires_python.clone(),
-                bases: packed.bases.clone(),
-            };
-            assert!(damaged.unpack(0, files.len(), &version).is_none(), "{cut}");
+        assert!(tables.unpack(&rest, 4, &version).is_none());
+        for cut in 0..rest.len() {
+            assert!(tables.unpack(&rest[..cut], 3, &version).is_none(), "{cut}");
         }
+        let empty = Packer::default().finish();
+        assert!(empty.unpack(&rest, 3, &version).is_none(), "no tables");
     }
 }

@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::ops::Bound;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::Timestamp;
 
-use crate::index::{DistFile, DistKind, PackedFiles, Packer, ProjectPage};
+use crate::index::{DistFile, DistKind, Packer, PageTables, ProjectPage};
 use crate::manifest::{BinaryPolicy, RequirementHashes};
 use crate::pep::tags::{Tags, WheelTags};
 use crate::pep::{PackageName, Range, Version, VersionSpecifiers};
@@ -56,17 +56,17 @@ pub struct Candidate {
     pub version: Version,
     /// Why no file installs, if none does.
     pub unusable: Option<Unusable>,
-    /// Where its files are packed; unpacked the first time they are asked for.
-    packed: Option<Packed>,
+    /// Its files packed, until they are first asked for: then unpacked, and the packed
+    /// form released (a version asked about is not held twice).
+    packed: Mutex<Option<Packed>>,
     unpacked: OnceLock<Files>,
 }
 
-/// A version's files in its page's packed files.
+/// A version's files packed, with the tables of its page they point into.
 #[derive(Debug)]
 struct Packed {
-    page: Arc<PackedFiles>,
-    /// Where the version's first file starts.
-    start: usize,
+    page: Arc<PageTables>,
+    bytes: Box<[u8]>,
     /// How many files it has.
     count: usize,
     /// The installable ones, as positions among them in the order [`Candidate::files`] gives;
@@ -92,7 +92,7 @@ impl Candidate {
         Self {
             version,
             unusable,
-            packed: None,
+            packed: Mutex::new(None),
             unpacked: OnceLock::from(Files {
                 usable: files,
                 all: all_files,
@@ -112,7 +112,7 @@ impl Candidate {
 
     fn unpack(&self) -> &Files {
         self.unpacked.get_or_init(|| {
-            let Some(packed) = &self.packed else {
+            let Some(packed) = crate::util::lock(&self.packed).take() else {
                 return Files {
                     usable: Vec::new(),
                     all: Vec::new(),
@@ -120,7 +120,7 @@ impl Candidate {
             };
             // The records were packed by `Candidates::new` a moment before: they unpack.
             let all = (packed.page)
-                .unpack(packed.start, packed.count, &self.version)
+                .unpack(&packed.bytes, packed.count, &self.version)
                 .unwrap_or_default();
             let usable = match &packed.usable {
                 None => sdists_first(&all, (0..all.len()).collect()),
@@ -312,8 +312,8 @@ impl FileFilter<'_> {
 }
 
 impl Candidates {
-    /// Group a page's files by version, judge each file and pack them (see
-    /// [`PackedFiles`]): a version's files are unpacked when first asked for.
+    /// Group a page's files by version, judge each file and pack each version's files (see
+    /// `index::packed`): they are unpacked when first asked for.
     pub fn new(page: ProjectPage, filter: &FileFilter<'_>) -> Self {
         let mut judged = Judged::default();
         let mut packer = Packer::default();
@@ -321,7 +321,6 @@ impl Candidates {
         let mut versions = Vec::with_capacity(groups.len());
         for group in groups {
             let version = page.files[group[0].start].version.clone();
-            let start = packer.position();
             let mut usable = Vec::new();
             let mut worst: Option<Unusable> = None;
             let mut count = 0;
@@ -342,22 +341,22 @@ impl Candidates {
                 usable.sort_by_key(|&(wheel, _)| wheel);
                 usable.into_iter().map(|(_, i)| i).collect()
             });
-            versions.push((version, start, count, usable, unusable));
+            versions.push((version, packer.take(), count, usable, unusable));
         }
         drop(page);
         let page = Arc::new(packer.finish());
         let versions = versions
             .into_iter()
-            .map(|(version, start, count, usable, unusable)| {
+            .map(|(version, bytes, count, usable, unusable)| {
                 Arc::new(Candidate {
                     version,
                     unusable,
-                    packed: Some(Packed {
+                    packed: Mutex::new(Some(Packed {
                         page: page.clone(),
-                        start,
+                        bytes,
                         count,
                         usable,
-                    }),
+                    })),
                     unpacked: OnceLock::new(),
                 })
             })
@@ -599,7 +598,12 @@ mod tests {
             Arc::ptr_eq(&one.files()[1], &one.all_files()[0]),
             "shared, not copied"
         );
+        assert!(
+            crate::util::lock(&one.packed).is_none(),
+            "packed form released"
+        );
         assert!(two.unpacked.get().is_none(), "only the version asked about");
+        assert!(crate::util::lock(&two.packed).is_some());
         assert!(two.files().is_empty());
         assert_eq!(two.unusable, Some(Unusable::NoCompatibleFile));
         assert_eq!(names(two.all_files()), [linux2]);
