@@ -161,6 +161,11 @@ impl HttpIndex {
                     ..fetched
                 };
                 let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+                // The answer is parsed: its bytes go before the page's cached form is made.
+                let fetched = Fetched {
+                    body: Vec::new(),
+                    ..fetched
+                };
                 let kept = Fetched {
                     content_type: Some(compact::CONTENT_TYPE.to_owned()),
                     body: compact::encode(&page),
