@@ -298,7 +298,10 @@ fn a_page_goes_to_its_projects_pack_beside_its_metadata() {
     let dir = tempdir("page-beside");
     let kept = KeptMetadata::new(&dir);
     let key = page_key(&PAGE.parse().expect("url"), "text/html");
-    assert_ne!(key, page_key(&PAGE.parse().expect("url"), "application/json"));
+    assert_ne!(
+        key,
+        page_key(&PAGE.parse().expect("url"), "application/json")
+    );
     assert!(kept.store_page("foo-bar", key, &page(1)));
     kept.store(WHEEL, hash(1), b"one");
     let next = KeptMetadata::new(&dir);
