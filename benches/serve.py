@@ -47,7 +47,9 @@ class RequestLog:
             arrived = (getattr(self, "arrived", self.start) - self.start) * 1000
             port = self.client_address[1]
             with self.log_lock:
-                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}\n")
+                sent = getattr(self, "body_len", None)  # replay.py: bytes of the answer
+                extra = f" {sent}" if sent is not None else ""
+                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}{extra}\n")
                 self.log.flush()
 
 
