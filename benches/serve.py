@@ -3,13 +3,15 @@
 TCP_NODELAY, so timings measure the resolvers and not the server. `python3 -m http.server`
 answers HTTP/1.0 and stalls ~40 ms per sequential request (Nagle + delayed ACK).
 
-    serve.py DIR [--port N] [--delay-ms MS] [--log FILE] [--no-cache-headers]
+    serve.py DIR [--port N] [--delay-ms MS] [--jitter-ms MS] [--log FILE] [--no-cache-headers]
 
 Project pages are negotiated: PEP 691 JSON when the client accepts it (and index.json exists),
 else PEP 503 HTML. By default responses carry PyPI's caching headers (`Cache-Control:
 max-age=600`, an ETag and Last-Modified; `If-None-Match` gets a 304); --no-cache-headers sends
 none of them (a plain static server that gives a client nothing to keep or revalidate by).
---delay-ms adds latency to every response, to imitate a remote index;
+--delay-ms adds latency to every response, to imitate a remote index; --jitter-ms adds a
+further random latency from 0 to MS to each (the same sequence every run), whatever the load:
+a nearby server whose answers vary without being queued (a LAN mirror, a CDN edge);
 --log writes each request to FILE: milliseconds since start when it was answered (headers
 sent), status, path, milliseconds since start when it arrived, and the client's port (one per
 connection; `trace.py` reads these).
@@ -17,6 +19,7 @@ Prints the base URL on stdout once listening.
 """
 
 import argparse
+import random
 import http.server
 import os
 import socket
@@ -56,6 +59,8 @@ class RequestLog:
 class Handler(RequestLog, http.server.SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     delay = 0.0
+    jitter = 0.0
+    rng = random.Random(14)
     cache_headers = True
 
     def setup(self):
@@ -63,8 +68,8 @@ class Handler(RequestLog, http.server.SimpleHTTPRequestHandler):
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def send_head(self):
-        if self.delay:
-            time.sleep(self.delay)
+        if self.delay or self.jitter:
+            time.sleep(self.delay + self.jitter * self.rng.random())
         path = self.translate_path(self.path)
         if os.path.isdir(path):
             accept = self.headers.get("Accept", "")
@@ -122,11 +127,13 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay-ms", type=float, default=0.0)
+    ap.add_argument("--jitter-ms", type=float, default=0.0)
     ap.add_argument("--log")
     ap.add_argument("--no-cache-headers", action="store_true",
                     help="send no Cache-Control, ETag or Last-Modified")
     args = ap.parse_args()
     Handler.delay = args.delay_ms / 1000.0
+    Handler.jitter = args.jitter_ms / 1000.0
     Handler.cache_headers = not args.no_cache_headers
     if args.log:
         Handler.log = open(args.log, "w")
