@@ -14,7 +14,7 @@ further random latency from 0 to MS to each (the same sequence every run), whate
 a nearby server whose answers vary without being queued (a LAN mirror, a CDN edge);
 --log writes each request to FILE: milliseconds since start when it was answered (headers
 sent), status, path, milliseconds since start when it arrived, and the client's port (one per
-connection; `trace.py` reads these).
+connection; `trace.py` reads these); `replay.py` adds the answer's body bytes.
 Prints the base URL on stdout once listening.
 """
 
