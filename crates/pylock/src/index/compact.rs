@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use jiff::Timestamp;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -44,29 +45,31 @@ struct StoredFile<'a> {
     upload_time: Option<(i64, i32)>,
 }
 
-/// `page` in the cached form.
-pub fn encode(page: &ProjectPage) -> Vec<u8> {
-    let texts: Vec<Option<String>> = page
-        .files
-        .iter()
-        .map(|f| f.requires_python().map(VersionSpecifiers::to_string))
-        .collect();
-    let mut distinct: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    let stored = Stored {
-        files: page
-            .files
-            .iter()
-            .zip(&texts)
-            .map(|(f, rp)| StoredFile {
+/// What [`encode`] writes: the layout of [`Stored`], its files made one at a time as they
+/// are written (a page of thousands of files is not copied into a second list of them, with
+/// an owned URL each, before it is written).
+#[derive(Serialize)]
+struct Encoded<'a> {
+    requires_python: Vec<&'a str>,
+    files: EncodedFiles<'a>,
+}
+
+struct EncodedFiles<'a> {
+    files: &'a [DistFile],
+    /// Each file's `Requires-Python` by address, as a position in the distinct texts.
+    requires_python: FxHashMap<*const VersionSpecifiers, u32>,
+}
+
+impl Serialize for EncodedFiles<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.files.iter().map(|f| {
+            StoredFile {
                 filename: f.filename(),
                 url: f.url.text(),
                 sha256: f.sha256_digest().map(Sha256Hash::into_bytes),
-                requires_python: rp.as_deref().and_then(|t| {
-                    let i = distinct.binary_search(&t).ok()?;
-                    u32::try_from(i).ok()
-                }),
+                requires_python: f
+                    .requires_python()
+                    .and_then(|spec| self.requires_python.get(&std::ptr::from_ref(spec)).copied()),
                 yanked: f.yanked,
                 core_metadata: f
                     .core_metadata_digest()
@@ -75,12 +78,39 @@ pub fn encode(page: &ProjectPage) -> Vec<u8> {
                 upload_time: f
                     .upload_time
                     .map(|t| (t.as_second(), t.subsec_nanosecond())),
-            })
-            .collect(),
-        requires_python: distinct.clone(),
+            }
+        }))
+    }
+}
+
+/// `page` in the cached form.
+pub fn encode(page: &ProjectPage) -> Vec<u8> {
+    // A page's files share a few specifiers: each is written out once.
+    let mut texts: FxHashMap<*const VersionSpecifiers, String> = FxHashMap::default();
+    for spec in page.files.iter().filter_map(DistFile::requires_python) {
+        texts
+            .entry(std::ptr::from_ref(spec))
+            .or_insert_with(|| spec.to_string());
+    }
+    let mut distinct: Vec<&str> = texts.values().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let requires_python = texts
+        .iter()
+        .filter_map(|(&spec, text)| {
+            let i = distinct.binary_search(&text.as_str()).ok()?;
+            Some((spec, u32::try_from(i).ok()?))
+        })
+        .collect();
+    let encoded = Encoded {
+        files: EncodedFiles {
+            files: &page.files,
+            requires_python,
+        },
+        requires_python: distinct,
     };
     // Serializing plain strings and numbers into memory cannot fail.
-    postcard::to_allocvec(&stored).unwrap_or_default()
+    postcard::to_allocvec(&encoded).unwrap_or_default()
 }
 
 /// A page of project `name` from its cached form (read from the cache entry of `url`).
@@ -148,5 +178,35 @@ mod tests {
         assert_eq!(format!("{:?}", page.files), format!("{:?}", again.files));
         assert_eq!(again.files.len(), 3);
         assert!(decode(b"\x05garbage", &url, &name).is_err());
+        // The same bytes as the stored layout written from a list of its files: caches
+        // written before (and by other builds of this format) read the same.
+        let texts: Vec<Option<String>> = (page.files.iter())
+            .map(|f| f.requires_python().map(VersionSpecifiers::to_string))
+            .collect();
+        let mut distinct: Vec<&str> = texts.iter().flatten().map(String::as_str).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let listed = Stored {
+            files: (page.files.iter().zip(&texts))
+                .map(|(f, rp)| StoredFile {
+                    filename: f.filename(),
+                    url: f.url.text(),
+                    sha256: f.sha256_digest().map(Sha256Hash::into_bytes),
+                    requires_python: rp
+                        .as_deref()
+                        .and_then(|t| u32::try_from(distinct.binary_search(&t).ok()?).ok()),
+                    yanked: f.yanked,
+                    core_metadata: (f.core_metadata_digest())
+                        .map(|h| h.map(Sha256Hash::into_bytes)),
+                    size: f.size,
+                    upload_time: (f.upload_time).map(|t| (t.as_second(), t.subsec_nanosecond())),
+                })
+                .collect(),
+            requires_python: distinct.clone(),
+        };
+        assert_eq!(
+            encode(&page),
+            postcard::to_allocvec(&listed).expect("written")
+        );
     }
 }

@@ -109,6 +109,11 @@ impl DistFile {
         self.requires_python.as_deref()
     }
 
+    /// `Requires-Python` as the page's files share it.
+    pub(crate) fn shared_requires_python(&self) -> Option<&Arc<VersionSpecifiers>> {
+        self.requires_python.as_ref()
+    }
+
     /// The sha256 as bytes.
     pub(crate) fn sha256_digest(&self) -> Option<Sha256Hash> {
         self.sha256
@@ -124,7 +129,7 @@ impl DistFile {
 ///
 /// Hot (every file of every page read, and [`DistFile::filename`]): bytes are searched, not
 /// characters (`?`, `#` and `/` are ASCII, so every position found is a character boundary).
-fn url_file_name(url: &str) -> &str {
+pub(super) fn url_file_name(url: &str) -> &str {
     let bytes = url.as_bytes();
     let end = memchr::memchr2(b'?', b'#', bytes).unwrap_or(bytes.len());
     let start = memchr::memrchr(b'/', &bytes[..end]).map_or(0, |i| i + 1);

@@ -8,11 +8,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde::Deserialize;
 use url::Url;
 
 use super::file::{FileParts, FileUrl, Sha256Hash};
-use super::filename::{parse_filename, parse_filename_with, DistKind, WheelTags};
+use super::filename::{parse_filename, DistKind, WheelTags};
 use super::{DistFile, IndexError};
 use crate::pep::{PackageName, Version, VersionSpecifiers};
 
@@ -26,17 +25,6 @@ pub struct ProjectPage {
 }
 
 impl ProjectPage {
-    /// Parse a PEP 691 JSON project page of project `name` fetched from `page_url` (relative
-    /// file URLs are resolved against it). Within the default page size limit, every error
-    /// names the URL.
-    pub fn from_json(
-        bytes: &[u8],
-        page_url: &Url,
-        name: &PackageName,
-    ) -> Result<ProjectPage, IndexError> {
-        parse_json_page(bytes, page_url, name)
-    }
-
     /// Parse a PEP 503 HTML project page of project `name` fetched from `page_url` (relative
     /// file URLs are resolved against it).
     pub fn from_html(
@@ -45,121 +33,6 @@ impl ProjectPage {
         name: &PackageName,
     ) -> Result<ProjectPage, IndexError> {
         parse_html_page(bytes, page_url, name)
-    }
-}
-
-// Pages of big projects list thousands of files: the JSON is read borrowing from the bytes
-// (strings with escapes excepted), and per-page repeats (Requires-Python) are parsed once.
-
-#[derive(Deserialize)]
-struct JsonPage<'a> {
-    #[serde(borrow)]
-    name: Cow<'a, str>,
-    #[serde(borrow)]
-    files: Vec<JsonFile<'a>>,
-}
-
-#[derive(Deserialize)]
-struct JsonFile<'a> {
-    #[serde(borrow)]
-    filename: Cow<'a, str>,
-    #[serde(borrow)]
-    url: Cow<'a, str>,
-    #[serde(default, borrow)]
-    hashes: JsonHashes<'a>,
-    #[serde(rename = "requires-python", borrow)]
-    requires_python: Option<Text<'a>>,
-    #[serde(default)]
-    yanked: JsonYanked,
-    #[serde(rename = "core-metadata")]
-    core_metadata: Option<JsonMetadata<'a>>,
-    #[serde(rename = "dist-info-metadata")]
-    dist_info_metadata: Option<JsonMetadata<'a>>,
-    size: Option<u64>,
-    #[serde(rename = "upload-time", borrow)]
-    upload_time: Option<Text<'a>>,
-}
-
-/// A string borrowed from the page unless it has escapes (serde borrows a `Cow` only when it
-/// is the field's own type, not inside an `Option`).
-#[derive(Deserialize)]
-struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-
-#[derive(Deserialize, Default)]
-struct JsonHashes<'a> {
-    #[serde(borrow)]
-    sha256: Option<Text<'a>>,
-}
-
-/// PEP 592 `yanked`: `false`, `true` or a reason string (any string means yanked).
-#[derive(Default)]
-struct JsonYanked(bool);
-
-impl<'de> Deserialize<'de> for JsonYanked {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = JsonYanked;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a boolean or a reason string")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<JsonYanked, E> {
-                Ok(JsonYanked(v))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<JsonYanked, E> {
-                Ok(JsonYanked(true))
-            }
-            fn visit_unit<E>(self) -> Result<JsonYanked, E> {
-                Ok(JsonYanked(false))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// PEP 658/714 metadata availability: `false`, `true` or `{"sha256": ...}`.
-enum JsonMetadata<'a> {
-    Flag(bool),
-    Hashes(JsonHashes<'a>),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for JsonMetadata<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = JsonMetadata<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a boolean or a map of hashes")
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<JsonMetadata<'a>, E> {
-                Ok(JsonMetadata::Flag(v))
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut map: M,
-            ) -> Result<JsonMetadata<'a>, M::Error> {
-                let mut hashes = JsonHashes::default();
-                while let Some(key) = map.next_key::<Text<'de>>()? {
-                    if key.0 == "sha256" {
-                        hashes.sha256 = Some(map.next_value::<Text<'de>>()?);
-                    } else {
-                        map.next_value::<serde::de::IgnoredAny>()?;
-                    }
-                }
-                Ok(JsonMetadata::Hashes(hashes))
-            }
-        }
-        d.deserialize_any(V(std::marker::PhantomData))
-    }
-}
-
-impl<'a> JsonMetadata<'a> {
-    fn availability(self) -> Option<Option<Cow<'a, str>>> {
-        match self {
-            JsonMetadata::Flag(false) => None,
-            JsonMetadata::Flag(true) => Some(None),
-            JsonMetadata::Hashes(h) => Some(h.sha256.map(|t| t.0)),
-        }
     }
 }
 
@@ -218,66 +91,6 @@ impl VersionMemo {
             }
         }
     }
-}
-
-/// Parse a PEP 691 JSON project page fetched from `page_url`.
-pub(crate) fn parse_json_page(
-    bytes: &[u8],
-    page_url: &Url,
-    name: &PackageName,
-) -> Result<ProjectPage, IndexError> {
-    let page: JsonPage = serde_json::from_slice(bytes).map_err(|e| IndexError::Malformed {
-        url: page_url.to_string(),
-        reason: e.to_string(),
-    })?;
-    let listed = PackageName::from_str(&page.name).ok();
-    if listed.as_ref() != Some(name) {
-        return Err(IndexError::Malformed {
-            url: page_url.to_string(),
-            reason: format!("the page is for project `{}`, not `{name}`", page.name),
-        });
-    }
-    let mut shared = PageShared::default();
-    let mut files = Vec::with_capacity(page.files.len());
-    let mut versions = VersionMemo::default();
-    for f in page.files {
-        let Some(parsed) = parse_filename_with(&f.filename, name, |v| versions.parse(v)) else {
-            continue;
-        };
-        let url = join_url(page_url, &f.url)?;
-        let upload_time = f
-            .upload_time
-            .map(|t| parse_timestamp(&t.0, page_url))
-            .transpose()?;
-        let requires_python = f
-            .requires_python
-            .and_then(|rp| shared.requires_python(rp.0));
-        let hash = |h: Option<&str>| checked_sha256(h, &f.filename, page_url);
-        let core_metadata = match f
-            .core_metadata
-            .or(f.dist_info_metadata)
-            .and_then(JsonMetadata::availability)
-        {
-            Some(h) => Some(hash(h.as_deref())?),
-            None => None,
-        };
-        files.push(DistFile::new(FileParts {
-            sha256: hash(f.hashes.sha256.as_ref().map(|t| &*t.0))?,
-            filename: f.filename,
-            version: parsed.version,
-            kind: shared.kind(parsed.kind),
-            url: shared.url(url.as_str()),
-            requires_python,
-            yanked: f.yanked.0,
-            core_metadata,
-            size: f.size,
-            upload_time,
-        }));
-    }
-    Ok(ProjectPage {
-        name: name.clone(),
-        files,
-    })
 }
 
 /// Parse a PEP 503 HTML project page fetched from `page_url`.
@@ -352,7 +165,7 @@ pub(crate) fn parse_html_page(
 
 /// A sha256 from a page; anything but 64 hexadecimal digits is an error naming the file (a
 /// hash is copied into locks and compared with downloads).
-fn checked_sha256(
+pub(super) fn checked_sha256(
     hash: Option<&str>,
     filename: &str,
     page_url: &Url,
@@ -378,7 +191,7 @@ fn attr(tag: &tl::HTMLTag, key: &str) -> Option<String> {
     Some(html_escape::decode_html_entities(&raw.as_utf8_str()).into_owned())
 }
 
-fn join_url(base: &Url, href: &str) -> Result<Url, IndexError> {
+pub(super) fn join_url(base: &Url, href: &str) -> Result<Url, IndexError> {
     base.join(href).map_err(|e| IndexError::Malformed {
         url: base.to_string(),
         reason: format!("bad link `{href}`: {e}"),
@@ -396,7 +209,7 @@ pub(super) fn parse_requires_python(s: &str) -> Option<VersionSpecifiers> {
 }
 
 /// Parse an RFC 3339 timestamp (PEP 700 `upload-time`).
-fn parse_timestamp(s: &str, url: &Url) -> Result<Timestamp, IndexError> {
+pub(super) fn parse_timestamp(s: &str, url: &Url) -> Result<Timestamp, IndexError> {
     Timestamp::from_str(s).map_err(|e| IndexError::Malformed {
         url: url.to_string(),
         reason: format!("bad upload-time `{s}`: {e}"),
@@ -406,6 +219,7 @@ fn parse_timestamp(s: &str, url: &Url) -> Result<Timestamp, IndexError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::parse_json_page;
 
     fn url() -> Url {
         Url::parse("https://example.org/simple/foo-bar/").expect("url")
@@ -492,6 +306,53 @@ mod tests {
         let err = parse_json_page(br#"{"name":"other","files":[]}"#, &url(), &name())
             .expect_err("wrong project");
         assert!(err.to_string().contains("other"), "{err}");
+    }
+
+    #[test]
+    fn json_page_errors_come_in_document_order_of_kind() {
+        let file = |hash: &str| {
+            format!(
+                r#"{{"filename":"foo_bar-1.0.tar.gz","url":"f.tar.gz","hashes":{{"sha256":"{hash}"}}}}"#
+            )
+        };
+        let page = |name: &str, files: &str, tail: &str| {
+            format!(r#"{{"name":"{name}","files":[{files}]{tail}"#)
+        };
+        let err = |json: String| {
+            parse_json_page(json.as_bytes(), &url(), &name())
+                .expect_err(&json)
+                .to_string()
+        };
+        // A file that does not convert, then a syntax error: the syntax error.
+        let e = err(page("foo-bar", &file("12"), r#","x":}"#));
+        assert!(e.contains("expected value at line 1"), "{e}");
+        // A file that does not convert on another project's page: the project.
+        let e = err(page("other", &file("12"), "}"));
+        assert!(e.contains("for project `other`"), "{e}");
+        // Two files that do not convert: the first.
+        let e = err(page("foo-bar", &[file("12"), file("34")].join(","), "}"));
+        assert!(e.contains("`12`") && !e.contains("`34`"), "{e}");
+        for (json, says) in [
+            (r#"{"name":"foo-bar"}"#, "missing field `files`"),
+            (r#"{"files":[]}"#, "missing field `name`"),
+            (
+                r#"{"name":"foo-bar","files":[],"files":[]}"#,
+                "duplicate field `files`",
+            ),
+            (r#"{"name":"foo-bar","files":{}}"#, "expected a sequence"),
+            (r#"["foo-bar",[]]"#, "expected a project page object"),
+            (r#"{"name":"foo-bar","files":[]} x"#, "trailing characters"),
+        ] {
+            let e = err(json.to_owned());
+            assert!(e.contains(says) && e.contains("example.org"), "{json}: {e}");
+        }
+        let ok = page(
+            "foo-bar",
+            &[file(&"a".repeat(64)), file(&"b".repeat(64))].join(","),
+            "}",
+        );
+        let listed = parse_json_page(ok.as_bytes(), &url(), &name()).expect("valid");
+        assert_eq!(listed.files.len(), 2);
     }
 
     #[test]

@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::ops::Bound;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use jiff::Timestamp;
 
-use crate::index::{DistFile, DistKind, ProjectPage};
+use crate::index::{DistFile, DistKind, Packer, PageTables, ProjectPage};
 use crate::manifest::{BinaryPolicy, RequirementHashes};
 use crate::pep::tags::{Tags, WheelTags};
 use crate::pep::{PackageName, Range, Version, VersionSpecifiers};
@@ -50,16 +50,99 @@ impl fmt::Display for Unusable {
 }
 
 /// One version of a project.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Candidate {
     /// The version.
     pub version: Version,
-    /// Files that install in the target (sdist first, then wheels, in page order).
-    pub files: Vec<Arc<DistFile>>,
-    /// Every file listed for the version.
-    pub all_files: Vec<Arc<DistFile>>,
     /// Why no file installs, if none does.
     pub unusable: Option<Unusable>,
+    /// Its files packed, until they are first asked for: then unpacked, and the packed
+    /// form released (a version asked about is not held twice).
+    packed: Mutex<Option<Packed>>,
+    unpacked: OnceLock<Files>,
+}
+
+/// A version's files packed, with the tables of its page they point into.
+#[derive(Debug)]
+struct Packed {
+    page: Arc<PageTables>,
+    bytes: Box<[u8]>,
+    /// How many files it has.
+    count: usize,
+    /// The installable ones, as positions among them in the order [`Candidate::files`] gives;
+    /// `None`: every file, sdists first.
+    usable: Option<Box<[u32]>>,
+}
+
+#[derive(Debug)]
+struct Files {
+    usable: Vec<Arc<DistFile>>,
+    all: Vec<Arc<DistFile>>,
+}
+
+impl Candidate {
+    /// A version with these files (installable ones first: sdists, then wheels).
+    #[cfg(test)]
+    pub fn new(
+        version: Version,
+        files: Vec<Arc<DistFile>>,
+        all_files: Vec<Arc<DistFile>>,
+        unusable: Option<Unusable>,
+    ) -> Self {
+        Self {
+            version,
+            unusable,
+            packed: Mutex::new(None),
+            unpacked: OnceLock::from(Files {
+                usable: files,
+                all: all_files,
+            }),
+        }
+    }
+
+    /// Files that install in the target (sdists first, then wheels, in page order).
+    pub fn files(&self) -> &[Arc<DistFile>] {
+        &self.unpack().usable
+    }
+
+    /// Every file listed for the version, in page order.
+    pub fn all_files(&self) -> &[Arc<DistFile>] {
+        &self.unpack().all
+    }
+
+    fn unpack(&self) -> &Files {
+        self.unpacked.get_or_init(|| {
+            let Some(packed) = crate::util::lock(&self.packed).take() else {
+                return Files {
+                    usable: Vec::new(),
+                    all: Vec::new(),
+                };
+            };
+            // The records were packed by `Candidates::new` a moment before: they unpack.
+            let all = (packed.page)
+                .unpack(&packed.bytes, packed.count, &self.version)
+                .unwrap_or_default();
+            let usable = match &packed.usable {
+                None => sdists_first(&all, (0..all.len()).collect()),
+                Some(positions) => {
+                    let mut usable = Vec::with_capacity(positions.len());
+                    usable.extend(
+                        positions
+                            .iter()
+                            .filter_map(|&i| all.get(i as usize).cloned()),
+                    );
+                    usable
+                }
+            };
+            Files { usable, all }
+        })
+    }
+}
+
+/// The files at `positions` of `all`, sdists first (a stable sort: page order within each).
+fn sdists_first(all: &[Arc<DistFile>], mut positions: Vec<usize>) -> Vec<Arc<DistFile>> {
+    positions.sort_by_key(|&i| all[i].is_wheel());
+    positions.into_iter().map(|i| all[i].clone()).collect()
 }
 
 impl Candidate {
@@ -67,7 +150,7 @@ impl Candidate {
     /// with range requests). Otherwise only the whole sdist tells (pyspark's are 300 MB):
     /// read only when the solver asks.
     pub fn cheap_metadata(&self) -> bool {
-        self.all_files
+        self.all_files()
             .iter()
             .any(|f| f.core_metadata.is_some() || f.is_wheel())
     }
@@ -78,13 +161,14 @@ impl Candidate {
     /// file): the first listed wheel of each platform, as the provider's variant check reads
     /// them. Empty for every other version.
     pub fn unadvertised_variants(&self) -> Vec<&Arc<DistFile>> {
-        let advertised = self.files.iter().any(|f| f.core_metadata.is_some());
-        if advertised || self.files.iter().any(|f| !f.is_wheel()) {
+        let files = self.files();
+        let advertised = files.iter().any(|f| f.core_metadata.is_some());
+        if advertised || files.iter().any(|f| !f.is_wheel()) {
             return Vec::new();
         }
         let mut seen: Vec<String> = Vec::new();
         let mut first = Vec::new();
-        for file in &self.files {
+        for file in files {
             if let Some(tag) = platform_tag(file).filter(|t| !seen.contains(t)) {
                 seen.push(tag);
                 first.push(file);
@@ -98,7 +182,7 @@ impl Candidate {
 
     /// Its installable files, as a resolution hands them out.
     pub fn owned_files(&self) -> Vec<DistFile> {
-        self.files.iter().map(|f| DistFile::clone(f)).collect()
+        self.files().iter().map(|f| DistFile::clone(f)).collect()
     }
 }
 
@@ -228,32 +312,52 @@ impl FileFilter<'_> {
 }
 
 impl Candidates {
-    /// Group a page's files by version and judge each file.
+    /// Group a page's files by version, judge each file and pack each version's files (see
+    /// `index::packed`): they are unpacked when first asked for.
     pub fn new(page: ProjectPage, filter: &FileFilter<'_>) -> Self {
         let mut judged = Judged::default();
-        let versions = by_version(page.files)
-            .into_iter()
-            .map(|all_files| {
-                let version = all_files[0].version.clone();
-                let mut files = Vec::new();
-                let mut worst: Option<Unusable> = None;
-                for file in &all_files {
-                    match filter.check(&page.name, file, &mut judged) {
-                        Ok(()) => files.push(file.clone()),
-                        Err(why) => worst = worst.max(Some(why)),
-                    }
+        let mut packer = Packer::default();
+        let groups = by_version(&page.files);
+        let mut versions = Vec::with_capacity(groups.len());
+        for group in groups {
+            let version = page.files[group[0].start].version.clone();
+            let mut usable = Vec::new();
+            let mut worst: Option<Unusable> = None;
+            let mut count = 0;
+            for file in group.into_iter().flat_map(|run| &page.files[run]) {
+                packer.pack(file);
+                match filter.check(&page.name, file, &mut judged) {
+                    Ok(()) => usable.push((file.is_wheel(), position(count))),
+                    Err(why) => worst = worst.max(Some(why)),
                 }
-                files.sort_by_key(|f| f.is_wheel());
-                let unusable = if files.is_empty() {
-                    Some(worst.unwrap_or(Unusable::NoCompatibleFile))
-                } else {
-                    None
-                };
-                std::sync::Arc::new(Candidate {
+                count += 1;
+            }
+            let unusable = if usable.is_empty() {
+                Some(worst.unwrap_or(Unusable::NoCompatibleFile))
+            } else {
+                None
+            };
+            let usable = (usable.len() != count).then(|| {
+                usable.sort_by_key(|&(wheel, _)| wheel);
+                usable.into_iter().map(|(_, i)| i).collect()
+            });
+            versions.push((version, packer.take(), count, usable, unusable));
+        }
+        drop(page);
+        let page = Arc::new(packer.finish());
+        let versions = versions
+            .into_iter()
+            .map(|(version, bytes, count, usable, unusable)| {
+                Arc::new(Candidate {
                     version,
-                    files,
-                    all_files,
                     unusable,
+                    packed: Mutex::new(Some(Packed {
+                        page: page.clone(),
+                        bytes,
+                        count,
+                        usable,
+                    })),
+                    unpacked: OnceLock::new(),
                 })
             })
             .collect();
@@ -306,28 +410,35 @@ impl Candidates {
     }
 }
 
-/// `files` grouped by version, ascending, each group in page order (none empty). Pages
-/// list a version's files together: runs of one version are found in one pass, then the
-/// runs are sorted (stably: page order holds inside a version) and runs of the same version
-/// joined. A page of thousands of files costs one comparison per file and a sort of its
-/// versions, instead of a sorted-map search per file.
-fn by_version(files: Vec<DistFile>) -> Vec<Vec<Arc<DistFile>>> {
-    let mut runs: Vec<Vec<Arc<DistFile>>> = Vec::new();
-    for file in files {
+/// The positions of `files` grouped by version, ascending, each group in page order as runs
+/// of positions (none empty). Pages list a version's files together: runs of one version are
+/// found in one pass, then the runs are sorted (stably: page order holds inside a version)
+/// and runs of the same version joined. A page of thousands of files costs one comparison
+/// per file and a sort of its versions, instead of a sorted-map search per file.
+fn by_version(files: &[DistFile]) -> Vec<Vec<std::ops::Range<usize>>> {
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, file) in files.iter().enumerate() {
         match runs.last_mut() {
-            Some(run) if run[0].version == file.version => run.push(Arc::new(file)),
-            _ => runs.push(vec![Arc::new(file)]),
+            Some(run) if files[run.start].version == file.version => run.end = i + 1,
+            _ => runs.push(i..i + 1),
         }
     }
-    runs.sort_by(|a, b| a[0].version.cmp(&b[0].version));
-    let mut grouped: Vec<Vec<Arc<DistFile>>> = Vec::with_capacity(runs.len());
+    runs.sort_by(|a, b| files[a.start].version.cmp(&files[b.start].version));
+    let mut grouped: Vec<Vec<std::ops::Range<usize>>> = Vec::with_capacity(runs.len());
     for run in runs {
         match grouped.last_mut() {
-            Some(last) if last[0].version == run[0].version => last.extend(run),
-            _ => grouped.push(run),
+            Some(last) if files[last[0].start].version == files[run.start].version => {
+                last.push(run);
+            }
+            _ => grouped.push(vec![run]),
         }
     }
     grouped
+}
+
+/// A file's position among its version's (a version has far fewer than 2^32 files).
+fn position(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
 }
 
 /// Releases of these versions without files, in the order given (for tests).
@@ -337,12 +448,12 @@ pub(crate) fn releases(versions: &[&str]) -> Vec<Arc<Candidate>> {
     versions
         .iter()
         .map(|v| {
-            Arc::new(Candidate {
-                version: Version::from_str(v).expect("version"),
-                files: Vec::new(),
-                all_files: Vec::new(),
-                unusable: None,
-            })
+            Arc::new(Candidate::new(
+                Version::from_str(v).expect("version"),
+                Vec::new(),
+                Vec::new(),
+                None,
+            ))
         })
         .collect()
 }
@@ -376,12 +487,12 @@ mod tests {
                 Arc::new(f)
             })
             .collect();
-        Candidate {
-            version: Version::from_str("1.0").expect("version"),
-            all_files: files.clone(),
+        Candidate::new(
+            Version::from_str("1.0").expect("version"),
+            files.clone(),
             files,
-            unusable: None,
-        }
+            None,
+        )
     }
 
     #[test]
@@ -444,6 +555,61 @@ mod tests {
     }
 
     #[test]
+    fn files_are_unpacked_when_first_asked_for_judged_as_listed() {
+        use crate::index::{Index, MemoryIndex};
+        let mut index = MemoryIndex::new();
+        let (wheel, linux) = (
+            "t-1.0-py3-none-any.whl",
+            "t-1.0-cp312-cp312-linux_x86_64.whl",
+        );
+        index
+            .add("t", "1.0", "", &[], &[wheel, "t-1.0.tar.gz", linux])
+            .expect("1.0");
+        let linux2 = linux.replace("1.0", "2.0");
+        index.add("t", "2.0", "", &[], &[&linux2]).expect("2.0");
+        let name = PackageName::from_str("t").expect("name");
+        let page = index.project(&name).expect("page").expect("listed");
+        let listed: Vec<String> = page.files.iter().map(|f| format!("{f:?}")).collect();
+        let (yanks, hashes, direct) = (HashSet::new(), HashMap::new(), HashSet::new());
+        let tags = Tags::new(12, vec!["win_amd64".into()]);
+        let filter = FileFilter {
+            python: None,
+            tags: Some(&tags),
+            exclude_newer: None,
+            allowed_yanks: &yanks,
+            binary: &BinaryPolicy::default(),
+            hashes: &hashes,
+            direct: &direct,
+        };
+        let all = Candidates::new(page, &filter);
+        let [one, two] = &all.versions[..] else {
+            panic!("two versions: {all:?}");
+        };
+        assert!(one.unpacked.get().is_none() && two.unpacked.get().is_none());
+        let names = |files: &[Arc<DistFile>]| -> Vec<String> {
+            files.iter().map(|f| f.filename().to_owned()).collect()
+        };
+        // The Linux wheel does not install on Windows; the sdist comes first.
+        assert_eq!(names(one.files()), ["t-1.0.tar.gz", wheel]);
+        assert_eq!(names(one.all_files()), [wheel, "t-1.0.tar.gz", linux]);
+        let unpacked: Vec<String> = one.all_files().iter().map(|f| format!("{f:?}")).collect();
+        assert_eq!(unpacked, listed[..3], "every field as listed");
+        assert!(
+            Arc::ptr_eq(&one.files()[1], &one.all_files()[0]),
+            "shared, not copied"
+        );
+        assert!(
+            crate::util::lock(&one.packed).is_none(),
+            "packed form released"
+        );
+        assert!(two.unpacked.get().is_none(), "only the version asked about");
+        assert!(crate::util::lock(&two.packed).is_some());
+        assert!(two.files().is_empty());
+        assert_eq!(two.unusable, Some(Unusable::NoCompatibleFile));
+        assert_eq!(names(two.all_files()), [linux2]);
+    }
+
+    #[test]
     fn files_are_grouped_by_version_in_page_order() {
         use crate::index::{Index, MemoryIndex};
         let mut index = MemoryIndex::new();
@@ -471,9 +637,13 @@ mod tests {
         let sdist_first = order.iter().position(|n| *n == "t-1.0.tar.gz")
             < order.iter().position(|n| *n == "t-1.0-py3-none-any.whl");
         assert!(sdist_first, "{order:?}");
-        let groups: Vec<Vec<String>> = by_version(page.files)
-            .iter()
-            .map(|g| g.iter().map(|f| f.filename().to_owned()).collect())
+        let groups: Vec<Vec<String>> = by_version(&page.files)
+            .into_iter()
+            .map(|g| {
+                (g.into_iter().flat_map(|run| &page.files[run]))
+                    .map(|f| f.filename().to_owned())
+                    .collect()
+            })
             .collect();
         assert_eq!(
             groups,

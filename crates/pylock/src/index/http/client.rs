@@ -17,6 +17,7 @@ use super::auth::{netrc_credentials, Credentials};
 use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
 use super::fetched::Fetched;
 use super::limit::Origins;
+use super::pack::{page_key, KeptMetadata};
 use crate::index::redact::{redact, without_credentials};
 use crate::index::IndexError;
 
@@ -33,6 +34,39 @@ pub struct Ranged {
     pub start: u64,
     /// The file's size.
     pub total: u64,
+}
+
+/// Where a project page is cached: a record of its project's pack (one file per project
+/// with the metadata kept from the page; see `pack.rs`).
+#[derive(Clone, Copy)]
+pub(super) struct InPack<'a> {
+    /// The cache directory's packs.
+    pub(super) packs: &'a KeptMetadata,
+    /// The project's normalized name.
+    pub(super) project: &'a str,
+}
+
+/// Where one response is cached: its own file, or (a project page) a record of its
+/// project's pack, with the file as the fallback for a page too big for a pack (and for
+/// caches written before pages went into packs).
+struct Place<'a> {
+    file: CacheEntry,
+    pack: Option<(InPack<'a>, [u8; 32])>,
+}
+
+impl Place<'_> {
+    fn read(&self, limit: u64) -> Option<Vec<u8>> {
+        (self.pack.as_ref())
+            .and_then(|(p, key)| p.packs.read_page(p.project, key))
+            .or_else(|| self.file.read(limit))
+    }
+
+    fn forget(&self) {
+        if let Some((p, key)) = &self.pack {
+            p.packs.forget_page(p.project, key);
+        }
+        let _ = std::fs::remove_file(&self.file.path);
+    }
 }
 
 /// How the client may use the network and the cache.
@@ -88,25 +122,23 @@ impl Client {
     /// GET `url` with `accept`, through the cache, refusing a body over `limit` bytes. 404
     /// is returned as such; other failures are errors naming the URL.
     pub fn get(&self, url: &Url, accept: &str, limit: u64) -> Result<Fetched, IndexError> {
-        self.get_kept_as(url, accept, limit, Ok)
+        self.get_kept_as(url, accept, limit, None, Ok)
     }
 
     /// [`Client::get`], keeping `keep(response)` in the cache instead of a 200 response as
-    /// received (a page already parsed, say): callers get what the cache keeps, from the
-    /// network or not. A response `keep` refuses is an error and is not cached.
-    pub fn get_kept_as(
+    /// received (a page already parsed, say), in `pack` if given: callers get what the cache
+    /// keeps, from the network or not. A response `keep` refuses is an error and is not
+    /// cached.
+    pub(super) fn get_kept_as(
         &self,
         url: &Url,
         accept: &str,
         limit: u64,
+        pack: Option<InPack<'_>>,
         keep: impl FnOnce(Fetched) -> Result<Fetched, IndexError>,
     ) -> Result<Fetched, IndexError> {
-        let entry = self
-            .options
-            .cache_dir
-            .as_deref()
-            .map(|d| CacheEntry::new(d, url, accept));
-        let bytes = entry.as_ref().and_then(|e| e.read(limit));
+        let place = self.place(url, accept, pack);
+        let bytes = place.as_ref().and_then(|p| p.read(limit));
         let cached = bytes.as_deref().and_then(CacheEntry::parse);
         if self.options.offline {
             return cached
@@ -139,8 +171,8 @@ impl Client {
                 let parts = response_parts.map_err(|e| http_error(url, e))?;
                 let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
                     policy.after_response(&request, &parts, SystemTime::now());
-                if let Some(entry) = &entry {
-                    self.store(entry, &policy, freshness(&policy, &parts), &fetched);
+                if let Some(place) = &place {
+                    self.store(place, &policy, freshness(&policy, &parts), &fetched);
                 }
                 return Ok(fetched);
             }
@@ -153,22 +185,40 @@ impl Client {
         if status == 200 {
             fetched = keep(fetched)?;
         }
-        if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
+        if let (Some(place), Ok(parts)) = (&place, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
             if policy.is_storable() && (status == 200 || status == 404) {
-                self.store(entry, &policy, freshness(&policy, &parts), &fetched);
+                self.store(place, &policy, freshness(&policy, &parts), &fetched);
             }
         }
         Ok(fetched)
     }
 
-    /// Write a cache entry (its directory made once per run).
-    fn store(&self, entry: &CacheEntry, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+    /// Where the response to `url` with `accept` is cached (`None`: no cache).
+    fn place<'a>(&self, url: &Url, accept: &str, pack: Option<InPack<'a>>) -> Option<Place<'a>> {
+        let dir = self.options.cache_dir.as_deref()?;
+        Some(Place {
+            file: CacheEntry::new(dir, url, accept),
+            pack: pack.map(|p| (p, page_key(url, accept))),
+        })
+    }
+
+    /// Write a cache entry: in its pack, else in its own file (the directory made once per
+    /// run).
+    fn store(&self, place: &Place, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+        let Some(bytes) = CacheEntry::encode(policy, fresh_for, f) else {
+            return;
+        };
+        if let Some((p, key)) = &place.pack {
+            if p.packs.store_page(p.project, *key, &bytes) {
+                return;
+            }
+        }
         if let Some(dir) = &self.options.cache_dir {
             self.made.call_once(|| CacheEntry::make_dir(dir));
         }
-        entry.store(policy, fresh_for, f);
+        place.file.store(&bytes);
     }
 
     /// GET `url` with `accept`, refusing a body over `limit` bytes, without writing the
@@ -225,10 +275,10 @@ impl Client {
         }
     }
 
-    /// Drop the cached response to `url` with `accept`, if any.
-    pub fn forget(&self, url: &Url, accept: &str) {
-        if let Some(dir) = self.options.cache_dir.as_deref() {
-            let _ = std::fs::remove_file(CacheEntry::new(dir, url, accept).path);
+    /// Drop the cached response to `url` with `accept` (kept in `pack`, if given), if any.
+    pub(super) fn forget(&self, url: &Url, accept: &str, pack: Option<InPack<'_>>) {
+        if let Some(place) = self.place(url, accept, pack) {
+            place.forget();
         }
     }
 

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use url::Url;
 
-use client::{Client, ClientOptions};
+use client::{Client, ClientOptions, InPack};
 use fetched::Fetched;
 
 use super::redact::redact;
@@ -161,6 +161,11 @@ impl HttpIndex {
                     ..fetched
                 };
                 let page = parse_page(&fetched, name).map_err(|e| redact_error(e, &url))?;
+                // The answer is parsed: its bytes go before the page's cached form is made.
+                let fetched = Fetched {
+                    body: Vec::new(),
+                    ..fetched
+                };
                 let kept = Fetched {
                     content_type: Some(compact::CONTENT_TYPE.to_owned()),
                     body: compact::encode(&page),
@@ -174,7 +179,8 @@ impl HttpIndex {
                 None => parse_page(&fetched, name).map_err(|e| redact_error(e, &url)),
             };
             let limit = self.limits.page_bytes;
-            let Some(page) = self.get_read(&url, ACCEPT_PAGE, limit, keep, read)? else {
+            let project = Some(name.as_ref());
+            let Some(page) = self.get_read(&url, ACCEPT_PAGE, limit, project, keep, read)? else {
                 continue;
             };
             return Ok(Some(page));
@@ -238,18 +244,22 @@ impl HttpIndex {
         url: &Url,
         accept: &str,
         limit: u64,
+        project: Option<&str>,
         keep: impl Fn(Fetched) -> Result<Fetched, IndexError>,
         read: impl Fn(Fetched) -> Result<T, IndexError>,
     ) -> Result<Option<T>, IndexError> {
-        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
+        let pack = (self.kept_metadata.as_ref())
+            .zip(project)
+            .map(|(packs, project)| InPack { packs, project });
+        let fetched = self.client.get_kept_as(url, accept, limit, pack, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
         if let Ok(value) = read(fetched) {
             return Ok(Some(value));
         }
-        self.client.forget(url, accept);
-        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
+        self.client.forget(url, accept, pack);
+        let fetched = self.client.get_kept_as(url, accept, limit, pack, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
@@ -429,7 +439,7 @@ impl Index for HttpIndex {
                     }
                     None
                 } else {
-                    self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?
+                    self.get_read(&url, "*/*", limit, None, Ok, |f| verified(f.body))?
                 }
             };
             if let Some(bytes) = fetched {

@@ -238,21 +238,21 @@ impl<'a> Fetcher<'a> {
         // All wheels of a version share metadata: read one, preferring an installable wheel.
         let has_metadata = |f: &&Arc<DistFile>| f.core_metadata.is_some();
         let file = candidate
-            .files
+            .files()
             .iter()
             .rev()
             .find(has_metadata)
             .or_else(|| {
                 candidate
-                    .all_files
+                    .all_files()
                     .iter()
                     .filter(|f| f.is_wheel())
                     .find(has_metadata)
             })
-            .or_else(|| candidate.all_files.iter().find(has_metadata))
-            .or_else(|| candidate.files.iter().rev().find(|f| f.is_wheel()))
-            .or_else(|| candidate.all_files.iter().find(|f| f.is_wheel()))
-            .or_else(|| candidate.all_files.first())
+            .or_else(|| candidate.all_files().iter().find(has_metadata))
+            .or_else(|| candidate.files().iter().rev().find(|f| f.is_wheel()))
+            .or_else(|| candidate.all_files().iter().find(|f| f.is_wheel()))
+            .or_else(|| candidate.all_files().first())
             .ok_or_else(|| IndexError::NoMetadata {
                 filename: format!("{name}=={}", candidate.version),
             })?;
@@ -540,7 +540,8 @@ mod tests {
         let fetcher = Fetcher::new(&index, FilterSpec::default());
         let capped: PackageName = "capped".parse().expect("name");
         let page = fetcher.page(&capped).expect("page").expect("exists");
-        let files: Vec<Arc<DistFile>> = page.versions.iter().map(|c| c.files[0].clone()).collect();
+        let files: Vec<Arc<DistFile>> =
+            page.versions.iter().map(|c| c.files()[0].clone()).collect();
         fetcher.prefetch_file_metadata(&files);
         fetcher.prefetch_file_metadata(&files);
         assert_eq!(fetcher.executor.queued(), 2, "each file queued once");

@@ -31,14 +31,16 @@ use crate::resolve::candidates::{Candidate, Candidates};
 /// and reading the newest version's metadata (and, from it, its dependencies' pages) would be
 /// wasted.
 fn likely(candidates: &Candidates, range: &Range, preferred: &[Version]) -> Option<Arc<Candidate>> {
-    likely_where(candidates, range, preferred, |_| true)
+    likely_where(candidates, range, preferred, usize::MAX, |_| true)
 }
 
-/// [`likely`] among the versions `fits` keeps.
+/// [`likely`] among the versions `fits` keeps, of the newest `scan` versions in the range
+/// (`fits` may unpack a version's files: a bounded scan keeps that to a few versions).
 fn likely_where(
     candidates: &Candidates,
     range: &Range,
     preferred: &[Version],
+    scan: usize,
     fits: impl Fn(&Candidate) -> bool,
 ) -> Option<Arc<Candidate>> {
     let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && fits(c);
@@ -50,16 +52,19 @@ fn likely_where(
     if kept.is_some() {
         return kept.cloned();
     }
-    candidates
-        .within(range, false)
+    let within = || candidates.within(range, false).take(scan);
+    within()
         .filter(usable)
         .find(|c| !c.version.any_prerelease())
-        .or_else(|| candidates.within(range, false).find(usable))
+        .or_else(|| within().find(usable))
         .cloned()
 }
 
 /// Python minors looked at above the lowest one for [`Fetcher::likely_versions`], at most.
 const MINORS: u64 = 8;
+
+/// Versions looked at, newest first, for the one a lowest Python's fork takes, at most.
+const SCAN: usize = 16;
 
 /// The lowest Python of a universal target's `requires_python` (`>=3.10`: 3.10), if it has
 /// a lower bound.
@@ -73,7 +78,7 @@ pub(crate) fn lowest_python(requires_python: &VersionSpecifiers) -> Option<Versi
 /// Whether some file of `candidate` admits `python` by its Requires-Python (none stated
 /// admits every Python).
 fn admits(candidate: &Candidate, python: &Version) -> bool {
-    (candidate.files.iter()).any(|f| f.requires_python().is_none_or(|r| r.contains(python)))
+    (candidate.files().iter()).any(|f| f.requires_python().is_none_or(|r| r.contains(python)))
 }
 
 impl Fetcher<'_> {
@@ -107,7 +112,7 @@ impl Fetcher<'_> {
             if admits(&first, &python) {
                 break;
             }
-            let fork = likely_where(candidates, range, preferred, |c| admits(c, &python));
+            let fork = likely_where(candidates, range, preferred, SCAN, |c| admits(c, &python));
             if let Some(c) = fork.filter(|c| !versions.iter().any(|v| v.version == c.version)) {
                 versions.push(c);
             }

@@ -144,7 +144,7 @@ impl Provider<'_> {
             }
             Some(why @ Unusable::NoCompatibleFile) => {
                 let every = self.inputs.env_set.all();
-                match self.inputs.env_set.baseline_note(&c.all_files, &every) {
+                match self.inputs.env_set.baseline_note(c.all_files(), &every) {
                     Some(note) => format!("{why} ({note})"),
                     None => why.to_string(),
                 }

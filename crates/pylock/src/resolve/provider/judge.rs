@@ -65,7 +65,7 @@ impl Provider<'_> {
             return Ok(Judgement::Take);
         };
         let env_set = &self.inputs.env_set;
-        let missing = env_set.uncovered(&c.files, envs);
+        let missing = env_set.uncovered(c.files(), envs);
         if missing.is_empty() {
             return match self.variant_fork(name, c, envs)? {
                 Some(fork) => Err(fork),
@@ -73,17 +73,17 @@ impl Provider<'_> {
             };
         }
         if missing.len() < envs.len() {
-            let parts = coverage_split(&self.scope, env_set, &missing, &files_marker(&c.files));
+            let parts = coverage_split(&self.scope, env_set, &missing, &files_marker(c.files()));
             return Err(ProviderError::Fork(parts));
         }
-        let note = env_set.baseline_note(&c.all_files, &missing);
+        let note = env_set.baseline_note(c.all_files(), &missing);
         let reason = format!(
             "has no wheel for {} and no source distribution{}",
             env_set.describe(&missing),
             note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
         );
         Ok(Judgement::Foreign(
-            files_marker(&c.files),
+            files_marker(c.files()),
             Rejection {
                 version: c.version.clone(),
                 reason,
@@ -103,7 +103,7 @@ impl Provider<'_> {
         }
         let mut best = (PythonFit::None, None);
         let mut any = false;
-        for f in &candidate.files {
+        for f in candidate.files() {
             let Some(rp) = f.requires_python() else {
                 return (PythonFit::All, None);
             };

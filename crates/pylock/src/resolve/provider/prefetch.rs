@@ -217,7 +217,7 @@ impl Provider<'_> {
         }
         match &self.scope {
             Scope::Fork { envs, .. } => {
-                envs.is_empty() || self.inputs.env_set.uncovered(&c.files, envs).len() < envs.len()
+                envs.is_empty() || self.inputs.env_set.uncovered(c.files(), envs).len() < envs.len()
             }
             Scope::Single { .. } => true,
         }

@@ -54,7 +54,7 @@ impl Provider<'_> {
     ) -> Result<Option<ProviderError>, IndexError> {
         let hash = |f: &DistFile| f.core_metadata.flatten();
         let wheels: Vec<Option<Sha256Hash>> = candidate
-            .files
+            .files()
             .iter()
             .filter(|f| f.is_wheel())
             .map(|f| hash(f))
@@ -64,8 +64,8 @@ impl Provider<'_> {
         hashes.dedup();
         let mixed = !hashes.is_empty() && wheels.iter().any(Option::is_none);
         let unadvertised = hashes.is_empty()
-            && !candidate.files.iter().any(|f| !f.is_wheel())
-            && platform_tags(&candidate.files).len() > 1;
+            && !candidate.files().iter().any(|f| !f.is_wheel())
+            && platform_tags(candidate.files()).len() > 1;
         if hashes.len() < 2 && !mixed && !unadvertised {
             return Ok(None);
         }
@@ -77,10 +77,10 @@ impl Provider<'_> {
             .iter()
             .filter_map(|&env| {
                 let file = (self.inputs.env_set)
-                    .file_for(env, &candidate.files)
+                    .file_for(env, candidate.files())
                     .filter(|f| f.is_wheel())?;
                 let key = variant_key(file);
-                let first = (candidate.files.iter())
+                let first = (candidate.files().iter())
                     .find(|f| f.is_wheel() && variant_key(f) == key)
                     .unwrap_or(file);
                 Some((env, key, first))

@@ -305,10 +305,12 @@ fn a_walk_reads_a_few_sdist_only_versions_ahead() {
                     file.core_metadata = None;
                     Arc::new(file)
                 };
-                let mut c = (**c).clone();
-                c.files = c.files.iter().map(strip).collect();
-                c.all_files = c.all_files.iter().map(strip).collect();
-                Arc::new(c)
+                Arc::new(Candidate::new(
+                    c.version.clone(),
+                    c.files().iter().map(strip).collect(),
+                    c.all_files().iter().map(strip).collect(),
+                    c.unusable.clone(),
+                ))
             };
             let page = Candidates {
                 versions: listed.versions.iter().map(unadvertised).collect(),
