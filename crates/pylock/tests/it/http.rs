@@ -612,16 +612,57 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
     }
     let wheel = zip.finish().expect("zip").into_inner();
     assert_eq!(
-        wheel_requests_to_lock_many(&dir, &wheel),
+        wheel_requests_to_lock_many(&dir, &wheel).0,
         2,
         "range requests for one METADATA"
     );
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A wheel laid out as torch's (a directory of ~100 KB, then `METADATA` with ~700 KB of
+/// `RECORD` between it and the directory) has its metadata read in two small requests: the
+/// tail, whose last directory entries locate `METADATA`, then `METADATA` alone. Reading the
+/// whole directory took three requests and ~900 KB (the rest of the directory, then
+/// everything from `METADATA` up to it).
+#[test]
+fn the_metadata_far_before_a_large_directory_is_found_from_the_tail() {
+    let dir = tempdir("torchlike");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let files: Vec<String> = (0..1500)
+        .map(|i| format!("many/package/module_number_{i:05}.py"))
+        .collect();
+    for file in &files {
+        zip.start_file(file.as_str(), opts).expect("file");
+        zip.write_all(b"x = 1\n").expect("write");
+    }
+    zip.start_file("many-1.0.dist-info/METADATA", opts)
+        .expect("file");
+    zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
+        .expect("metadata");
+    zip.start_file("many-1.0.dist-info/RECORD", opts)
+        .expect("file");
+    for i in 0..7000 {
+        writeln!(
+            zip,
+            "many/package/module_number_{i:05}.py,sha256={:064x},6",
+            i
+        )
+        .expect("record");
+    }
+    let wheel = zip.finish().expect("zip").into_inner();
+    assert!(wheel.len() > 700_000, "{}", wheel.len());
+    let (requests, bytes) = wheel_requests_to_lock_many(&dir, &wheel);
+    assert_eq!(requests, 2, "range requests for one METADATA");
+    // The tail (64 KiB) and `METADATA` with its header; not the directory, nor `RECORD`.
+    assert!(bytes < 80_000, "{bytes} bytes sent for one METADATA");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Serve `wheel` as `many 1.0` (no `.metadata` file) from `dir`, lock `many` from it, and
-/// count the requests that went to the wheel.
-fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> usize {
+/// count the requests that went to the wheel, and the bytes sent (pages included).
+fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> (usize, usize) {
     std::fs::create_dir_all(dir.join("files")).expect("mkdir");
     std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
     std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), wheel).expect("wheel");
@@ -641,7 +682,8 @@ fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> usize {
     )
     .expect("resolves");
     assert_eq!(r.packages.len(), 1);
-    server.hits_ending(".whl")
+    let bytes = server.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    (server.hits_ending(".whl"), bytes)
 }
 
 /// A one-project index whose wheel has no `.metadata` file: metadata must come from the wheel.
@@ -700,7 +742,7 @@ fn a_large_zip_directory_is_read_in_one_request() {
     zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
         .expect("metadata");
     let wheel = zip.finish().expect("zip").into_inner();
-    let wheel_requests = wheel_requests_to_lock_many(&dir, &wheel);
+    let wheel_requests = wheel_requests_to_lock_many(&dir, &wheel).0;
     assert!(
         wheel_requests <= 3,
         "{wheel_requests} range requests for one METADATA"
