@@ -33,7 +33,7 @@ pub(crate) struct State<DP: DependencyProvider> {
     /// incompatibility per dependency term (pylock's patch: a map by term, not a list scanned
     /// with `merge_dependents`).
     #[allow(clippy::type_complexity)]
-    merged_dependencies: Map<(Id<DP::P>, Id<DP::P>), Map<Term<DP::VS>, IncompDpId<DP>>>,
+    merged_dependencies: Map<(Id<DP::P>, Id<DP::P>), Map<Option<Term<DP::VS>>, IncompDpId<DP>>>,
 
     /// Partial solution.
     /// TODO: remove pub.
@@ -369,9 +369,12 @@ impl<DP: DependencyProvider> State<DP> {
             // one past dependency has each term: it is found by its term (pylock's patch; the
             // published crate compares the new dependency with every past one in turn).
             // Self-dependencies never merge (see `merge_dependents`).
-            if let Some(term) = self.incompatibility_store[id].get(p2).filter(|_| p1 != p2) {
+            // A dependency on the empty set has no term for `p2` (`from_dependency`): such
+            // dependencies merge with each other, as `merge_dependents` compares `None`s.
+            if p1 != p2 {
+                let term = self.incompatibility_store[id].get(p2).cloned();
                 let deps_lookup = self.merged_dependencies.entry((p1, p2)).or_default();
-                match deps_lookup.entry(term.clone()) {
+                match deps_lookup.entry(term) {
                     Entry::Vacant(entry) => {
                         entry.insert(id);
                     }

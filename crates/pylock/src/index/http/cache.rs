@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::fetched::Fetched;
+use super::pack::KeptMetadata;
 use crate::index::redact::without_credentials;
 
 /// Temporary files of cache writes a killed run left behind (older than an hour, so that
@@ -200,5 +201,98 @@ impl CacheEntry {
         bytes.push(b'\n');
         bytes.extend_from_slice(&fetched.body);
         Some(bytes)
+    }
+}
+
+/// Where one response is cached: its own file, or (a project page) a record of its
+/// project's pack, with the file as the fallback for a page too big for a pack (and for
+/// caches written before pages went into packs). One place per key: storing in one removes
+/// the other, so that a copy left behind is never read when the kept one is damaged or
+/// refused (an older page served silently).
+pub(super) struct Place<'a> {
+    pub(super) file: CacheEntry,
+    /// The packs, the project (its normalized name or its pack's) and the page's key.
+    pub(super) pack: Option<(&'a KeptMetadata, &'a str, [u8; 32])>,
+}
+
+impl Place<'_> {
+    /// The entry's bytes, if any (see [`CacheEntry::read`] for `limit`).
+    pub(super) fn read(&self, limit: u64) -> Option<Vec<u8>> {
+        (self.pack.as_ref())
+            .and_then(|(packs, project, key)| packs.read_page(project, key))
+            .or_else(|| self.file.read(limit))
+    }
+
+    /// Keep the entry `bytes` ([`CacheEntry::encode`]): in the pack if it fits there, else in
+    /// the file, after `make_dir` made its directory.
+    pub(super) fn store(&self, bytes: &[u8], make_dir: impl FnOnce()) {
+        if let Some((packs, project, key)) = &self.pack {
+            if packs.store_page(project, *key, bytes) {
+                let _ = std::fs::remove_file(&self.file.path);
+                return;
+            }
+            packs.forget_page(project, key);
+        }
+        make_dir();
+        self.file.store(bytes);
+    }
+
+    /// Drop the entry from wherever it is kept.
+    pub(super) fn forget(&self) {
+        if let Some((packs, project, key)) = &self.pack {
+            packs.forget_page(project, key);
+        }
+        let _ = std::fs::remove_file(&self.file.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn place_in<'a>(dir: &Path, packs: &'a KeptMetadata) -> Place<'a> {
+        let url = Url::parse("http://127.0.0.1:9/simple/foo-bar/").expect("url");
+        Place {
+            file: CacheEntry::new(dir, &url, "text/html"),
+            pack: Some((
+                packs,
+                "foo-bar",
+                super::super::pack::page_key(&url, "text/html"),
+            )),
+        }
+    }
+
+    #[test]
+    fn a_page_is_kept_in_one_place_only() {
+        let dir = std::env::temp_dir().join(format!("pylock-place-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let packs = KeptMetadata::new(&dir);
+        let place = place_in(&dir, &packs);
+        let make_dir = || CacheEntry::make_dir(&dir);
+        // A file an earlier version kept: read until the pack holds the page, then removed.
+        make_dir();
+        place.file.store(b"older");
+        assert_eq!(place.read(1 << 20).as_deref(), Some(&b"older"[..]));
+        place.store(b"newer", make_dir);
+        assert!(!place.file.path.exists());
+        // (A run reads each page once: what it keeps is for the next run.)
+        let next = KeptMetadata::new(&dir);
+        assert_eq!(
+            place_in(&dir, &next).read(1 << 20).as_deref(),
+            Some(&b"newer"[..])
+        );
+        // Too big for a pack: in the file, and the pack's older copy is not read any more.
+        let big = vec![7u8; 33 * 1024 * 1024];
+        place.store(&big, make_dir);
+        assert_eq!(place.read(64 << 20).map(|b| b.len()), Some(big.len()));
+        let next = KeptMetadata::new(&dir);
+        assert_eq!(
+            place_in(&dir, &next).read(64 << 20).map(|b| b.len()),
+            Some(big.len())
+        );
+        // Forgotten: nowhere.
+        place.forget();
+        assert_eq!(place.read(64 << 20), None);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::auth::{netrc_credentials, Credentials};
-use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
+use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry, Place};
 use super::fetched::Fetched;
 use super::limit::Origins;
 use super::pack::{page_key, KeptMetadata};
@@ -34,30 +34,6 @@ pub struct Ranged {
     pub start: u64,
     /// The file's size.
     pub total: u64,
-}
-
-/// Where one response is cached: its own file, or (a project page) a record of its
-/// project's pack, with the file as the fallback for a page too big for a pack (and for
-/// caches written before pages went into packs).
-struct Place<'a> {
-    file: CacheEntry,
-    /// The packs, the project's normalized name and the page's key.
-    pack: Option<(&'a KeptMetadata, &'a str, [u8; 32])>,
-}
-
-impl Place<'_> {
-    fn read(&self, limit: u64) -> Option<Vec<u8>> {
-        (self.pack.as_ref())
-            .and_then(|(packs, project, key)| packs.read_page(project, key))
-            .or_else(|| self.file.read(limit))
-    }
-
-    fn forget(&self) {
-        if let Some((packs, project, key)) = &self.pack {
-            packs.forget_page(project, key);
-        }
-        let _ = std::fs::remove_file(&self.file.path);
-    }
 }
 
 /// How the client may use the network and the cache.
@@ -205,21 +181,15 @@ impl Client {
         })
     }
 
-    /// Write a cache entry: in its pack, else in its own file (the directory made once per
-    /// run).
+    /// Write a cache entry where `place` says (a file's directory made once per run).
     fn store(&self, place: &Place, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
-        let Some(bytes) = CacheEntry::encode(policy, fresh_for, f) else {
-            return;
-        };
-        if let Some((packs, project, key)) = &place.pack {
-            if packs.store_page(project, *key, &bytes) {
-                return;
-            }
+        if let Some(bytes) = CacheEntry::encode(policy, fresh_for, f) {
+            place.store(&bytes, || {
+                if let Some(dir) = &self.options.cache_dir {
+                    self.made.call_once(|| CacheEntry::make_dir(dir));
+                }
+            });
         }
-        if let Some(dir) = &self.options.cache_dir {
-            self.made.call_once(|| CacheEntry::make_dir(dir));
-        }
-        place.file.store(&bytes);
     }
 
     /// GET `url` with `accept`, refusing a body over `limit` bytes, without writing the

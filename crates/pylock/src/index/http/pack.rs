@@ -41,7 +41,8 @@ const PACK_MAGIC: &[u8] = b"pylock-metadata-pack-v2\n";
 /// What starts each record: a reader that finds anything else there stops (damage).
 const RECORD_MAGIC: &[u8; 4] = b"PLKr";
 
-/// A record's header: magic, length, the file's hash, the seal.
+/// A record's header: magic, length, the key (a file's hash, or a page's or derived key), the
+/// seal.
 const HEADER_LEN: usize = 4 + 4 + 32 + 32;
 
 /// The largest pack read. A project's pack holds a few hundred bytes per metadata file it
@@ -142,24 +143,29 @@ impl KeptMetadata {
         self.read_record(pack_of_project(project), key)
     }
 
-    /// Keep `page` for `project` under `key`, replacing what was kept there. `false` when a
-    /// page this big cannot be kept in a pack (nothing is written).
+    /// Keep `page` for `project` under `key`, replacing what was kept there (for the runs
+    /// after this one: a run reads each page once). `false` when a page this big cannot be
+    /// kept in a pack (nothing is written).
     pub(super) fn store_page(&self, project: &str, key: [u8; 32], page: &[u8]) -> bool {
         self.keep(pack_of_project(project), key, page, true)
     }
 
-    /// Forget the page of `project` kept under `key`: not read again in this run, and left
-    /// out of the pack when it is next written.
+    /// Forget the page of `project` kept under `key`: not read again, in this run or later
+    /// ones (the pack is rewritten without it).
     pub(super) fn forget_page(&self, project: &str, key: &[u8; 32]) {
         let name = pack_of_project(project);
         let path = self.dir.join(&name);
         let pack = self.pack(name);
         let mut pack = lock(&pack);
+        // As it is on disk now, with this run's appends.
+        pack.loaded = false;
         pack.load(&path, &self.held);
-        if pack.records.remove(key).is_some() {
-            pack.refused = true;
-        }
         pack.forgotten.insert(*key);
+        if pack.records.remove(key).is_some() {
+            // Rewritten without it now: a later run must not read it either (the page may
+            // be kept elsewhere, in a file, from now on).
+            pack.rewrite_with(&path, &[], false);
+        }
     }
 
     fn read_record(&self, name: String, key: &[u8; 32]) -> Option<Vec<u8>> {
@@ -407,8 +413,8 @@ fn index_records(bytes: &[u8]) -> (HashMap<[u8; 32], Range<usize>>, bool, usize,
     (records, false, duplicates, stale)
 }
 
-/// The record keeping `content` for the file whose SHA-256 is `hash`; `None` past what a
-/// record can hold.
+/// The record keeping `content` under the key `hash` (a file's SHA-256, a page's or derived
+/// key); `None` past what a record can hold.
 fn record(hash: &[u8; 32], content: &[u8]) -> Option<Vec<u8>> {
     let len = u32::try_from(content.len()).ok()?;
     if u64::from(len) + HEADER_LEN as u64 + PACK_MAGIC.len() as u64 > MAX_PACK_BYTES {
@@ -423,8 +429,8 @@ fn record(hash: &[u8; 32], content: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The seal of `content` kept for the file whose SHA-256 is `hash`: binds the content to
-/// the hash it is kept under.
+/// The seal of `content` kept under the key `hash`: binds the content to the key it is kept
+/// under.
 fn seal_of(hash: &[u8; 32], content: &[u8]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(hash);
