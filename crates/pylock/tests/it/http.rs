@@ -783,6 +783,52 @@ fn wheel_metadata_by_range_requests_or_whole_download() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Metadata read from wheels with range requests (no PEP 658 file) is kept in the project's
+/// pack beside its page: one cache file per project, and an offline run reads it there.
+#[test]
+fn range_read_metadata_is_kept_in_the_project_packs() {
+    let dir = tempdir("ranges-kept");
+    wheel_only_index(&dir);
+    let cache = tempdir("ranges-kept-cache");
+    let mut manifest = Manifest::default();
+    manifest.add_str("big", Role::Requirement).expect("req");
+    let server = Server::start(dir.clone(), Faults::default());
+    let url = format!("{}/simple", server.base);
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let mut entries: Vec<String> = std::fs::read_dir(&cache)
+        .expect("cache")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "cleaned")
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["metadata-v2"],
+        "no file of its own for derived metadata"
+    );
+    assert_eq!(pack_names(&cache), ["big", "six"]);
+    // Each pack: the page and the metadata read from the wheel.
+    let records = pack_records(&cache);
+    assert_eq!(
+        records.len(),
+        4,
+        "{:?}",
+        records.iter().map(|r| (&r.0, r.1)).collect::<Vec<_>>()
+    );
+    drop(server);
+    let offline = http_index(std::slice::from_ref(&url), Some(&cache), true);
+    let warm = resolve(&manifest, &linux(), &Default::default(), &offline).expect("offline");
+    assert_eq!(summary(&cold), summary(&warm));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&cache).ok();
+}
+
 #[test]
 fn credentials_are_sent_but_never_shown() {
     let (manifest, root) = small_case();

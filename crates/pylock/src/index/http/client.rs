@@ -36,34 +36,25 @@ pub struct Ranged {
     pub total: u64,
 }
 
-/// Where a project page is cached: a record of its project's pack (one file per project
-/// with the metadata kept from the page; see `pack.rs`).
-#[derive(Clone, Copy)]
-pub(super) struct InPack<'a> {
-    /// The cache directory's packs.
-    pub(super) packs: &'a KeptMetadata,
-    /// The project's normalized name.
-    pub(super) project: &'a str,
-}
-
 /// Where one response is cached: its own file, or (a project page) a record of its
 /// project's pack, with the file as the fallback for a page too big for a pack (and for
 /// caches written before pages went into packs).
 struct Place<'a> {
     file: CacheEntry,
-    pack: Option<(InPack<'a>, [u8; 32])>,
+    /// The packs, the project's normalized name and the page's key.
+    pack: Option<(&'a KeptMetadata, &'a str, [u8; 32])>,
 }
 
 impl Place<'_> {
     fn read(&self, limit: u64) -> Option<Vec<u8>> {
         (self.pack.as_ref())
-            .and_then(|(p, key)| p.packs.read_page(p.project, key))
+            .and_then(|(packs, project, key)| packs.read_page(project, key))
             .or_else(|| self.file.read(limit))
     }
 
     fn forget(&self) {
-        if let Some((p, key)) = &self.pack {
-            p.packs.forget_page(p.project, key);
+        if let Some((packs, project, key)) = &self.pack {
+            packs.forget_page(project, key);
         }
         let _ = std::fs::remove_file(&self.file.path);
     }
@@ -100,6 +91,8 @@ pub struct Client {
     origins: Origins,
     /// Whether the cache's entry directory was made (once per run, not once per entry).
     made: std::sync::Once,
+    /// The cache's packs: one file per project (`pack.rs`).
+    packs: Option<KeptMetadata>,
 }
 
 impl Client {
@@ -113,6 +106,7 @@ impl Client {
             http: std::sync::OnceLock::new(),
             credentials: Credentials::new(netrc_credentials(), indexes),
             origins: Origins::new(options.concurrency),
+            packs: options.cache_dir.as_deref().map(KeptMetadata::new),
             options,
             failures: Mutex::new(HashMap::new()),
             made: std::sync::Once::new(),
@@ -125,19 +119,24 @@ impl Client {
         self.get_kept_as(url, accept, limit, None, Ok)
     }
 
+    /// The cache's packs (`None`: no cache).
+    pub(super) fn packs(&self) -> Option<&KeptMetadata> {
+        self.packs.as_ref()
+    }
+
     /// [`Client::get`], keeping `keep(response)` in the cache instead of a 200 response as
-    /// received (a page already parsed, say), in `pack` if given: callers get what the cache
-    /// keeps, from the network or not. A response `keep` refuses is an error and is not
-    /// cached.
+    /// received (a page already parsed, say), in the pack of `project` (its normalized name,
+    /// or its pack's) if given: callers get what the cache keeps, from the network or not. A
+    /// response `keep` refuses is an error and is not cached.
     pub(super) fn get_kept_as(
         &self,
         url: &Url,
         accept: &str,
         limit: u64,
-        pack: Option<InPack<'_>>,
+        project: Option<&str>,
         keep: impl FnOnce(Fetched) -> Result<Fetched, IndexError>,
     ) -> Result<Fetched, IndexError> {
-        let place = self.place(url, accept, pack);
+        let place = self.place(url, accept, project);
         let bytes = place.as_ref().and_then(|p| p.read(limit));
         let cached = bytes.as_deref().and_then(CacheEntry::parse);
         if self.options.offline {
@@ -196,11 +195,13 @@ impl Client {
     }
 
     /// Where the response to `url` with `accept` is cached (`None`: no cache).
-    fn place<'a>(&self, url: &Url, accept: &str, pack: Option<InPack<'a>>) -> Option<Place<'a>> {
+    fn place<'a>(&'a self, url: &Url, accept: &str, project: Option<&'a str>) -> Option<Place<'a>> {
         let dir = self.options.cache_dir.as_deref()?;
         Some(Place {
             file: CacheEntry::new(dir, url, accept),
-            pack: pack.map(|p| (p, page_key(url, accept))),
+            pack: (self.packs.as_ref())
+                .zip(project)
+                .map(|(packs, project)| (packs, project, page_key(url, accept))),
         })
     }
 
@@ -210,8 +211,8 @@ impl Client {
         let Some(bytes) = CacheEntry::encode(policy, fresh_for, f) else {
             return;
         };
-        if let Some((p, key)) = &place.pack {
-            if p.packs.store_page(p.project, *key, &bytes) {
+        if let Some((packs, project, key)) = &place.pack {
+            if packs.store_page(project, *key, &bytes) {
                 return;
             }
         }
@@ -275,41 +276,57 @@ impl Client {
         }
     }
 
-    /// Drop the cached response to `url` with `accept` (kept in `pack`, if given), if any.
-    pub(super) fn forget(&self, url: &Url, accept: &str, pack: Option<InPack<'_>>) {
-        if let Some(place) = self.place(url, accept, pack) {
+    /// Drop the cached response to `url` with `accept` (kept in the pack of `project`, if
+    /// given), if any.
+    pub(super) fn forget(&self, url: &Url, accept: &str, project: Option<&str>) {
+        if let Some(place) = self.place(url, accept, project) {
             place.forget();
         }
     }
 
     /// Something derived from the file at `url` (such as a wheel's METADATA read with range
-    /// requests), from the cache. Files on an index do not change under their URL, so this
-    /// needs no revalidation; it is what makes `--offline` possible after such reads.
+    /// requests), from the cache: a record of the pack of the file's project (or, as caches
+    /// before packs kept it, a file of its own). Files on an index do not change under their
+    /// URL, so this needs no revalidation; it is what makes `--offline` possible after such
+    /// reads.
     pub fn derived(&self, url: &Url, what: &str) -> Option<Vec<u8>> {
-        let bytes = crate::util::read_regular(&self.derived_path(url, what)?, DERIVED_BYTES)?;
+        let key = derived_key(url, what);
+        if let Some(kept) = (self.packs.as_ref()).and_then(|p| p.read_derived(file_name(url), &key))
+        {
+            return Some(kept);
+        }
+        let path = self
+            .options
+            .cache_dir
+            .as_deref()?
+            .join("derived-v2")
+            .join(crate::util::hex(&key));
+        let bytes = crate::util::read_regular(&path, DERIVED_BYTES)?;
         let (len, body) = bytes.split_at_checked(8)?;
         let len = u64::from_le_bytes(len.try_into().ok()?);
         (body.len() as u64 == len).then(|| body.to_vec())
     }
 
-    /// Keep something derived from the file at `url` in the cache (best effort).
+    /// Keep something derived from the file at `url` in the cache (best effort): in the pack
+    /// of the file's project, or in a file of its own if too big for a pack.
     pub fn store_derived(&self, url: &Url, what: &str, bytes: &[u8]) {
-        if let Some(path) = self.derived_path(url, what) {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            // Length first: an entry cut short is ignored.
-            let mut entry = Vec::with_capacity(8 + bytes.len());
-            entry.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            entry.extend_from_slice(bytes);
-            let _ = crate::util::write_atomic_unsynced(&path, &entry);
+        let key = derived_key(url, what);
+        let Some(packs) = &self.packs else {
+            return;
+        };
+        if packs.store_derived(file_name(url), key, bytes) {
+            return;
         }
-    }
-
-    fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
-        let dir = self.options.cache_dir.as_deref()?;
-        let key = Sha256::digest(format!("{}\n{what}", without_credentials(url)).as_bytes());
-        Some(dir.join("derived-v2").join(crate::util::hex(&key)))
+        let Some(dir) = self.options.cache_dir.as_deref() else {
+            return;
+        };
+        let dir = dir.join("derived-v2");
+        let _ = std::fs::create_dir_all(&dir);
+        // Length first: an entry cut short is ignored.
+        let mut entry = Vec::with_capacity(8 + bytes.len());
+        entry.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        entry.extend_from_slice(bytes);
+        let _ = crate::util::write_atomic_unsynced(&dir.join(crate::util::hex(&key)), &entry);
     }
 
     /// GET a byte range of `url`: `spec` is `start-end` (inclusive) or `-n` (the last n
@@ -584,4 +601,15 @@ fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Par
         .body(())
         .map(|r| r.into_parts().0)
         .map_err(|e| e.to_string())
+}
+
+/// The key of something derived from the file at `url` (`what` says what, and may hold the
+/// file's hash): never a file's SHA-256 or a page's key.
+fn derived_key(url: &Url, what: &str) -> [u8; 32] {
+    Sha256::digest(format!("{}\n{what}", without_credentials(url)).as_bytes()).into()
+}
+
+/// The last segment of `url`'s path: a distribution file's name, which names its pack.
+fn file_name(url: &Url) -> &str {
+    url.path().rsplit('/').next().unwrap_or_default()
 }

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 
 use url::Url;
 
-use client::{Client, ClientOptions, InPack};
+use client::{Client, ClientOptions};
 use fetched::Fetched;
 
 use super::redact::redact;
@@ -95,8 +95,6 @@ pub struct HttpIndex {
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
     /// [`HttpOptions::concurrency`].
     concurrency: usize,
-    /// Metadata files kept by their hash (`None`: no cache).
-    kept_metadata: Option<pack::KeptMetadata>,
     /// `--refresh` (and not `--offline`): kept metadata is read from the index again too.
     refresh: bool,
 }
@@ -133,7 +131,6 @@ impl HttpIndex {
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
             concurrency: options.concurrency.max(1),
-            kept_metadata: options.cache_dir.as_deref().map(pack::KeptMetadata::new),
             refresh: options.refresh && !options.offline,
         })
     }
@@ -248,18 +245,19 @@ impl HttpIndex {
         keep: impl Fn(Fetched) -> Result<Fetched, IndexError>,
         read: impl Fn(Fetched) -> Result<T, IndexError>,
     ) -> Result<Option<T>, IndexError> {
-        let pack = (self.kept_metadata.as_ref())
-            .zip(project)
-            .map(|(packs, project)| InPack { packs, project });
-        let fetched = self.client.get_kept_as(url, accept, limit, pack, &keep)?;
+        let fetched = self
+            .client
+            .get_kept_as(url, accept, limit, project, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
         if let Ok(value) = read(fetched) {
             return Ok(Some(value));
         }
-        self.client.forget(url, accept, pack);
-        let fetched = self.client.get_kept_as(url, accept, limit, pack, &keep)?;
+        self.client.forget(url, accept, project);
+        let fetched = self
+            .client
+            .get_kept_as(url, accept, limit, project, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
@@ -417,7 +415,7 @@ impl Index for HttpIndex {
                 Some(verified(read_file_url(&url)?)?)
             } else {
                 // Kept by its hash: read as it was when its bytes matched the hash.
-                let kept = self.kept_metadata.as_ref().zip(*expected);
+                let kept = self.client.packs().zip(*expected);
                 let filename = file.filename();
                 let cached = kept
                     .filter(|_| !self.refresh)
@@ -439,7 +437,10 @@ impl Index for HttpIndex {
                     }
                     None
                 } else {
-                    self.get_read(&url, "*/*", limit, None, Ok, |f| verified(f.body))?
+                    // No hash to keep it by: an HTTP cache entry, in the project's pack.
+                    let project = pack::project_of(filename);
+                    let pack = Some(project.as_str());
+                    self.get_read(&url, "*/*", limit, pack, Ok, |f| verified(f.body))?
                 }
             };
             if let Some(bytes) = fetched {

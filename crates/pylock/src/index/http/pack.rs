@@ -1,5 +1,6 @@
 //! Metadata files kept by the SHA-256 the index lists for them (PEP 658), in the resolver's
-//! form (`index::metadata::Fields`), and the project's page itself, grouped in one
+//! form (`index::metadata::Fields`), the project's page itself, and what was derived from its
+//! files (a wheel's METADATA read with range requests, by `Client::derived`), grouped in one
 //! append-only pack file per project (`metadata-v2/<project>`): a cold run creates one file
 //! per project instead of one per page and one per metadata file (creating files is most of
 //! a cold run's system time, and grows with the files deleted just before on ext4), and a
@@ -9,8 +10,9 @@
 //! [`RECORD_MAGIC`], the content's length (u32, little-endian), the record's key, the seal
 //! (SHA-256 of the key and the content), the content. A metadata record's key is the file's
 //! SHA-256: the hash names one content, so such records need no revalidation. A page
-//! record's key is [`page_key`] (the page's URL and Accept header); a newer record of a page
-//! replaces an older one (the last in the pack wins), and packs whose superseded records
+//! record's key is [`page_key`] (the page's URL and Accept header), a derived record's a hash
+//! of the file's URL and what was derived (files do not change under their URL); a newer
+//! record of a page replaces an older one (the last in the pack wins), and packs whose superseded records
 //! outweigh the rest are rewritten without them. A record is appended with one `write` on a
 //! file opened with `O_APPEND`, so records from several threads or processes do not
 //! interleave. A record damaged on disk or copied under another key fails its seal and is
@@ -120,6 +122,18 @@ impl KeptMetadata {
     /// kept twice.
     pub(super) fn store(&self, filename: &str, sha256: Sha256Hash, kept: &[u8]) {
         self.keep(project_of(filename), sha256.into_bytes(), kept, false);
+    }
+
+    /// What was derived from the distribution file `filename` (a wheel's METADATA read with
+    /// range requests) kept under `key`, if kept and its seal holds.
+    pub(super) fn read_derived(&self, filename: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
+        self.read_record(project_of(filename), key)
+    }
+
+    /// Keep `derived` from the distribution file `filename` under `key` (once). `false` when
+    /// it is too big for a pack (nothing is written).
+    pub(super) fn store_derived(&self, filename: &str, key: [u8; 32], derived: &[u8]) -> bool {
+        self.keep(project_of(filename), key, derived, false)
     }
 
     /// The page of `project` (a normalized name) kept under `key` ([`page_key`]), if kept and
@@ -435,7 +449,7 @@ fn pack_of_project(project: &str) -> String {
 /// wheel's normalized project name; an sdist's, or its first word), lowercase, `.` as `_`.
 /// Anything else (no `-`, other characters, very long) goes to one shared pack, `_other`:
 /// pack names never come from an index's text unchecked.
-fn project_of(filename: &str) -> String {
+pub(super) fn project_of(filename: &str) -> String {
     let name = filename.split_once('-').map_or("", |(name, _)| name);
     let plain = (1..=100).contains(&name.len())
         && name
