@@ -75,6 +75,9 @@ class Handler(RequestLog, http.server.BaseHTTPRequestHandler):
         except urllib.error.HTTPError as e:
             status, head, body = e.code, e.headers, e.read()
         kept = {k: head[k] for k in KEPT_HEADERS if head.get(k)}
+        if self.command == "HEAD" and head.get("content-length"):
+            # A HEAD answer has no body: its length is the file's (uv sizes a wheel so).
+            kept["content-length"] = head["content-length"]
         return status, kept, body
 
     def answer(self):
@@ -110,11 +113,13 @@ class Handler(RequestLog, http.server.BaseHTTPRequestHandler):
         if self.path.startswith("/simple/"):
             host = f"http://127.0.0.1:{self.server.server_address[1]}/files"
             body = body.replace(self.files.encode(), host.encode())
+        self.body_len = len(body)
         self.send_response(status)
         for k, v in headers.items():
             if k != "content-length":
                 self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
+        length = headers.get("content-length") if self.command == "HEAD" else None
+        self.send_header("Content-Length", length or str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

@@ -14,7 +14,7 @@ further random latency from 0 to MS to each (the same sequence every run), whate
 a nearby server whose answers vary without being queued (a LAN mirror, a CDN edge);
 --log writes each request to FILE: milliseconds since start when it was answered (headers
 sent), status, path, milliseconds since start when it arrived, and the client's port (one per
-connection; `trace.py` reads these).
+connection; `trace.py` reads these); `replay.py` adds the answer's body bytes.
 Prints the base URL on stdout once listening.
 """
 
@@ -50,7 +50,9 @@ class RequestLog:
             arrived = (getattr(self, "arrived", self.start) - self.start) * 1000
             port = self.client_address[1]
             with self.log_lock:
-                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}\n")
+                sent = getattr(self, "body_len", None)  # replay.py: bytes of the answer
+                extra = f" {sent}" if sent is not None else ""
+                self.log.write(f"{ms:8.1f} {code} {self.path} {arrived:.1f} {port}{extra}\n")
                 self.log.flush()
 
 

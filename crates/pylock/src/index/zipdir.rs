@@ -16,6 +16,9 @@
 //! member's bytes against the CRC-32 its directory entry states, the only integrity check of
 //! metadata read by HTTP range requests (a wheel's sha256 covers the whole file, which is not
 //! downloaded). A name listed twice is read from its last entry, as Python's `zipfile` does.
+//! The entries in the file's last 64 KiB (read to find the end record) are looked at before
+//! the rest of the directory: a wheel's `.dist-info` entries end it, so a big wheel's
+//! directory (torch: 1.2 MB) is not fetched by a range reader (`entry_near_end`).
 //! The reader is fuzzed: the `zipdir` target of `fuzz/` (`pylock::fuzzing::zipdir`), and the
 //! `wheel` target through the metadata it returns.
 
@@ -60,6 +63,9 @@ struct Entry {
     crc32: u32,
     compressed: u64,
     local_offset: u64,
+    /// The lengths of its name and extra field in the central directory: those of its local
+    /// header, most often.
+    named: u64,
 }
 
 fn le16(b: &[u8], at: usize) -> Option<u16> {
@@ -266,22 +272,110 @@ fn entry(fixed: &[u8], name: &[u8], extra: &[u8]) -> Result<Entry, ZipError> {
         crc32: le32(fixed, 16).ok_or_else(short)?,
         compressed,
         local_offset,
+        named: (name.len() + extra.len()) as u64,
     })
+}
+
+/// The entry one directory deep whose name ends with `suffix`, looked for only among the
+/// directory's entries in the file's last [`FIRST_LOOK`] bytes (read already to find the end
+/// record: a range reader holds them): `None` when the whole directory is there (the caller
+/// walks it all the same) or the entry is not among them.
+///
+/// A wheel's `.dist-info` members come last, so their entries end the directory: a torch
+/// wheel's `METADATA` is found without fetching its 1.2 MB directory. The part begins inside
+/// some entry; it is walked from the first `PK\x01\x02` whose chain of entries (each header's
+/// lengths giving the next) ends exactly where the directory does. A damaged part is no
+/// answer (`None`): the whole directory is walked then and judged as always.
+fn entry_near_end<R: Read + Seek>(
+    reader: &mut R,
+    dir_offset: u64,
+    dir_size: u64,
+    suffix: &str,
+    limit: u64,
+) -> Result<Option<Entry>, ZipError> {
+    let len = reader.seek(SeekFrom::End(0)).map_err(io)?;
+    let dir_end = dir_offset + dir_size;
+    let from = dir_offset.max(len.saturating_sub(FIRST_LOOK));
+    if from == dir_offset || from >= dir_end {
+        return Ok(None);
+    }
+    let part = read_at(reader, from, dir_end - from, limit)?;
+    Ok(chained_start(&part).and_then(|start| find_entry(&part[start..], suffix).ok().flatten()))
+}
+
+/// Bytes read at once for a member's local header and data, at most: the member is asked
+/// for in one read of its expected length, which a range reader fetches in one request
+/// (a member larger than this is read on in steps).
+const MEMBER_AT_ONCE: u64 = 1024 * 1024;
+
+/// The member's local header and, most often, its data: one read of the length its directory
+/// entry implies, within the bytes before the directory (at least the header's fixed part).
+fn member_bytes<R: Read + Seek>(
+    reader: &mut R,
+    entry: &Entry,
+    local_at: u64,
+    dir_offset: u64,
+    limit: u64,
+) -> Result<Vec<u8>, ZipError> {
+    if entry.compressed > limit {
+        return Err(ZipError::TooLarge);
+    }
+    let expected = LOCAL_LEN as u64 + entry.named + entry.compressed;
+    let len = expected
+        .min(dir_offset.saturating_sub(local_at))
+        .min(MEMBER_AT_ONCE)
+        .max(LOCAL_LEN as u64);
+    reader.seek(SeekFrom::Start(local_at)).map_err(io)?;
+    let mut bytes = vec![0; len as usize];
+    reader.read_exact(&mut bytes).map_err(io)?;
+    Ok(bytes)
+}
+
+/// The first position in `part` (a directory's last bytes) from which central directory
+/// headers follow each other up to exactly its end.
+fn chained_start(part: &[u8]) -> Option<usize> {
+    // From the end backwards: a header reaches the end when the next one does.
+    let mut reaches = vec![false; part.len() + 1];
+    reaches[part.len()] = true;
+    let mut first = None;
+    for at in (0..part.len().saturating_sub(CENTRAL_LEN - 1)).rev() {
+        if le32(part, at) != Some(CENTRAL) {
+            continue;
+        }
+        let lengths = [28, 30, 32].map(|field| le16(part, at + field).map(usize::from));
+        let [Some(name), Some(extra), Some(comment)] = lengths else {
+            continue;
+        };
+        let next = at + CENTRAL_LEN + name + extra + comment;
+        if next <= part.len() && reaches[next] {
+            reaches[at] = true;
+            first = Some(at);
+        }
+    }
+    first
 }
 
 /// The member of the archive in `reader` one directory deep whose name ends with `suffix`
 /// (the first by name; of a name listed twice, the last), decompressed and checked against
 /// its CRC-32: its name and bytes, `Ok(None)` when there is none.
 /// `limit` bounds the directory, the compressed member and the decompressed one.
+///
+/// The entries in the file's last bytes are looked at first ([`entry_near_end`]); only when
+/// the member is not among them is the whole directory read. Of several different names
+/// that match (a wheel with two `.dist-info` directories, which pip and uv refuse to
+/// install), the first by name among those near the end is read then.
 pub(crate) fn member<R: Read + Seek>(
     mut reader: R,
     suffix: &str,
     limit: u64,
 ) -> Result<Option<(String, Vec<u8>)>, ZipError> {
     let (dir_offset, dir_size, shift) = directory(&mut reader, limit)?;
-    let entry = {
-        let dir = read_at(&mut reader, dir_offset, dir_size, limit)?;
-        find_entry(&dir, suffix)?
+    let entry = match entry_near_end(&mut reader, dir_offset, dir_size, suffix, limit)? {
+        Some(entry) => Some(entry),
+        None => {
+            let dir = read_at(&mut reader, dir_offset, dir_size, limit)?;
+            find_entry(&dir, suffix)?
+        }
     };
     let Some(entry) = entry else {
         return Ok(None);
@@ -293,17 +387,19 @@ pub(crate) fn member<R: Read + Seek>(
         .local_offset
         .checked_add(shift)
         .ok_or_else(|| malformed("a member past the end of the file"))?;
-    let local = read_at(&mut reader, local_at, LOCAL_LEN as u64, limit)?;
+    let local = member_bytes(&mut reader, &entry, local_at, dir_offset, limit)?;
     if le32(&local, 0) != Some(LOCAL) {
         return Err(malformed(format!("no local header for {}", entry.name)));
     }
     let skip = u64::from(le16(&local, 26).unwrap_or(0)) + u64::from(le16(&local, 28).unwrap_or(0));
-    let data = read_at(
-        &mut reader,
-        local_at + LOCAL_LEN as u64 + skip,
-        entry.compressed,
-        limit,
-    )?;
+    let start = LOCAL_LEN as u64 + skip;
+    let data = match local
+        .get(start as usize..)
+        .and_then(|d| d.get(..entry.compressed as usize))
+    {
+        Some(data) => data.to_vec(),
+        None => read_at(&mut reader, local_at + start, entry.compressed, limit)?,
+    };
     let bytes = match entry.method {
         0 => data,
         8 => crate::util::read_at_most(flate2::read::DeflateDecoder::new(&data[..]), limit, 0)
@@ -328,237 +424,4 @@ pub(crate) fn member<R: Read + Seek>(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::io::{Cursor, Write};
-
-    use zip::write::SimpleFileOptions;
-    use zip::CompressionMethod;
-
-    use super::*;
-
-    /// An archive of `members` (name, text), each written with `options`.
-    fn archive(members: &[(&str, &str)], options: SimpleFileOptions, comment: &str) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for (name, text) in members {
-            zip.start_file(*name, options).expect("file");
-            zip.write_all(text.as_bytes()).expect("write");
-        }
-        zip.set_comment(comment);
-        zip.finish().expect("finish").into_inner()
-    }
-
-    /// `bytes` (an archive without a comment) in its ZIP64 form: every entry's local header
-    /// offset in a ZIP64 extra field, the directory's position in a ZIP64 end record.
-    fn as_zip64(bytes: &[u8]) -> Vec<u8> {
-        let eocd = bytes.len() - EOCD_LEN;
-        let dir_at = le32(bytes, eocd + 16).expect("offset") as usize;
-        let mut out = bytes[..dir_at].to_vec();
-        let mut at = dir_at;
-        let mut entries = 0u64;
-        while le32(bytes, at) == Some(CENTRAL) {
-            let fixed = &bytes[at..at + CENTRAL_LEN];
-            let n = usize::from(le16(fixed, 28).expect("n"));
-            let e = usize::from(le16(fixed, 30).expect("e"));
-            let c = usize::from(le16(fixed, 32).expect("c"));
-            let offset = u64::from(le32(fixed, 42).expect("offset"));
-            let mut header = fixed.to_vec();
-            header[30..32].copy_from_slice(&u16::try_from(e + 12).expect("e").to_le_bytes());
-            header[42..46].copy_from_slice(&u32::MAX.to_le_bytes());
-            out.extend(header);
-            out.extend(&bytes[at + CENTRAL_LEN..at + CENTRAL_LEN + n + e]);
-            out.extend(1u16.to_le_bytes());
-            out.extend(8u16.to_le_bytes());
-            out.extend(offset.to_le_bytes());
-            out.extend(&bytes[at + CENTRAL_LEN + n + e..at + CENTRAL_LEN + n + e + c]);
-            at += CENTRAL_LEN + n + e + c;
-            entries += 1;
-        }
-        let dir_size = (out.len() - dir_at) as u64;
-        let record_at = out.len() as u64;
-        out.extend(ZIP64_EOCD.to_le_bytes());
-        out.extend(44u64.to_le_bytes());
-        out.extend([45, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        out.extend(entries.to_le_bytes());
-        out.extend(entries.to_le_bytes());
-        out.extend(dir_size.to_le_bytes());
-        out.extend((dir_at as u64).to_le_bytes());
-        out.extend(ZIP64_LOCATOR.to_le_bytes());
-        out.extend(0u32.to_le_bytes());
-        out.extend(record_at.to_le_bytes());
-        out.extend(1u32.to_le_bytes());
-        out.extend(EOCD.to_le_bytes());
-        out.extend([0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
-        out.extend([0xff; 8]);
-        out.extend([0, 0]);
-        out
-    }
-
-    fn found(bytes: Vec<u8>) -> Result<Option<(String, Vec<u8>)>, ZipError> {
-        member(Cursor::new(bytes), ".dist-info/METADATA", 1 << 20)
-    }
-
-    fn text(result: Result<Option<(String, Vec<u8>)>, ZipError>) -> (String, String) {
-        let (name, bytes) = result.expect("readable").expect("found");
-        (name, String::from_utf8(bytes).expect("utf-8"))
-    }
-
-    const MEMBERS: &[(&str, &str)] = &[
-        ("pkg/__init__.py", ""),
-        ("pkg/sub.dist-info/METADATA", "nested: not it"),
-        ("pkg-1.0.dist-info/METADATA", "Name: pkg\nVersion: 1.0\n"),
-        ("aaa-0.1.dist-info/METADATA", "Name: aaa\n"),
-        ("METADATA", "top level: not it"),
-    ];
-
-    #[test]
-    fn the_first_member_one_directory_deep_in_every_layout() {
-        let deflated = SimpleFileOptions::default();
-        let stored = deflated.compression_method(CompressionMethod::Stored);
-        for (what, options, comment) in [
-            ("deflated", deflated, ""),
-            ("stored", stored, ""),
-            ("zip64", deflated, ""),
-            ("with a comment", deflated, "a comment that ends the file"),
-        ] {
-            let mut bytes = archive(MEMBERS, options, comment);
-            if what == "zip64" {
-                bytes = as_zip64(&bytes);
-            }
-            let (name, body) = text(found(bytes));
-            assert_eq!(name, "aaa-0.1.dist-info/METADATA", "{what}");
-            assert_eq!(body, "Name: aaa\n", "{what}");
-        }
-        // Bytes before the archive (a self-extracting stub): offsets are off by their length.
-        let mut shifted = b"#!/bin/sh\nexit 0\n".to_vec();
-        shifted.extend(archive(MEMBERS, deflated, ""));
-        assert_eq!(text(found(shifted)).1, "Name: aaa\n");
-        // Thousands of entries (a torch wheel lists 13,110): one is kept.
-        let names: Vec<String> = (0..5000).map(|i| format!("pkg/m{i}.py")).collect();
-        let mut many: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "")).collect();
-        many.push(("pkg-1.0.dist-info/METADATA", "Name: pkg\n"));
-        assert_eq!(text(found(archive(&many, deflated, ""))).1, "Name: pkg\n");
-        let none = archive(&[("pkg/__init__.py", "")], deflated, "");
-        assert!(found(none).expect("readable").is_none());
-    }
-
-    /// Every position of `needle` in `haystack`.
-    fn positions(haystack: &[u8], needle: &[u8]) -> Vec<usize> {
-        (0..=haystack.len() - needle.len())
-            .filter(|&i| haystack[i..].starts_with(needle))
-            .collect()
-    }
-
-    /// A member whose bytes are not those its CRC-32 describes is an error (as Python's
-    /// `zipfile` says "Bad CRC-32"), stored or deflated.
-    #[test]
-    fn a_member_with_a_wrong_crc_is_an_error() {
-        let body = "Name: aaa\n";
-        let stored = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
-        let good = archive(&[("aaa-0.1.dist-info/METADATA", body)], stored, "");
-        assert_eq!(text(found(good.clone())).1, body);
-        // One byte of the stored member changed.
-        let mut changed = good.clone();
-        let at = positions(&good, body.as_bytes())[0];
-        changed[at] = b'n';
-        let Err(ZipError::Malformed(why)) = found(changed) else {
-            panic!("a changed byte is read as the member");
-        };
-        assert!(why.contains("bad CRC-32"), "{why}");
-        // A deflated member whose directory entry states another CRC-32.
-        let deflated = archive(MEMBERS, SimpleFileOptions::default(), "");
-        let eocd = deflated.len() - EOCD_LEN;
-        let mut at = le32(&deflated, eocd + 16).expect("offset") as usize;
-        let mut wrong = deflated.clone();
-        while le32(&wrong, at) == Some(CENTRAL) {
-            let n = usize::from(le16(&wrong, at + 28).expect("n"));
-            if &wrong[at + CENTRAL_LEN..at + CENTRAL_LEN + n] == b"aaa-0.1.dist-info/METADATA" {
-                wrong[at + 16] ^= 1;
-            }
-            at += CENTRAL_LEN
-                + n
-                + usize::from(le16(&wrong, at + 30).expect("e"))
-                + usize::from(le16(&wrong, at + 32).expect("c"));
-        }
-        assert_ne!(wrong, deflated);
-        assert!(matches!(found(wrong), Err(ZipError::Malformed(w)) if w.contains("bad CRC-32")));
-    }
-
-    /// A name listed twice: the last entry is read, as Python's `zipfile` and the `zip` crate
-    /// read it.
-    #[test]
-    fn of_a_duplicated_name_the_last_entry_wins() {
-        for options in [
-            SimpleFileOptions::default(),
-            SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
-        ] {
-            let bytes = archive(
-                &[
-                    ("pkg-1.0.dist-info/METADATA", "Name: first\n"),
-                    ("pkg-1.0.dist-info/METADATB", "Name: last\n"),
-                ],
-                options,
-                "",
-            );
-            // The writer refuses a duplicate: rename the second member where it is named (its
-            // local header and its directory entry). CRCs cover contents, not names.
-            let mut twice = bytes.clone();
-            let at = positions(&bytes, b"METADATB");
-            assert_eq!(at.len(), 2);
-            for i in at {
-                twice[i + 7] = b'A';
-            }
-            assert_eq!(
-                text(found(twice)),
-                (
-                    "pkg-1.0.dist-info/METADATA".to_owned(),
-                    "Name: last\n".to_owned()
-                )
-            );
-        }
-    }
-
-    #[test]
-    fn damaged_or_hostile_archives_are_errors() {
-        let good = archive(MEMBERS, SimpleFileOptions::default(), "");
-        let malformed = |bytes: Vec<u8>| {
-            matches!(
-                member(Cursor::new(bytes), ".dist-info/METADATA", 1 << 20),
-                Err(ZipError::Malformed(_))
-            )
-        };
-        assert!(malformed(b"not a zip".to_vec()));
-        assert!(malformed(Vec::new()));
-        // Every cut of the archive is an error or an answer, never a panic.
-        for cut in 0..good.len() {
-            let _ = member(Cursor::new(&good[cut..]), ".dist-info/METADATA", 1 << 20);
-            let _ = member(Cursor::new(&good[..cut]), ".dist-info/METADATA", 1 << 20);
-        }
-        // A directory claiming to be larger than the limit is refused before it is read.
-        let eocd = good.len() - EOCD_LEN;
-        let mut huge = good.clone();
-        huge[eocd + 12..eocd + 16].copy_from_slice(&u32::MAX.to_le_bytes());
-        huge[eocd + 16..eocd + 20].copy_from_slice(&0u32.to_le_bytes());
-        assert!(member(Cursor::new(huge), ".dist-info/METADATA", 1 << 20).is_err());
-        // A member that inflates past the limit stops there.
-        let bomb = "x".repeat(4 << 20);
-        let bombed = archive(
-            &[("pkg-1.0.dist-info/METADATA", &bomb)],
-            SimpleFileOptions::default(),
-            "",
-        );
-        assert!(bombed.len() < 64 * 1024);
-        assert!(matches!(found(bombed), Err(ZipError::TooLarge)));
-        // Unsupported compression.
-        let mut bzip = good.clone();
-        let dir_at = le32(&good, eocd + 16).expect("offset") as usize;
-        let mut at = dir_at;
-        while le32(&bzip, at) == Some(CENTRAL) {
-            bzip[at + 10..at + 12].copy_from_slice(&12u16.to_le_bytes());
-            let n = usize::from(le16(&bzip, at + 28).expect("n"))
-                + usize::from(le16(&bzip, at + 30).expect("e"))
-                + usize::from(le16(&bzip, at + 32).expect("c"));
-            at += CENTRAL_LEN + n;
-        }
-        assert!(malformed(bzip));
-    }
-}
+mod tests;

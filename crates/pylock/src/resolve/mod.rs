@@ -31,7 +31,7 @@ use crate::manifest::{Manifest, Target};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::pep::{ExtraName, PackageName, Version, VersionSpecifiers};
-use fetch::{required_hashes, Fetcher, FilePolicy, FilterSpec};
+use fetch::{lowest_python, required_hashes, Fetcher, FilePolicy, FilterSpec};
 use inputs::Inputs;
 use pkg::Pkg;
 use scope::Scope;
@@ -247,6 +247,7 @@ fn resolve_inputs(
             exclude_newer: options.exclude_newer,
             allowed_yanks: inputs.allowed_yanks.clone(),
             env: Some(env.clone()),
+            lowest_python: None,
         },
         _ => FilterSpec {
             python: None,
@@ -254,6 +255,7 @@ fn resolve_inputs(
             exclude_newer: options.exclude_newer,
             allowed_yanks: inputs.allowed_yanks.clone(),
             env: None,
+            lowest_python: lowest_python(&target.requires_python),
         },
     };
     let single_scope = single.clone();

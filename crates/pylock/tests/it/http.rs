@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pylock::{resolve, IndexError, LocalIndex, Manifest, ResolveError, Role, Target};
 use pylock::{HttpIndex, HttpOptions};
-use sha2::Digest as _;
+use sha2::{Digest as _, Sha256};
 
 use crate::server::{Faults, Server};
 use crate::support::workspace;
@@ -119,16 +119,18 @@ fn warm_cache_makes_no_requests_and_offline_works() {
     let before = server.hits.lock().expect("hits").clone();
     // Pages are cached parsed (a compact binary form), not as the JSON the server sent.
     let pages = before.keys().filter(|p| p.starts_with("/simple/")).count();
-    let parsed = std::fs::read_dir(cache.join("http-v3"))
-        .expect("cache")
-        .filter(|e| {
-            let bytes = std::fs::read(e.as_ref().expect("entry").path()).expect("read");
-            bytes
-                .windows(b"x.pylock-page.v2".len())
-                .any(|w| w == b"x.pylock-page.v2")
+    // Each in its project's pack, beside the metadata kept from it: no file of its own.
+    let parsed = pack_records(&cache)
+        .iter()
+        .filter(|(_, page, content)| {
+            *page
+                && content
+                    .windows(b"x.pylock-page.v2".len())
+                    .any(|w| w == b"x.pylock-page.v2")
         })
         .count();
     assert!(pages > 10 && parsed == pages, "{parsed} of {pages} pages");
+    assert!(!cache.join("http-v3").exists());
     let t1 = std::time::Instant::now();
     let warm = resolve(
         &manifest,
@@ -253,22 +255,24 @@ fn metadata_is_kept_by_its_hash() {
         .collect();
     assert!(fetched.len() > 10, "{}", fetched.len());
     assert_eq!(kept_records(&cache), fetched.len());
-    // One pack per project: the file name's project part.
+    // One pack per project, named as its wheels' files name it, holding its page and the
+    // metadata kept from it, and no other file.
+    let pages: Vec<String> = (server.hits.lock().expect("hits").keys())
+        .filter_map(|p| p.strip_prefix("/simple/")?.strip_suffix('/'))
+        .map(|name| name.replace('-', "_"))
+        .collect();
     let mut projects: Vec<String> = fetched
         .iter()
         .filter_map(|p| p.rsplit('/').next()?.split_once('-'))
         .map(|(name, _)| name.to_ascii_lowercase().replace('.', "_"))
+        .chain(pages.iter().cloned())
         .collect();
     projects.sort();
     projects.dedup();
+    assert!(pages.len() > 10, "{pages:?}");
     assert_eq!(pack_names(&cache), projects);
-    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache") {
-        let bytes = std::fs::read(entry.expect("entry").path()).expect("read");
-        assert!(
-            !bytes.windows(17).any(|w| w == b"Metadata-Version:"),
-            "metadata kept twice"
-        );
-    }
+    assert_eq!(kept_pages(&cache), pages.len());
+    assert!(!cache.join("http-v3").exists(), "metadata kept twice");
     let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     let index = http_index(std::slice::from_ref(&url), Some(&cache), false);
     let warm = resolve(&manifest, &linux(), &Default::default(), &index).expect("warm");
@@ -346,25 +350,44 @@ fn pack_names(cache: &Path) -> Vec<String> {
     names
 }
 
-/// How many records the packs in `cache` hold (each starts with `PLKr`, its length and the
-/// file's hash).
+/// The records of the packs in `cache`, by pack (each starts with `PLKr`, its length, its
+/// key and its seal), in file order: whether each keeps a page (an HTTP cache entry, which
+/// starts with `pylock-http-v3`) and its content.
+fn pack_records(cache: &Path) -> Vec<(String, bool, Vec<u8>)> {
+    let mut out = Vec::new();
+    for name in pack_names(cache) {
+        let bytes = std::fs::read(cache.join("metadata-v2").join(&name)).expect("pack");
+        let mut at = b"pylock-metadata-pack-v2\n".len();
+        while at < bytes.len() {
+            assert_eq!(&bytes[at..at + 4], b"PLKr", "{name}");
+            let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4"));
+            let content = bytes[at + 72..at + 72 + len as usize].to_vec();
+            out.push((
+                name.clone(),
+                content.starts_with(b"pylock-http-v3\n"),
+                content,
+            ));
+            at += 72 + len as usize;
+        }
+        assert_eq!(at, bytes.len(), "{name}");
+    }
+    out
+}
+
+/// How many metadata records the packs in `cache` hold.
 fn kept_records(cache: &Path) -> usize {
-    pack_names(cache)
+    pack_records(cache)
         .iter()
-        .map(|name| {
-            let bytes = std::fs::read(cache.join("metadata-v2").join(name)).expect("pack");
-            let mut at = b"pylock-metadata-pack-v2\n".len();
-            let mut n = 0;
-            while at < bytes.len() {
-                assert_eq!(&bytes[at..at + 4], b"PLKr", "{name}");
-                let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4"));
-                at += 72 + len as usize;
-                n += 1;
-            }
-            assert_eq!(at, bytes.len(), "{name}");
-            n
-        })
-        .sum()
+        .filter(|(_, page, _)| !page)
+        .count()
+}
+
+/// How many page records the packs in `cache` hold.
+fn kept_pages(cache: &Path) -> usize {
+    pack_records(cache)
+        .iter()
+        .filter(|(_, page, _)| *page)
+        .count()
 }
 
 /// Responses that say neither how long they stay fresh nor how to revalidate them exactly
@@ -409,18 +432,11 @@ fn damaged_cache_entries_are_fetched_again() {
     let index = || http_index(std::slice::from_ref(&url), Some(&cache), false);
     let cold = resolve(&manifest, &linux(), &Default::default(), &index()).expect("cold");
     let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
-    let mut cut = 0;
-    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache dir") {
-        let path = entry.expect("entry").path();
-        let bytes = std::fs::read(&path).expect("read");
-        std::fs::write(&path, &bytes[..bytes.len() - 1]).expect("cut");
-        cut += 1;
-    }
-    assert!(cut > 10, "{cut}");
-    // Packs of kept metadata cut short too: their last record is refused and its file
-    // fetched again (once).
+    // Packs cut short (the cache is not synced to disk): their last record is refused and
+    // what it kept (a page, or a metadata file) fetched again, once.
     let packs = pack_names(&cache);
     let records = kept_records(&cache);
+    let mut cut = 0;
     for name in &packs {
         let path = cache.join("metadata-v2").join(name);
         let bytes = std::fs::read(&path).expect("read");
@@ -436,23 +452,32 @@ fn damaged_cache_entries_are_fetched_again() {
         "each damaged entry is fetched once more"
     );
     assert_eq!(kept_records(&cache), records, "and kept again, once");
-    // Pages kept in another pylock version's form (same length, so only the form is wrong)
-    // are fetched again, not errors.
+    // Pages kept in another pylock version's form (same length and sealed anew, so only
+    // the form is wrong) are fetched again, not errors.
     let requests = server.requests.load(std::sync::atomic::Ordering::Relaxed);
     let mut older = 0;
-    for entry in std::fs::read_dir(cache.join("http-v3")).expect("cache dir") {
-        let path = entry.expect("entry").path();
-        let text = std::fs::read(&path).expect("read");
-        let Some(at) = text
-            .windows(b"x.pylock-page.v2".len())
-            .position(|w| w == b"x.pylock-page.v2")
-        else {
-            continue;
-        };
-        let mut text = text.clone();
-        text[at + b"x.pylock-page.v".len()] = b'0';
-        std::fs::write(&path, text).expect("rewrite");
-        older += 1;
+    for name in pack_names(&cache) {
+        let path = cache.join("metadata-v2").join(&name);
+        let mut bytes = std::fs::read(&path).expect("read");
+        let mut at = b"pylock-metadata-pack-v2\n".len();
+        while at < bytes.len() {
+            let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().expect("4")) as usize;
+            let (start, end) = (at + 72, at + 72 + len);
+            let marker = b"x.pylock-page.v2";
+            if let Some(m) = bytes[start..end]
+                .windows(marker.len())
+                .position(|w| w == marker)
+            {
+                bytes[start + m + marker.len() - 1] = b'0';
+                let mut seal = Sha256::new();
+                seal.update(&bytes[at + 8..at + 40]);
+                seal.update(&bytes[start..end]);
+                bytes[at + 40..at + 72].copy_from_slice(&seal.finalize());
+                older += 1;
+            }
+            at = end;
+        }
+        std::fs::write(&path, bytes).expect("rewrite");
     }
     assert!(older > 10, "{older}");
     let again = resolve(&manifest, &linux(), &Default::default(), &index()).expect("refetched");
@@ -587,16 +612,57 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
     }
     let wheel = zip.finish().expect("zip").into_inner();
     assert_eq!(
-        wheel_requests_to_lock_many(&dir, &wheel),
+        wheel_requests_to_lock_many(&dir, &wheel).0,
         2,
         "range requests for one METADATA"
     );
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A wheel laid out as torch's (a directory of ~100 KB, then `METADATA` with ~700 KB of
+/// `RECORD` between it and the directory) has its metadata read in two small requests: the
+/// tail, whose last directory entries locate `METADATA`, then `METADATA` alone. Reading the
+/// whole directory took three requests and ~900 KB (the rest of the directory, then
+/// everything from `METADATA` up to it).
+#[test]
+fn the_metadata_far_before_a_large_directory_is_found_from_the_tail() {
+    let dir = tempdir("torchlike");
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let files: Vec<String> = (0..1500)
+        .map(|i| format!("many/package/module_number_{i:05}.py"))
+        .collect();
+    for file in &files {
+        zip.start_file(file.as_str(), opts).expect("file");
+        zip.write_all(b"x = 1\n").expect("write");
+    }
+    zip.start_file("many-1.0.dist-info/METADATA", opts)
+        .expect("file");
+    zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
+        .expect("metadata");
+    zip.start_file("many-1.0.dist-info/RECORD", opts)
+        .expect("file");
+    for i in 0..7000 {
+        writeln!(
+            zip,
+            "many/package/module_number_{i:05}.py,sha256={:064x},6",
+            i
+        )
+        .expect("record");
+    }
+    let wheel = zip.finish().expect("zip").into_inner();
+    assert!(wheel.len() > 700_000, "{}", wheel.len());
+    let (requests, bytes) = wheel_requests_to_lock_many(&dir, &wheel);
+    assert_eq!(requests, 2, "range requests for one METADATA");
+    // The tail (64 KiB) and `METADATA` with its header; not the directory, nor `RECORD`.
+    assert!(bytes < 80_000, "{bytes} bytes sent for one METADATA");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// Serve `wheel` as `many 1.0` (no `.metadata` file) from `dir`, lock `many` from it, and
-/// count the requests that went to the wheel.
-fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> usize {
+/// count the requests that went to the wheel, and the bytes sent (pages included).
+fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> (usize, usize) {
     std::fs::create_dir_all(dir.join("files")).expect("mkdir");
     std::fs::create_dir_all(dir.join("simple/many")).expect("mkdir");
     std::fs::write(dir.join("files/many-1.0-py3-none-any.whl"), wheel).expect("wheel");
@@ -616,7 +682,8 @@ fn wheel_requests_to_lock_many(dir: &Path, wheel: &[u8]) -> usize {
     )
     .expect("resolves");
     assert_eq!(r.packages.len(), 1);
-    server.hits_ending(".whl")
+    let bytes = server.bytes.load(std::sync::atomic::Ordering::Relaxed);
+    (server.hits_ending(".whl"), bytes)
 }
 
 /// A one-project index whose wheel has no `.metadata` file: metadata must come from the wheel.
@@ -675,7 +742,7 @@ fn a_large_zip_directory_is_read_in_one_request() {
     zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
         .expect("metadata");
     let wheel = zip.finish().expect("zip").into_inner();
-    let wheel_requests = wheel_requests_to_lock_many(&dir, &wheel);
+    let wheel_requests = wheel_requests_to_lock_many(&dir, &wheel).0;
     assert!(
         wheel_requests <= 3,
         "{wheel_requests} range requests for one METADATA"
@@ -714,6 +781,52 @@ fn wheel_metadata_by_range_requests_or_whole_download() {
         }
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Metadata read from wheels with range requests (no PEP 658 file) is kept in the project's
+/// pack beside its page: one cache file per project, and an offline run reads it there.
+#[test]
+fn range_read_metadata_is_kept_in_the_project_packs() {
+    let dir = tempdir("ranges-kept");
+    wheel_only_index(&dir);
+    let cache = tempdir("ranges-kept-cache");
+    let mut manifest = Manifest::default();
+    manifest.add_str("big", Role::Requirement).expect("req");
+    let server = Server::start(dir.clone(), Faults::default());
+    let url = format!("{}/simple", server.base);
+    let cold = resolve(
+        &manifest,
+        &linux(),
+        &Default::default(),
+        &http_index(std::slice::from_ref(&url), Some(&cache), false),
+    )
+    .expect("cold");
+    let mut entries: Vec<String> = std::fs::read_dir(&cache)
+        .expect("cache")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.') && n != "cleaned")
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["metadata-v2"],
+        "no file of its own for derived metadata"
+    );
+    assert_eq!(pack_names(&cache), ["big", "six"]);
+    // Each pack: the page and the metadata read from the wheel.
+    let records = pack_records(&cache);
+    assert_eq!(
+        records.len(),
+        4,
+        "{:?}",
+        records.iter().map(|r| (&r.0, r.1)).collect::<Vec<_>>()
+    );
+    drop(server);
+    let offline = http_index(std::slice::from_ref(&url), Some(&cache), true);
+    let warm = resolve(&manifest, &linux(), &Default::default(), &offline).expect("offline");
+    assert_eq!(summary(&cold), summary(&warm));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_dir_all(&cache).ok();
 }
 
 #[test]

@@ -84,8 +84,9 @@ pub(super) fn freshness(policy: &CachePolicy, parts: &http::response::Parts) -> 
     }
 }
 
-/// One cached response: a single file `http-v3/<key>` holding a header line, the cache
-/// policy on a line of its own, then the body.
+/// One cached response: a header line, the cache policy on a line of its own, then the
+/// body; in a file of its own, `http-v3/<key>`, or (a project page) a record of its
+/// project's pack (`pack.rs`).
 ///
 /// The header says until when the entry is fresh, so a warm run reads one file and parses a
 /// short line; the policy (request and response headers) is parsed only to revalidate a
@@ -166,7 +167,17 @@ impl CacheEntry {
 
     /// Write the entry atomically (concurrent writers leave one complete entry), in a
     /// directory made by [`CacheEntry::make_dir`].
-    pub(super) fn store(&self, policy: &CachePolicy, fresh_for: Duration, fetched: &Fetched) {
+    pub(super) fn store(&self, bytes: &[u8]) {
+        // A cache that cannot be written only costs speed.
+        let _ = crate::util::write_atomic_unsynced(&self.path, bytes);
+    }
+
+    /// An entry's bytes: `fetched` under `policy`, fresh for `fresh_for` from now.
+    pub(super) fn encode(
+        policy: &CachePolicy,
+        fresh_for: Duration,
+        fetched: &Fetched,
+    ) -> Option<Vec<u8>> {
         let now = SystemTime::now();
         let header = Header {
             status: fetched.status,
@@ -177,7 +188,7 @@ impl CacheEntry {
         };
         let (Ok(header), Ok(policy)) = (serde_json::to_vec(&header), serde_json::to_vec(policy))
         else {
-            return;
+            return None;
         };
         let mut bytes = Vec::with_capacity(
             CACHE_MAGIC.len() + header.len() + policy.len() + 2 + fetched.body.len(),
@@ -188,7 +199,6 @@ impl CacheEntry {
         bytes.extend_from_slice(&policy);
         bytes.push(b'\n');
         bytes.extend_from_slice(&fetched.body);
-        // A cache that cannot be written only costs speed.
-        let _ = crate::util::write_atomic_unsynced(&self.path, &bytes);
+        Some(bytes)
     }
 }

@@ -17,6 +17,7 @@ use super::auth::{netrc_credentials, Credentials};
 use super::cache::{freshness, remove_abandoned_temporary_files, CacheEntry};
 use super::fetched::Fetched;
 use super::limit::Origins;
+use super::pack::{page_key, KeptMetadata};
 use crate::index::redact::{redact, without_credentials};
 use crate::index::IndexError;
 
@@ -33,6 +34,30 @@ pub struct Ranged {
     pub start: u64,
     /// The file's size.
     pub total: u64,
+}
+
+/// Where one response is cached: its own file, or (a project page) a record of its
+/// project's pack, with the file as the fallback for a page too big for a pack (and for
+/// caches written before pages went into packs).
+struct Place<'a> {
+    file: CacheEntry,
+    /// The packs, the project's normalized name and the page's key.
+    pack: Option<(&'a KeptMetadata, &'a str, [u8; 32])>,
+}
+
+impl Place<'_> {
+    fn read(&self, limit: u64) -> Option<Vec<u8>> {
+        (self.pack.as_ref())
+            .and_then(|(packs, project, key)| packs.read_page(project, key))
+            .or_else(|| self.file.read(limit))
+    }
+
+    fn forget(&self) {
+        if let Some((packs, project, key)) = &self.pack {
+            packs.forget_page(project, key);
+        }
+        let _ = std::fs::remove_file(&self.file.path);
+    }
 }
 
 /// How the client may use the network and the cache.
@@ -66,6 +91,8 @@ pub struct Client {
     origins: Origins,
     /// Whether the cache's entry directory was made (once per run, not once per entry).
     made: std::sync::Once,
+    /// The cache's packs: one file per project (`pack.rs`).
+    packs: Option<KeptMetadata>,
 }
 
 impl Client {
@@ -79,6 +106,7 @@ impl Client {
             http: std::sync::OnceLock::new(),
             credentials: Credentials::new(netrc_credentials(), indexes),
             origins: Origins::new(options.concurrency),
+            packs: options.cache_dir.as_deref().map(KeptMetadata::new),
             options,
             failures: Mutex::new(HashMap::new()),
             made: std::sync::Once::new(),
@@ -88,25 +116,28 @@ impl Client {
     /// GET `url` with `accept`, through the cache, refusing a body over `limit` bytes. 404
     /// is returned as such; other failures are errors naming the URL.
     pub fn get(&self, url: &Url, accept: &str, limit: u64) -> Result<Fetched, IndexError> {
-        self.get_kept_as(url, accept, limit, Ok)
+        self.get_kept_as(url, accept, limit, None, Ok)
+    }
+
+    /// The cache's packs (`None`: no cache).
+    pub(super) fn packs(&self) -> Option<&KeptMetadata> {
+        self.packs.as_ref()
     }
 
     /// [`Client::get`], keeping `keep(response)` in the cache instead of a 200 response as
-    /// received (a page already parsed, say): callers get what the cache keeps, from the
-    /// network or not. A response `keep` refuses is an error and is not cached.
-    pub fn get_kept_as(
+    /// received (a page already parsed, say), in the pack of `project` (its normalized name,
+    /// or its pack's) if given: callers get what the cache keeps, from the network or not. A
+    /// response `keep` refuses is an error and is not cached.
+    pub(super) fn get_kept_as(
         &self,
         url: &Url,
         accept: &str,
         limit: u64,
+        project: Option<&str>,
         keep: impl FnOnce(Fetched) -> Result<Fetched, IndexError>,
     ) -> Result<Fetched, IndexError> {
-        let entry = self
-            .options
-            .cache_dir
-            .as_deref()
-            .map(|d| CacheEntry::new(d, url, accept));
-        let bytes = entry.as_ref().and_then(|e| e.read(limit));
+        let place = self.place(url, accept, project);
+        let bytes = place.as_ref().and_then(|p| p.read(limit));
         let cached = bytes.as_deref().and_then(CacheEntry::parse);
         if self.options.offline {
             return cached
@@ -139,8 +170,8 @@ impl Client {
                 let parts = response_parts.map_err(|e| http_error(url, e))?;
                 let (AfterResponse::NotModified(policy, _) | AfterResponse::Modified(policy, _)) =
                     policy.after_response(&request, &parts, SystemTime::now());
-                if let Some(entry) = &entry {
-                    self.store(entry, &policy, freshness(&policy, &parts), &fetched);
+                if let Some(place) = &place {
+                    self.store(place, &policy, freshness(&policy, &parts), &fetched);
                 }
                 return Ok(fetched);
             }
@@ -153,22 +184,42 @@ impl Client {
         if status == 200 {
             fetched = keep(fetched)?;
         }
-        if let (Some(entry), Ok(parts)) = (&entry, response_parts) {
+        if let (Some(place), Ok(parts)) = (&place, response_parts) {
             let policy = CachePolicy::new(&request, &parts);
             // A 404 is an answer too ("no such project"): cached like any other.
             if policy.is_storable() && (status == 200 || status == 404) {
-                self.store(entry, &policy, freshness(&policy, &parts), &fetched);
+                self.store(place, &policy, freshness(&policy, &parts), &fetched);
             }
         }
         Ok(fetched)
     }
 
-    /// Write a cache entry (its directory made once per run).
-    fn store(&self, entry: &CacheEntry, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+    /// Where the response to `url` with `accept` is cached (`None`: no cache).
+    fn place<'a>(&'a self, url: &Url, accept: &str, project: Option<&'a str>) -> Option<Place<'a>> {
+        let dir = self.options.cache_dir.as_deref()?;
+        Some(Place {
+            file: CacheEntry::new(dir, url, accept),
+            pack: (self.packs.as_ref())
+                .zip(project)
+                .map(|(packs, project)| (packs, project, page_key(url, accept))),
+        })
+    }
+
+    /// Write a cache entry: in its pack, else in its own file (the directory made once per
+    /// run).
+    fn store(&self, place: &Place, policy: &CachePolicy, fresh_for: Duration, f: &Fetched) {
+        let Some(bytes) = CacheEntry::encode(policy, fresh_for, f) else {
+            return;
+        };
+        if let Some((packs, project, key)) = &place.pack {
+            if packs.store_page(project, *key, &bytes) {
+                return;
+            }
+        }
         if let Some(dir) = &self.options.cache_dir {
             self.made.call_once(|| CacheEntry::make_dir(dir));
         }
-        entry.store(policy, fresh_for, f);
+        place.file.store(&bytes);
     }
 
     /// GET `url` with `accept`, refusing a body over `limit` bytes, without writing the
@@ -225,41 +276,57 @@ impl Client {
         }
     }
 
-    /// Drop the cached response to `url` with `accept`, if any.
-    pub fn forget(&self, url: &Url, accept: &str) {
-        if let Some(dir) = self.options.cache_dir.as_deref() {
-            let _ = std::fs::remove_file(CacheEntry::new(dir, url, accept).path);
+    /// Drop the cached response to `url` with `accept` (kept in the pack of `project`, if
+    /// given), if any.
+    pub(super) fn forget(&self, url: &Url, accept: &str, project: Option<&str>) {
+        if let Some(place) = self.place(url, accept, project) {
+            place.forget();
         }
     }
 
     /// Something derived from the file at `url` (such as a wheel's METADATA read with range
-    /// requests), from the cache. Files on an index do not change under their URL, so this
-    /// needs no revalidation; it is what makes `--offline` possible after such reads.
+    /// requests), from the cache: a record of the pack of the file's project (or, as caches
+    /// before packs kept it, a file of its own). Files on an index do not change under their
+    /// URL, so this needs no revalidation; it is what makes `--offline` possible after such
+    /// reads.
     pub fn derived(&self, url: &Url, what: &str) -> Option<Vec<u8>> {
-        let bytes = crate::util::read_regular(&self.derived_path(url, what)?, DERIVED_BYTES)?;
+        let key = derived_key(url, what);
+        if let Some(kept) = (self.packs.as_ref()).and_then(|p| p.read_derived(file_name(url), &key))
+        {
+            return Some(kept);
+        }
+        let path = self
+            .options
+            .cache_dir
+            .as_deref()?
+            .join("derived-v2")
+            .join(crate::util::hex(&key));
+        let bytes = crate::util::read_regular(&path, DERIVED_BYTES)?;
         let (len, body) = bytes.split_at_checked(8)?;
         let len = u64::from_le_bytes(len.try_into().ok()?);
         (body.len() as u64 == len).then(|| body.to_vec())
     }
 
-    /// Keep something derived from the file at `url` in the cache (best effort).
+    /// Keep something derived from the file at `url` in the cache (best effort): in the pack
+    /// of the file's project, or in a file of its own if too big for a pack.
     pub fn store_derived(&self, url: &Url, what: &str, bytes: &[u8]) {
-        if let Some(path) = self.derived_path(url, what) {
-            if let Some(dir) = path.parent() {
-                let _ = std::fs::create_dir_all(dir);
-            }
-            // Length first: an entry cut short is ignored.
-            let mut entry = Vec::with_capacity(8 + bytes.len());
-            entry.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            entry.extend_from_slice(bytes);
-            let _ = crate::util::write_atomic_unsynced(&path, &entry);
+        let key = derived_key(url, what);
+        let Some(packs) = &self.packs else {
+            return;
+        };
+        if packs.store_derived(file_name(url), key, bytes) {
+            return;
         }
-    }
-
-    fn derived_path(&self, url: &Url, what: &str) -> Option<PathBuf> {
-        let dir = self.options.cache_dir.as_deref()?;
-        let key = Sha256::digest(format!("{}\n{what}", without_credentials(url)).as_bytes());
-        Some(dir.join("derived-v2").join(crate::util::hex(&key)))
+        let Some(dir) = self.options.cache_dir.as_deref() else {
+            return;
+        };
+        let dir = dir.join("derived-v2");
+        let _ = std::fs::create_dir_all(&dir);
+        // Length first: an entry cut short is ignored.
+        let mut entry = Vec::with_capacity(8 + bytes.len());
+        entry.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        entry.extend_from_slice(bytes);
+        let _ = crate::util::write_atomic_unsynced(&dir.join(crate::util::hex(&key)), &entry);
     }
 
     /// GET a byte range of `url`: `spec` is `start-end` (inclusive) or `-n` (the last n
@@ -534,4 +601,15 @@ fn response_parts(r: &reqwest::blocking::Response) -> Result<http::response::Par
         .body(())
         .map(|r| r.into_parts().0)
         .map_err(|e| e.to_string())
+}
+
+/// The key of something derived from the file at `url` (`what` says what, and may hold the
+/// file's hash): never a file's SHA-256 or a page's key.
+fn derived_key(url: &Url, what: &str) -> [u8; 32] {
+    Sha256::digest(format!("{}\n{what}", without_credentials(url)).as_bytes()).into()
+}
+
+/// The last segment of `url`'s path: a distribution file's name, which names its pack.
+fn file_name(url: &Url) -> &str {
+    url.path().rsplit('/').next().unwrap_or_default()
 }

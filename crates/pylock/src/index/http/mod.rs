@@ -95,8 +95,6 @@ pub struct HttpIndex {
     flat_pages: Mutex<Vec<(String, Vec<u8>, Url)>>,
     /// [`HttpOptions::concurrency`].
     concurrency: usize,
-    /// Metadata files kept by their hash (`None`: no cache).
-    kept_metadata: Option<pack::KeptMetadata>,
     /// `--refresh` (and not `--offline`): kept metadata is read from the index again too.
     refresh: bool,
 }
@@ -133,7 +131,6 @@ impl HttpIndex {
             find_links: options.find_links,
             flat_pages: Mutex::new(Vec::new()),
             concurrency: options.concurrency.max(1),
-            kept_metadata: options.cache_dir.as_deref().map(pack::KeptMetadata::new),
             refresh: options.refresh && !options.offline,
         })
     }
@@ -179,7 +176,8 @@ impl HttpIndex {
                 None => parse_page(&fetched, name).map_err(|e| redact_error(e, &url)),
             };
             let limit = self.limits.page_bytes;
-            let Some(page) = self.get_read(&url, ACCEPT_PAGE, limit, keep, read)? else {
+            let project = Some(name.as_ref());
+            let Some(page) = self.get_read(&url, ACCEPT_PAGE, limit, project, keep, read)? else {
                 continue;
             };
             return Ok(Some(page));
@@ -243,18 +241,23 @@ impl HttpIndex {
         url: &Url,
         accept: &str,
         limit: u64,
+        project: Option<&str>,
         keep: impl Fn(Fetched) -> Result<Fetched, IndexError>,
         read: impl Fn(Fetched) -> Result<T, IndexError>,
     ) -> Result<Option<T>, IndexError> {
-        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
+        let fetched = self
+            .client
+            .get_kept_as(url, accept, limit, project, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
         if let Ok(value) = read(fetched) {
             return Ok(Some(value));
         }
-        self.client.forget(url, accept);
-        let fetched = self.client.get_kept_as(url, accept, limit, &keep)?;
+        self.client.forget(url, accept, project);
+        let fetched = self
+            .client
+            .get_kept_as(url, accept, limit, project, &keep)?;
         if fetched.status != 200 {
             return Ok(None);
         }
@@ -412,7 +415,7 @@ impl Index for HttpIndex {
                 Some(verified(read_file_url(&url)?)?)
             } else {
                 // Kept by its hash: read as it was when its bytes matched the hash.
-                let kept = self.kept_metadata.as_ref().zip(*expected);
+                let kept = self.client.packs().zip(*expected);
                 let filename = file.filename();
                 let cached = kept
                     .filter(|_| !self.refresh)
@@ -434,7 +437,10 @@ impl Index for HttpIndex {
                     }
                     None
                 } else {
-                    self.get_read(&url, "*/*", limit, Ok, |f| verified(f.body))?
+                    // No hash to keep it by: an HTTP cache entry, in the project's pack.
+                    let project = pack::project_of(filename);
+                    let pack = Some(project.as_str());
+                    self.get_read(&url, "*/*", limit, pack, Ok, |f| verified(f.body))?
                 }
             };
             if let Some(bytes) = fetched {

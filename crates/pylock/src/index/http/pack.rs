@@ -1,19 +1,24 @@
 //! Metadata files kept by the SHA-256 the index lists for them (PEP 658), in the resolver's
-//! form (`index::metadata::Fields`), grouped in one append-only pack file per project
-//! (`metadata-v2/<project>`): a cold run appends to a few dozen files instead of creating
-//! one per metadata file (creating thousands of files is most of a cold run's system time),
-//! and a warm run opens and reads each project's pack once.
+//! form (`index::metadata::Fields`), the project's page itself, and what was derived from its
+//! files (a wheel's METADATA read with range requests, by `Client::derived`), grouped in one
+//! append-only pack file per project (`metadata-v2/<project>`): a cold run creates one file
+//! per project instead of one per page and one per metadata file (creating files is most of
+//! a cold run's system time, and grows with the files deleted just before on ext4), and a
+//! warm run opens and reads each project's pack once.
 //!
 //! A pack is [`PACK_MAGIC`] then records, each self-delimiting and sealed:
-//! [`RECORD_MAGIC`], the content's length (u32, little-endian), the file's SHA-256, the seal
-//! (SHA-256 of that hash and the content), the content. A record is appended with one
-//! `write` on a file opened with `O_APPEND`, so records from several threads or processes do
-//! not interleave. Only bytes that matched their hash are kept and the hash names one
-//! content, so records need no revalidation. A record damaged on disk or copied under
-//! another hash fails its seal and is refused (the file is read from the index again); a
-//! pack cut short, damaged in its framing, of another format, over [`MAX_PACK_BYTES`] or
-//! full of duplicates is rewritten (temporary file and rename) with its good records when
-//! something is next kept in it.
+//! [`RECORD_MAGIC`], the content's length (u32, little-endian), the record's key, the seal
+//! (SHA-256 of the key and the content), the content. A metadata record's key is the file's
+//! SHA-256: the hash names one content, so such records need no revalidation. A page
+//! record's key is [`page_key`] (the page's URL and Accept header), a derived record's a hash
+//! of the file's URL and what was derived (files do not change under their URL); a newer
+//! record of a page replaces an older one (the last in the pack wins), and packs whose superseded records
+//! outweigh the rest are rewritten without them. A record is appended with one `write` on a
+//! file opened with `O_APPEND`, so records from several threads or processes do not
+//! interleave. A record damaged on disk or copied under another key fails its seal and is
+//! refused (what it kept is read from the index again); a pack cut short, damaged in its
+//! framing, of another format, over [`MAX_PACK_BYTES`] or full of duplicates is rewritten
+//! (temporary file and rename) with its good records when something is next kept in it.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
@@ -54,6 +59,10 @@ const MAX_HELD_BYTES: u64 = 128 * 1024 * 1024;
 /// missed it) a pack may hold before it is rewritten without them, beyond half its records.
 const MAX_DUPLICATES: usize = 16;
 
+/// The most bytes of superseded records (older copies of a page) a pack may hold before it
+/// is rewritten without them, beyond half its size.
+const MAX_STALE_BYTES: u64 = 1024 * 1024;
+
 /// The packs of one cache directory, each read once per run (on its first lookup).
 pub(super) struct KeptMetadata {
     dir: PathBuf,
@@ -71,8 +80,13 @@ struct Pack {
     loaded: bool,
     /// The file's bytes as read.
     bytes: Vec<u8>,
-    /// Where each file's record is in `bytes` (the last, when kept twice).
+    /// Where each key's record is in `bytes` (the last, when kept twice).
     records: HashMap<[u8; 32], Range<usize>>,
+    /// The bytes of records in `bytes` that later ones superseded (older copies of a page).
+    stale: u64,
+    /// Keys forgotten in this run ([`KeptMetadata::forget_page`]): not read, and left out when
+    /// the pack is rewritten, even if read again.
+    forgotten: HashSet<[u8; 32]>,
     /// Files kept in this run (not in `bytes`): never kept twice.
     appended: HashSet<[u8; 32]>,
     /// The pack's size on disk, as far as this run knows.
@@ -100,26 +114,75 @@ impl KeptMetadata {
     /// The kept form of the metadata file of distribution `filename` whose SHA-256 is
     /// `sha256`, if kept and its seal holds.
     pub(super) fn read(&self, filename: &str, sha256: Sha256Hash) -> Option<Vec<u8>> {
-        let pack = self.pack(filename);
-        let mut pack = lock(&pack);
-        pack.load(&self.dir.join(project_of(filename)), &self.held);
-        pack.get(&sha256.into_bytes()).map(<[u8]>::to_vec)
+        self.read_record(project_of(filename), &sha256.into_bytes())
     }
 
     /// Keep `kept` for the metadata file of `filename` whose SHA-256 is `sha256` (best
     /// effort: a cache that cannot be written only costs speed). A file already kept is not
     /// kept twice.
     pub(super) fn store(&self, filename: &str, sha256: Sha256Hash, kept: &[u8]) {
-        let hash = sha256.into_bytes();
-        let Some(record) = record(&hash, kept) else {
-            return;
-        };
-        let path = self.dir.join(project_of(filename));
-        let pack = self.pack(filename);
+        self.keep(project_of(filename), sha256.into_bytes(), kept, false);
+    }
+
+    /// What was derived from the distribution file `filename` (a wheel's METADATA read with
+    /// range requests) kept under `key`, if kept and its seal holds.
+    pub(super) fn read_derived(&self, filename: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
+        self.read_record(project_of(filename), key)
+    }
+
+    /// Keep `derived` from the distribution file `filename` under `key` (once). `false` when
+    /// it is too big for a pack (nothing is written).
+    pub(super) fn store_derived(&self, filename: &str, key: [u8; 32], derived: &[u8]) -> bool {
+        self.keep(project_of(filename), key, derived, false)
+    }
+
+    /// The page of `project` (a normalized name) kept under `key` ([`page_key`]), if kept and
+    /// its seal holds.
+    pub(super) fn read_page(&self, project: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
+        self.read_record(pack_of_project(project), key)
+    }
+
+    /// Keep `page` for `project` under `key`, replacing what was kept there. `false` when a
+    /// page this big cannot be kept in a pack (nothing is written).
+    pub(super) fn store_page(&self, project: &str, key: [u8; 32], page: &[u8]) -> bool {
+        self.keep(pack_of_project(project), key, page, true)
+    }
+
+    /// Forget the page of `project` kept under `key`: not read again in this run, and left
+    /// out of the pack when it is next written.
+    pub(super) fn forget_page(&self, project: &str, key: &[u8; 32]) {
+        let name = pack_of_project(project);
+        let path = self.dir.join(&name);
+        let pack = self.pack(name);
         let mut pack = lock(&pack);
         pack.load(&path, &self.held);
-        if pack.appended.contains(&hash) || pack.get(&hash).is_some() {
-            return;
+        if pack.records.remove(key).is_some() {
+            pack.refused = true;
+        }
+        pack.forgotten.insert(*key);
+    }
+
+    fn read_record(&self, name: String, key: &[u8; 32]) -> Option<Vec<u8>> {
+        let path = self.dir.join(&name);
+        let pack = self.pack(name);
+        let mut pack = lock(&pack);
+        pack.load(&path, &self.held);
+        pack.get(key).map(<[u8]>::to_vec)
+    }
+
+    /// Keep `content` under `key` in the pack `name`; `replace`: whatever was kept under it
+    /// is superseded (a page), else a key kept already is left as it is (a file's hash).
+    /// `false` when the record cannot be kept in a pack.
+    fn keep(&self, name: String, key: [u8; 32], content: &[u8], replace: bool) -> bool {
+        let Some(record) = record(&key, content) else {
+            return false;
+        };
+        let path = self.dir.join(&name);
+        let pack = self.pack(name);
+        let mut pack = lock(&pack);
+        pack.load(&path, &self.held);
+        if !replace && (pack.appended.contains(&key) || pack.get(&key).is_some()) {
+            return true;
         }
         self.made.call_once(|| {
             let _ = std::fs::create_dir_all(&self.dir);
@@ -130,19 +193,30 @@ impl KeptMetadata {
             pack.loaded = false;
             pack.load(&path, &self.held);
         }
+        if replace {
+            // The older copy is superseded: not read again in this run, and left out when
+            // the pack is rewritten.
+            if let Some(old) = pack.records.remove(&key) {
+                pack.stale += old.len() as u64;
+            }
+        }
         if pack.size + record.len() as u64 > MAX_PACK_BYTES {
-            pack.rewrite_with(&path, &record, true);
-        } else if pack.rewrite || pack.refused {
+            let afresh =
+                pack.size - pack.stale.min(pack.size) + record.len() as u64 > MAX_PACK_BYTES;
+            pack.rewrite_with(&path, &record, afresh);
+        } else if pack.rewrite || pack.refused || pack.stale > MAX_STALE_BYTES.max(pack.size / 2) {
             pack.rewrite_with(&path, &record, false);
         } else {
             pack.append(&path, &record);
         }
-        pack.appended.insert(hash);
+        pack.appended.insert(key);
+        pack.forgotten.remove(&key);
+        true
     }
 
-    fn pack(&self, filename: &str) -> Arc<Mutex<Pack>> {
+    fn pack(&self, name: String) -> Arc<Mutex<Pack>> {
         let mut packs = lock(&self.packs);
-        Arc::clone(packs.entry(project_of(filename)).or_default())
+        Arc::clone(packs.entry(name).or_default())
     }
 }
 
@@ -157,6 +231,7 @@ impl Pack {
         self.bytes = Vec::new();
         self.records.clear();
         self.size = 0;
+        self.stale = 0;
         self.rewrite = false;
         let file = match crate::util::open_regular(path, std::fs::OpenOptions::new().read(true)) {
             Ok(file) => file,
@@ -185,9 +260,11 @@ impl Pack {
             return;
         };
         self.size = bytes.len() as u64;
-        let (records, damaged, duplicates) = index_records(&bytes);
+        let (mut records, damaged, duplicates, stale) = index_records(&bytes);
         self.rewrite = damaged || duplicates > MAX_DUPLICATES.max(records.len() / 2);
+        records.retain(|key, _| !self.forgotten.contains(key));
         self.records = records;
+        self.stale = stale;
         self.bytes = bytes;
     }
 
@@ -253,9 +330,10 @@ impl Pack {
         }
         out.extend_from_slice(record);
         if crate::util::write_atomic_unsynced(path, &out).is_ok() {
-            let (records, _, _) = index_records(&out);
+            let (records, _, _, stale) = index_records(&out);
             self.size = out.len() as u64;
             self.records = records;
+            self.stale = stale;
             self.bytes = out;
             self.rewrite = false;
             self.refused = false;
@@ -292,39 +370,41 @@ fn create_whole(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
     }
 }
 
-/// The records of a pack's `bytes` by hash, whether reading stopped at damage (or the pack
-/// is of another format), and how many records were duplicates.
-fn index_records(bytes: &[u8]) -> (HashMap<[u8; 32], Range<usize>>, bool, usize) {
+/// The records of a pack's `bytes` by key (the last of each), whether reading stopped at
+/// damage (or the pack is of another format), how many records were duplicates and how many
+/// bytes those superseded.
+fn index_records(bytes: &[u8]) -> (HashMap<[u8; 32], Range<usize>>, bool, usize, u64) {
     let mut records = HashMap::new();
     let Some(mut rest) = bytes.strip_prefix(PACK_MAGIC) else {
-        return (records, true, 0);
+        return (records, true, 0, 0);
     };
     let mut at = PACK_MAGIC.len();
-    let mut duplicates = 0;
+    let (mut duplicates, mut stale) = (0, 0);
     while !rest.is_empty() {
         let Some(header) = rest.get(..HEADER_LEN) else {
-            return (records, true, duplicates);
+            return (records, true, duplicates, stale);
         };
         if &header[..4] != RECORD_MAGIC {
-            return (records, true, duplicates);
+            return (records, true, duplicates, stale);
         }
         let mut len = [0; 4];
         len.copy_from_slice(&header[4..8]);
         let Ok(len) = usize::try_from(u32::from_le_bytes(len)) else {
-            return (records, true, duplicates);
+            return (records, true, duplicates, stale);
         };
         let Some(end) = HEADER_LEN.checked_add(len).filter(|&e| e <= rest.len()) else {
-            return (records, true, duplicates);
+            return (records, true, duplicates, stale);
         };
         let mut hash = [0; 32];
         hash.copy_from_slice(&header[8..40]);
-        if records.insert(hash, at..at + end).is_some() {
+        if let Some(old) = records.insert(hash, at..at + end) {
             duplicates += 1;
+            stale += old.len() as u64;
         }
         at += end;
         rest = &rest[end..];
     }
-    (records, false, duplicates)
+    (records, false, duplicates, stale)
 }
 
 /// The record keeping `content` for the file whose SHA-256 is `hash`; `None` past what a
@@ -352,11 +432,24 @@ fn seal_of(hash: &[u8; 32], content: &[u8]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+/// The key a page is kept under in its project's pack: a hash of the page's URL (without
+/// credentials) and Accept header, never any file's SHA-256.
+pub(super) fn page_key(url: &url::Url, accept: &str) -> [u8; 32] {
+    let shown = crate::index::redact::without_credentials(url);
+    Sha256::digest(format!("page\n{shown}\n{accept}").as_bytes()).into()
+}
+
+/// The pack of the project named `project` (normalized: `-` between words): the name its
+/// wheels' file names carry, as [`project_of`] reads it.
+fn pack_of_project(project: &str) -> String {
+    project_of(&format!("{}-", project.replace('-', "_")))
+}
+
 /// The pack a distribution file's metadata goes to: its file name up to the first `-` (a
 /// wheel's normalized project name; an sdist's, or its first word), lowercase, `.` as `_`.
 /// Anything else (no `-`, other characters, very long) goes to one shared pack, `_other`:
 /// pack names never come from an index's text unchecked.
-fn project_of(filename: &str) -> String {
+pub(super) fn project_of(filename: &str) -> String {
     let name = filename.split_once('-').map_or("", |(name, _)| name);
     let plain = (1..=100).contains(&name.len())
         && name

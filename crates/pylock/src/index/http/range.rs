@@ -13,11 +13,18 @@ use crate::index::{IndexError, Limits};
 /// Bytes fetched per request: enough for a typical wheel's zip directory in one go.
 const CHUNK: u64 = 64 * 1024;
 
-/// A read that misses, up to this far before bytes already fetched, fetches everything up to
-/// them in one request. The zip directory is read in many small reads and sits right before
-/// the tail fetched first: a wheel with thousands of files (tensorflow: ~2 MB of directory)
-/// took one round trip per 64 KiB, and now takes one.
+/// A read of the zip directory that misses, up to this far before bytes already fetched,
+/// fetches everything up to them in one request. The directory is read in many small reads
+/// and sits right before the tail fetched first: a wheel with thousands of files
+/// (tensorflow: ~2 MB of directory) took one round trip per 64 KiB, and now takes one. A read
+/// before the directory (a member, asked for in one read of its expected length) fetches
+/// that, and [`MEMBER_SLACK`]: filling from there took torch's `METADATA` with the ~700 KB
+/// of `RECORD` after it.
 const FILL_GAP: u64 = 16 * 1024 * 1024;
+
+/// Bytes fetched past a read before the directory: a member's local header may carry a
+/// longer extra field than its directory entry (from which the read's length comes).
+const MEMBER_SLACK: u64 = 1024;
 
 /// Bytes before the zip directory fetched with it, at most. A wheel's `.dist-info` members
 /// come last, right before the directory, with `RECORD` (a line per file, about the
@@ -40,8 +47,11 @@ pub struct RangeReader<'a> {
     fetched: u64,
     limit: u64,
     /// Where the zip directory starts and its size, when the tail tells
-    /// ([`BEFORE_DIRECTORY`]).
+    /// ([`BEFORE_DIRECTORY`]); taken when the directory is read.
     directory: Option<(u64, u64)>,
+    /// Where the zip directory starts, when the tail tells: reads before it do not fill
+    /// ([`FILL_GAP`]).
+    directory_start: Option<u64>,
 }
 
 impl<'a> RangeReader<'a> {
@@ -57,6 +67,7 @@ impl<'a> RangeReader<'a> {
         };
         let directory = stated_directory(&tail.bytes);
         let mut reader = Self {
+            directory_start: directory.map(|(start, _)| start),
             directory,
             client,
             url: url.clone(),
@@ -89,11 +100,18 @@ impl Read for RangeReader<'_> {
                 .range(self.pos..)
                 .next()
                 .map_or(self.len, |(&start, _)| start);
-            let fill = next_fetched - self.pos <= FILL_GAP;
+            let in_directory = self.directory_start.is_none_or(|start| self.pos >= start);
+            let fill = in_directory && next_fetched - self.pos <= FILL_GAP;
             let end = if fill {
                 next_fetched
             } else {
-                self.pos + CHUNK.max(buf.len() as u64)
+                let wanted = buf.len() as u64;
+                let size = if in_directory {
+                    CHUNK.max(wanted)
+                } else {
+                    wanted + MEMBER_SLACK
+                };
+                (self.pos + size).min(next_fetched)
             }
             .min(self.len)
                 - 1;

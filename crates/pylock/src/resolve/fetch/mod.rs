@@ -25,6 +25,7 @@ use crate::pep::tags::Tags;
 use crate::pep::{MarkerEnvironment, PackageName, Range, Version};
 use crate::util::lock;
 use executor::Executor;
+pub(crate) use prefetch::lowest_python;
 use slots::SlotMap;
 
 /// What decides which files of a page are usable, owned so workers can apply it.
@@ -41,6 +42,9 @@ pub struct FilterSpec {
     /// The target's marker values (single-environment targets): which dependencies to
     /// prefetch.
     pub env: Option<MarkerEnvironment>,
+    /// The lowest Python of a universal target: the version its fork takes is read ahead
+    /// too where the newest one's Requires-Python leaves that Python out.
+    pub lowest_python: Option<Version>,
 }
 
 /// The user's restrictions on files, beside the target's: formats and hashes.
@@ -462,6 +466,53 @@ mod tests {
                 !fetcher.metadata_requested(&capped, &v(not_read)),
                 "{not_read}"
             );
+        }
+    }
+
+    /// A universal resolve reads ahead, beside the newest version, those the forks of the
+    /// target's lowest Pythons will take where the newest one's Requires-Python leaves them
+    /// out (torch 2.15 needs 3.11: the 3.10 fork takes 2.14.1), minor by minor; a target
+    /// without a lowest Python (or a version that admits it) reads the newest alone.
+    #[test]
+    fn the_lowest_pythons_versions_are_read_ahead_too() {
+        let mut index = MemoryIndex::new();
+        for (v, requires) in [
+            ("1.0", ">=3.8"),
+            ("2.0", ">=3.10"),
+            ("2.1", ">=3.10"),
+            ("3.0", ">=3.12"),
+            ("4.0", ">=3.13"),
+        ] {
+            let wheel = format!("t-{v}-py3-none-any.whl");
+            index
+                .add("t", v, requires, &[], &[&wheel])
+                .expect("release");
+        }
+        let t: PackageName = "t".parse().expect("name");
+        let v = |s: &str| Version::from_str(s).expect("version");
+        for (lowest, read) in [
+            (None, vec!["4.0"]),
+            (Some("3.10"), vec!["2.1", "3.0", "4.0"]),
+            (Some("3.12"), vec!["3.0", "4.0"]),
+            (Some("3.13"), vec!["4.0"]),
+        ] {
+            let spec = || FilterSpec {
+                lowest_python: lowest.map(v),
+                ..FilterSpec::default()
+            };
+            // A page a worker reads, and a page in when a dependency on it is read.
+            let by_job = Fetcher::new(&index, spec());
+            by_job.run_page_job(&t, &Range::full());
+            let by_range = Fetcher::new(&index, spec());
+            by_range.page(&t).expect("page").expect("exists");
+            by_range.prefetch_ranges([(&t, Range::full())]);
+            for fetcher in [by_job, by_range] {
+                let requested: Vec<&str> = ["1.0", "2.0", "2.1", "3.0", "4.0"]
+                    .into_iter()
+                    .filter(|s| fetcher.metadata_requested(&t, &v(s)))
+                    .collect();
+                assert_eq!(requested, read, "lowest Python {lowest:?}");
+            }
         }
     }
 

@@ -12,11 +12,14 @@
 //! - Versions whose metadata only a whole sdist download tells are read ahead only for a
 //!   backtracking walk, a few at a time ([`Fetcher::prefetch_downloads`]).
 
+use std::ops::Bound;
 use std::sync::Arc;
 
 use super::{Fetcher, Job};
 use crate::index::DistFile;
-use crate::pep::{requirement_range, restrict_extras, PackageName, Range, Version};
+use crate::pep::{
+    requirement_range, restrict_extras, PackageName, Range, Version, VersionSpecifiers,
+};
 use crate::resolve::candidates::{Candidate, Candidates};
 
 /// The version a solve usually picks within `range`: the newest usable stable one, else the
@@ -28,7 +31,19 @@ use crate::resolve::candidates::{Candidate, Candidates};
 /// and reading the newest version's metadata (and, from it, its dependencies' pages) would be
 /// wasted.
 fn likely(candidates: &Candidates, range: &Range, preferred: &[Version]) -> Option<Arc<Candidate>> {
-    let usable = |c: &&Arc<Candidate>| c.unusable.is_none();
+    likely_where(candidates, range, preferred, usize::MAX, |_| true)
+}
+
+/// [`likely`] among the versions `fits` keeps, of the newest `scan` versions in the range
+/// (`fits` may unpack a version's files: a bounded scan keeps that to a few versions).
+fn likely_where(
+    candidates: &Candidates,
+    range: &Range,
+    preferred: &[Version],
+    scan: usize,
+    fits: impl Fn(&Candidate) -> bool,
+) -> Option<Arc<Candidate>> {
+    let usable = |c: &&Arc<Candidate>| c.unusable.is_none() && fits(c);
     let kept = preferred
         .iter()
         .filter(|v| range.contains(v))
@@ -37,15 +52,74 @@ fn likely(candidates: &Candidates, range: &Range, preferred: &[Version]) -> Opti
     if kept.is_some() {
         return kept.cloned();
     }
-    candidates
-        .within(range, false)
+    let within = || candidates.within(range, false).take(scan);
+    within()
         .filter(usable)
         .find(|c| !c.version.any_prerelease())
-        .or_else(|| candidates.within(range, false).find(usable))
+        .or_else(|| within().find(usable))
         .cloned()
 }
 
+/// Python minors looked at above the lowest one for [`Fetcher::likely_versions`], at most.
+const MINORS: u64 = 8;
+
+/// Versions looked at, newest first, for the one a lowest Python's fork takes, at most.
+const SCAN: usize = 16;
+
+/// The lowest Python of a universal target's `requires_python` (`>=3.10`: 3.10), if it has
+/// a lower bound.
+pub(crate) fn lowest_python(requires_python: &VersionSpecifiers) -> Option<Version> {
+    match crate::pep::python_bounds(requires_python).0 {
+        Bound::Included(v) | Bound::Excluded(v) => Some(v),
+        Bound::Unbounded => None,
+    }
+}
+
+/// Whether some file of `candidate` admits `python` by its Requires-Python (none stated
+/// admits every Python).
+fn admits(candidate: &Candidate, python: &Version) -> bool {
+    (candidate.files().iter()).any(|f| f.requires_python().is_none_or(|r| r.contains(python)))
+}
+
 impl Fetcher<'_> {
+    /// The versions of `name` likely taken within `range`: [`likely`]'s, and in a universal
+    /// resolve, when its Requires-Python leaves out the target's lowest Pythons, the ones the
+    /// forks of those Pythons will likely take, minor by minor up to one it admits (torch
+    /// 2.15 needs Python 3.11: the Python 3.10 fork takes 2.14.1, whose wheels were read one
+    /// round trip after another at the end of a live torch resolve; networkx 3.7 needs 3.12,
+    /// and 3.6.1 and 3.4.2 were read one after the other).
+    fn likely_versions(
+        &self,
+        name: &PackageName,
+        candidates: &Candidates,
+        range: &Range,
+    ) -> Vec<Arc<Candidate>> {
+        let preferred = self.preferred(name);
+        let Some(first) = likely(candidates, range, preferred) else {
+            return Vec::new();
+        };
+        let mut versions = vec![first.clone()];
+        let Some(lowest) = &self.filter.lowest_python else {
+            return versions;
+        };
+        let (major, minor) = match lowest.release() {
+            [major, minor, ..] => (*major, *minor),
+            [major] => (*major, 0),
+            [] => return versions,
+        };
+        let later = (minor + 1..minor + MINORS).map(|m| Version::new([major, m]));
+        for python in std::iter::once(lowest.clone()).chain(later) {
+            if admits(&first, &python) {
+                break;
+            }
+            let fork = likely_where(candidates, range, preferred, SCAN, |c| admits(c, &python));
+            if let Some(c) = fork.filter(|c| !versions.iter().any(|v| v.version == c.version)) {
+                versions.push(c);
+            }
+        }
+        versions
+    }
+
     /// Queue the pages of the packages not yet fetched or queued, and the metadata of the
     /// version each is likely to get within the range asked for (the newest usable one).
     pub fn prefetch_ranges<'n>(&self, wanted: impl IntoIterator<Item = (&'n PackageName, Range)>) {
@@ -55,7 +129,7 @@ impl Fetcher<'_> {
             if self.pages.request(name) {
                 jobs.push(Job::Page(name.clone(), range));
             } else if let Some(Some(candidates)) = self.pages.if_ready(name) {
-                if let Some(c) = likely(&candidates, &range, self.preferred(name)) {
+                for c in self.likely_versions(name, &candidates, &range) {
                     likely_metadata.push((name.clone(), c));
                 }
             }
@@ -170,8 +244,16 @@ impl Fetcher<'_> {
     /// Read the metadata of the version of `name` likely taken within `range`, unless
     /// anyone asked for it already.
     fn read_likely(&self, name: &PackageName, candidates: &Candidates, range: &Range) {
-        let likely = likely(candidates, range, self.preferred(name)).filter(|c| c.cheap_metadata());
-        if let Some(candidate) = likely {
+        let mut likely = self.likely_versions(name, candidates, range).into_iter();
+        let first = likely.next().filter(|c| c.cheap_metadata());
+        // A version the fork of the lowest Python takes is queued, not read here: the likely
+        // one's dependencies come first.
+        let older: Vec<_> = likely.map(|c| (name.clone(), c)).collect();
+        for (_, candidate) in &older {
+            self.prefetch_variants(candidate);
+        }
+        self.executor.submit(self.request_metadata(older, false));
+        if let Some(candidate) = first {
             self.prefetch_variants(&candidate);
             if (self.metadata).claim_unknown((name.clone(), candidate.version.clone())) {
                 self.fill_metadata(name, &candidate);

@@ -60,7 +60,7 @@ fn records_are_found_by_hash_across_runs_in_one_file_per_project() {
     files.sort();
     assert_eq!(files, ["foo_bar", "other"]);
     let bytes = std::fs::read(pack_path(&dir)).expect("pack");
-    let (records, damaged, duplicates) = index_records(&bytes);
+    let (records, damaged, duplicates, _) = index_records(&bytes);
     assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -154,7 +154,7 @@ fn damaged_or_moved_records_are_refused() {
     kept.store(WHEEL, hash(3), b"three");
     let path = pack_path(&dir);
     let mut bytes = std::fs::read(&path).expect("pack");
-    let (records, _, _) = index_records(&bytes);
+    let (records, _, _, _) = index_records(&bytes);
     // A bit flipped in the first record's content.
     let first = records[&[1; 32]].clone();
     bytes[first.end - 1] ^= 1;
@@ -175,7 +175,7 @@ fn damaged_or_moved_records_are_refused() {
     for (n, content) in [(1, &b"one"[..]), (2, b"two"), (3, b"three")] {
         assert_eq!(last.read(WHEEL, hash(n)).as_deref(), Some(content));
     }
-    let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
+    let (records, damaged, duplicates, _) = index_records(&std::fs::read(&path).expect("pack"));
     assert_eq!((records.len(), damaged, duplicates), (3, false, 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -229,7 +229,7 @@ fn many_duplicates_are_rewritten_away() {
     let kept = KeptMetadata::new(&dir);
     assert_eq!(kept.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
     kept.store(WHEEL, hash(2), b"two");
-    let (records, damaged, duplicates) = index_records(&std::fs::read(&path).expect("pack"));
+    let (records, damaged, duplicates, _) = index_records(&std::fs::read(&path).expect("pack"));
     assert_eq!((records.len(), damaged, duplicates), (2, false, 0));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -283,4 +283,83 @@ fn packs_past_the_bytes_held_for_all_are_not_read() {
     assert_eq!(roomy.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
     assert!(roomy.held.load(Ordering::Relaxed) > 0);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+const PAGE: &str = "http://127.0.0.1:9/simple/foo-bar/";
+
+fn page(n: u8) -> Vec<u8> {
+    let mut page = b"pylock-http-v3\n".to_vec();
+    page.extend(std::iter::repeat_n(n, 1000));
+    page
+}
+
+#[test]
+fn a_page_goes_to_its_projects_pack_beside_its_metadata() {
+    let dir = tempdir("page-beside");
+    let kept = KeptMetadata::new(&dir);
+    let key = page_key(&PAGE.parse().expect("url"), "text/html");
+    assert_ne!(
+        key,
+        page_key(&PAGE.parse().expect("url"), "application/json")
+    );
+    assert!(kept.store_page("foo-bar", key, &page(1)));
+    kept.store(WHEEL, hash(1), b"one");
+    let next = KeptMetadata::new(&dir);
+    assert_eq!(next.read_page("foo-bar", &key), Some(page(1)));
+    assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+    let files: Vec<_> = std::fs::read_dir(dir.join(KEPT_METADATA_DIR))
+        .expect("dir")
+        .collect();
+    assert_eq!(files.len(), 1, "one file for the project");
+    assert_eq!(pack_of_project("zope-interface"), "zope_interface");
+    assert_eq!(pack_of_project("../etc"), "_other");
+}
+
+#[test]
+fn a_newer_page_replaces_the_older_and_stale_copies_are_dropped() {
+    let dir = tempdir("page-newer");
+    let key = page_key(&PAGE.parse().expect("url"), "text/html");
+    KeptMetadata::new(&dir).store(WHEEL, hash(1), b"one");
+    // Each run keeps the page anew (revalidated); the last one wins.
+    for n in 1..=3000u16 {
+        let kept = KeptMetadata::new(&dir);
+        assert!(kept.store_page("foo-bar", key, &page((n % 251) as u8)));
+        if n % 500 == 0 {
+            let next = KeptMetadata::new(&dir);
+            assert_eq!(next.read_page("foo-bar", &key), Some(page((n % 251) as u8)));
+        }
+    }
+    // Older copies do not pile up: rewritten once they outweigh the rest.
+    let size = std::fs::metadata(pack_path(&dir)).expect("pack").len();
+    assert!(size < 3 * MAX_STALE_BYTES, "{size}");
+    let next = KeptMetadata::new(&dir);
+    assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+}
+
+#[test]
+fn a_forgotten_page_is_not_read_again_and_left_out() {
+    let dir = tempdir("page-forget");
+    let key = page_key(&PAGE.parse().expect("url"), "text/html");
+    let kept = KeptMetadata::new(&dir);
+    assert!(kept.store_page("foo-bar", key, &page(1)));
+    kept.store(WHEEL, hash(1), b"one");
+    let next = KeptMetadata::new(&dir);
+    assert_eq!(next.read_page("foo-bar", &key), Some(page(1)));
+    next.forget_page("foo-bar", &key);
+    assert_eq!(next.read_page("foo-bar", &key), None);
+    // The next write leaves it out.
+    next.store("foo_bar-2.0-py3-none-any.whl", hash(2), b"two");
+    let third = KeptMetadata::new(&dir);
+    assert_eq!(third.read_page("foo-bar", &key), None);
+    assert_eq!(third.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+}
+
+#[test]
+fn a_page_too_big_for_a_pack_is_not_kept_there() {
+    let dir = tempdir("page-big");
+    let kept = KeptMetadata::new(&dir);
+    let key = page_key(&PAGE.parse().expect("url"), "text/html");
+    let big = vec![0u8; MAX_PACK_BYTES as usize];
+    assert!(!kept.store_page("foo-bar", key, &big));
+    assert_eq!(kept.read_page("foo-bar", &key), None);
 }

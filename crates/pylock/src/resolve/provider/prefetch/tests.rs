@@ -40,6 +40,7 @@ fn fetcher(index: &MemoryIndex) -> Fetcher<'_> {
         exclude_newer: None,
         allowed_yanks: HashSet::new(),
         env: None,
+        lowest_python: None,
     };
     Fetcher::new(index, spec)
 }
