@@ -46,6 +46,8 @@ pub(crate) struct Packer {
     requires_python_index: FxHashMap<*const VersionSpecifiers, u32>,
     bases: Vec<Arc<str>>,
     base_index: FxHashMap<*const u8, u32>,
+    /// The name of the last hashed URL packed since [`Packer::take`].
+    last_name: Vec<u8>,
 }
 
 impl Packer {
@@ -95,7 +97,17 @@ impl Packer {
             FileUrl::Hashed { base, rest } => {
                 let base = self.base(base);
                 self.varint(u64::from(base));
-                self.text(rest);
+                // The digest, then the name as the length it shares with the version's
+                // previous hashed name and the rest (`pydantic_core-2.27.1-cp3`...).
+                let (digest, name) = rest.split_at(32.min(rest.len()));
+                self.bytes.extend_from_slice(digest);
+                let shared = (self.last_name.iter().zip(name))
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                self.varint(shared as u64);
+                self.text(&name[shared..]);
+                self.last_name.clear();
+                self.last_name.extend_from_slice(name);
             }
             FileUrl::Text(text) => self.text(text.as_bytes()),
         }
@@ -108,6 +120,7 @@ impl Packer {
     pub(crate) fn take(&mut self) -> Box<[u8]> {
         let taken = Box::from(&self.bytes[..]);
         self.bytes.clear();
+        self.last_name.clear();
         taken
     }
 
@@ -189,7 +202,10 @@ impl PageTables {
         count: usize,
         version: &Version,
     ) -> Option<Vec<Arc<DistFile>>> {
-        let mut reader = Reader { bytes };
+        let mut reader = Reader {
+            bytes,
+            last_name: Vec::new(),
+        };
         // Built at its size (a list collected from a list of `DistFile`s would keep that
         // list's allocation, 25 times the size it needs).
         let mut files = Vec::with_capacity(count);
@@ -219,24 +235,41 @@ impl PageTables {
         } else {
             None
         };
-        let (url, last_segment) = if flags & HASHED_URL != 0 {
+        let hashed = if flags & HASHED_URL != 0 {
             let base = self.bases.get(usize::try_from(r.varint()?).ok()?)?.clone();
+            let digest = r.take(32)?;
+            let shared = usize::try_from(r.varint()?).ok()?;
             let rest = r.text()?;
-            let name = std::str::from_utf8(rest.get(32..)?).ok()?;
-            let url = FileUrl::Hashed {
-                base,
-                rest: rest.into(),
-            };
-            (url, name)
+            if shared > r.last_name.len() {
+                return None;
+            }
+            r.last_name.truncate(shared);
+            r.last_name.extend_from_slice(rest);
+            Some((base, digest))
         } else {
-            let text = std::str::from_utf8(r.text()?).ok()?;
-            (FileUrl::from_text(text), url_file_name(text))
+            None
         };
-        let filename = if flags & OWN_NAME != 0 {
-            std::str::from_utf8(r.text()?).ok()?
-        } else {
-            last_segment
+        let text = match hashed {
+            None => Some(std::str::from_utf8(r.text()?).ok()?),
+            Some(_) => None,
         };
+        let own_name = match flags & OWN_NAME {
+            0 => None,
+            _ => Some(std::str::from_utf8(r.text()?).ok()?),
+        };
+        let (url, last_segment) = match (hashed, text) {
+            (Some((base, digest)), _) => {
+                let name = std::str::from_utf8(&r.last_name).ok()?;
+                let mut rest = Vec::with_capacity(32 + name.len());
+                rest.extend_from_slice(digest);
+                rest.extend_from_slice(name.as_bytes());
+                let rest = rest.into_boxed_slice();
+                (FileUrl::Hashed { base, rest }, name)
+            }
+            (None, Some(text)) => (FileUrl::from_text(text), url_file_name(text)),
+            (None, None) => return None,
+        };
+        let filename = own_name.unwrap_or(last_segment);
         Some(DistFile::new(FileParts {
             filename: Cow::Borrowed(filename),
             version: version.clone(),
@@ -254,6 +287,8 @@ impl PageTables {
 
 struct Reader<'a> {
     bytes: &'a [u8],
+    /// The name of the last hashed URL read.
+    last_name: Vec<u8>,
 }
 
 impl<'a> Reader<'a> {
@@ -393,7 +428,24 @@ mod tests {
             "still shared"
         );
         // A PyPI wheel takes its name, three digests and a few bytes.
-        assert!(first.len() <= wheel.len() + 3 * 32 + 20, "{}", first.len());
+        assert!(first.len() <= wheel.len() + 3 * 32 + 24, "{}", first.len());
+        // The next wheel of the version takes only what its name does not share.
+        let other = "foo_bar-1.0-py2-none-any.whl";
+        let mut packer = Packer::default();
+        packer.pack(&files[0]);
+        packer.pack(&file(other, &pypi(other), &mut bases, |p| {
+            (p.sha256, p.core_metadata) = (hash(1), Some(hash(2)));
+        }));
+        let two = packer.take();
+        assert!(
+            two.len() < 2 * first.len() - (wheel.len() - 10),
+            "{}",
+            two.len()
+        );
+        let unpacked = (packer.finish().unpack(&two, 2, &version)).expect("unpacks");
+        assert_eq!(unpacked[1].filename(), other);
+        assert_eq!(unpacked[1].url(), pypi(other));
+        assert_eq!(unpacked[0].url(), pypi(wheel));
         // Past the end, or a damaged record: no files, no panic.
         assert!(tables.unpack(&rest, 4, &version).is_none());
         for cut in 0..rest.len() {
