@@ -9,7 +9,8 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use super::fetched::Fetched;
-use super::pack::KeptMetadata;
+// What starts every entry: defined with the packs, which recognize the entries they hold by it.
+use super::pack::{KeptMetadata, ENTRY_MAGIC as CACHE_MAGIC};
 use crate::index::redact::without_credentials;
 
 /// Temporary files of cache writes a killed run left behind (older than an hour, so that
@@ -96,8 +97,6 @@ pub(super) fn freshness(policy: &CachePolicy, parts: &http::response::Parts) -> 
 pub(super) struct CacheEntry {
     pub(super) path: PathBuf,
 }
-
-const CACHE_MAGIC: &[u8] = b"pylock-http-v3\n";
 
 /// The most an entry's header line and policy may add to its body (the request and response
 /// headers the policy keeps).

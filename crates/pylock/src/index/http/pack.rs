@@ -38,6 +38,10 @@ pub(super) const KEPT_METADATA_DIR: &str = "metadata-v2";
 /// What starts a pack (the version of the format).
 const PACK_MAGIC: &[u8] = b"pylock-metadata-pack-v2\n";
 
+/// What starts an HTTP cache entry (`cache.rs`'s format, the version of it): the records
+/// holding one (pages) are recognized by it.
+pub(super) const ENTRY_MAGIC: &[u8] = b"pylock-http-v3\n";
+
 /// What starts each record: a reader that finds anything else there stops (damage).
 const RECORD_MAGIC: &[u8; 4] = b"PLKr";
 
@@ -59,6 +63,10 @@ const MAX_HELD_BYTES: u64 = 128 * 1024 * 1024;
 /// The most duplicate records (the same file kept twice, by concurrent runs that both
 /// missed it) a pack may hold before it is rewritten without them, beyond half its records.
 const MAX_DUPLICATES: usize = 16;
+
+/// The fewest bytes of pages a pack holds for them to be released from memory once read (a
+/// smaller pack is left whole).
+const MIN_RELEASED_BYTES: usize = 16 * 1024;
 
 /// The most bytes of superseded records (older copies of a page) a pack may hold before it
 /// is rewritten without them, beyond half its size.
@@ -85,6 +93,9 @@ struct Pack {
     records: HashMap<[u8; 32], Range<usize>>,
     /// The bytes of records in `bytes` that later ones superseded (older copies of a page).
     stale: u64,
+    /// HTTP cache entries (pages) were dropped from `bytes` ([`Pack::release_entries`]):
+    /// the pack is read again before it is rewritten.
+    released: bool,
     /// Keys forgotten in this run ([`KeptMetadata::forget_page`]): not read, and left out when
     /// the pack is rewritten, even if read again.
     forgotten: HashSet<[u8; 32]>,
@@ -140,7 +151,15 @@ impl KeptMetadata {
     /// The page of `project` (a normalized name) kept under `key` ([`page_key`]), if kept and
     /// its seal holds.
     pub(super) fn read_page(&self, project: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
-        self.read_record(pack_of_project(project), key)
+        let name = pack_of_project(project);
+        let path = self.dir.join(&name);
+        let pack = self.pack(name);
+        let mut pack = lock(&pack);
+        pack.load(&path, &self.held);
+        let page = pack.get(key).map(<[u8]>::to_vec);
+        // A run reads each page once: the pack's pages need not stay in memory with it.
+        pack.release_entries(&self.held);
+        page
     }
 
     /// Keep `page` for `project` under `key`, replacing what was kept there (for the runs
@@ -193,9 +212,13 @@ impl KeptMetadata {
         self.made.call_once(|| {
             let _ = std::fs::create_dir_all(&self.dir);
         });
-        if pack.rewrite || pack.refused {
+        let rewrites = pack.rewrite
+            || pack.refused
+            || pack.size + record.len() as u64 > MAX_PACK_BYTES
+            || pack.stale > MAX_STALE_BYTES.max(pack.size / 2);
+        if rewrites && (pack.rewrite || pack.refused || pack.released) {
             // Read again: what looked cut short may have been another run's append in
-            // progress, which has landed since.
+            // progress, which has landed since; pages released from memory are back.
             pack.loaded = false;
             pack.load(&path, &self.held);
         }
@@ -234,6 +257,8 @@ impl Pack {
             return;
         }
         self.loaded = true;
+        self.release_held(held);
+        self.released = false;
         self.bytes = Vec::new();
         self.records.clear();
         self.size = 0;
@@ -272,6 +297,46 @@ impl Pack {
         self.records = records;
         self.stale = stale;
         self.bytes = bytes;
+    }
+
+    /// Drop the records that are HTTP cache entries (pages) from the bytes held, keeping the
+    /// rest (metadata, looked up all through a run); they are no longer read in this run.
+    fn release_entries(&mut self, held: &AtomicU64) {
+        let is_entry =
+            |r: &Range<usize>| self.bytes[r.start + HEADER_LEN..r.end].starts_with(ENTRY_MAGIC);
+        let entries: usize = self
+            .records
+            .values()
+            .filter(|r| is_entry(r))
+            .map(|r| r.len())
+            .sum();
+        if entries < MIN_RELEASED_BYTES {
+            return;
+        }
+        let mut kept: Vec<([u8; 32], Range<usize>)> = (self.records.iter())
+            .filter(|(_, r)| !is_entry(r))
+            .map(|(k, r)| (*k, r.clone()))
+            .collect();
+        kept.sort_by_key(|(_, r)| r.start);
+        let mut bytes = Vec::with_capacity(kept.iter().map(|(_, r)| r.len()).sum());
+        self.records.clear();
+        for (key, range) in kept {
+            let start = bytes.len();
+            bytes.extend_from_slice(&self.bytes[range]);
+            self.records.insert(key, start..bytes.len());
+        }
+        self.release_held(held);
+        held.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.bytes = bytes;
+        self.released = true;
+    }
+
+    /// Give the bytes held back to the run's budget (see [`MAX_HELD_BYTES`]).
+    fn release_held(&self, held: &AtomicU64) {
+        let len = self.bytes.len() as u64;
+        let _ = held.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |h| {
+            Some(h.saturating_sub(len))
+        });
     }
 
     /// The content kept for `hash`, if its seal holds; a record that fails it is dropped

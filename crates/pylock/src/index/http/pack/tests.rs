@@ -363,3 +363,40 @@ fn a_page_too_big_for_a_pack_is_not_kept_there() {
     assert!(!kept.store_page("foo-bar", key, &big));
     assert_eq!(kept.read_page("foo-bar", &key), None);
 }
+
+#[test]
+fn pages_read_leave_memory_and_survive_a_rewrite() {
+    let dir = tempdir("page-release");
+    let key = page_key(&PAGE.parse().expect("url"), "text/html");
+    let mut big = b"pylock-http-v3\n".to_vec();
+    big.extend(std::iter::repeat_n(9u8, 200_000));
+    let kept = KeptMetadata::new(&dir);
+    assert!(kept.store_page("foo-bar", key, &big));
+    kept.store(WHEEL, hash(1), b"one");
+    let next = KeptMetadata::new(&dir);
+    assert_eq!(next.read_page("foo-bar", &key), Some(big.clone()));
+    {
+        let pack = next.pack("foo_bar".into());
+        let pack = lock(&pack);
+        assert!(
+            pack.released && pack.bytes.len() < 1000,
+            "{}",
+            pack.bytes.len()
+        );
+    }
+    assert!(next.held.load(Ordering::Relaxed) < 1000);
+    // Metadata is still looked up from memory.
+    assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+    // A rewrite reads the pack again first: the page is kept.
+    lock(&next.pack("foo_bar".into())).rewrite = true;
+    next.store("foo_bar-2.0-py3-none-any.whl", hash(2), b"two");
+    let third = KeptMetadata::new(&dir);
+    assert_eq!(third.read_page("foo-bar", &key), Some(big));
+    assert_eq!(third.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
+    assert_eq!(
+        third
+            .read("foo_bar-2.0-py3-none-any.whl", hash(2))
+            .as_deref(),
+        Some(&b"two"[..])
+    );
+}
