@@ -591,26 +591,11 @@ fn wrong_metadata_hash_is_an_error() {
 #[test]
 fn the_metadata_before_a_large_directory_comes_with_it() {
     let dir = tempdir("record");
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let files: Vec<String> = (0..1500)
-        .map(|i| format!("many/package/module_number_{i:05}.py"))
-        .collect();
-    for file in &files {
-        zip.start_file(file.as_str(), opts).expect("file");
-        zip.write_all(b"x = 1\n").expect("write");
-    }
-    zip.start_file("many-1.0.dist-info/METADATA", opts)
-        .expect("file");
-    zip.write_all(b"Metadata-Version: 2.1\nName: many\nVersion: 1.0\n")
-        .expect("metadata");
-    zip.start_file("many-1.0.dist-info/RECORD", opts)
-        .expect("file");
-    for file in &files {
-        writeln!(zip, "{file},,").expect("record");
-    }
-    let wheel = zip.finish().expect("zip").into_inner();
+    let wheel = many_wheel(|zip, files| {
+        for file in files {
+            writeln!(zip, "{file},,").expect("record");
+        }
+    });
     assert_eq!(
         wheel_requests_to_lock_many(&dir, &wheel).0,
         2,
@@ -627,6 +612,29 @@ fn the_metadata_before_a_large_directory_comes_with_it() {
 #[test]
 fn the_metadata_far_before_a_large_directory_is_found_from_the_tail() {
     let dir = tempdir("torchlike");
+    let wheel = many_wheel(|zip, _| {
+        for i in 0..7000 {
+            writeln!(
+                zip,
+                "many/package/module_number_{i:05}.py,sha256={:064x},6",
+                i
+            )
+            .expect("record");
+        }
+    });
+    assert!(wheel.len() > 700_000, "{}", wheel.len());
+    let (requests, bytes) = wheel_requests_to_lock_many(&dir, &wheel);
+    assert_eq!(requests, 2, "range requests for one METADATA");
+    // The tail (64 KiB) and `METADATA` with its header; not the directory, nor `RECORD`.
+    assert!(bytes < 80_000, "{bytes} bytes sent for one METADATA");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A wheel of `many 1.0` laid out as bdist_wheel writes it: 1,500 modules, then
+/// `.dist-info/METADATA`, then `RECORD`, written by `record` (given the modules' names).
+fn many_wheel(
+    record: impl FnOnce(&mut zip::ZipWriter<std::io::Cursor<Vec<u8>>>, &[String]),
+) -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
@@ -643,21 +651,8 @@ fn the_metadata_far_before_a_large_directory_is_found_from_the_tail() {
         .expect("metadata");
     zip.start_file("many-1.0.dist-info/RECORD", opts)
         .expect("file");
-    for i in 0..7000 {
-        writeln!(
-            zip,
-            "many/package/module_number_{i:05}.py,sha256={:064x},6",
-            i
-        )
-        .expect("record");
-    }
-    let wheel = zip.finish().expect("zip").into_inner();
-    assert!(wheel.len() > 700_000, "{}", wheel.len());
-    let (requests, bytes) = wheel_requests_to_lock_many(&dir, &wheel);
-    assert_eq!(requests, 2, "range requests for one METADATA");
-    // The tail (64 KiB) and `METADATA` with its header; not the directory, nor `RECORD`.
-    assert!(bytes < 80_000, "{bytes} bytes sent for one METADATA");
-    std::fs::remove_dir_all(&dir).ok();
+    record(&mut zip, &files);
+    zip.finish().expect("zip").into_inner()
 }
 
 /// Serve `wheel` as `many 1.0` (no `.metadata` file) from `dir`, lock `many` from it, and
