@@ -126,7 +126,7 @@ impl KeptMetadata {
     /// The kept form of the metadata file of distribution `filename` whose SHA-256 is
     /// `sha256`, if kept and its seal holds.
     pub(super) fn read(&self, filename: &str, sha256: Sha256Hash) -> Option<Vec<u8>> {
-        self.read_record(project_of(filename), &sha256.into_bytes())
+        self.read_record(project_of(filename), &sha256.into_bytes(), false)
     }
 
     /// Keep `kept` for the metadata file of `filename` whose SHA-256 is `sha256` (best
@@ -139,7 +139,7 @@ impl KeptMetadata {
     /// What was derived from the distribution file `filename` (a wheel's METADATA read with
     /// range requests) kept under `key`, if kept and its seal holds.
     pub(super) fn read_derived(&self, filename: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
-        self.read_record(project_of(filename), key)
+        self.read_record(project_of(filename), key, false)
     }
 
     /// Keep `derived` from the distribution file `filename` under `key` (once). `false` when
@@ -151,15 +151,8 @@ impl KeptMetadata {
     /// The page of `project` (a normalized name) kept under `key` ([`page_key`]), if kept and
     /// its seal holds.
     pub(super) fn read_page(&self, project: &str, key: &[u8; 32]) -> Option<Vec<u8>> {
-        let name = pack_of_project(project);
-        let path = self.dir.join(&name);
-        let pack = self.pack(name);
-        let mut pack = lock(&pack);
-        pack.load(&path, &self.held);
-        let page = pack.get(key).map(<[u8]>::to_vec);
         // A run reads each page once: the pack's pages need not stay in memory with it.
-        pack.release_entries(&self.held);
-        page
+        self.read_record(pack_of_project(project), key, true)
     }
 
     /// Keep `page` for `project` under `key`, replacing what was kept there (for the runs
@@ -172,9 +165,7 @@ impl KeptMetadata {
     /// Forget the page of `project` kept under `key`: not read again, in this run or later
     /// ones (the pack is rewritten without it).
     pub(super) fn forget_page(&self, project: &str, key: &[u8; 32]) {
-        let name = pack_of_project(project);
-        let path = self.dir.join(&name);
-        let pack = self.pack(name);
+        let (path, pack) = self.pack(pack_of_project(project));
         let mut pack = lock(&pack);
         // As it is on disk now, with this run's appends.
         pack.loaded = false;
@@ -187,12 +178,17 @@ impl KeptMetadata {
         }
     }
 
-    fn read_record(&self, name: String, key: &[u8; 32]) -> Option<Vec<u8>> {
-        let path = self.dir.join(&name);
-        let pack = self.pack(name);
+    /// The content kept under `key` in the pack `name`; `release`: then drop the pack's pages
+    /// from memory ([`Pack::release_entries`]).
+    fn read_record(&self, name: String, key: &[u8; 32], release: bool) -> Option<Vec<u8>> {
+        let (path, pack) = self.pack(name);
         let mut pack = lock(&pack);
         pack.load(&path, &self.held);
-        pack.get(key).map(<[u8]>::to_vec)
+        let content = pack.get(key).map(<[u8]>::to_vec);
+        if release {
+            pack.release_entries(&self.held);
+        }
+        content
     }
 
     /// Keep `content` under `key` in the pack `name`; `replace`: whatever was kept under it
@@ -202,8 +198,7 @@ impl KeptMetadata {
         let Some(record) = record(&key, content) else {
             return false;
         };
-        let path = self.dir.join(&name);
-        let pack = self.pack(name);
+        let (path, pack) = self.pack(name);
         let mut pack = lock(&pack);
         pack.load(&path, &self.held);
         if !replace && (pack.appended.contains(&key) || pack.get(&key).is_some()) {
@@ -212,11 +207,8 @@ impl KeptMetadata {
         self.made.call_once(|| {
             let _ = std::fs::create_dir_all(&self.dir);
         });
-        let rewrites = pack.rewrite
-            || pack.refused
-            || pack.size + record.len() as u64 > MAX_PACK_BYTES
-            || pack.stale > MAX_STALE_BYTES.max(pack.size / 2);
-        if rewrites && (pack.rewrite || pack.refused || pack.released) {
+        let added = record.len() as u64;
+        if pack.rewrite || pack.refused || (pack.released && pack.rewrites(added)) {
             // Read again: what looked cut short may have been another run's append in
             // progress, which has landed since; pages released from memory are back.
             pack.loaded = false;
@@ -229,12 +221,10 @@ impl KeptMetadata {
                 pack.stale += old.len() as u64;
             }
         }
-        if pack.size + record.len() as u64 > MAX_PACK_BYTES {
-            let afresh =
-                pack.size - pack.stale.min(pack.size) + record.len() as u64 > MAX_PACK_BYTES;
+        if pack.rewrites(added) {
+            // Afresh when even the records still in use would not leave room.
+            let afresh = pack.size - pack.stale.min(pack.size) + added > MAX_PACK_BYTES;
             pack.rewrite_with(&path, &record, afresh);
-        } else if pack.rewrite || pack.refused || pack.stale > MAX_STALE_BYTES.max(pack.size / 2) {
-            pack.rewrite_with(&path, &record, false);
         } else {
             pack.append(&path, &record);
         }
@@ -243,9 +233,11 @@ impl KeptMetadata {
         true
     }
 
-    fn pack(&self, name: String) -> Arc<Mutex<Pack>> {
+    /// The path of the pack `name` and this run's state of it.
+    fn pack(&self, name: String) -> (PathBuf, Arc<Mutex<Pack>>) {
+        let path = self.dir.join(&name);
         let mut packs = lock(&self.packs);
-        Arc::clone(packs.entry(name).or_default())
+        (path, Arc::clone(packs.entry(name).or_default()))
     }
 }
 
@@ -297,6 +289,15 @@ impl Pack {
         self.records = records;
         self.stale = stale;
         self.bytes = bytes;
+    }
+
+    /// Whether keeping `added` more bytes rewrites the pack instead of appending: damaged,
+    /// refused records, past [`MAX_PACK_BYTES`], or superseded records outweighing the rest.
+    fn rewrites(&self, added: u64) -> bool {
+        self.rewrite
+            || self.refused
+            || self.size + added > MAX_PACK_BYTES
+            || self.stale > MAX_STALE_BYTES.max(self.size / 2)
     }
 
     /// Drop the records that are HTTP cache entries (pages) from the bytes held, keeping the

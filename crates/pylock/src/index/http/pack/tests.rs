@@ -376,7 +376,7 @@ fn pages_read_leave_memory_and_survive_a_rewrite() {
     let next = KeptMetadata::new(&dir);
     assert_eq!(next.read_page("foo-bar", &key), Some(big.clone()));
     {
-        let pack = next.pack("foo_bar".into());
+        let pack = next.pack("foo_bar".into()).1;
         let pack = lock(&pack);
         assert!(
             pack.released && pack.bytes.len() < 1000,
@@ -388,7 +388,7 @@ fn pages_read_leave_memory_and_survive_a_rewrite() {
     // Metadata is still looked up from memory.
     assert_eq!(next.read(WHEEL, hash(1)).as_deref(), Some(&b"one"[..]));
     // A rewrite reads the pack again first: the page is kept.
-    lock(&next.pack("foo_bar".into())).rewrite = true;
+    lock(&next.pack("foo_bar".into()).1).rewrite = true;
     next.store("foo_bar-2.0-py3-none-any.whl", hash(2), b"two");
     let third = KeptMetadata::new(&dir);
     assert_eq!(third.read_page("foo-bar", &key), Some(big));
